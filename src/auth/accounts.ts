@@ -1,0 +1,167 @@
+/**
+ * Accounts: register, log in with a password, change the password, edit the
+ * profile, deactivate. Input is validated here (the one place that knows the
+ * rules) and bad input becomes AuthError('BAD_USER_INPUT') naming the field.
+ *
+ * @example
+ *   const user = await accounts.register({ email, password }, meta);
+ *   const found = await accounts.checkPassword(email, password, meta); // or INVALID_CREDENTIALS
+ */
+import type { Repositories } from '../store/repositories/index.js';
+import type { ProfileRow, UserRow } from '../store/repositories/users.js';
+import type { Audit, RequestMeta } from './audit.js';
+import type { Clock } from './clock.js';
+import { AuthError } from './errors.js';
+import { PASSWORD_MAX, PASSWORD_MIN, dummyHash, hashPassword, needsRehash, verifyPassword } from './passwords.js';
+import type { Sessions } from './sessions.js';
+
+export interface RegisterInput {
+  email: string;
+  password: string;
+  username?: string | null;
+  displayName?: string | null;
+}
+
+export interface ProfileInput {
+  displayName?: string | null;
+  bio?: string | null;
+  avatarUrl?: string | null;
+}
+
+const invalid = (field: string, message: string) => new AuthError('BAD_USER_INPUT', message, { field });
+
+// Deliberately simple (RFC 5321 limits + one @ + a dot in the domain); the real check is the mail sent to it.
+const EMAIL = /^[^\s@]{1,64}@[^\s@]+\.[^\s@]+$/;
+const USERNAME = /^[A-Za-z0-9_.-]{3,32}$/;
+
+export function normalizeEmail(email: string): string {
+  const e = email.trim();
+  if (e.length > 254 || !EMAIL.test(e)) throw invalid('email', 'Enter a valid email address');
+  return e;
+}
+
+export function checkNewPassword(password: string, field = 'password'): void {
+  // Length is counted in characters, never truncated: argon2 hashes the whole string.
+  const length = [...password].length;
+  if (length < PASSWORD_MIN) throw invalid(field, `Password must be at least ${PASSWORD_MIN} characters`);
+  if (length > PASSWORD_MAX) throw invalid(field, `Password must be at most ${PASSWORD_MAX} characters`);
+}
+
+function optionalText(value: string | null | undefined, field: string, max: number): string | null | undefined {
+  if (value === undefined) return undefined;
+  if (value === null) return null;
+  const v = value.trim();
+  if (v.length > max) throw invalid(field, `${field} must be at most ${max} characters`);
+  return v === '' ? null : v;
+}
+
+function avatarUrl(value: string | null | undefined): string | null | undefined {
+  const v = optionalText(value, 'avatarUrl', 2048);
+  if (!v) return v;
+  let url: URL;
+  try {
+    url = new URL(v);
+  } catch {
+    throw invalid('avatarUrl', 'Avatar URL must be an http(s) URL');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw invalid('avatarUrl', 'Avatar URL must be an http(s) URL');
+  return url.toString();
+}
+
+interface Deps {
+  repos: Pick<Repositories, 'users'>;
+  sessions: Sessions;
+  audit: Audit;
+  clock: Clock;
+}
+
+export function createAccounts({ repos, sessions, audit, clock }: Deps) {
+  const now = () => new Date(clock.now());
+
+  return {
+    async register(input: RegisterInput, meta: RequestMeta): Promise<UserRow> {
+      const email = normalizeEmail(input.email);
+      checkNewPassword(input.password);
+      const username = optionalText(input.username, 'username', 32);
+      if (username && !USERNAME.test(username)) {
+        throw invalid('username', 'Username must be 3–32 letters, digits, dots, dashes or underscores');
+      }
+      const displayName = optionalText(input.displayName, 'displayName', 100);
+      const created = await repos.users.create({ email, username, displayName, passwordHash: await hashPassword(input.password), createdAt: now() });
+      if ('taken' in created) {
+        if (created.taken === 'email') throw new AuthError('EMAIL_TAKEN');
+        throw new AuthError('BAD_USER_INPUT', 'That username is taken', { field: 'username' });
+      }
+      await audit.record('register', created.user.id, meta);
+      return created.user;
+    },
+
+    /**
+     * The user whose email and password these are, or INVALID_CREDENTIALS —
+     * the same answer, text and argon2 work for an unknown email, a wrong
+     * password and a deactivated account.
+     */
+    async checkPassword(emailInput: string, password: string, meta: RequestMeta): Promise<UserRow> {
+      const email = emailInput.trim();
+      const user = email.length <= 254 && password.length <= PASSWORD_MAX * 4 ? await repos.users.findByEmail(email) : undefined;
+      const ok = await verifyPassword(user?.passwordHash ?? (await dummyHash()), password);
+      if (!user || !ok || !user.isActive) {
+        await audit.record('login_failed', user?.id ?? null, meta, { reason: !user ? 'unknown_email' : !ok ? 'wrong_password' : 'inactive' });
+        throw new AuthError('INVALID_CREDENTIALS');
+      }
+      if (needsRehash(user.passwordHash!)) await repos.users.setPasswordHash(user.id, await hashPassword(password), null);
+      return user;
+    },
+
+    async recordLogin(user: UserRow, meta: RequestMeta, method: string): Promise<void> {
+      await repos.users.touchLogin(user.id, now());
+      await audit.record('login_succeeded', user.id, meta, { method });
+    },
+
+    async changePassword(
+      viewer: { userId: string; sessionId: string },
+      input: { currentPassword: string; newPassword: string; signOutOtherSessions: boolean },
+      meta: RequestMeta,
+    ): Promise<void> {
+      const user = await repos.users.findById(viewer.userId);
+      if (!user || !user.isActive) throw new AuthError('UNAUTHENTICATED');
+      if (!user.passwordHash || !(await verifyPassword(user.passwordHash, input.currentPassword))) {
+        await audit.record('login_failed', user.id, meta, { reason: 'wrong_current_password' });
+        throw new AuthError('INVALID_CREDENTIALS', 'Current password is wrong');
+      }
+      checkNewPassword(input.newPassword, 'newPassword');
+      await repos.users.setPasswordHash(user.id, await hashPassword(input.newPassword), now());
+      await audit.record('password_changed', user.id, meta);
+      if (input.signOutOtherSessions) {
+        await sessions.revokeAll(user.id, { reason: 'password_changed', meta, exceptSessionId: viewer.sessionId });
+      }
+    },
+
+    async updateProfile(userId: string, input: ProfileInput, meta: RequestMeta): Promise<ProfileRow> {
+      const patch = {
+        displayName: optionalText(input.displayName, 'displayName', 100),
+        bio: optionalText(input.bio, 'bio', 1000),
+        avatarUrl: avatarUrl(input.avatarUrl),
+      };
+      const set = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
+      const profile = await repos.users.updateProfile(userId, set, now());
+      await audit.record('profile_updated', userId, meta, { fields: Object.keys(set) });
+      return profile;
+    },
+
+    /** Deactivate a user and end every session (admin / CLI). */
+    async deactivate(email: string, meta: RequestMeta): Promise<UserRow> {
+      const user = await repos.users.findByEmail(email.trim());
+      if (!user) throw new AuthError('BAD_USER_INPUT', `No user with email ${email}`, { field: 'email' });
+      await repos.users.setActive(user.id, false);
+      await sessions.revokeAll(user.id, { reason: 'deactivated', meta });
+      await audit.record('user_deactivated', user.id, meta);
+      return user;
+    },
+
+    findById: (id: string) => repos.users.findById(id),
+    findByEmail: (email: string) => repos.users.findByEmail(email.trim()),
+  };
+}
+
+export type Accounts = ReturnType<typeof createAccounts>;

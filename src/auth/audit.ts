@@ -1,0 +1,55 @@
+/**
+ * Recording audit events and counting them for metrics, in one call.
+ * Services say what happened; this decides where it goes.
+ */
+import type { AuditRepository } from '../store/repositories/audit.js';
+import type { Clock } from './clock.js';
+
+/** Who made the request: carried from HTTP into services, recorded with events. */
+export interface RequestMeta {
+  ip: string | null;
+  userAgent: string | null;
+}
+
+export const noMeta: RequestMeta = { ip: null, userAgent: null };
+
+export type AuditType =
+  | 'register'
+  | 'login_succeeded'
+  | 'login_failed'
+  | 'refresh'
+  | 'refresh_reuse_detected'
+  | 'logout'
+  | 'session_revoked'
+  | 'password_changed'
+  | 'profile_updated'
+  | 'user_deactivated'
+  | 'keys_rotated'
+  | 'otp_requested'
+  | 'otp_failed'
+  | 'otp_used'
+  | 'password_reset'
+  | 'email_verified'
+  | 'rate_limited';
+
+/** Counters other layers can observe (Prometheus in http/metrics.ts). */
+export interface AuthEvents {
+  count(type: AuditType, n?: number): void;
+  /** Sessions ended (each one, however many an event ended). */
+  revoked(n: number): void;
+}
+
+export const noEvents: AuthEvents = { count: () => {}, revoked: () => {} };
+
+export interface Audit {
+  record(type: AuditType, userId: string | null, meta: RequestMeta, detail?: Record<string, unknown>): Promise<void>;
+}
+
+export function createAudit({ repo, clock, events = noEvents }: { repo: AuditRepository; clock: Clock; events?: AuthEvents }): Audit {
+  return {
+    async record(type, userId, meta, detail) {
+      events.count(type);
+      await repo.record({ type, userId, ip: meta.ip, userAgent: meta.userAgent, at: new Date(clock.now()), detail: detail ?? null });
+    },
+  };
+}

@@ -1,0 +1,54 @@
+/**
+ * AuthError: the one error type services throw. Its `code` is one of the
+ * codes of API.md §5 and becomes `extensions.code` in GraphQL responses.
+ *
+ * @example
+ *   throw new AuthError('TOKEN_REUSED', 'Refresh token was already used');
+ */
+export const errorCodes = [
+  'UNAUTHENTICATED',
+  'INVALID_CREDENTIALS',
+  'TOKEN_INVALID',
+  'TOKEN_EXPIRED',
+  'TOKEN_REVOKED',
+  'TOKEN_REUSED',
+  'SESSION_EXPIRED',
+  'OTP_INVALID',
+  'RATE_LIMITED',
+  'BAD_USER_INPUT',
+  'EMAIL_TAKEN',
+  'FORBIDDEN',
+  'INTERNAL_SERVER_ERROR',
+] as const;
+
+export type ErrorCode = (typeof errorCodes)[number];
+
+const defaultMessages: Record<ErrorCode, string> = {
+  UNAUTHENTICATED: 'Authentication required',
+  INVALID_CREDENTIALS: 'Invalid email or password',
+  TOKEN_INVALID: 'Token is invalid',
+  TOKEN_EXPIRED: 'Token has expired',
+  TOKEN_REVOKED: 'Token has been revoked',
+  TOKEN_REUSED: 'Refresh token was already used; the session has been revoked',
+  SESSION_EXPIRED: 'Session has expired',
+  OTP_INVALID: 'Code is invalid or expired',
+  RATE_LIMITED: 'Too many attempts; try again later',
+  BAD_USER_INPUT: 'Invalid input',
+  EMAIL_TAKEN: 'An account with this email already exists',
+  FORBIDDEN: 'Not allowed',
+  INTERNAL_SERVER_ERROR: 'Internal server error',
+};
+
+export class AuthError extends Error {
+  override name = 'AuthError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string = defaultMessages[code],
+    /** Extra fields for `extensions` (e.g. `retryAfter`, `field`). Never secrets. */
+    readonly extensions: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}
+
+export const isAuthError = (e: unknown): e is AuthError => e instanceof AuthError;

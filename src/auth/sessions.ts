@@ -1,0 +1,273 @@
+/**
+ * Sessions: sign-in → a session (a refresh-token family); refresh → atomic
+ * rotation with a grace window and reuse detection; revoke; authenticate an
+ * access token without touching the database.
+ *
+ * The rules (API.md §4):
+ *  - rotation marks the presented token used and issues its successor in one
+ *    transaction; of N concurrent refreshes exactly one rotates;
+ *  - a rotated token presented again within REFRESH_REUSE_GRACE gets the
+ *    session's *current* refresh token (same jti as the winner's) and a fresh
+ *    access token: another tab raced, nobody is signed out;
+ *  - after the grace it is a replay: the whole session is revoked (RFC 9700 §4.14.2);
+ *  - no session outlives SESSION_ABSOLUTE_TTL; a revoked session's tokens give TOKEN_REVOKED.
+ *
+ * @example
+ *   const result = await sessions.start(user.id, { rememberMe: true, meta });
+ *   const next = await sessions.refresh(result.refreshToken, meta);
+ */
+import { randomUUID } from 'node:crypto';
+import { decodeProtectedHeader } from 'jose';
+import type { Config } from '../config.js';
+import type { Repositories } from '../store/repositories/index.js';
+import type { LiveSession, NewToken, RefreshTokenRow, SessionRow } from '../store/repositories/sessions.js';
+import type { Audit, RequestMeta } from './audit.js';
+import type { Clock } from './clock.js';
+import { AuthError, isAuthError } from './errors.js';
+import type { Revocations } from './revocations.js';
+import { ACCESS_TYP, REFRESH_TYP, type Tokens } from './tokens.js';
+
+export interface AuthResult {
+  userId: string;
+  sessionId: string;
+  rememberMe: boolean;
+  accessToken: string;
+  accessTokenExpiresAt: Date;
+  refreshToken: string;
+  refreshTokenExpiresAt: Date;
+}
+
+export interface TokenInfo {
+  valid: boolean;
+  tokenType: 'access' | 'refresh' | null;
+  userId: string | null;
+  expiresAt: Date | null;
+  /** An error code of API.md §5 when not valid. */
+  reason: string | null;
+}
+
+const codeOf = (e: unknown) => (isAuthError(e) ? e.code : 'TOKEN_INVALID');
+
+/** Who an access token speaks for. */
+export interface Viewer {
+  userId: string;
+  sessionId: string;
+}
+
+type SessionConfig = Pick<
+  Config,
+  'refreshTokenTtlMs' | 'rememberMeTtlMs' | 'sessionAbsoluteTtlMs' | 'refreshReuseGraceMs'
+>;
+
+interface Deps {
+  repos: Pick<Repositories, 'sessions'>;
+  tokens: Tokens;
+  revocations: Revocations;
+  audit: Audit;
+  config: SessionConfig;
+  clock: Clock;
+}
+
+const seconds = (ms: number) => Math.floor(ms / 1000);
+
+export function createSessions({ repos, tokens, revocations, audit, config, clock }: Deps) {
+  /** A refresh token's lifetime: the remember-me choice, never past the session's absolute end. */
+  const newToken = (session: Pick<SessionRow, 'rememberMe' | 'expiresAt'>, now: number): NewToken => {
+    const ttl = session.rememberMe ? config.rememberMeTtlMs : config.refreshTokenTtlMs;
+    // Whole seconds, so the token string can be signed again from the row alone.
+    const iat = seconds(now);
+    const exp = Math.min(seconds(now + ttl), seconds(session.expiresAt.getTime()));
+    return { jti: randomUUID(), issuedAt: new Date(iat * 1000), expiresAt: new Date(exp * 1000) };
+  };
+
+  /** The token pair for a session whose current refresh token is `token`. */
+  const issue = async (session: SessionRow, token: RefreshTokenRow | NewToken): Promise<AuthResult> => {
+    const [access, refreshToken] = await Promise.all([
+      tokens.signAccess({ sub: session.userId, sid: session.id }),
+      tokens.signRefresh({
+        sub: session.userId,
+        sid: session.id,
+        jti: token.jti,
+        iat: seconds(token.issuedAt.getTime()),
+        exp: seconds(token.expiresAt.getTime()),
+      }),
+    ]);
+    return {
+      userId: session.userId,
+      sessionId: session.id,
+      rememberMe: session.rememberMe,
+      accessToken: access.token,
+      accessTokenExpiresAt: new Date(access.claims.exp * 1000),
+      refreshToken,
+      refreshTokenExpiresAt: token.expiresAt,
+    };
+  };
+
+  const revokeIds = async (ids: string[]) => {
+    await revocations.revoke(ids);
+  };
+
+  return {
+    /** Open a new session for a user who just proved who they are. */
+    async start(userId: string, { rememberMe, meta }: { rememberMe: boolean; meta: RequestMeta }): Promise<AuthResult> {
+      const now = clock.now();
+      const session: SessionRow = {
+        id: randomUUID(),
+        userId,
+        rememberMe,
+        createdAt: new Date(now),
+        lastUsedAt: new Date(now),
+        expiresAt: new Date(now + config.sessionAbsoluteTtlMs),
+        revokedAt: null,
+        revokeReason: null,
+        userAgent: meta.userAgent?.slice(0, 512) ?? null,
+        ip: meta.ip,
+      };
+      const token = newToken(session, now);
+      await repos.sessions.create(session, token);
+      return issue(session, token);
+    },
+
+    /** Rotate a refresh token (see the rules at the top of this file). */
+    async refresh(presented: string, meta: RequestMeta): Promise<AuthResult> {
+      const claims = await tokens.verifyRefresh(presented);
+      const now = clock.now();
+      const result = await repos.sessions.rotate(claims.jti, new Date(now), (session) => newToken(session, now));
+
+      if (result.kind === 'rotated') {
+        await audit.record('refresh', result.session.userId, meta, { sessionId: result.session.id });
+        return issue(result.session, result.token);
+      }
+      if (result.kind === 'unknown') {
+        // Flushed after expiry, or never issued by this database.
+        throw new AuthError(claims.exp * 1000 <= now ? 'TOKEN_EXPIRED' : 'TOKEN_INVALID');
+      }
+
+      const { token, session, userActive } = result;
+      if (session.revokedAt || !userActive) throw new AuthError('TOKEN_REVOKED');
+      if (session.expiresAt.getTime() <= now) throw new AuthError('SESSION_EXPIRED');
+      if (token.usedAt) {
+        if (now - token.usedAt.getTime() <= config.refreshReuseGraceMs) {
+          // Another tab won the race: answer with the chain's current token, not a new one.
+          const current = await repos.sessions.currentToken(session.id);
+          if (current && current.expiresAt.getTime() > now) return issue(session, current);
+        }
+        const revoked = await repos.sessions.revoke(session.id, 'reuse', new Date(now));
+        if (revoked) await revokeIds([session.id]);
+        await audit.record('refresh_reuse_detected', session.userId, meta, { sessionId: session.id, jti: token.jti });
+        throw new AuthError('TOKEN_REUSED');
+      }
+      if (token.expiresAt.getTime() <= now) throw new AuthError('TOKEN_EXPIRED');
+      throw new AuthError('TOKEN_INVALID');
+    },
+
+    /**
+     * Who a bearer token speaks for, or an AuthError. No database query:
+     * the signature is checked (or found in the cache) and the session looked up in the revoked set.
+     */
+    async authenticate(accessToken: string): Promise<Viewer> {
+      const claims = await tokens.verifyAccess(accessToken);
+      if (revocations.has(claims.sid)) throw new AuthError('TOKEN_REVOKED');
+      return { userId: claims.sub, sessionId: claims.sid };
+    },
+
+    /** The session a refresh token belongs to, if the token is genuine (for logout). */
+    async sessionOfRefreshToken(presented: string): Promise<{ sessionId: string; userId: string } | undefined> {
+      try {
+        const claims = await tokens.verifyRefresh(presented);
+        return { sessionId: claims.sid, userId: claims.sub };
+      } catch {
+        return undefined;
+      }
+    },
+
+    /** End one session. With `userId`, only if it belongs to that user. True when it was live. */
+    async revoke(sessionId: string, opts: { reason: string; meta: RequestMeta; userId?: string }): Promise<boolean> {
+      const row = await repos.sessions.revoke(sessionId, opts.reason, new Date(clock.now()), opts.userId);
+      // Refuse its access tokens here even if it was already revoked (idempotent).
+      if (row || !opts.userId) await revokeIds([sessionId]);
+      if (row) await audit.record(opts.reason === 'logout' ? 'logout' : 'session_revoked', row.userId, opts.meta, { sessionId, reason: opts.reason });
+      return Boolean(row);
+    },
+
+    /** End every session of a user (optionally keeping one); returns how many ended. */
+    async revokeAll(userId: string, opts: { reason: string; meta: RequestMeta; exceptSessionId?: string }): Promise<number> {
+      const ids = await repos.sessions.revokeAllForUser(userId, opts.reason, new Date(clock.now()), opts.exceptSessionId);
+      await revokeIds(ids);
+      if (ids.length) {
+        await audit.record(opts.reason === 'logout' ? 'logout' : 'session_revoked', userId, opts.meta, {
+          sessions: ids.length,
+          reason: opts.reason,
+        });
+      }
+      return ids.length;
+    },
+
+    /** What a token is and whether it would be accepted now, without using it (the `verifyToken` operation). */
+    async inspect(token: string): Promise<TokenInfo> {
+      let typ: unknown;
+      try {
+        typ = decodeProtectedHeader(token).typ;
+      } catch {
+        return { valid: false, tokenType: null, userId: null, expiresAt: null, reason: 'TOKEN_INVALID' };
+      }
+      if (typ === REFRESH_TYP) {
+        try {
+          const claims = await tokens.verifyRefresh(token);
+          const found = await repos.sessions.findToken(claims.jti);
+          const now = clock.now();
+          const reason = !found
+            ? claims.exp * 1000 <= now ? 'TOKEN_EXPIRED' : 'TOKEN_INVALID'
+            : found.session.revokedAt || found.token.usedAt ? 'TOKEN_REVOKED'
+            : found.session.expiresAt.getTime() <= now ? 'SESSION_EXPIRED'
+            : found.token.expiresAt.getTime() <= now ? 'TOKEN_EXPIRED'
+            : null;
+          return { valid: !reason, tokenType: 'refresh', userId: reason ? null : claims.sub, expiresAt: new Date(claims.exp * 1000), reason };
+        } catch (e) {
+          return { valid: false, tokenType: 'refresh', userId: null, expiresAt: null, reason: codeOf(e) };
+        }
+      }
+      try {
+        const claims = await tokens.verifyAccess(token);
+        const revoked = revocations.has(claims.sid);
+        return {
+          valid: !revoked,
+          tokenType: 'access',
+          userId: revoked ? null : claims.sub,
+          expiresAt: new Date(claims.exp * 1000),
+          reason: revoked ? 'TOKEN_REVOKED' : null,
+        };
+      } catch (e) {
+        return { valid: false, tokenType: typ === ACCESS_TYP ? 'access' : null, userId: null, expiresAt: null, reason: codeOf(e) };
+      }
+    },
+
+    async list(userId: string): Promise<LiveSession[]> {
+      return repos.sessions.listLive(userId, new Date(clock.now()));
+    },
+
+    /**
+     * A function that, each time it is called, adds to the revoked set the
+     * sessions revoked since its last call (by the CLI, or by an instance that
+     * cannot reach this one). Overlaps by a few seconds for clock skew; adding twice is harmless.
+     */
+    revocationFollower() {
+      let last = clock.now();
+      return async () => {
+        const started = clock.now();
+        const rows = await repos.sessions.revokedSince(new Date(last - 5000));
+        for (const r of rows) revocations.add([r.id], r.revokedAt.getTime() + revocations.ttlMs);
+        last = started;
+      };
+    },
+
+    /** Fill the revoked set from the database (at start): sessions whose access tokens may still be live. */
+    async loadRevocations(): Promise<number> {
+      const rows = await repos.sessions.revokedSince(new Date(clock.now() - revocations.ttlMs));
+      for (const r of rows) revocations.add([r.id], r.revokedAt.getTime() + revocations.ttlMs);
+      return rows.length;
+    },
+  };
+}
+
+export type Sessions = ReturnType<typeof createSessions>;

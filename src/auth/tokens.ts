@@ -1,0 +1,164 @@
+/**
+ * Access and refresh tokens: signing and verification, pure crypto, no I/O
+ * (beyond the key ring, which only reads the database for a kid it has never seen).
+ *
+ * Access token: JWS `typ: at+jwt` (RFC 9068) signed with JWT_ALG, claims
+ * iss, aud, sub, sid, jti, iat, exp. Refresh token: JWS `typ: rt+jwt`,
+ * HS256 with the server's refresh secret, audience `<issuer>:refresh`. The two
+ * differ in typ, audience, algorithm family and key, so neither passes as the other.
+ *
+ * Verification (RFC 8725): the one configured algorithm only; typ, iss, aud,
+ * exp, nbf checked; headers `jwk`, `jku`, `x5u`, `x5c` and unknown `crit`
+ * refused; keys come only from the key ring, never fetched.
+ *
+ * @example
+ *   const tokens = createTokens({ config, keys, clock });
+ *   const { token } = await tokens.signAccess({ sub: user.id, sid: session.id });
+ *   const claims = await tokens.verifyAccess(token); // { sub, sid, jti, exp, ... }
+ */
+import { randomUUID } from 'node:crypto';
+import { SignJWT, decodeProtectedHeader, errors, jwtVerify, type JWTHeaderParameters, type JWTPayload } from 'jose';
+import { LRUCache } from 'lru-cache';
+import type { Config } from '../config.js';
+import type { Clock } from './clock.js';
+import { AuthError } from './errors.js';
+import type { KeyRing } from './keys.js';
+
+export const ACCESS_TYP = 'at+jwt';
+export const REFRESH_TYP = 'rt+jwt';
+
+export interface AccessClaims {
+  sub: string;
+  sid: string;
+  jti: string;
+  iat: number;
+  /** Seconds since the epoch. */
+  exp: number;
+}
+
+export interface RefreshClaims extends AccessClaims {}
+
+export interface Tokens {
+  signAccess(subject: { sub: string; sid: string }): Promise<{ token: string; claims: AccessClaims }>;
+  /** @throws AuthError TOKEN_INVALID or TOKEN_EXPIRED */
+  verifyAccess(token: string): Promise<AccessClaims>;
+  /** Deterministic: the same claims always give the same token string. */
+  signRefresh(claims: RefreshClaims): Promise<string>;
+  /** Verifies signature and claims; `exp` is returned, not enforced (the session decides which error fits). */
+  verifyRefresh(token: string): Promise<RefreshClaims>;
+}
+
+type TokenConfig = Pick<Config, 'jwtAlg' | 'jwtIssuer' | 'jwtAudience' | 'jwtLeewayMs' | 'accessTokenTtlMs'>;
+
+const forbiddenHeaders = ['jwk', 'jku', 'x5u', 'x5c'] as const;
+
+/** Reject what RFC 8725 says to reject before any key is looked up. */
+function checkHeader(token: string, alg: string, typ: string): JWTHeaderParameters {
+  let header: JWTHeaderParameters;
+  try {
+    header = decodeProtectedHeader(token) as JWTHeaderParameters;
+  } catch {
+    throw new AuthError('TOKEN_INVALID');
+  }
+  if (header.alg !== alg || header.typ !== typ) throw new AuthError('TOKEN_INVALID');
+  for (const h of forbiddenHeaders) if (h in header) throw new AuthError('TOKEN_INVALID');
+  return header;
+}
+
+function mapJoseError(e: unknown): never {
+  if (e instanceof AuthError) throw e;
+  if (e instanceof errors.JWTExpired) throw new AuthError('TOKEN_EXPIRED');
+  throw new AuthError('TOKEN_INVALID');
+}
+
+function claimsOf(payload: JWTPayload): AccessClaims {
+  const { sub, sid, jti, iat, exp } = payload as Record<string, unknown>;
+  if (typeof sub !== 'string' || typeof sid !== 'string' || typeof jti !== 'string' || typeof iat !== 'number' || typeof exp !== 'number') {
+    throw new AuthError('TOKEN_INVALID');
+  }
+  return { sub, sid, jti, iat, exp };
+}
+
+export function createTokens({ config, keys, clock }: { config: TokenConfig; keys: KeyRing; clock: Clock }): Tokens {
+  const refreshAudience = `${config.jwtIssuer}:refresh`;
+  const leewaySec = Math.floor(config.jwtLeewayMs / 1000);
+  // Verified access tokens, until they expire: the hot path does the signature check once.
+  const verified = new LRUCache<string, AccessClaims>({ max: 50_000 });
+
+  const verifyOptions = (typ: string, audience: string, algorithms: string[]) => ({
+    algorithms,
+    typ,
+    issuer: config.jwtIssuer,
+    audience,
+    clockTolerance: leewaySec,
+    currentDate: new Date(clock.now()),
+    requiredClaims: ['sub', 'sid', 'jti', 'iat', 'exp'],
+  });
+
+  return {
+    async signAccess({ sub, sid }) {
+      const signer = keys.accessSigner();
+      const iat = Math.floor(clock.now() / 1000);
+      const claims: AccessClaims = { sub, sid, jti: randomUUID(), iat, exp: iat + Math.ceil(config.accessTokenTtlMs / 1000) };
+      const token = await new SignJWT({ sid })
+        .setProtectedHeader({ alg: signer.alg, typ: ACCESS_TYP, kid: signer.kid })
+        .setIssuer(config.jwtIssuer)
+        .setAudience(config.jwtAudience)
+        .setSubject(sub)
+        .setJti(claims.jti)
+        .setIssuedAt(claims.iat)
+        .setExpirationTime(claims.exp)
+        .sign(signer.key);
+      return { token, claims };
+    },
+
+    async verifyAccess(token) {
+      const cached = verified.get(token);
+      const nowSec = clock.now() / 1000;
+      if (cached) {
+        if (cached.exp + leewaySec > nowSec) return cached;
+        verified.delete(token);
+        throw new AuthError('TOKEN_EXPIRED');
+      }
+      const header = checkHeader(token, config.jwtAlg, ACCESS_TYP);
+      const key = await keys.accessVerifier(header.kid);
+      if (!key) throw new AuthError('TOKEN_INVALID');
+      try {
+        const { payload } = await jwtVerify(token, key, verifyOptions(ACCESS_TYP, config.jwtAudience, [config.jwtAlg]));
+        const claims = claimsOf(payload);
+        verified.set(token, claims);
+        return claims;
+      } catch (e) {
+        mapJoseError(e);
+      }
+    },
+
+    async signRefresh(claims) {
+      const signer = keys.refreshSigner();
+      // Fixed claim order and HMAC make this deterministic (see keys.ts).
+      return new SignJWT({ sid: claims.sid })
+        .setProtectedHeader({ alg: 'HS256', typ: REFRESH_TYP, kid: signer.kid })
+        .setIssuer(config.jwtIssuer)
+        .setAudience(refreshAudience)
+        .setSubject(claims.sub)
+        .setJti(claims.jti)
+        .setIssuedAt(claims.iat)
+        .setExpirationTime(claims.exp)
+        .sign(signer.key);
+    },
+
+    async verifyRefresh(token) {
+      const header = checkHeader(token, 'HS256', REFRESH_TYP);
+      const key = keys.refreshVerifier(header.kid);
+      if (!key) throw new AuthError('TOKEN_INVALID');
+      try {
+        // Expiry is judged by the caller against the database (SESSION_EXPIRED vs TOKEN_EXPIRED).
+        const options = { ...verifyOptions(REFRESH_TYP, refreshAudience, ['HS256']), currentDate: new Date(0) };
+        const { payload } = await jwtVerify(token, key, options);
+        return claimsOf(payload);
+      } catch (e) {
+        mapJoseError(e);
+      }
+    },
+  };
+}

@@ -1,0 +1,152 @@
+/**
+ * `latchkey <command>`: each command is a thin call into services.
+ * Exit status 0 on success; non-zero with a one-line reason otherwise.
+ *
+ *   serve | migrate | user create --email E [--password P] | user deactivate --email E
+ *   sessions revoke --email E | tokens flush-expired | keys rotate
+ */
+import { createInterface } from 'node:readline/promises';
+import { parseArgs } from 'node:util';
+import { noMeta } from './auth/audit.js';
+import { AuthError } from './auth/errors.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { handleSignals, openCheckedDatabase, startServer, StartupError } from './main.js';
+import { createServices, type Services } from './services.js';
+import { openDatabase } from './store/db.js';
+import { migrate } from './store/migrate.js';
+
+const usage = `usage: latchkey <command>
+  serve                                 start the server (what npm start runs)
+  migrate                               bring the database schema up to date
+  user create --email E [--password P]  create a user (prompts for the password when omitted)
+  user deactivate --email E             deactivate a user and end every session
+  sessions revoke --email E             sign a user out everywhere
+  tokens flush-expired                  delete expired refresh tokens and dead sessions
+  keys rotate                           make a new signing key active`;
+
+class UsageError extends Error {}
+
+/** Run `fn` with services on the configured (already migrated) database, then close it. */
+async function withServices<T>(config: Config, fn: (services: Services) => Promise<T>): Promise<T> {
+  const database = await openCheckedDatabase({ ...config, autoMigrate: false });
+  try {
+    return await fn(await createServices({ config, database }));
+  } finally {
+    await database.close();
+  }
+}
+
+function emailOption(args: string[]): string {
+  const { values } = parseArgs({ args, options: { email: { type: 'string' } }, strict: true });
+  if (!values.email) throw new UsageError('--email is required');
+  return values.email;
+}
+
+async function readPassword(): Promise<string> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: process.stdin.isTTY });
+  try {
+    if (process.stdin.isTTY) {
+      // Do not echo the password as it is typed.
+      const write = (rl as unknown as { _writeToOutput: (s: string) => void })._writeToOutput;
+      process.stderr.write('Password: ');
+      (rl as unknown as { _writeToOutput: (s: string) => void })._writeToOutput = () => {};
+      const answer = await rl.question('');
+      (rl as unknown as { _writeToOutput: (s: string) => void })._writeToOutput = write;
+      process.stderr.write('\n');
+      return answer;
+    }
+    for await (const line of rl) return line;
+    throw new UsageError('no password given: pass --password or type it on standard input');
+  } finally {
+    rl.close();
+  }
+}
+
+export async function run(argv: string[], config: Config): Promise<string | undefined> {
+  const [command, sub, ...rest] = argv;
+  switch (command) {
+    case 'serve': {
+      const server = await startServer(config);
+      handleSignals(server);
+      return undefined;
+    }
+    case 'migrate': {
+      const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+      try {
+        const { applied } = await migrate(database);
+        return applied ? `applied ${applied} migration(s); schema is current` : 'schema is already current';
+      } finally {
+        await database.close();
+      }
+    }
+    case 'user': {
+      if (sub === 'create') {
+        const { values } = parseArgs({ args: rest, options: { email: { type: 'string' }, password: { type: 'string' } }, strict: true });
+        if (!values.email) throw new UsageError('--email is required');
+        const password = values.password ?? (await readPassword());
+        return withServices(config, async ({ accounts }) => {
+          const user = await accounts.register({ email: values.email!, password }, noMeta);
+          return `created user ${user.id} <${user.email}>`;
+        });
+      }
+      if (sub === 'deactivate') {
+        const email = emailOption(rest);
+        return withServices(config, async ({ accounts }) => {
+          const user = await accounts.deactivate(email, noMeta);
+          return `deactivated ${user.email}; every session ended`;
+        });
+      }
+      break;
+    }
+    case 'sessions': {
+      if (sub === 'revoke') {
+        const email = emailOption(rest);
+        return withServices(config, async ({ accounts, sessions }) => {
+          const user = await accounts.findByEmail(email);
+          if (!user) throw new UsageError(`no user with email ${email}`);
+          const n = await sessions.revokeAll(user.id, { reason: 'admin', meta: noMeta });
+          return `revoked ${n} session(s) of ${user.email}`;
+        });
+      }
+      break;
+    }
+    case 'tokens': {
+      if (sub === 'flush-expired') {
+        return withServices(config, async ({ repos, clock }) => {
+          const n = await repos.sessions.flushExpired(new Date(clock.now()));
+          return `deleted ${n.refreshTokens} expired refresh token(s) and ${n.sessions} dead session(s)`;
+        });
+      }
+      break;
+    }
+    case 'keys': {
+      if (sub === 'rotate') {
+        return withServices(config, async ({ keys, audit }) => {
+          const { kid, retired } = await keys.rotate();
+          await audit.record('keys_rotated', null, noMeta, { kid, retired });
+          return `new signing key ${kid} is active; ${retired.length} old key(s) keep verifying until their tokens expire`;
+        });
+      }
+      break;
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+      return usage;
+  }
+  throw new UsageError(`unknown command: ${argv.join(' ')}\n${usage}`);
+}
+
+/** One line on stderr and a non-zero status for anything that went wrong. */
+export async function main(argv = process.argv.slice(2)): Promise<void> {
+  try {
+    const config = loadConfig(process.env);
+    const out = await run(argv, config);
+    if (out) console.log(out);
+  } catch (e) {
+    const known = e instanceof ConfigError || e instanceof StartupError || e instanceof UsageError || e instanceof AuthError;
+    const message = e instanceof Error ? e.message : String(e);
+    console.error(`latchkey: ${known ? message : `error: ${message.split('\n')[0]}`}`);
+    process.exitCode = e instanceof UsageError ? 2 : 1;
+  }
+}

@@ -1,0 +1,177 @@
+/**
+ * Settings: the environment turned into one validated, typed object.
+ *
+ * Every variable of API.md §2 is parsed here and nowhere else. A bad value
+ * throws a ConfigError whose message names the variable, the value and what
+ * was expected, so `latchkey serve` can print one line and exit.
+ *
+ * @example
+ *   const config = loadConfig(process.env);
+ *   config.accessTokenTtlMs; // 300000
+ */
+import ms from 'ms';
+import { z } from 'zod';
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** A duration such as `90s`, `5m`, `12h`, `30d` (or a bare number of milliseconds). */
+const duration = (min = 0) =>
+  z.string().transform((value, ctx) => {
+    const parsed = /^\d+$/.test(value.trim()) ? Number(value) : ms(value.trim() as ms.StringValue);
+    if (typeof parsed !== 'number' || !Number.isFinite(parsed) || parsed < min) {
+      ctx.addIssue({ code: 'custom', message: `a duration like 90s, 5m, 12h or 30d${min ? ` (at least ${ms(min)})` : ''}` });
+      return z.NEVER;
+    }
+    return parsed;
+  });
+
+const bool = z.string().transform((value, ctx) => {
+  const v = value.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(v)) return true;
+  if (['false', '0', 'no', 'off'].includes(v)) return false;
+  ctx.addIssue({ code: 'custom', message: 'true or false' });
+  return z.NEVER;
+});
+
+const int = (min: number, max: number) =>
+  z.string().transform((value, ctx) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      ctx.addIssue({ code: 'custom', message: `a whole number from ${min} to ${max}` });
+      return z.NEVER;
+    }
+    return n;
+  });
+
+const algs = ['EdDSA', 'ES256', 'RS256', 'HS256'] as const;
+export type JwtAlg = (typeof algs)[number];
+
+/** Each variable: its schema and its default (as the string a user would type). */
+const variables = {
+  PORT: [int(0, 65535), '4000'],
+  HOST: [z.string().min(1, 'a host name or address'), '127.0.0.1'],
+  DATABASE_URL: [
+    z.string().refine((v) => v === 'memory:' || /^postgres(ql)?:\/\//.test(v), 'memory: or a postgres:// URL'),
+    undefined,
+  ],
+  LATCHKEY_DATA_DIR: [z.string().min(1, 'a directory'), './.latchkey'],
+  LATCHKEY_KEY_SECRET: [z.string().min(16, 'at least 16 characters'), undefined],
+  LATCHKEY_AUTO_MIGRATE: [bool, 'false'],
+  REDIS_URL: [z.string().regex(/^rediss?:\/\//, 'a redis:// URL'), undefined],
+  ACCESS_TOKEN_TTL: [duration(1000), '5m'],
+  REFRESH_TOKEN_TTL: [duration(1000), '1d'],
+  REMEMBER_ME_TTL: [duration(1000), '30d'],
+  SESSION_ABSOLUTE_TTL: [duration(1000), '90d'],
+  REFRESH_REUSE_GRACE: [duration(0), '10s'],
+  JWT_ALG: [z.enum(algs, { message: `one of ${algs.join(', ')}` }), 'EdDSA'],
+  JWT_SECRET: [z.string().min(32, 'at least 32 characters (256 bits)'), undefined],
+  JWT_ISSUER: [z.string().min(1, 'a non-empty string'), 'latchkey'],
+  JWT_AUDIENCE: [z.string().min(1, 'a non-empty string'), 'latchkey'],
+  JWT_LEEWAY: [duration(0), '0s'],
+  COOKIE_SECURE: [bool, 'true'],
+  COOKIE_SAMESITE: [z.enum(['Strict', 'Lax', 'None'], { message: 'Strict, Lax or None' }), 'Strict'],
+  OTP_TTL: [duration(1000), '5m'],
+  OTP_MAX_ATTEMPTS: [int(1, 100), '5'],
+  MAIL_URL: [z.string().regex(/^(console|file:.+|smtps?:\/\/.+)$/, 'console, file:DIR or smtp://user:pass@host:port'), 'console'],
+  TRUST_PROXY: [bool, 'false'],
+  EXPOSE_REFRESH_TOKEN: [bool, 'false'],
+  GRAPHQL_MAX_DEPTH: [int(1, 100), '10'],
+  GRAPHQL_MAX_ALIASES: [int(1, 1000), '30'],
+  LOG_LEVEL: [z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info'],
+  NODE_ENV: [z.string(), 'development'],
+} as const satisfies Record<string, readonly [z.ZodType, string | undefined]>;
+
+type Parsed = { [K in keyof typeof variables]: z.output<(typeof variables)[K][0]> };
+
+export interface Config {
+  port: number;
+  host: string;
+  /** `undefined` → embedded PGlite in dataDir; `memory:` → in-memory PGlite; else a PostgreSQL URL. */
+  databaseUrl: string | undefined;
+  dataDir: string;
+  keySecret: string | undefined;
+  autoMigrate: boolean;
+  redisUrl: string | undefined;
+  accessTokenTtlMs: number;
+  refreshTokenTtlMs: number;
+  rememberMeTtlMs: number;
+  sessionAbsoluteTtlMs: number;
+  refreshReuseGraceMs: number;
+  jwtAlg: JwtAlg;
+  jwtSecret: string | undefined;
+  jwtIssuer: string;
+  jwtAudience: string;
+  jwtLeewayMs: number;
+  cookieSecure: boolean;
+  cookieSameSite: 'Strict' | 'Lax' | 'None';
+  otpTtlMs: number;
+  otpMaxAttempts: number;
+  mailUrl: string;
+  trustProxy: boolean;
+  /** Hand refresh tokens to non-browser clients in `AuthPayload.refreshToken`. */
+  exposeRefreshToken: boolean;
+  graphqlMaxDepth: number;
+  graphqlMaxAliases: number;
+  logLevel: string;
+  production: boolean;
+}
+
+/**
+ * Parse and validate the environment.
+ * @throws ConfigError naming the first bad variable, its value and what was expected.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env, overrides: Partial<Config> = {}): Config {
+  const out: Record<string, unknown> = {};
+  for (const [name, [schema, fallback]] of Object.entries(variables)) {
+    const raw = env[name] === '' ? undefined : env[name];
+    const value = raw ?? fallback;
+    if (value === undefined) continue;
+    const result = (schema as z.ZodType).safeParse(value);
+    if (!result.success) {
+      const expected = result.error.issues[0]?.message ?? 'a valid value';
+      const shown = /SECRET/.test(name) ? '(hidden)' : JSON.stringify(value);
+      throw new ConfigError(`${name}=${shown} is invalid: expected ${expected}`);
+    }
+    out[name] = result.data;
+  }
+  const p = out as Parsed;
+  if (p.JWT_ALG === 'HS256' && !p.JWT_SECRET) {
+    throw new ConfigError('JWT_SECRET is required when JWT_ALG=HS256: expected at least 32 characters');
+  }
+  if (p.COOKIE_SAMESITE === 'None' && !p.COOKIE_SECURE) {
+    throw new ConfigError('COOKIE_SAMESITE=None requires COOKIE_SECURE=true (browsers drop SameSite=None cookies without Secure)');
+  }
+  return {
+    port: p.PORT,
+    host: p.HOST,
+    databaseUrl: p.DATABASE_URL,
+    dataDir: p.LATCHKEY_DATA_DIR,
+    keySecret: p.LATCHKEY_KEY_SECRET,
+    autoMigrate: p.LATCHKEY_AUTO_MIGRATE,
+    redisUrl: p.REDIS_URL,
+    accessTokenTtlMs: p.ACCESS_TOKEN_TTL,
+    refreshTokenTtlMs: p.REFRESH_TOKEN_TTL,
+    rememberMeTtlMs: p.REMEMBER_ME_TTL,
+    sessionAbsoluteTtlMs: p.SESSION_ABSOLUTE_TTL,
+    refreshReuseGraceMs: p.REFRESH_REUSE_GRACE,
+    jwtAlg: p.JWT_ALG,
+    jwtSecret: p.JWT_SECRET,
+    jwtIssuer: p.JWT_ISSUER,
+    jwtAudience: p.JWT_AUDIENCE,
+    jwtLeewayMs: p.JWT_LEEWAY,
+    cookieSecure: p.COOKIE_SECURE,
+    cookieSameSite: p.COOKIE_SAMESITE,
+    otpTtlMs: p.OTP_TTL,
+    otpMaxAttempts: p.OTP_MAX_ATTEMPTS,
+    mailUrl: p.MAIL_URL,
+    trustProxy: p.TRUST_PROXY,
+    exposeRefreshToken: p.EXPOSE_REFRESH_TOKEN,
+    graphqlMaxDepth: p.GRAPHQL_MAX_DEPTH,
+    graphqlMaxAliases: p.GRAPHQL_MAX_ALIASES,
+    logLevel: p.LOG_LEVEL,
+    production: p.NODE_ENV === 'production',
+    ...overrides,
+  };
+}

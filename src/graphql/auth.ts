@@ -1,0 +1,89 @@
+/** Sign-up, sign-in, refresh, sign-out and token inspection. Each resolver calls a service. */
+import { AuthError } from '../auth/errors.js';
+import type { AuthResult } from '../auth/sessions.js';
+import type { UserRow } from '../store/repositories/users.js';
+import { builder, type GraphQLContext } from './builder.js';
+import { AuthPayloadType, TokenInfoType, type AuthPayloadView } from './types.js';
+
+/** Set the refresh cookie and shape the payload. */
+export function authPayload(ctx: GraphQLContext, result: AuthResult, user: UserRow): AuthPayloadView {
+  ctx.refreshCookie.set(result);
+  return { ...result, user, exposedRefreshToken: ctx.services.config.exposeRefreshToken ? result.refreshToken : null };
+}
+
+builder.mutationFields((t) => ({
+  register: t.field({
+    type: AuthPayloadType,
+    args: {
+      email: t.arg.string({ required: true }),
+      password: t.arg.string({ required: true }),
+      username: t.arg.string(),
+      displayName: t.arg.string(),
+      rememberMe: t.arg.boolean({ defaultValue: false }),
+    },
+    resolve: async (_root, args, ctx) => {
+      const { accounts, sessions } = ctx.services;
+      const user = await accounts.register(args, ctx.meta);
+      const result = await sessions.start(user.id, { rememberMe: args.rememberMe ?? false, meta: ctx.meta });
+      await accounts.recordLogin(user, ctx.meta, 'register');
+      return authPayload(ctx, result, user);
+    },
+  }),
+
+  login: t.field({
+    type: AuthPayloadType,
+    args: {
+      email: t.arg.string({ required: true }),
+      password: t.arg.string({ required: true }),
+      rememberMe: t.arg.boolean({ defaultValue: false }),
+    },
+    resolve: async (_root, args, ctx) => {
+      const { accounts, sessions } = ctx.services;
+      const user = await accounts.checkPassword(args.email, args.password, ctx.meta);
+      const result = await sessions.start(user.id, { rememberMe: args.rememberMe ?? false, meta: ctx.meta });
+      await accounts.recordLogin(user, ctx.meta, 'password');
+      return authPayload(ctx, result, user);
+    },
+  }),
+
+  refreshToken: t.field({
+    type: AuthPayloadType,
+    description: 'Rotate the refresh token given as the argument, else the one in the refresh cookie.',
+    args: { refreshToken: t.arg.string() },
+    resolve: async (_root, args, ctx) => {
+      const presented = args.refreshToken ?? ctx.refreshCookie.read();
+      if (!presented) throw new AuthError('UNAUTHENTICATED', 'No refresh token: send the refresh cookie or the refreshToken argument');
+      try {
+        const result = await ctx.services.sessions.refresh(presented, ctx.meta);
+        const user = await ctx.services.accounts.findById(result.userId);
+        if (!user) throw new AuthError('TOKEN_REVOKED');
+        return authPayload(ctx, result, user);
+      } catch (e) {
+        // A dead refresh cookie is useless to the browser: drop it so the client stops sending it.
+        if (e instanceof AuthError && !args.refreshToken && e.code !== 'RATE_LIMITED') ctx.refreshCookie.clear();
+        throw e;
+      }
+    },
+  }),
+
+  logout: t.boolean({
+    description: 'End this session (found by the refresh cookie, else the bearer token) or, with everywhere, all of them.',
+    args: { everywhere: t.arg.boolean({ defaultValue: false }) },
+    resolve: async (_root, args, ctx) => {
+      const { sessions } = ctx.services;
+      const cookie = ctx.refreshCookie.read();
+      ctx.refreshCookie.clear();
+      const owner = (cookie && (await sessions.sessionOfRefreshToken(cookie))) || (await ctx.viewer().catch(() => null));
+      if (!owner) return false;
+      const userId = 'userId' in owner ? owner.userId : undefined;
+      if (args.everywhere && userId) return (await sessions.revokeAll(userId, { reason: 'logout', meta: ctx.meta })) > 0;
+      return sessions.revoke(owner.sessionId, { reason: 'logout', meta: ctx.meta, userId });
+    },
+  }),
+
+  verifyToken: t.field({
+    type: TokenInfoType,
+    args: { token: t.arg.string({ required: true }) },
+    resolve: (_root, args, ctx) => ctx.services.sessions.inspect(args.token),
+  }),
+}));

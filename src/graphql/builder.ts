@@ -1,0 +1,41 @@
+/** The Pothos schema builder and the request context every resolver sees. */
+import SchemaBuilder from '@pothos/core';
+import type DataLoader from 'dataloader';
+import type { RequestMeta } from '../auth/audit.js';
+import type { AuthResult, Viewer } from '../auth/sessions.js';
+import type { Services } from '../services.js';
+import type { ProfileRow } from '../store/repositories/users.js';
+
+/** The refresh-token cookie, as resolvers may touch it. */
+export interface RefreshCookie {
+  read(): string | undefined;
+  set(result: AuthResult): void;
+  clear(): void;
+}
+
+export interface GraphQLContext {
+  services: Services;
+  meta: RequestMeta;
+  /** The bearer token's viewer; `null` without a bearer token; throws TOKEN_* for a bad one. */
+  viewer(): Promise<Viewer | null>;
+  /** Like viewer(), but UNAUTHENTICATED without a token. */
+  requireViewer(): Promise<Viewer>;
+  loaders: { profile: DataLoader<string, ProfileRow | null> };
+  refreshCookie: RefreshCookie;
+}
+
+export const builder = new SchemaBuilder<{
+  Context: GraphQLContext;
+  Scalars: { DateTime: { Input: Date; Output: Date } };
+  DefaultFieldNullability: false;
+}>({ defaultFieldNullability: false });
+
+builder.scalarType('DateTime', {
+  description: 'An ISO 8601 date-time in UTC',
+  serialize: (value) => value.toISOString(),
+  parseValue: (value) => {
+    const d = new Date(String(value));
+    if (Number.isNaN(d.getTime())) throw new TypeError('DateTime must be an ISO 8601 string');
+    return d;
+  },
+});

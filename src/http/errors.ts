@@ -1,0 +1,69 @@
+/**
+ * Mercurius error formatter: every error leaves with `extensions.code` from
+ * API.md §5. AuthErrors keep their code and message; invalid documents,
+ * variables and requests become BAD_USER_INPUT; anything else becomes
+ * INTERNAL_SERVER_ERROR with a generic message (the cause is logged with the
+ * request id, never sent: no stack, SQL or token reaches the client).
+ */
+import { GraphQLError } from 'graphql';
+import type { FastifyBaseLogger } from 'fastify';
+import { AuthError } from '../auth/errors.js';
+
+interface FormattedError {
+  message: string;
+  locations?: readonly { line: number; column: number }[];
+  path?: readonly (string | number)[];
+  extensions: Record<string, unknown>;
+}
+
+interface Execution {
+  data?: unknown;
+  statusCode?: number;
+  errors: readonly (GraphQLError | Error)[];
+}
+
+type WithStatus = Error & { statusCode?: number; errors?: unknown[]; code?: string };
+
+// Duck-typed rather than `instanceof`: Mercurius and this module may load different copies of graphql (CJS/ESM).
+const isGraphQLError = (e: unknown): e is GraphQLError => (e as Error | undefined)?.name === 'GraphQLError' || e instanceof GraphQLError;
+
+function originalOf(error: GraphQLError | Error): WithStatus | undefined {
+  return (isGraphQLError(error) ? error.originalError : error) as WithStatus | undefined;
+}
+
+function format(error: GraphQLError | Error, log: FastifyBaseLogger, wrapper?: WithStatus): FormattedError {
+  const gql = isGraphQLError(error) ? error : undefined;
+  const where = { locations: gql?.locations, path: gql?.path };
+  const original = originalOf(error);
+  if (original instanceof AuthError) {
+    return { message: original.message, ...where, extensions: { ...original.extensions, code: original.code } };
+  }
+  // graphql-js validation and coercion errors carry no original error; Mercurius
+  // wraps invalid documents (and queries too deep) in a 4xx error.
+  const status = wrapper?.statusCode ?? original?.statusCode;
+  if ((gql && !gql.originalError) || (status && status >= 400 && status < 500)) {
+    const message = status === 415 ? 'Unsupported content type: send application/json' : error.message;
+    return { message, ...where, extensions: { code: 'BAD_USER_INPUT' } };
+  }
+  log.error({ err: original ?? error }, 'unexpected error while handling a GraphQL request');
+  return { message: 'Internal server error', ...where, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+}
+
+export function errorFormatter(execution: Execution, context: { reply?: { log: FastifyBaseLogger }; app: { log: FastifyBaseLogger } }) {
+  const log = context.reply?.log ?? context.app.log;
+  const errors: FormattedError[] = [];
+  for (const error of execution.errors) {
+    const original = originalOf(error);
+    if (original && Array.isArray(original.errors) && !(original instanceof AuthError)) {
+      for (const inner of original.errors) errors.push(format(inner as Error, log, original));
+    } else {
+      errors.push(format(error, log));
+    }
+  }
+  let statusCode = 200;
+  if (!execution.data) {
+    const single = execution.errors.length === 1 ? originalOf(execution.errors[0]) : undefined;
+    statusCode = execution.statusCode ?? (typeof single?.statusCode === 'number' ? single.statusCode : 200);
+  }
+  return { statusCode, response: { data: (execution.data ?? null) as never, errors: errors as never } };
+}

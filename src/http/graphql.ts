@@ -1,0 +1,82 @@
+/**
+ * POST/GET /graphql: Mercurius with jit and its document cache, the Pothos
+ * schema, and the per-request context (viewer from the bearer token, profile
+ * loader, refresh cookie). JSON bodies only; mutations over GET are refused
+ * by Mercurius with 405; batching is off.
+ */
+import DataLoader from 'dataloader';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import mercurius from 'mercurius';
+import { AuthError } from '../auth/errors.js';
+import type { Viewer } from '../auth/sessions.js';
+import type { GraphQLContext } from '../graphql/builder.js';
+import { graphqlSchema } from '../graphql/schema.js';
+import type { Services } from '../services.js';
+import type { ProfileRow } from '../store/repositories/users.js';
+import { GRAPHQL_PATH, refreshCookie } from './cookies.js';
+import { errorFormatter } from './errors.js';
+import { validationRules } from './validation.js';
+
+/** `Bearer <token>` → the token; no header or another scheme → undefined. */
+export function bearerToken(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const space = header.indexOf(' ');
+  const scheme = space === -1 ? header : header.slice(0, space);
+  if (scheme.toLowerCase() !== 'bearer') return undefined;
+  return header.slice(space + 1).trim();
+}
+
+export async function graphqlRoutes(app: FastifyInstance, { services }: { services: Services }) {
+  const { config, sessions, repos, clock } = services;
+
+  // Fastify parses text/plain by default; a GraphQL endpoint must not (CSRF: it is a "simple" request type).
+  app.removeContentTypeParser('text/plain');
+
+  const buildContext = (request: FastifyRequest, reply: FastifyReply): GraphQLContext => {
+    let viewer: Promise<Viewer | null> | undefined;
+    let profileLoader: DataLoader<string, ProfileRow | null> | undefined;
+    const context: GraphQLContext = {
+      services,
+      meta: { ip: request.ip ?? null, userAgent: request.headers['user-agent'] ?? null },
+      viewer() {
+        viewer ??= (async () => {
+          const token = bearerToken(request.headers.authorization);
+          if (token === undefined) return null;
+          if (!token) throw new AuthError('TOKEN_INVALID');
+          return sessions.authenticate(token);
+        })();
+        return viewer;
+      },
+      async requireViewer() {
+        const v = await context.viewer();
+        if (!v) throw new AuthError('UNAUTHENTICATED');
+        return v;
+      },
+      loaders: {
+        get profile() {
+          profileLoader ??= new DataLoader(async (ids: readonly string[]) => {
+            const rows = await repos.users.profilesFor(ids);
+            const byId = new Map(rows.map((r) => [r.userId, r]));
+            return ids.map((id) => byId.get(id) ?? null);
+          });
+          return profileLoader;
+        },
+      },
+      refreshCookie: refreshCookie(request, reply, config, clock),
+    };
+    return context;
+  };
+
+  await app.register(mercurius, {
+    schema: graphqlSchema(),
+    path: GRAPHQL_PATH,
+    jit: 1,
+    cache: true,
+    allowBatchedQueries: false,
+    queryDepth: config.graphqlMaxDepth,
+    validationRules: validationRules({ maxAliases: config.graphqlMaxAliases, production: config.production }),
+    graphiql: false,
+    context: buildContext as never,
+    errorFormatter: errorFormatter as never,
+  });
+}

@@ -1,0 +1,41 @@
+/**
+ * Prometheus metrics: process defaults (including event-loop delay
+ * percentiles from perf_hooks.monitorEventLoopDelay) and one counter per
+ * auth event. Each app owns its registry, so tests can run several apps.
+ */
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { AuditType, AuthEvents } from '../auth/audit.js';
+
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 });
+  const events = new Counter({
+    name: 'latchkey_auth_events_total',
+    help: 'Auth events by type (login_succeeded, login_failed, refresh, refresh_reuse_detected, session_revoked, ...)',
+    labelNames: ['type'],
+    registers: [registry],
+  });
+  const logins = new Counter({ name: 'latchkey_logins_total', help: 'Sign-ins by result', labelNames: ['result'], registers: [registry] });
+  const refreshes = new Counter({ name: 'latchkey_refreshes_total', help: 'Refresh-token rotations', registers: [registry] });
+  const reuse = new Counter({ name: 'latchkey_refresh_reuse_detected_total', help: 'Rotated refresh tokens replayed after the grace window', registers: [registry] });
+  const revocations = new Counter({ name: 'latchkey_revocations_total', help: 'Sessions ended by logout, revoke, password change or deactivation', registers: [registry] });
+  const revokedSet = new Gauge({ name: 'latchkey_revoked_sessions', help: 'Sessions in the in-process revoked set', registers: [registry] });
+
+  const authEvents: AuthEvents = {
+    count(type: AuditType, n = 1) {
+      events.inc({ type }, n);
+      if (type === 'login_succeeded') logins.inc({ result: 'success' }, n);
+      else if (type === 'login_failed') logins.inc({ result: 'failure' }, n);
+      else if (type === 'refresh') refreshes.inc(n);
+      else if (type === 'refresh_reuse_detected') reuse.inc(n);
+    },
+    revoked: (n) => revocations.inc(n),
+  };
+  return {
+    registry,
+    events: authEvents,
+    revokedSet,
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

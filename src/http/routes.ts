@@ -1,0 +1,35 @@
+/** The small routes: JWKS, liveness, readiness, Prometheus metrics. */
+import type { FastifyInstance } from 'fastify';
+import type { Services } from '../services.js';
+import { schemaStatus } from '../store/migrate.js';
+import type { Metrics } from './metrics.js';
+
+export async function plainRoutes(app: FastifyInstance, { services, metrics }: { services: Services; metrics: Metrics }) {
+  app.get('/.well-known/jwks.json', async (_request, reply) => {
+    const jwks = services.keys.jwks();
+    if (!jwks) return reply.code(404).send({ error: 'JWKS_DISABLED', message: 'JWT_ALG=HS256: there are no public keys' });
+    // Other services cache this; rotation keeps old keys listed until their tokens expire.
+    return reply.header('cache-control', 'public, max-age=300').send(jwks);
+  });
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+
+  app.get('/readyz', async (request, reply) => {
+    try {
+      await services.database.ping();
+      const status = await schemaStatus(services.database);
+      if (!status.current) {
+        return reply.code(503).send({ status: 'unavailable', reason: `database schema is behind by ${status.pending} migration(s): run latchkey migrate` });
+      }
+      return { status: 'ready' };
+    } catch (err) {
+      request.log.warn({ err }, 'readiness check failed');
+      return reply.code(503).send({ status: 'unavailable', reason: 'database unreachable' });
+    }
+  });
+
+  app.get('/metrics', async (_request, reply) => {
+    metrics.revokedSet.set(services.revocations.size());
+    return reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+}

@@ -1,0 +1,51 @@
+/**
+ * GraphQL validation rules that protect the server before anything executes:
+ * a cap on aliases (no thousand-field amplification), at most one
+ * credential-checking field per document (no password or code guessing in
+ * bulk through aliases), and no introspection in production.
+ */
+import { GraphQLError, NoSchemaIntrospectionCustomRule, type ValidationRule } from 'graphql';
+
+/** Mutation fields that check a password, a code or a refresh token. */
+export const credentialFields = new Set([
+  'login',
+  'register',
+  'refreshToken',
+  'changePassword',
+  'verifyOtp',
+  'verifyEmail',
+  'resetPassword',
+  'requestOtp',
+]);
+
+export function maxAliases(max: number): ValidationRule {
+  return (context) => {
+    let count = 0;
+    return {
+      Field(node) {
+        if (node.alias && ++count === max + 1) {
+          context.reportError(new GraphQLError(`Too many aliases: at most ${max} per document`, { nodes: [node] }));
+        }
+      },
+    };
+  };
+}
+
+export const oneCredentialField: ValidationRule = (context) => {
+  let seen = 0;
+  return {
+    Field(node) {
+      if (context.getParentType()?.name === 'Mutation' && credentialFields.has(node.name.value) && ++seen === 2) {
+        context.reportError(
+          new GraphQLError(`At most one of ${[...credentialFields].join(', ')} per request`, { nodes: [node] }),
+        );
+      }
+    },
+  };
+};
+
+export function validationRules(options: { maxAliases: number; production: boolean }): ValidationRule[] {
+  const rules = [maxAliases(options.maxAliases), oneCredentialField];
+  if (options.production) rules.push(NoSchemaIntrospectionCustomRule);
+  return rules;
+}

@@ -1,0 +1,17 @@
+/** All repositories over one database handle: what services are given. */
+import type { Executor } from '../db.js';
+import { auditRepository } from './audit.js';
+import { keysRepository } from './keys.js';
+import { sessionsRepository } from './sessions.js';
+import { usersRepository } from './users.js';
+
+export function repositories(db: Executor) {
+  return {
+    users: usersRepository(db),
+    sessions: sessionsRepository(db),
+    keys: keysRepository(db),
+    audit: auditRepository(db),
+  };
+}
+
+export type Repositories = ReturnType<typeof repositories>;

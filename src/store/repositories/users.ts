@@ -1,0 +1,109 @@
+/** Users and profiles. Emails are matched case-insensitively (lower(email)). */
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import type { Executor } from '../db.js';
+import { profiles, users } from '../schema.js';
+
+export type UserRow = typeof users.$inferSelect;
+export type ProfileRow = typeof profiles.$inferSelect;
+
+export interface NewUser {
+  email: string;
+  username?: string | null;
+  passwordHash: string | null;
+  displayName?: string | null;
+  createdAt: Date;
+  emailVerifiedAt?: Date | null;
+}
+
+export function usersRepository(db: Executor) {
+  return {
+    /** Insert a user and an empty profile in one transaction; `null` when the email or username is taken. */
+    async create(input: NewUser): Promise<{ user: UserRow } | { taken: 'email' | 'username' }> {
+      return db.transaction(async (tx) => {
+        const inserted = await tx
+          .insert(users)
+          .values({
+            email: input.email,
+            username: input.username ?? null,
+            passwordHash: input.passwordHash,
+            createdAt: input.createdAt,
+            emailVerifiedAt: input.emailVerifiedAt ?? null,
+          })
+          .onConflictDoNothing()
+          .returning();
+        const user = inserted[0];
+        if (!user) {
+          const byEmail = await tx.select({ id: users.id }).from(users).where(sql`lower(${users.email}) = lower(${input.email})`);
+          return { taken: byEmail.length ? 'email' : 'username' } as const;
+        }
+        await tx.insert(profiles).values({ userId: user.id, displayName: input.displayName ?? null, updatedAt: input.createdAt });
+        return { user };
+      });
+    },
+
+    async findByEmail(email: string): Promise<UserRow | undefined> {
+      const rows = await db.select().from(users).where(sql`lower(${users.email}) = lower(${email})`).limit(1);
+      return rows[0];
+    },
+
+    async findById(id: string): Promise<UserRow | undefined> {
+      const rows = await db.select().from(users).where(eq(users.id, id)).limit(1);
+      return rows[0];
+    },
+
+    /** One query for any number of ids (the per-request loader's batch function). */
+    async findManyByIds(ids: readonly string[]): Promise<UserRow[]> {
+      if (!ids.length) return [];
+      return db.select().from(users).where(inArray(users.id, [...ids]));
+    },
+
+    async profilesFor(ids: readonly string[]): Promise<ProfileRow[]> {
+      if (!ids.length) return [];
+      return db.select().from(profiles).where(inArray(profiles.userId, [...ids]));
+    },
+
+    async touchLogin(id: string, at: Date): Promise<void> {
+      await db.update(users).set({ lastLoginAt: at }).where(eq(users.id, id));
+    },
+
+    async setPasswordHash(id: string, passwordHash: string, changedAt: Date | null): Promise<void> {
+      await db
+        .update(users)
+        .set(changedAt ? { passwordHash, passwordChangedAt: changedAt } : { passwordHash })
+        .where(eq(users.id, id));
+    },
+
+    async setActive(id: string, isActive: boolean): Promise<void> {
+      await db.update(users).set({ isActive }).where(eq(users.id, id));
+    },
+
+    async markEmailVerified(id: string, at: Date): Promise<UserRow | undefined> {
+      const rows = await db
+        .update(users)
+        .set({ emailVerifiedAt: sql`coalesce(${users.emailVerifiedAt}, ${at.toISOString()}::timestamptz)` })
+        .where(eq(users.id, id))
+        .returning();
+      return rows[0];
+    },
+
+    async updateProfile(
+      userId: string,
+      patch: Partial<Pick<ProfileRow, 'displayName' | 'bio' | 'avatarUrl'>>,
+      at: Date,
+    ): Promise<ProfileRow> {
+      const rows = await db
+        .insert(profiles)
+        .values({ userId, ...patch, updatedAt: at })
+        .onConflictDoUpdate({ target: profiles.userId, set: { ...patch, updatedAt: at } })
+        .returning();
+      return rows[0];
+    },
+
+    async isActive(id: string): Promise<boolean> {
+      const rows = await db.select({ a: users.isActive }).from(users).where(and(eq(users.id, id))).limit(1);
+      return rows[0]?.a ?? false;
+    },
+  };
+}
+
+export type UsersRepository = ReturnType<typeof usersRepository>;
