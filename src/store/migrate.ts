@@ -3,7 +3,7 @@
  * whether a database is current. The server refuses to start on a schema that
  * is behind, so the refresh-token blacklist can never be silently missing.
  */
-import { existsSync } from 'node:fs';
+import { access } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
@@ -12,26 +12,28 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import type { Database } from './db.js';
 
-/** The committed migrations live in src/store/migrations, whether running from src/ or dist/. */
-function migrationsFolder(): string {
+const exists = (path: string) => access(path).then(() => true, () => false);
+
+/** The committed migrations live in src/store/migrations, whether running from src/ or from dist/src/. */
+async function migrationsFolder(): Promise<string> {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 5; i++) {
-    const candidate = join(dir, 'src', 'store', 'migrations');
-    if (existsSync(join(dir, 'migrations', 'meta'))) return join(dir, 'migrations');
-    if (existsSync(join(candidate, 'meta'))) return candidate;
+    for (const candidate of [join(dir, 'migrations'), join(dir, 'src', 'store', 'migrations')]) {
+      if (await exists(join(candidate, 'meta', '_journal.json'))) return candidate;
+    }
     dir = dirname(dir);
   }
   throw new Error('migrations folder not found');
 }
 
-const config = () => ({ migrationsFolder: migrationsFolder(), migrationsSchema: 'drizzle', migrationsTable: '__drizzle_migrations' });
+const config = async () => ({ migrationsFolder: await migrationsFolder(), migrationsSchema: 'drizzle', migrationsTable: '__drizzle_migrations' });
 
 /** Bring the schema up to date. Idempotent. */
 export async function migrate(database: Database): Promise<{ applied: number }> {
   const before = await schemaStatus(database);
   // Drizzle applies all pending migrations in one transaction.
-  if (database.kind === 'pglite') await migratePglite(database.db as never, config());
-  else await migratePg(database.db as never, config());
+  if (database.kind === 'pglite') await migratePglite(database.db as never, await config());
+  else await migratePg(database.db as never, await config());
   return { applied: before.pending };
 }
 
@@ -46,7 +48,7 @@ let files: ReturnType<typeof readMigrationFiles> | undefined;
 
 export async function schemaStatus(database: Database): Promise<SchemaStatus> {
   // The committed migrations do not change while the process runs: read them once.
-  files ??= readMigrationFiles(config());
+  files ??= readMigrationFiles(await config());
   const exists = await database.db.execute<{ exists: boolean }>(
     sql`select to_regclass('drizzle.__drizzle_migrations') is not null as exists`,
   );
