@@ -29,9 +29,12 @@ class UsageError extends Error {}
 /** Run `fn` with services on the configured (already migrated) database, then close it. */
 async function withServices<T>(config: Config, fn: (services: Services) => Promise<T>): Promise<T> {
   const database = await openCheckedDatabase({ ...config, autoMigrate: false });
+  let services: Services | undefined;
   try {
-    return await fn(await createServices({ config, database }));
+    services = await createServices({ config, database });
+    return await fn(services);
   } finally {
+    await services?.close();
     await database.close();
   }
 }
