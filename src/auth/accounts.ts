@@ -140,10 +140,13 @@ export function createAccounts({ repos, sessions, audit, clock, limits = noLimit
     ): Promise<void> {
       const user = await repos.users.findById(viewer.userId);
       if (!user || !user.isActive) throw new AuthError('UNAUTHENTICATED');
+      // A stolen access token must not become a way around the login limit: same counter.
+      await limits.take('loginAccount', user.email, meta, user.id);
       if (!user.passwordHash || !(await verifyPassword(user.passwordHash, input.currentPassword))) {
         await audit.record('login_failed', user.id, meta, { reason: 'wrong_current_password' });
         throw new AuthError('INVALID_CREDENTIALS', 'Current password is wrong');
       }
+      await limits.reset('loginAccount', user.email);
       checkNew(input.newPassword, 'newPassword');
       await repos.users.setPasswordHash(user.id, await hashPassword(input.newPassword), now());
       await audit.record('password_changed', user.id, meta);

@@ -72,6 +72,15 @@ describe('abuse controls (memory store)', () => {
     expect((await login(t.client(), email, 'any password at all')).code).toBe('RATE_LIMITED');
   });
 
+  it('counts wrong current passwords on changePassword against the same account limit', async () => {
+    const { client, email } = await register();
+    const change = (currentPassword: string) =>
+      client.gql(`mutation($c: String!) { changePassword(currentPassword: $c, newPassword: "a new and long passphrase") }`, { c: currentPassword }, from(newIp()));
+    for (let i = 0; i < 10; i++) expect((await change(`wrong ${i}`)).code).toBe('INVALID_CREDENTIALS');
+    expect((await change(TEST_PASSWORD)).code).toBe('RATE_LIMITED');
+    expect((await login(t.client(), email, TEST_PASSWORD)).code).toBe('RATE_LIMITED');
+  });
+
   it('resets the account counter on a successful login', async () => {
     const { email } = await register();
     for (let i = 0; i < 9; i++) await login(t.client(), email, 'not the password');
