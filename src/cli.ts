@@ -21,7 +21,7 @@ const usage = `usage: latchkey <command>
   user create --email E [--password P]  create a user (prompts for the password when omitted)
   user deactivate --email E             deactivate a user and end every session
   sessions revoke --email E             sign a user out everywhere
-  tokens flush-expired                  delete expired refresh tokens and dead sessions
+  tokens flush-expired                  delete expired refresh tokens, dead sessions and expired codes
   keys rotate                           make a new signing key active`;
 
 class UsageError extends Error {}
@@ -29,9 +29,12 @@ class UsageError extends Error {}
 /** Run `fn` with services on the configured (already migrated) database, then close it. */
 async function withServices<T>(config: Config, fn: (services: Services) => Promise<T>): Promise<T> {
   const database = await openCheckedDatabase({ ...config, autoMigrate: false });
+  let services: Services | undefined;
   try {
-    return await fn(await createServices({ config, database }));
+    services = await createServices({ config, database });
+    return await fn(services);
   } finally {
+    await services?.close();
     await database.close();
   }
 }
@@ -114,7 +117,8 @@ export async function run(argv: string[], config: Config): Promise<string | unde
       if (sub === 'flush-expired') {
         return withServices(config, async ({ repos, clock }) => {
           const n = await repos.sessions.flushExpired(new Date(clock.now()));
-          return `deleted ${n.refreshTokens} expired refresh token(s) and ${n.sessions} dead session(s)`;
+          const codes = await repos.otp.deleteExpired(new Date(clock.now()));
+          return `deleted ${n.refreshTokens} expired refresh token(s) and ${n.sessions} dead session(s); ${codes} expired one-time code(s)`;
         });
       }
       break;

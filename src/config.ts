@@ -45,6 +45,27 @@ const int = (min: number, max: number) =>
     return n;
   });
 
+/**
+ * A rate limit `POINTS/DURATION`, e.g. `10/15m`: at most POINTS in DURATION.
+ * Durations under a second work in memory; Redis counts whole seconds, so they are rounded up there.
+ */
+const rate = z.string().transform((value, ctx) => {
+  const m = /^\s*(\d+)\s*\/\s*(\S+)\s*$/.exec(value);
+  const points = m ? Number(m[1]) : NaN;
+  const span = m ? (/^\d+$/.test(m[2]) ? Number(m[2]) : ms(m[2] as ms.StringValue)) : NaN;
+  if (!Number.isInteger(points) || points < 1 || typeof span !== 'number' || !Number.isFinite(span) || span < 100) {
+    ctx.addIssue({ code: 'custom', message: 'POINTS/DURATION, e.g. 10/15m (at least 1 point, at least 100ms)' });
+    return z.NEVER;
+  }
+  return { points, durationMs: span };
+});
+
+/** A rate limit: at most `points` in `durationMs`. */
+export interface Rate {
+  points: number;
+  durationMs: number;
+}
+
 const algs = ['EdDSA', 'ES256', 'RS256', 'HS256'] as const;
 export type JwtAlg = (typeof algs)[number];
 
@@ -75,6 +96,17 @@ const variables = {
   OTP_TTL: [duration(1000), '5m'],
   OTP_MAX_ATTEMPTS: [int(1, 100), '5'],
   MAIL_URL: [z.string().regex(/^(console|file:.+|smtps?:\/\/.+)$/, 'console, file:DIR or smtp://user:pass@host:port'), 'console'],
+  MAIL_FROM: [z.string().min(3, 'a sender such as "Latchkey <no-reply@example.com>"'), 'Latchkey <no-reply@localhost>'],
+  PASSWORD_BLOCK_COMMON: [bool, 'true'],
+  REDIS_KEY_PREFIX: [z.string().regex(/^[\w:.-]{1,64}$/, 'letters, digits, _ : . - (at most 64)'), 'latchkey'],
+  RATE_LIMIT_LOGIN_ACCOUNT: [rate, '10/15m'],
+  RATE_LIMIT_LOGIN_IP: [rate, '100/15m'],
+  RATE_LIMIT_OTP_REQUEST_EMAIL: [rate, '5/15m'],
+  RATE_LIMIT_OTP_REQUEST_IP: [rate, '30/15m'],
+  RATE_LIMIT_OTP_VERIFY_EMAIL: [rate, '10/15m'],
+  RATE_LIMIT_OTP_VERIFY_IP: [rate, '50/15m'],
+  RATE_LIMIT_REFRESH_IP: [rate, '300/1m'],
+  RATE_LIMIT_REGISTER_IP: [rate, '20/1h'],
   TRUST_PROXY: [bool, 'false'],
   EXPOSE_REFRESH_TOKEN: [bool, 'false'],
   GRAPHQL_MAX_DEPTH: [int(1, 100), '10'],
@@ -84,6 +116,21 @@ const variables = {
 } as const satisfies Record<string, readonly [z.ZodType, string | undefined]>;
 
 type Parsed = { [K in keyof typeof variables]: z.output<(typeof variables)[K][0]> };
+
+/** Each rate limit by name; keys are what is counted (an account, an address). */
+export interface RateLimits {
+  /** Failed logins per account (email), from any address. */
+  loginAccount: Rate;
+  /** Failed logins per client address. */
+  loginIp: Rate;
+  otpRequestEmail: Rate;
+  otpRequestIp: Rate;
+  /** Code checks (verifyOtp, verifyEmail, resetPassword) per email. */
+  otpVerifyEmail: Rate;
+  otpVerifyIp: Rate;
+  refreshIp: Rate;
+  registerIp: Rate;
+}
 
 export interface Config {
   port: number;
@@ -109,6 +156,14 @@ export interface Config {
   otpTtlMs: number;
   otpMaxAttempts: number;
   mailUrl: string;
+  /** The From of every message sent. */
+  mailFrom: string;
+  /** Refuse new passwords found in the shipped list of the 10,000 most common ones. */
+  passwordBlockCommon: boolean;
+  /** Prefix of every Redis key this server writes (one per deployment or test run). */
+  redisKeyPrefix: string;
+  /** Rate limits (see docs/abuse-controls.md). */
+  rateLimits: RateLimits;
   trustProxy: boolean;
   /** Hand refresh tokens to non-browser clients in `AuthPayload.refreshToken`. */
   exposeRefreshToken: boolean;
@@ -166,6 +221,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     otpTtlMs: p.OTP_TTL,
     otpMaxAttempts: p.OTP_MAX_ATTEMPTS,
     mailUrl: p.MAIL_URL,
+    mailFrom: p.MAIL_FROM,
+    passwordBlockCommon: p.PASSWORD_BLOCK_COMMON,
+    redisKeyPrefix: p.REDIS_KEY_PREFIX,
+    rateLimits: {
+      loginAccount: p.RATE_LIMIT_LOGIN_ACCOUNT,
+      loginIp: p.RATE_LIMIT_LOGIN_IP,
+      otpRequestEmail: p.RATE_LIMIT_OTP_REQUEST_EMAIL,
+      otpRequestIp: p.RATE_LIMIT_OTP_REQUEST_IP,
+      otpVerifyEmail: p.RATE_LIMIT_OTP_VERIFY_EMAIL,
+      otpVerifyIp: p.RATE_LIMIT_OTP_VERIFY_IP,
+      refreshIp: p.RATE_LIMIT_REFRESH_IP,
+      registerIp: p.RATE_LIMIT_REGISTER_IP,
+    },
     trustProxy: p.TRUST_PROXY,
     exposeRefreshToken: p.EXPOSE_REFRESH_TOKEN,
     graphqlMaxDepth: p.GRAPHQL_MAX_DEPTH,

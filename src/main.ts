@@ -61,12 +61,20 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const clock = options.clock ?? systemClock;
   const database = await openCheckedDatabase(config);
   const metrics = createMetrics();
-  let services: Services;
+  let services: Services | undefined;
   let app: FastifyInstance;
   try {
-    services = await createServices({ config, database, clock, events: metrics.events, bus: options.bus });
+    services = await createServices({
+      config,
+      database,
+      clock,
+      events: metrics.events,
+      bus: options.bus,
+      onMailError: (err) => app.log.warn({ err }, 'mail not sent'),
+    });
     app = await buildApp({ services, metrics, logger: options.logger });
   } catch (e) {
+    await services?.close().catch(() => {});
     await database.close().catch(() => {});
     throw e;
   }
@@ -91,6 +99,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     (closing ??= (async () => {
       for (const t of timers) clearInterval(t);
       await app.close();
+      await services.close();
       await database.close();
     })());
   return { app, services, url, close };

@@ -8,14 +8,21 @@
  *   await migrate(database);
  *   const services = await createServices({ config, database });
  */
+import { Redis } from 'ioredis';
 import { createAccounts } from './auth/accounts.js';
 import { type AuthEvents, createAudit } from './auth/audit.js';
 import { type Clock, systemClock } from './auth/clock.js';
+import { createEmailCodes } from './auth/emailCodes.js';
 import { loadKeyRing } from './auth/keys.js';
+import { createLimits } from './auth/limits.js';
+import { createOtp } from './auth/otp.js';
+import { createPasswordPolicy, loadCommonPasswords } from './auth/passwordPolicy.js';
 import { type RevocationBus, createRevocations } from './auth/revocations.js';
 import { createSessions } from './auth/sessions.js';
 import { createTokens } from './auth/tokens.js';
 import type { Config } from './config.js';
+import { createMailer } from './mail/mailer.js';
+import { createOutbox } from './mail/outbox.js';
 import type { Database } from './store/db.js';
 import { repositories } from './store/repositories/index.js';
 
@@ -25,9 +32,27 @@ export interface ServiceOptions {
   clock?: Clock;
   events?: AuthEvents;
   bus?: RevocationBus;
+  /** Told when a queued mail could not be sent (the message itself is never passed on). */
+  onMailError?: (error: Error) => void;
 }
 
-export async function createServices({ config, database, clock = systemClock, events, bus }: ServiceOptions) {
+/** A Redis connection for the rate-limit counters, when REDIS_URL is set. */
+async function connectRedis(url: string): Promise<Redis> {
+  // Connect explicitly (lazyConnect) so a bad URL fails the start, not the first login.
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, connectTimeout: 3000 });
+  redis.on('error', () => {}); // reconnects by itself; limits fall back to memory meanwhile
+  await redis.connect();
+  return redis;
+}
+
+export async function createServices({
+  config,
+  database,
+  clock = systemClock,
+  events,
+  bus,
+  onMailError = (e) => console.error(`latchkey: ${e.message}`),
+}: ServiceOptions) {
   const repos = repositories(database.db);
   const keys = await loadKeyRing({ repo: repos.keys, config, clock });
   const tokens = createTokens({ config, keys, clock });
@@ -35,10 +60,21 @@ export async function createServices({ config, database, clock = systemClock, ev
   const revokedFor = config.accessTokenTtlMs + config.jwtLeewayMs + 1000;
   const revocations = createRevocations({ ttlMs: revokedFor, clock, bus, onRevoke: events?.revoked });
   const audit = createAudit({ repo: repos.audit, clock, events });
-  const sessions = createSessions({ repos, tokens, revocations, audit, config, clock });
-  const accounts = createAccounts({ repos, sessions, audit, clock });
+  const passwords = createPasswordPolicy(config.passwordBlockCommon ? await loadCommonPasswords() : null);
+  const redis = config.redisUrl ? await connectRedis(config.redisUrl) : undefined;
+  const limits = createLimits({ settings: config.rateLimits, audit, redis, prefix: config.redisKeyPrefix });
+  const sessions = createSessions({ repos, tokens, revocations, audit, config, clock, limits });
+  const accounts = createAccounts({ repos, sessions, audit, clock, limits, passwords });
+  const outbox = createOutbox({ mailer: createMailer({ url: config.mailUrl, from: config.mailFrom, now: clock.now }), onError: onMailError });
+  const otp = createOtp({ repo: repos.otp, config, clock });
+  const emailCodes = createEmailCodes({ repos, otp, outbox, limits, audit, sessions, passwords, config, clock });
   await sessions.loadRevocations();
-  return { config, database, clock, repos, keys, tokens, revocations, audit, sessions, accounts };
+  /** Send what is queued and drop connections (the database is closed by its owner). */
+  const close = async () => {
+    await outbox.close();
+    await limits.close();
+  };
+  return { config, database, clock, repos, keys, tokens, revocations, audit, sessions, accounts, limits, outbox, otp, emailCodes, close };
 }
 
 export type Services = Awaited<ReturnType<typeof createServices>>;

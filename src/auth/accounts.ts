@@ -12,6 +12,8 @@ import type { ProfileRow, UserRow } from '../store/repositories/users.js';
 import type { Audit, RequestMeta } from './audit.js';
 import type { Clock } from './clock.js';
 import { AuthError } from './errors.js';
+import { type Limits, noLimits } from './limits.js';
+import type { PasswordPolicy } from './passwordPolicy.js';
 import { PASSWORD_MAX, PASSWORD_MIN, dummyHash, hashPassword, needsRehash, verifyPassword } from './passwords.js';
 import type { Sessions } from './sessions.js';
 
@@ -73,15 +75,21 @@ interface Deps {
   sessions: Sessions;
   audit: Audit;
   clock: Clock;
+  /** Login and sign-up limits (none when omitted). */
+  limits?: Limits;
+  /** Rules for new passwords (length only when omitted). */
+  passwords?: PasswordPolicy;
 }
 
-export function createAccounts({ repos, sessions, audit, clock }: Deps) {
+export function createAccounts({ repos, sessions, audit, clock, limits = noLimits, passwords }: Deps) {
   const now = () => new Date(clock.now());
+  const checkNew = (password: string, field?: string) => (passwords ? passwords.check(password, field) : checkNewPassword(password, field));
 
   return {
     async register(input: RegisterInput, meta: RequestMeta): Promise<UserRow> {
+      await limits.take('registerIp', meta.ip, meta);
       const email = normalizeEmail(input.email);
-      checkNewPassword(input.password);
+      checkNew(input.password);
       const username = optionalText(input.username, 'username', 32);
       if (username && !USERNAME.test(username)) {
         throw invalid('username', 'Username must be 3–32 letters, digits, dots, dashes or underscores');
@@ -100,15 +108,22 @@ export function createAccounts({ repos, sessions, audit, clock }: Deps) {
      * The user whose email and password these are, or INVALID_CREDENTIALS —
      * the same answer, text and argon2 work for an unknown email, a wrong
      * password and a deactivated account.
+     *
+     * Failures are counted per account and per address (RATE_LIMITED once either
+     * is spent, before any argon2 work); a success clears the account's count.
      */
     async checkPassword(emailInput: string, password: string, meta: RequestMeta): Promise<UserRow> {
       const email = emailInput.trim();
+      await limits.take('loginIp', meta.ip, meta);
+      await limits.take('loginAccount', email, meta);
       const user = email.length <= 254 && password.length <= PASSWORD_MAX * 4 ? await repos.users.findByEmail(email) : undefined;
       const ok = await verifyPassword(user?.passwordHash ?? (await dummyHash()), password);
       if (!user || !ok || !user.isActive) {
         await audit.record('login_failed', user?.id ?? null, meta, { reason: !user ? 'unknown_email' : !ok ? 'wrong_password' : 'inactive' });
         throw new AuthError('INVALID_CREDENTIALS');
       }
+      await limits.reset('loginAccount', email);
+      await limits.forgive('loginIp', meta.ip);
       if (needsRehash(user.passwordHash!)) await repos.users.setPasswordHash(user.id, await hashPassword(password), null);
       return user;
     },
@@ -125,11 +140,14 @@ export function createAccounts({ repos, sessions, audit, clock }: Deps) {
     ): Promise<void> {
       const user = await repos.users.findById(viewer.userId);
       if (!user || !user.isActive) throw new AuthError('UNAUTHENTICATED');
+      // A stolen access token must not become a way around the login limit: same counter.
+      await limits.take('loginAccount', user.email, meta, user.id);
       if (!user.passwordHash || !(await verifyPassword(user.passwordHash, input.currentPassword))) {
         await audit.record('login_failed', user.id, meta, { reason: 'wrong_current_password' });
         throw new AuthError('INVALID_CREDENTIALS', 'Current password is wrong');
       }
-      checkNewPassword(input.newPassword, 'newPassword');
+      await limits.reset('loginAccount', user.email);
+      checkNew(input.newPassword, 'newPassword');
       await repos.users.setPasswordHash(user.id, await hashPassword(input.newPassword), now());
       await audit.record('password_changed', user.id, meta);
       if (input.signOutOtherSessions) {

@@ -24,6 +24,7 @@ import type { LiveSession, NewToken, RefreshTokenRow, SessionRow } from '../stor
 import type { Audit, RequestMeta } from './audit.js';
 import type { Clock } from './clock.js';
 import { AuthError, isAuthError } from './errors.js';
+import { type Limits, noLimits } from './limits.js';
 import type { Revocations } from './revocations.js';
 import { ACCESS_TYP, REFRESH_TYP, type Tokens } from './tokens.js';
 
@@ -66,11 +67,13 @@ interface Deps {
   audit: Audit;
   config: SessionConfig;
   clock: Clock;
+  /** The per-address refresh limit (none when omitted). */
+  limits?: Limits;
 }
 
 const seconds = (ms: number) => Math.floor(ms / 1000);
 
-export function createSessions({ repos, tokens, revocations, audit, config, clock }: Deps) {
+export function createSessions({ repos, tokens, revocations, audit, config, clock, limits = noLimits }: Deps) {
   /** A refresh token's lifetime: the remember-me choice, never past the session's absolute end. */
   const newToken = (session: Pick<SessionRow, 'rememberMe' | 'expiresAt'>, now: number): NewToken => {
     const ttl = session.rememberMe ? config.rememberMeTtlMs : config.refreshTokenTtlMs;
@@ -130,6 +133,7 @@ export function createSessions({ repos, tokens, revocations, audit, config, cloc
 
     /** Rotate a refresh token (see the rules at the top of this file). */
     async refresh(presented: string, meta: RequestMeta): Promise<AuthResult> {
+      await limits.take('refreshIp', meta.ip, meta);
       const claims = await tokens.verifyRefresh(presented);
       const now = clock.now();
       const result = await repos.sessions.rotate(claims.jti, new Date(now), (session) => newToken(session, now));

@@ -24,6 +24,7 @@ builder.mutationFields((t) => ({
     resolve: async (_root, args, ctx) => {
       const { accounts, sessions } = ctx.services;
       const user = await accounts.register(args, ctx.meta);
+      await ctx.services.emailCodes.sendVerification(user, ctx.meta);
       const result = await sessions.start(user.id, { rememberMe: args.rememberMe ?? false, meta: ctx.meta });
       await accounts.recordLogin(user, ctx.meta, 'register');
       return authPayload(ctx, result, user);

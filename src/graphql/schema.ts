@@ -5,6 +5,7 @@ import './types.js';
 import './auth.js';
 import './account.js';
 import './sessions.js';
+import './otp.js';
 
 builder.queryType({});
 builder.mutationType({});

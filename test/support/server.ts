@@ -9,6 +9,9 @@
  *   await alice.gql('mutation { register(email: "a@x.io", password: "long enough") { accessToken } }');
  *   await t.close();
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type ManualClock, manualClock } from '../../src/auth/clock.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { startServer, type Server } from '../../src/main.js';
@@ -18,6 +21,8 @@ export interface TestServer {
   url: string;
   config: Config;
   clock: ManualClock | undefined;
+  /** Where mail goes unless the test set MAIL_URL (file transport: one JSON file per message). */
+  mailDir: string | undefined;
   client(): TestClient;
   close(): Promise<void>;
 }
@@ -49,13 +54,29 @@ export interface TestServerOptions {
 
 export const TEST_PASSWORD = 'correct horse battery staple';
 
+/**
+ * Every test client comes from 127.0.0.1, so the per-address limits are raised
+ * for tests; the per-account and per-email ones keep their defaults. Tests of
+ * the limits themselves set their own (an empty string restores the default).
+ */
+export const TEST_ADDRESS_LIMITS: Record<string, string> = {
+  RATE_LIMIT_LOGIN_IP: '10000/15m',
+  RATE_LIMIT_OTP_REQUEST_IP: '10000/15m',
+  RATE_LIMIT_OTP_VERIFY_IP: '10000/15m',
+  RATE_LIMIT_REFRESH_IP: '100000/1m',
+  RATE_LIMIT_REGISTER_IP: '10000/1h',
+};
+
 export async function startTestServer(options: TestServerOptions): Promise<TestServer> {
+  const mailDir = options.env?.MAIL_URL ? undefined : await mkdtemp(join(tmpdir(), 'latchkey-mail-'));
   const config = loadConfig({
     DATABASE_URL: options.db,
     PORT: '0',
     HOST: '127.0.0.1',
     LOG_LEVEL: 'silent',
     LATCHKEY_AUTO_MIGRATE: 'true',
+    ...(mailDir ? { MAIL_URL: `file:${mailDir}` } : {}),
+    ...TEST_ADDRESS_LIMITS,
     ...options.env,
   });
   const clock = options.manualClock ? manualClock(Date.now()) : undefined;
@@ -66,8 +87,12 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     url,
     config,
     clock,
+    mailDir,
     client: () => createClient(url),
-    close: () => server.close(),
+    close: async () => {
+      await server.close();
+      if (mailDir) await rm(mailDir, { recursive: true, force: true });
+    },
   };
 }
 

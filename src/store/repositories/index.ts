@@ -2,6 +2,7 @@
 import type { Executor } from '../db.js';
 import { auditRepository } from './audit.js';
 import { keysRepository } from './keys.js';
+import { otpRepository } from './otp.js';
 import { sessionsRepository } from './sessions.js';
 import { usersRepository } from './users.js';
 
@@ -11,6 +12,7 @@ export function repositories(db: Executor) {
     sessions: sessionsRepository(db),
     keys: keysRepository(db),
     audit: auditRepository(db),
+    otp: otpRepository(db),
   };
 }
 

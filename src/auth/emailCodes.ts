@@ -1,0 +1,123 @@
+/**
+ * Everything done with a code sent by mail: ask for one (`request`), sign in
+ * with one (`login`), confirm an email address (`verifyEmail`), reset a
+ * password (`resetPassword`), and the confirmation code sent at sign-up.
+ *
+ * `request` answers the same for an unknown email, in the same work shape: a
+ * code is made, hashed and stored (with no user) either way, and the mail is
+ * queued, never awaited — so neither the answer nor its timing tells whether
+ * an account exists.
+ *
+ * @example
+ *   await emailCodes.request('alice@example.com', 'LOGIN', meta);     // true, always
+ *   const user = await emailCodes.login('alice@example.com', '042137', meta);
+ */
+import type { Config } from '../config.js';
+import type { Outbox } from '../mail/outbox.js';
+import { codeMessage } from '../mail/templates.js';
+import type { Repositories } from '../store/repositories/index.js';
+import type { UserRow } from '../store/repositories/users.js';
+import { normalizeEmail } from './accounts.js';
+import type { Audit, RequestMeta } from './audit.js';
+import type { Clock } from './clock.js';
+import { AuthError } from './errors.js';
+import type { Limits } from './limits.js';
+import type { Otp, OtpPurpose } from './otp.js';
+import type { PasswordPolicy } from './passwordPolicy.js';
+import { hashPassword } from './passwords.js';
+import type { Sessions } from './sessions.js';
+
+interface Deps {
+  repos: Pick<Repositories, 'users'>;
+  otp: Otp;
+  outbox: Outbox;
+  limits: Limits;
+  audit: Audit;
+  sessions: Sessions;
+  passwords: PasswordPolicy;
+  config: Pick<Config, 'otpTtlMs'>;
+  clock: Clock;
+}
+
+export function createEmailCodes({ repos, otp, outbox, limits, audit, sessions, passwords, config, clock }: Deps) {
+  const send = async (email: string, purpose: OtpPurpose, user: UserRow | undefined) => {
+    const code = await otp.issue({ email, purpose, userId: user?.id ?? null });
+    if (user) outbox.enqueue(codeMessage({ to: user.email, purpose, code, ttlMs: config.otpTtlMs }));
+  };
+
+  /**
+   * Check a code under the verify limits; the user it proves, or OTP_INVALID.
+   * A code for an email with no active account is never right: none was sent.
+   */
+  const check = async (email: string, purpose: OtpPurpose, code: string, meta: RequestMeta): Promise<UserRow> => {
+    await limits.take('otpVerifyIp', meta.ip, meta);
+    await limits.take('otpVerifyEmail', email, meta);
+    const result = await otp.check({ email, purpose, code });
+    const user = result.ok && result.row.userId ? await repos.users.findById(result.row.userId) : undefined;
+    if (!result.ok || !user?.isActive) {
+      await audit.record('otp_failed', result.row?.userId ?? null, meta, { purpose, attemptsLeft: result.ok ? 0 : result.attemptsLeft });
+      throw new AuthError('OTP_INVALID');
+    }
+    await limits.reset('otpVerifyEmail', email);
+    await limits.forgive('otpVerifyIp', meta.ip);
+    await audit.record('otp_used', user.id, meta, { purpose });
+    return user;
+  };
+
+  return {
+    /** Mail a code to `email` if it has an active account. Always true (no account enumeration). */
+    async request(emailInput: string, purpose: OtpPurpose, meta: RequestMeta): Promise<true> {
+      const email = normalizeEmail(emailInput);
+      await limits.take('otpRequestIp', meta.ip, meta);
+      await limits.take('otpRequestEmail', email, meta);
+      const found = await repos.users.findByEmail(email);
+      const user = found?.isActive ? found : undefined;
+      await send(email, purpose, user);
+      await audit.record('otp_requested', user?.id ?? null, meta, { purpose });
+      return true;
+    },
+
+    /** Mail the address-confirmation code to a new account (sign-up). */
+    async sendVerification(user: UserRow, meta: RequestMeta): Promise<void> {
+      await send(user.email, 'VERIFY_EMAIL', user);
+      await audit.record('otp_requested', user.id, meta, { purpose: 'VERIFY_EMAIL' });
+    },
+
+    /**
+     * Passwordless sign-in: the user a LOGIN code proves, or OTP_INVALID. Creates
+     * no account. Receiving the code proves the address, so it is marked verified.
+     */
+    async login(emailInput: string, code: string, meta: RequestMeta): Promise<UserRow> {
+      const email = normalizeEmail(emailInput);
+      const user = await check(email, 'LOGIN', code, meta);
+      // A sign-in by mailed code ends any password-guessing lockout on the account.
+      await limits.reset('loginAccount', email);
+      return (await repos.users.markEmailVerified(user.id, new Date(clock.now()))) ?? user;
+    },
+
+    /** Confirm the signed-in user's email address with a VERIFY_EMAIL code. */
+    async verifyEmail(userId: string, code: string, meta: RequestMeta): Promise<UserRow> {
+      const viewer = await repos.users.findById(userId);
+      if (!viewer?.isActive) throw new AuthError('UNAUTHENTICATED');
+      const user = await check(viewer.email, 'VERIFY_EMAIL', code, meta);
+      if (user.id !== viewer.id) throw new AuthError('OTP_INVALID');
+      const verified = (await repos.users.markEmailVerified(user.id, new Date(clock.now()))) ?? user;
+      await audit.record('email_verified', user.id, meta);
+      return verified;
+    },
+
+    /** Set a new password with a PASSWORD_RESET code; every session of the user ends. */
+    async resetPassword(emailInput: string, code: string, newPassword: string, meta: RequestMeta): Promise<void> {
+      const email = normalizeEmail(emailInput);
+      // Checked first, so a password that would be refused does not use up the code.
+      passwords.check(newPassword, 'newPassword');
+      const user = await check(email, 'PASSWORD_RESET', code, meta);
+      await repos.users.setPasswordHash(user.id, await hashPassword(newPassword), new Date(clock.now()));
+      await sessions.revokeAll(user.id, { reason: 'password_reset', meta });
+      await limits.reset('loginAccount', email);
+      await audit.record('password_reset', user.id, meta);
+    },
+  };
+}
+
+export type EmailCodes = ReturnType<typeof createEmailCodes>;

@@ -1,0 +1,69 @@
+/**
+ * The messages Latchkey sends. Every message is one plain-text template and
+ * one HTML template (below), filled with the wording of its purpose; values
+ * are HTML-escaped in the HTML part.
+ *
+ * @example
+ *   const message = codeMessage({ to: 'alice@example.com', purpose: 'LOGIN', code: '042137', ttlMs: 300_000 });
+ *   message.subject; // 'Your sign-in code: 042137'
+ */
+import type { MailMessage } from './mailer.js';
+
+export type CodePurpose = 'LOGIN' | 'VERIFY_EMAIL' | 'PASSWORD_RESET';
+
+const TEXT = `{{intro}}
+
+    {{code}}
+
+The code works once and expires in {{minutes}} minutes.
+{{ignore}}
+
+— Latchkey
+`;
+
+const HTML = `<!doctype html>
+<html lang="en"><body style="font-family: system-ui, sans-serif; color: #1a1a1a; line-height: 1.5">
+<p>{{intro}}</p>
+<p style="font-size: 28px; font-weight: 600; letter-spacing: 6px; font-family: ui-monospace, monospace">{{code}}</p>
+<p>The code works once and expires in {{minutes}} minutes.</p>
+<p style="color: #666">{{ignore}}</p>
+<p style="color: #666">— Latchkey</p>
+</body></html>
+`;
+
+const wording: Record<CodePurpose, { subject: string; intro: string; ignore: string }> = {
+  LOGIN: {
+    subject: 'Your sign-in code: {{code}}',
+    intro: 'Use this code to sign in:',
+    ignore: 'If you did not try to sign in, you can ignore this message.',
+  },
+  VERIFY_EMAIL: {
+    subject: 'Confirm your email address: {{code}}',
+    intro: 'Use this code to confirm your email address:',
+    ignore: 'If you did not create an account, you can ignore this message.',
+  },
+  PASSWORD_RESET: {
+    subject: 'Your password reset code: {{code}}',
+    intro: 'Use this code to choose a new password:',
+    ignore: 'If you did not ask to reset your password, ignore this message: your password stays as it is.',
+  },
+};
+
+const escapeHtml = (s: string) =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+function fill(template: string, values: Record<string, string>, escape: (s: string) => string = (s) => s): string {
+  return template.replace(/\{\{(\w+)\}\}/g, (_, name: string) => escape(values[name] ?? ''));
+}
+
+/** The message carrying a one-time code for `purpose`. */
+export function codeMessage({ to, purpose, code, ttlMs }: { to: string; purpose: CodePurpose; code: string; ttlMs: number }): MailMessage {
+  const w = wording[purpose];
+  const values = { code, minutes: String(Math.max(1, Math.round(ttlMs / 60_000))), intro: w.intro, ignore: w.ignore };
+  return {
+    to,
+    subject: fill(w.subject, values),
+    text: fill(TEXT, values),
+    html: fill(HTML, values, escapeHtml),
+  };
+}

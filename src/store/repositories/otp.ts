@@ -1,0 +1,75 @@
+/**
+ * One-time codes (hashed). Issuing supersedes the live code of the same email
+ * and purpose in the same transaction; a check first reserves an attempt with
+ * one guarded UPDATE, so parallel guesses cannot exceed the attempt limit,
+ * and consuming is `UPDATE … WHERE consumed_at IS NULL`, so a code works once.
+ */
+import { and, eq, isNull, lt, sql } from 'drizzle-orm';
+import type { Executor } from '../db.js';
+import { otpCodes } from '../schema.js';
+
+export type OtpRow = typeof otpCodes.$inferSelect;
+export type NewOtp = Omit<typeof otpCodes.$inferInsert, 'id' | 'attempts' | 'consumedAt'>;
+
+const sameEmail = (email: string) => sql`lower(${otpCodes.email}) = lower(${email})`;
+
+export function otpRepository(db: Executor) {
+  return {
+    /** Store a new code; any live code for this email and purpose stops working. */
+    async issue(code: NewOtp): Promise<OtpRow> {
+      return db.transaction(async (tx) => {
+        await tx
+          .update(otpCodes)
+          .set({ consumedAt: code.createdAt })
+          .where(and(sameEmail(code.email), eq(otpCodes.purpose, code.purpose), isNull(otpCodes.consumedAt)));
+        const rows = await tx.insert(otpCodes).values(code).returning();
+        return rows[0];
+      });
+    },
+
+    /**
+     * Count one attempt against the live code for this email and purpose and
+     * return it — or undefined when there is none (never issued, used,
+     * superseded, expired, or out of attempts).
+     */
+    async reserveAttempt(email: string, purpose: string, now: Date, maxAttempts: number): Promise<OtpRow | undefined> {
+      const live = db
+        .select({ id: otpCodes.id })
+        .from(otpCodes)
+        .where(
+          and(
+            sameEmail(email),
+            eq(otpCodes.purpose, purpose),
+            isNull(otpCodes.consumedAt),
+            sql`${otpCodes.expiresAt} > ${now.toISOString()}::timestamptz`,
+          ),
+        )
+        .orderBy(sql`${otpCodes.createdAt} desc`)
+        .limit(1);
+      const rows = await db
+        .update(otpCodes)
+        .set({ attempts: sql`${otpCodes.attempts} + 1` })
+        .where(and(sql`${otpCodes.id} = (${live})`, lt(otpCodes.attempts, maxAttempts), isNull(otpCodes.consumedAt)))
+        .returning();
+      return rows[0];
+    },
+
+    /** Mark a code used; false when another request used it first. */
+    async consume(id: string, at: Date): Promise<boolean> {
+      const rows = await db
+        .update(otpCodes)
+        .set({ consumedAt: at })
+        .where(and(eq(otpCodes.id, id), isNull(otpCodes.consumedAt)))
+        .returning({ id: otpCodes.id });
+      return rows.length === 1;
+    },
+
+    /** Delete codes that expired before `before` (flush job). */
+    async deleteExpired(before: Date): Promise<number> {
+      const rows = await db.delete(otpCodes).where(lt(otpCodes.expiresAt, before)).returning({ id: otpCodes.id });
+      return rows.length;
+    },
+  };
+}
+
+export type OtpRepository = ReturnType<typeof otpRepository>;

@@ -1,0 +1,118 @@
+/**
+ * Rate limits shared through Redis (REDIS_URL): two server instances count
+ * the same failures, so rotating between instances and addresses gains an
+ * attacker nothing. Runs against the real Redis on 127.0.0.1:6379 under a
+ * key prefix of its own.
+ */
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REDIS_URL, dropRedisPrefix, redisAvailable, uniqueRedisPrefix } from '../support/redis.js';
+import { LOGIN, TEST_PASSWORD, registerUser, startTestServer, uniqueEmail, type TestServer } from '../support/server.js';
+
+const available = await redisAvailable();
+const REQUEST = `mutation($email: String!) { requestOtp(email: $email) }`;
+
+describe.runIf(available)('rate limits shared through Redis', () => {
+  const prefix = uniqueRedisPrefix();
+  let a: TestServer;
+  let b: TestServer;
+  beforeAll(async () => {
+    const env = { REDIS_URL, REDIS_KEY_PREFIX: prefix, TRUST_PROXY: 'true' };
+    // Two instances; each has its own database, the counters are what they share.
+    [a, b] = await Promise.all([startTestServer({ db: 'memory:', env }), startTestServer({ db: 'memory:', env })]);
+  });
+  afterAll(async () => {
+    await Promise.all([a?.close(), b?.close()]);
+    await dropRedisPrefix(prefix);
+  });
+
+  let ip = 0;
+  const from = () => ({ headers: { 'x-forwarded-for': `203.0.113.${++ip}` } });
+
+  it('refuses an account on every instance after 10 failures spread over both', async () => {
+    const alice = a.client();
+    const { email } = await registerUser(alice);
+    for (let i = 0; i < 10; i++) {
+      const server = i % 2 ? b : a;
+      expect((await server.client().gql(LOGIN, { email, password: `wrong ${i}` }, from())).code).toBe('INVALID_CREDENTIALS');
+    }
+    for (const server of [a, b]) {
+      const res = await server.client().gql(LOGIN, { email, password: TEST_PASSWORD }, from());
+      expect(res.code).toBe('RATE_LIMITED');
+      expect(res.body.errors![0].extensions!.retryAfter).toBeGreaterThan(0);
+    }
+  });
+
+  it('keeps its counters in Redis under the configured prefix, with personal data hashed', async () => {
+    const email = uniqueEmail('keys');
+    await a.client().gql(REQUEST, { email }, from());
+    const redis = new Redis(REDIS_URL);
+    try {
+      const keys = await redis.keys(`${prefix}:*`);
+      expect(keys.some((k) => k.startsWith(`${prefix}:rl:otpRequestEmail:`))).toBe(true);
+      expect(keys.some((k) => k.includes(email) || k.includes('203.0.113.'))).toBe(false);
+      const ttl = await redis.pttl(keys.find((k) => k.startsWith(`${prefix}:rl:otpRequestEmail:`))!);
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(15 * 60_000);
+    } finally {
+      redis.disconnect();
+    }
+  });
+
+  it('limits code requests per email across instances', async () => {
+    const email = uniqueEmail('otp');
+    for (let i = 0; i < 5; i++) expect((await (i % 2 ? b : a).client().gql(REQUEST, { email }, from())).code).toBeUndefined();
+    expect((await a.client().gql(REQUEST, { email }, from())).code).toBe('RATE_LIMITED');
+    expect((await b.client().gql(REQUEST, { email }, from())).code).toBe('RATE_LIMITED');
+  });
+
+  it('resets the shared account counter on a success at either instance', async () => {
+    // The instances have databases of their own here: the account exists on both.
+    const { email } = await registerUser(a.client());
+    await registerUser(b.client(), { email });
+    for (let i = 0; i < 9; i++) await a.client().gql(LOGIN, { email, password: 'nope nope nope' }, from());
+    expect((await b.client().gql(LOGIN, { email, password: TEST_PASSWORD }, from())).body.errors).toBeUndefined();
+    for (let i = 0; i < 9; i++) expect((await a.client().gql(LOGIN, { email, password: 'nope nope nope' }, from())).code).toBe('INVALID_CREDENTIALS');
+  });
+});
+
+/**
+ * A Redis that goes away: a private redis-server on a port of its own (never
+ * the shared one), stopped mid-test. The limits must keep limiting.
+ */
+const redisServer = await (async () => {
+  const { execFile } = await import('node:child_process');
+  return new Promise<string | null>((resolve) => execFile('which', ['redis-server'], (err, out) => resolve(err ? null : out.trim())));
+})();
+
+describe.runIf(available && redisServer)('rate limits when Redis goes away', () => {
+  let t: TestServer;
+  let child: import('node:child_process').ChildProcess;
+  beforeAll(async () => {
+    const { spawn } = await import('node:child_process');
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    child = spawn(redisServer!, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    const url = `redis://127.0.0.1:${port}`;
+    for (let i = 0; i < 50; i++) {
+      const probe = new Redis(url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+      probe.on('error', () => {});
+      const up = await probe.connect().then(() => true, () => false);
+      probe.disconnect();
+      if (up) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    t = await startTestServer({ db: 'memory:', env: { REDIS_URL: url, REDIS_KEY_PREFIX: uniqueRedisPrefix() } });
+  });
+  afterAll(async () => {
+    child?.kill('SIGKILL');
+    await t?.close();
+  });
+
+  it('keeps refusing an account after 10 failures with Redis down (in-memory insurance)', async () => {
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.once('exit', resolve));
+    const email = uniqueEmail('outage');
+    for (let i = 0; i < 10; i++) expect((await t.client().gql(LOGIN, { email, password: `wrong ${i}` })).code).toBe('INVALID_CREDENTIALS');
+    expect((await t.client().gql(LOGIN, { email, password: 'wrong again' })).code).toBe('RATE_LIMITED');
+  });
+});

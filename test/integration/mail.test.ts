@@ -1,0 +1,134 @@
+/**
+ * Mail transports: SMTP through a real SMTP server started here (what it
+ * received is read back), the file: transport's JSON files, the console
+ * transport, and a mail server that is down.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMailer } from '../../src/mail/mailer.js';
+import { createOutbox } from '../../src/mail/outbox.js';
+import { consoleTransport } from '../../src/mail/transports/console.js';
+import { codeMessage } from '../../src/mail/templates.js';
+import { codeIn, mailTo, readMailDir, startSmtpServer, type TestSmtpServer } from '../support/mail.js';
+import { registerUser, startTestServer, uniqueEmail, type TestServer } from '../support/server.js';
+
+const REQUEST = `mutation($email: String!, $purpose: OtpPurpose) { requestOtp(email: $email, purpose: $purpose) }`;
+const VERIFY_EMAIL = `mutation($code: String!) { verifyEmail(code: $code) { emailVerified } }`;
+
+describe('mail over SMTP', () => {
+  let smtp: TestSmtpServer;
+  let t: TestServer;
+  beforeAll(async () => {
+    smtp = await startSmtpServer();
+    t = await startTestServer({ db: 'memory:', env: { MAIL_URL: smtp.url, MAIL_FROM: 'Latchkey Test <auth@latchkey.test>' } });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await smtp?.close();
+  });
+
+  it('delivers the sign-up code with a text and an HTML part, authenticated as the MAIL_URL user', async () => {
+    const alice = t.client();
+    const { email } = await registerUser(alice);
+    await t.server.services.outbox.idle();
+    const received = smtp.received.filter((m) => m.to.includes(email));
+    expect(received).toHaveLength(1);
+    const [m] = received;
+    expect(m.user).toBe('latchkey');
+    expect(m.from).toMatch(/^"?Latchkey Test"? <auth@latchkey\.test>$/);
+    expect(m.subject).toMatch(/^Confirm your email address: \d{6}$/);
+    const code = codeIn(m);
+    expect(m.html).toContain(`>${code}</p>`);
+    expect(m.html).toMatch(/^<!doctype html>/);
+    // The code that arrived by SMTP is the one the server accepts.
+    expect((await alice.gql(VERIFY_EMAIL, { code })).body.data.verifyEmail.emailVerified).toBe(true);
+  });
+
+  it('sends nothing for an unknown email', async () => {
+    const before = smtp.received.length;
+    const email = uniqueEmail('nobody');
+    expect((await t.client().gql(REQUEST, { email })).body.data.requestOtp).toBe(true);
+    await t.server.services.outbox.idle();
+    expect(smtp.received.length).toBe(before);
+  });
+
+  it('sends a reset code with reset wording', async () => {
+    const { email } = await registerUser(t.client());
+    await t.client().gql(REQUEST, { email, purpose: 'PASSWORD_RESET' });
+    await t.server.services.outbox.idle();
+    const last = smtp.received.filter((m) => m.to.includes(email)).at(-1)!;
+    expect(last.subject).toMatch(/^Your password reset code: \d{6}$/);
+    expect(last.text).toMatch(/choose a new password/);
+  });
+});
+
+describe('mail to files', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer({ db: 'memory:', manualClock: true });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('writes one JSON file per message with to, subject, text, html and sentAt', async () => {
+    const { email } = await registerUser(t.client());
+    await t.client().gql(REQUEST, { email });
+    const messages = await mailTo(t, email);
+    expect(messages).toHaveLength(2);
+    for (const m of messages) {
+      expect(Object.keys(m).sort()).toEqual(['html', 'sentAt', 'subject', 'text', 'to']);
+      expect(m.to).toBe(email);
+      expect(new Date(m.sentAt).getTime()).toBe(t.clock!.now());
+    }
+    expect(messages.map((m) => m.subject)).toEqual([expect.stringMatching(/^Confirm/), expect.stringMatching(/^Your sign-in code/)]);
+    expect((await readMailDir(t.mailDir!)).length).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('mail server down', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    // Port 1 on loopback: nothing listens, the connection is refused at once.
+    t = await startTestServer({ db: 'memory:', env: { MAIL_URL: 'smtp://127.0.0.1:1' } });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('still signs people up and answers requestOtp true', async () => {
+    const { email } = await registerUser(t.client());
+    const res = await t.client().gql(REQUEST, { email });
+    expect(res.body).toEqual({ data: { requestOtp: true } });
+    await t.server.services.outbox.idle();
+  });
+
+  it('reports each failed delivery without the message, and keeps sending the next ones', async () => {
+    const failures: Error[] = [];
+    const outbox = createOutbox({ mailer: createMailer({ url: 'smtp://127.0.0.1:1', from: 'x <x@latchkey.test>' }), onError: (e) => failures.push(e) });
+    outbox.enqueue(codeMessage({ to: 'a@example.test', purpose: 'LOGIN', code: '314159', ttlMs: 60_000 }));
+    outbox.enqueue(codeMessage({ to: 'b@example.test', purpose: 'LOGIN', code: '271828', ttlMs: 60_000 }));
+    await outbox.close();
+    expect(failures).toHaveLength(2);
+    for (const e of failures) {
+      expect(e.message).toMatch(/^mail delivery failed/);
+      expect(e.message).not.toMatch(/314159|271828/);
+    }
+  });
+});
+
+describe('templates and the console transport', () => {
+  it('prints the message to the console', async () => {
+    const out: string[] = [];
+    const mailer = consoleTransport({ from: 'Latchkey <no-reply@localhost>', write: (s) => out.push(s) });
+    const message = codeMessage({ to: 'alice@example.test', purpose: 'LOGIN', code: '042137', ttlMs: 300_000 });
+    await mailer.send(message);
+    expect(out.join('')).toContain('To: alice@example.test');
+    expect(out.join('')).toContain('Subject: Your sign-in code: 042137');
+    expect(message.text).toContain('expires in 5 minutes');
+    expect(message.html).toContain('042137');
+  });
+
+  it('refuses a MAIL_URL it does not know', () => {
+    expect(() => createMailer({ url: 'pigeon://coop', from: 'x <x@y.z>' })).toThrow(/MAIL_URL/);
+  });
+});
