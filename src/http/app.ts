@@ -51,7 +51,14 @@ export async function buildApp({ services, metrics, logger, webRoot }: AppOption
   await app.register(helmet, {
     // The GraphQL API returns JSON; the web app is same-origin static files.
     contentSecurityPolicy: {
-      directives: { defaultSrc: ["'self'"], imgSrc: ["'self'", 'data:', 'https:'], styleSrc: ["'self'", "'unsafe-inline'"] },
+      directives: {
+        defaultSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:', 'https:'],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        // Served over plain http on purpose (COOKIE_SECURE=false, e.g. a LAN host): upgrading the
+        // app's own script and style requests to https would leave a blank page.
+        upgradeInsecureRequests: config.cookieSecure ? [] : null,
+      },
     },
   });
   await app.register(cookie);

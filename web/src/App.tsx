@@ -18,6 +18,15 @@ import { Register } from './pages/Register';
 import { Sessions } from './pages/Sessions';
 import { navigate, safeNext, useLocation } from './router';
 
+const titles: Record<string, string> = {
+  '/login': 'Sign in',
+  '/login/code': 'Sign in with a code',
+  '/register': 'Create account',
+  '/dashboard': 'Dashboard',
+  '/profile': 'Profile',
+  '/sessions': 'Sessions',
+};
+
 const privatePages: Record<string, ComponentType> = { '/dashboard': Dashboard, '/profile': Profile, '/sessions': Sessions };
 const publicPages: Record<string, ComponentType> = { '/login': Login, '/login/code': LoginCode, '/register': Register };
 
@@ -29,6 +38,10 @@ export function App() {
   const { path, query, href } = useLocation();
   const PrivatePage = privatePages[path];
   const PublicPage = publicPages[path];
+
+  useEffect(() => {
+    document.title = titles[path] ? `${titles[path]} · Latchkey` : 'Latchkey';
+  }, [path]);
 
   useEffect(() => {
     if (session.status === 'restoring') return;

@@ -1,6 +1,6 @@
 /** The frame of every signed-in page: header with navigation and "Sign out", then the page. */
 import type { LatchkeyUser } from '@latchkey/client';
-import type { ReactNode } from 'react';
+import { type ReactNode, useEffect, useRef } from 'react';
 import { latchkey } from '../auth/latchkey';
 import { Link, useLocation } from '../router';
 
@@ -12,6 +12,13 @@ const nav = [
 
 export function Shell({ user, children }: { user: LatchkeyUser; children: ReactNode }) {
   const { path } = useLocation();
+  const main = useRef<HTMLElement>(null);
+  const firstPage = useRef(true);
+  useEffect(() => {
+    // After moving between pages, start keyboard and screen-reader users at the new content.
+    if (firstPage.current) firstPage.current = false;
+    else main.current?.focus();
+  }, [path]);
   return (
     <>
       <a className="skip-link" href="#main">
@@ -43,7 +50,7 @@ export function Shell({ user, children }: { user: LatchkeyUser; children: ReactN
           </div>
         </div>
       </header>
-      <main id="main" className="page" tabIndex={-1}>
+      <main id="main" className="page" tabIndex={-1} ref={main}>
         {children}
       </main>
     </>
