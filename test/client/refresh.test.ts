@@ -43,8 +43,12 @@ describe(`@latchkey/client against a real server on ${target.name}`, () => {
   /** A browser: one cookie jar, a log of the GraphQL fields it sent, and tabs that share both. */
   function browser() {
     const calls: string[] = [];
+    /** Set `down` to make refreshes fail as if the network dropped (the only stand-in: the server stays real). */
+    const network = { down: false };
     const jar = createCookieFetch(async (input, init) => {
-      calls.push(/\{\s*(\w+)/.exec(JSON.parse(String(init.body)).query)?.[1] ?? '?');
+      const field = /\{\s*(\w+)/.exec(JSON.parse(String(init.body)).query)?.[1] ?? '?';
+      calls.push(field);
+      if (network.down && field === 'refreshToken') throw new TypeError('fetch failed');
       return fetch(input, init);
     });
     const channelName = `latchkey-test-${process.pid}-${++browsers}`;
@@ -53,7 +57,7 @@ describe(`@latchkey/client against a real server on ${target.name}`, () => {
       open.push(client);
       return client;
     };
-    return { calls, jar, tab };
+    return { calls, jar, tab, network };
   }
 
   async function signedInTab() {
@@ -104,6 +108,20 @@ describe(`@latchkey/client against a real server on ${target.name}`, () => {
     expect(first.getState().status).toBe('signedIn');
   });
 
+  it('refreshes on its own shortly before the access token expires', async () => {
+    const b = browser();
+    // The margin leaves the 5-minute token 150 ms before the client refreshes it.
+    const tab = b.tab({ autoRefresh: true, refreshMarginMs: 5 * 60_000 - 150 });
+    await tab.ready();
+    await tab.register({ email: uniqueEmail('timer'), password: TEST_PASSWORD });
+    const issued = await tab.getAccessToken();
+    b.calls.length = 0;
+    await vi.waitFor(() => expect(b.calls).toContain('refreshToken'), { timeout: 5000 });
+    await vi.waitFor(async () => expect(await tab.getAccessToken()).not.toBe(issued), { timeout: 5000 });
+    expect(tab.getState().status).toBe('signedIn');
+    expect(b.calls.every((c) => c === 'refreshToken')).toBe(true); // nothing but refreshes, no request needed one
+  });
+
   it('makes concurrent requests that meet an expired token share one refresh (single-flight)', async () => {
     const { first, email, calls } = await signedInTab();
     t.clock!.advance(PAST_ACCESS_EXPIRY);
@@ -126,6 +144,19 @@ describe(`@latchkey/client against a real server on ${target.name}`, () => {
     expect(first.getState()).toEqual({ status: 'signedOut', user: null, reason: 'TOKEN_REVOKED' });
     await signedOutWith(other, 'TOKEN_REVOKED');
     expect(await other.getAccessToken()).toBeNull();
+  });
+
+  it('does not sign anyone out when a refresh fails for a passing reason (network)', async () => {
+    const { first, email, calls, network } = await signedInTab();
+    t.clock!.advance(PAST_ACCESS_EXPIRY);
+    network.down = true;
+    await expect(first.request(ME)).rejects.toMatchObject({ code: 'NETWORK_ERROR' });
+    expect(first.getState().status).toBe('signedIn');
+    network.down = false;
+    calls.length = 0;
+    const { me } = await first.request<{ me: { email: string } }>(ME);
+    expect(me.email).toBe(email);
+    expect(calls).toEqual(['me', 'refreshToken', 'me']);
   });
 
   it('signs out with TOKEN_REUSED when its refresh token was replayed after the grace window', async () => {
