@@ -188,6 +188,8 @@ export function createLatchkeyClient(options: LatchkeyClientOptions = {}): Latch
       try {
         return await tabs.exclusive(async () => {
           if (session && session.accessToken !== stale && usable(session)) return session;
+          // Signed out (here or in another tab) while this refresh waited its turn: do not bring the session back.
+          if (stale !== null && session === null) throw new LatchkeyError(state.reason ?? 'UNAUTHENTICATED', 'Signed out');
           let payload: AuthPayload;
           try {
             payload = (await gql<{ refreshToken: AuthPayload }>(REFRESH, undefined, null)).refreshToken;
@@ -245,14 +247,17 @@ export function createLatchkeyClient(options: LatchkeyClientOptions = {}): Latch
       return signedIn(data.verifyOtp);
     },
     async logout({ everywhere = false } = {}) {
-      const token = session?.accessToken ?? null;
-      try {
-        return (await gql<{ logout: boolean }>(LOGOUT, { everywhere }, token)).logout;
-      } catch {
-        return false;
-      } finally {
-        endSession('SIGNED_OUT', true);
-      }
+      // Under the refresh lock, so no tab is halfway through a refresh that would hand the session back.
+      return tabs.exclusive(async () => {
+        const token = session?.accessToken ?? null;
+        try {
+          return (await gql<{ logout: boolean }>(LOGOUT, { everywhere }, token)).logout;
+        } catch {
+          return false;
+        } finally {
+          endSession('SIGNED_OUT', true);
+        }
+      });
     },
     async request<T>(query: string, variables?: Record<string, unknown>): Promise<T> {
       const token = await usableToken();
