@@ -22,7 +22,8 @@ const SHOTS = 'test-results/e2e';
 /** A little more than ACCESS_TOKEN_TTL: the token a page holds has certainly expired. */
 const PAST_EXPIRY_MS = 3500;
 
-describe.skipIf(!chromiumPath)(`web app in Chromium (${target.name}, 3 s access tokens)`, () => {
+// Real browsers on a shared, busy machine: generous per-test time (the tests themselves wait on events, not clocks).
+describe.skipIf(!chromiumPath)(`web app in Chromium (${target.name}, 3 s access tokens)`, { timeout: 90_000 }, () => {
   let t: TestServer;
   let drop: () => Promise<void>;
   let browser: Browser;
