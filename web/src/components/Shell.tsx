@@ -1,6 +1,6 @@
 /** The frame of every signed-in page: header with navigation and "Sign out", then the page. */
 import type { LatchkeyUser } from '@latchkey/client';
-import { type ReactNode, useEffect, useRef } from 'react';
+import { type InputHTMLAttributes, type ReactNode, useEffect, useRef } from 'react';
 import { latchkey } from '../auth/latchkey';
 import { Link, useLocation } from '../router';
 
@@ -88,7 +88,7 @@ export function Field({
   hint,
   id,
   ...input
-}: { label: string; hint?: string; id: string } & React.InputHTMLAttributes<HTMLInputElement>) {
+}: { label: string; hint?: string; id: string } & InputHTMLAttributes<HTMLInputElement>) {
   return (
     <div className="field">
       <label htmlFor={id}>{label}</label>

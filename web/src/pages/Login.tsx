@@ -40,7 +40,7 @@ export function Login() {
           {error}
         </p>
       )}
-      <form onSubmit={submit} noValidate={false}>
+      <form onSubmit={submit}>
         <Field id="email" label="Email" type="email" autoComplete="email" required autoFocus value={email} onChange={(e) => setEmail(e.target.value)} />
         <Field
           id="password"
