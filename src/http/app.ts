@@ -13,6 +13,7 @@ import type { Services } from '../services.js';
 import { graphqlRoutes } from './graphql.js';
 import type { Metrics } from './metrics.js';
 import { plainRoutes } from './routes.js';
+import { findWebRoot, webApp } from './web.js';
 
 /** Paths the logger must never print: credentials travel in these. */
 export const redactPaths = [
@@ -34,9 +35,11 @@ export interface AppOptions {
   metrics: Metrics;
   /** Pino options or false; defaults from config.logLevel. */
   logger?: boolean | object;
+  /** The built web app to serve at `/`; default `web/dist` when built, `false` for none. */
+  webRoot?: string | false;
 }
 
-export async function buildApp({ services, metrics, logger }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp({ services, metrics, logger, webRoot }: AppOptions): Promise<FastifyInstance> {
   const { config } = services;
   const app = Fastify({
     logger: logger ?? { level: config.logLevel, redact: { paths: redactPaths, censor: '[redacted]' } },
@@ -48,11 +51,21 @@ export async function buildApp({ services, metrics, logger }: AppOptions): Promi
   await app.register(helmet, {
     // The GraphQL API returns JSON; the web app is same-origin static files.
     contentSecurityPolicy: {
-      directives: { defaultSrc: ["'self'"], imgSrc: ["'self'", 'data:', 'https:'], styleSrc: ["'self'", "'unsafe-inline'"] },
+      directives: {
+        defaultSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:', 'https:'],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        // Served over plain http on purpose (COOKIE_SECURE=false, e.g. a LAN host): upgrading the
+        // app's own script and style requests to https would leave a blank page.
+        upgradeInsecureRequests: config.cookieSecure ? [] : null,
+      },
     },
   });
   await app.register(cookie);
   await app.register(graphqlRoutes, { services });
   await app.register(plainRoutes, { services, metrics });
+  const root = webRoot === false ? undefined : (webRoot ?? (await findWebRoot()));
+  if (root) await app.register(webApp, { root });
+  else if (webRoot === undefined) app.log.warn('web app not built (web/dist missing): run `npm run build`; serving the API only');
   return app;
 }

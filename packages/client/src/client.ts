@@ -1,0 +1,294 @@
+/**
+ * The Latchkey browser client: sign-in state for an app, with an access token
+ * that is kept in memory only and kept fresh — shortly before it expires, and
+ * once more if the server still says it expired — so a person working on a page
+ * is never thrown out by a token expiry, in any tab.
+ */
+import { ACCESS_TOKEN_CODES, LatchkeyError, SESSION_ENDING_CODES } from './errors.js';
+import { createTabs, type SharedSession, type TabOptions } from './tabs.js';
+import { type Fetch, postGraphQL } from './transport.js';
+import { AUTH_PAYLOAD_FIELDS, type AuthPayload, type LatchkeyUser } from './user.js';
+
+export interface LatchkeyClientOptions {
+  /** The Latchkey server's base URL; '' (default) is the page's own origin. GraphQL is at `${url}/graphql`. */
+  url?: string;
+  /** fetch to use (default: the global one). In Node, pass `createCookieFetch().fetch` from `@latchkey/client/node`. */
+  fetch?: Fetch;
+  /** Tabs that share a channel name share a session (default `latchkey`). */
+  channelName?: string;
+  /** Web Locks for cross-tab refreshes; `null` turns them off. Default: `navigator.locks` when present. */
+  locks?: TabOptions['locks'];
+  /** BroadcastChannel constructor; `null` turns cross-tab messages off. Default: the global one. */
+  BroadcastChannel?: TabOptions['BroadcastChannel'];
+  /** Refresh this long before the access token expires. Default: a quarter of its lifetime, at most 30 s. */
+  refreshMarginMs?: number;
+  /** Refresh on a timer before expiry (default true). Off, refreshes happen only when a request needs one. */
+  autoRefresh?: boolean;
+  /** Restore the session from the refresh cookie at start (default true). */
+  restore?: boolean;
+  /** The local clock (ms). */
+  now?: () => number;
+}
+
+/** Why a person is signed out: `SIGNED_OUT` (they or another tab chose to), or the server's code. `null`: never signed in. */
+export type SignOutReason = 'SIGNED_OUT' | 'TOKEN_REVOKED' | 'TOKEN_REUSED' | 'SESSION_EXPIRED' | (string & {});
+
+export type SessionState =
+  | { status: 'restoring'; user: null; reason: null }
+  | { status: 'signedIn'; user: LatchkeyUser; reason: null }
+  | { status: 'signedOut'; user: null; reason: SignOutReason | null };
+
+export interface LatchkeyClient {
+  register(input: { email: string; password: string; displayName?: string; username?: string; rememberMe?: boolean }): Promise<LatchkeyUser>;
+  login(input: { email: string; password: string; rememberMe?: boolean }): Promise<LatchkeyUser>;
+  /** Ask for a one-time sign-in code by email (the server answers the same whether or not the address is known). */
+  requestCode(email: string): Promise<void>;
+  loginWithCode(input: { email: string; code: string; rememberMe?: boolean }): Promise<LatchkeyUser>;
+  /** End this session (or every session) on the server and in every tab. True when the server confirmed. */
+  logout(options?: { everywhere?: boolean }): Promise<boolean>;
+  /** A GraphQL request with the bearer token attached; refreshes and retries once on an expired token. */
+  request<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>): Promise<T>;
+  /** A usable access token (refreshed if needed), or null when signed out: for calling other services. */
+  getAccessToken(): Promise<string | null>;
+  getUser(): LatchkeyUser | null;
+  getState(): SessionState;
+  /** Resolves once the session has been restored from the cookie (or found absent). */
+  ready(): Promise<SessionState>;
+  /** Called on every change of sign-in state (not immediately); returns an unsubscribe function. */
+  subscribe(listener: (state: SessionState) => void): () => void;
+  /** Replace the cached user (after a profile edit), telling subscribers. */
+  setUser(user: LatchkeyUser): void;
+  /** Stop timers and leave the tab channel. */
+  close(): void;
+}
+
+const REFRESH = `mutation LatchkeyRefresh { refreshToken { ${AUTH_PAYLOAD_FIELDS} } }`;
+const LOGIN = `mutation LatchkeyLogin($email: String!, $password: String!, $rememberMe: Boolean) {
+  login(email: $email, password: $password, rememberMe: $rememberMe) { ${AUTH_PAYLOAD_FIELDS} } }`;
+const REGISTER = `mutation LatchkeyRegister($email: String!, $password: String!, $username: String, $displayName: String, $rememberMe: Boolean) {
+  register(email: $email, password: $password, username: $username, displayName: $displayName, rememberMe: $rememberMe) { ${AUTH_PAYLOAD_FIELDS} } }`;
+const REQUEST_OTP = `mutation LatchkeyRequestOtp($email: String!) { requestOtp(email: $email) }`;
+const VERIFY_OTP = `mutation LatchkeyVerifyOtp($email: String!, $code: String!, $rememberMe: Boolean) {
+  verifyOtp(email: $email, code: $code, rememberMe: $rememberMe) { ${AUTH_PAYLOAD_FIELDS} } }`;
+const LOGOUT = `mutation LatchkeyLogout($everywhere: Boolean) { logout(everywhere: $everywhere) }`;
+
+/** A token this close to expiry is refreshed before use rather than sent. */
+const MIN_REMAINING_MS = 500;
+/** After a refresh that failed for a passing reason (network, rate limit), try again this much later. */
+const RETRY_AFTER_MS = 5000;
+
+/** exp − iat of a JWT, in ms: the lifetime, independent of any clock difference with the server. */
+function tokenLifetimeMs(jwt: string): number | undefined {
+  try {
+    const part = jwt.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+    const claims = JSON.parse(atob(part.padEnd(part.length + ((4 - (part.length % 4)) % 4), '='))) as { iat?: number; exp?: number };
+    return typeof claims.exp === 'number' && typeof claims.iat === 'number' ? (claims.exp - claims.iat) * 1000 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Create the client for one page (tab). It starts restoring the session from
+ * the refresh cookie at once.
+ *
+ * @example
+ *   const latchkey = createLatchkeyClient({ url: 'https://auth.example.com' });
+ *   latchkey.subscribe((s) => render(s.status === 'signedIn' ? s.user.email : 'signed out'));
+ *   await latchkey.login({ email: 'ada@example.com', password: 'correct horse battery staple' });
+ *   const { me } = await latchkey.request<{ me: { email: string } }>('{ me { email } }');
+ */
+export function createLatchkeyClient(options: LatchkeyClientOptions = {}): LatchkeyClient {
+  const endpoint = `${(options.url ?? '').replace(/\/+$/, '')}/graphql`;
+  const fetchFn: Fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  const now = options.now ?? Date.now;
+  const autoRefresh = options.autoRefresh ?? true;
+
+  let session: (SharedSession & { lifetimeMs: number }) | null = null;
+  let state: SessionState = options.restore === false ? { status: 'signedOut', user: null, reason: null } : { status: 'restoring', user: null, reason: null };
+  const listeners = new Set<(state: SessionState) => void>();
+  let refreshing: Promise<SharedSession> | null = null;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let closed = false;
+
+  const gql = <T>(query: string, variables: Record<string, unknown> | undefined, token: string | null) =>
+    postGraphQL<T>(fetchFn, endpoint, query, variables, token);
+
+  const setState = (next: SessionState) => {
+    state = next;
+    for (const listener of [...listeners]) listener(state);
+  };
+
+  const usable = (s: SharedSession) => s.expiresAt - now() > MIN_REMAINING_MS;
+
+  const schedule = () => {
+    clearTimeout(timer);
+    if (!session || !autoRefresh || closed) return;
+    const margin = options.refreshMarginMs ?? Math.min(30_000, session.lifetimeMs / 4);
+    const token = session.accessToken;
+    startTimer(Math.max(0, session.expiresAt - margin - now()), () =>
+      refresh(token).catch((e: unknown) => {
+        // Signed out already handled; a passing failure is retried (a request would also retry on its own).
+        if (session?.accessToken === token) startTimer(RETRY_AFTER_MS, schedule);
+        return e;
+      }),
+    );
+  };
+  const startTimer = (delay: number, fn: () => unknown) => {
+    clearTimeout(timer);
+    timer = setTimeout(fn, delay);
+    (timer as { unref?: () => void }).unref?.();
+  };
+
+  const adopt = (next: SharedSession) => {
+    const lifetimeMs = tokenLifetimeMs(next.accessToken) ?? Math.max(0, next.expiresAt - now());
+    session = { ...next, lifetimeMs };
+    schedule();
+    setState({ status: 'signedIn', user: next.user, reason: null });
+  };
+
+  /** A new session from an auth payload: adopt it here and hand it to the other tabs. */
+  const signedIn = (payload: AuthPayload): LatchkeyUser => {
+    const lifetime = tokenLifetimeMs(payload.accessToken) ?? Date.parse(payload.accessTokenExpiresAt) - Date.now();
+    const shared: SharedSession = { accessToken: payload.accessToken, expiresAt: now() + lifetime, user: payload.user };
+    adopt(shared);
+    tabs.post({ type: 'session', session: shared });
+    return payload.user;
+  };
+
+  const endSession = (reason: SignOutReason | null, broadcast: boolean) => {
+    session = null;
+    clearTimeout(timer);
+    if (state.status !== 'signedOut' || state.reason !== reason) setState({ status: 'signedOut', user: null, reason });
+    if (broadcast) tabs.post({ type: 'signed-out', reason });
+  };
+
+  const tabs = createTabs({
+    channelName: options.channelName ?? 'latchkey',
+    locks: options.locks,
+    BroadcastChannel: options.BroadcastChannel,
+    now,
+    onMessage(message) {
+      if (message.type === 'session') {
+        // Keep the newest token (messages can cross a refresh of our own).
+        if (!session || message.session.expiresAt >= session.expiresAt) adopt(message.session);
+      } else if (message.type === 'signed-out') {
+        endSession(message.reason, false);
+      }
+    },
+  });
+
+  /**
+   * Refresh, once per tab at a time and coordinated with the other tabs. `stale`
+   * is the token the caller found wanting (null: none); if the session already
+   * moved past it (another call or tab refreshed), that session is the answer.
+   */
+  const refresh = (stale: string | null): Promise<SharedSession> => {
+    refreshing ??= (async () => {
+      try {
+        return await tabs.exclusive(async () => {
+          if (session && session.accessToken !== stale && usable(session)) return session;
+          // Signed out (here or in another tab) while this refresh waited its turn: do not bring the session back.
+          if (stale !== null && session === null) throw new LatchkeyError(state.reason ?? 'UNAUTHENTICATED', 'Signed out');
+          let payload: AuthPayload;
+          try {
+            payload = (await gql<{ refreshToken: AuthPayload }>(REFRESH, undefined, null)).refreshToken;
+          } catch (e) {
+            if (e instanceof LatchkeyError && SESSION_ENDING_CODES.has(e.code)) {
+              // The shared cookie is dead (or absent): every tab is signed out. At start-up with no cookie
+              // there was simply no session — no reason to show, nobody to tell.
+              const hadSession = stale !== null || session !== null;
+              endSession(hadSession || e.code !== 'UNAUTHENTICATED' ? e.code : null, hadSession);
+            }
+            throw e;
+          }
+          signedIn(payload);
+          return session!;
+        });
+      } finally {
+        refreshing = null;
+      }
+    })();
+    return refreshing;
+  };
+
+  const restoring: Promise<void> =
+    options.restore === false
+      ? Promise.resolve()
+      : refresh(null).then(
+          () => undefined,
+          (e: unknown) => {
+            // Server unreachable at start: nothing to show but the sign-in page; say why.
+            if (state.status === 'restoring') setState({ status: 'signedOut', user: null, reason: e instanceof LatchkeyError ? e.code : 'NETWORK_ERROR' });
+          },
+        );
+
+  const usableToken = async (): Promise<string | null> => {
+    await restoring;
+    if (!session) return null;
+    if (usable(session)) return session.accessToken;
+    return (await refresh(session.accessToken)).accessToken;
+  };
+
+  return {
+    async register(input) {
+      const data = await gql<{ register: AuthPayload }>(REGISTER, { ...input, rememberMe: input.rememberMe ?? false }, null);
+      return signedIn(data.register);
+    },
+    async login(input) {
+      const data = await gql<{ login: AuthPayload }>(LOGIN, { ...input, rememberMe: input.rememberMe ?? false }, null);
+      return signedIn(data.login);
+    },
+    async requestCode(email) {
+      await gql<{ requestOtp: boolean }>(REQUEST_OTP, { email }, null);
+    },
+    async loginWithCode(input) {
+      const data = await gql<{ verifyOtp: AuthPayload }>(VERIFY_OTP, { ...input, rememberMe: input.rememberMe ?? false }, null);
+      return signedIn(data.verifyOtp);
+    },
+    async logout({ everywhere = false } = {}) {
+      // Under the refresh lock, so no tab is halfway through a refresh that would hand the session back.
+      return tabs.exclusive(async () => {
+        const token = session?.accessToken ?? null;
+        try {
+          return (await gql<{ logout: boolean }>(LOGOUT, { everywhere }, token)).logout;
+        } catch {
+          return false;
+        } finally {
+          endSession('SIGNED_OUT', true);
+        }
+      });
+    },
+    async request<T>(query: string, variables?: Record<string, unknown>): Promise<T> {
+      const token = await usableToken();
+      try {
+        return await gql<T>(query, variables, token);
+      } catch (e) {
+        if (token === null || !(e instanceof LatchkeyError) || !ACCESS_TOKEN_CODES.has(e.code)) throw e;
+        // The server refused a token we thought good (expired early, clock skew, revoked): refresh once, retry once.
+        const fresh = await refresh(token);
+        return gql<T>(query, variables, fresh.accessToken);
+      }
+    },
+    getAccessToken: usableToken,
+    getUser: () => state.user,
+    getState: () => state,
+    ready: () => restoring.then(() => state),
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    setUser(user) {
+      if (!session) return;
+      session = { ...session, user };
+      setState({ status: 'signedIn', user, reason: null });
+      tabs.post({ type: 'session', session });
+    },
+    close() {
+      closed = true;
+      clearTimeout(timer);
+      tabs.close();
+      listeners.clear();
+    },
+  };
+}

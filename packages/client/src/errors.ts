@@ -1,0 +1,31 @@
+/**
+ * Errors the client throws. `code` is Latchkey's `extensions.code` (API.md §5),
+ * or `NETWORK_ERROR` when the server could not be reached.
+ *
+ * @example
+ *   try { await client.login({ email, password }); }
+ *   catch (e) { if (e instanceof LatchkeyError && e.code === 'INVALID_CREDENTIALS') showWrongPassword(); }
+ */
+export class LatchkeyError extends Error {
+  override name = 'LatchkeyError';
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly extensions: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}
+
+/** A refresh that fails with one of these means the session is over: sign out with the code as the reason. */
+export const SESSION_ENDING_CODES: ReadonlySet<string> = new Set([
+  'TOKEN_REVOKED',
+  'TOKEN_REUSED',
+  'SESSION_EXPIRED',
+  'TOKEN_EXPIRED',
+  'TOKEN_INVALID',
+  'UNAUTHENTICATED',
+]);
+
+/** A request that fails with one of these may succeed with a fresh access token: refresh once and retry once. */
+export const ACCESS_TOKEN_CODES: ReadonlySet<string> = new Set(['TOKEN_EXPIRED', 'TOKEN_INVALID', 'TOKEN_REVOKED']);

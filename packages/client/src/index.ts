@@ -1,0 +1,13 @@
+/**
+ * `@latchkey/client`: keep people signed in to a Latchkey-backed app.
+ *
+ * @example
+ *   import { createLatchkeyClient } from '@latchkey/client';
+ *   const latchkey = createLatchkeyClient({ url: '' });
+ *   const state = await latchkey.ready();
+ */
+export { createLatchkeyClient } from './client.js';
+export type { LatchkeyClient, LatchkeyClientOptions, SessionState, SignOutReason } from './client.js';
+export { LatchkeyError } from './errors.js';
+export type { LatchkeyUser } from './user.js';
+export type { Fetch } from './transport.js';

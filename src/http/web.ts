@@ -1,0 +1,55 @@
+/**
+ * The web app (built by Vite into `web/dist`) served at `/`, with the SPA
+ * fallback: a GET for a page the server does not know (`/profile`,
+ * `/login?next=…`) that accepts HTML gets `index.html`, and the app routes it.
+ * API paths and non-HTML requests keep their plain 404.
+ *
+ * Hashed assets are cached for a year; `index.html` is revalidated every time,
+ * so a new build is picked up on the next load.
+ *
+ * @example
+ *   await app.register(webApp, { root: await findWebRoot() });
+ */
+import { access } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance } from 'fastify';
+
+/** Paths that belong to the server, never to the app. */
+const SERVER_PATHS = /^\/(graphql|\.well-known|healthz|readyz|metrics)(\/|$|\?)/;
+
+/**
+ * Where the built app is: `web/dist` of the package, whether this module runs
+ * from `src/` (tests) or from `dist/src/` (`npm start`). Undefined when not built.
+ */
+export async function findWebRoot(): Promise<string | undefined> {
+  for (const relative of ['../../web/dist/', '../../../web/dist/']) {
+    const dir = fileURLToPath(new URL(relative, import.meta.url));
+    try {
+      await access(`${dir}index.html`);
+      return dir;
+    } catch {
+      // not this layout
+    }
+  }
+  return undefined;
+}
+
+export async function webApp(app: FastifyInstance, { root }: { root: string }) {
+  await app.register(fastifyStatic, {
+    root,
+    prefix: '/',
+    setHeaders(reply, path) {
+      reply.header('cache-control', /[\\/]assets[\\/]/.test(path) ? 'public, max-age=31536000, immutable' : 'no-cache');
+    },
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const wantsPage =
+      (request.method === 'GET' || request.method === 'HEAD') &&
+      !SERVER_PATHS.test(request.url) &&
+      (request.headers.accept ?? '').includes('text/html');
+    if (wantsPage) return reply.header('cache-control', 'no-cache').sendFile('index.html');
+    return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `Route ${request.method}:${request.url} not found` });
+  });
+}

@@ -1,0 +1,52 @@
+/**
+ * The server's side of the web app (src/http/web.ts): the built app at `/`,
+ * index.html for page URLs the app routes itself, plain 404s for everything
+ * else, caching that lets a new build in, and a CSP the app runs under.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findWebRoot } from '../../src/http/web.js';
+import { startTestServer, type TestServer } from '../support/server.js';
+
+describe('web app served by the server', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    if (!(await findWebRoot())) throw new Error('web/dist is missing: run `npm run build` (npm install does)');
+    t = await startTestServer({ db: 'memory:' });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const get = (path: string, accept = 'text/html,application/xhtml+xml') => fetch(`${t.url}${path}`, { headers: { accept } });
+
+  it('answers page URLs with the app, revalidated on every load', async () => {
+    for (const path of ['/', '/login', '/profile', '/sessions?x=1', '/login/code']) {
+      const res = await get(path);
+      expect(res.status, path).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+      expect(res.headers.get('cache-control')).toBe('no-cache');
+      expect(await res.text()).toContain('<div id="root"></div>');
+    }
+  });
+
+  it('serves hashed assets for a year, and the CSP lets the app load them', async () => {
+    const html = await (await get('/')).text();
+    const script = /<script type="module" crossorigin src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+    expect(script).toBeDefined();
+    const res = await get(script!, '*/*');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    const csp = (await get('/')).headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("script-src 'self'");
+    expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/); // no inline scripts: 'self' is enough
+  });
+
+  it('keeps plain 404s for unknown files, API paths and non-HTML requests', async () => {
+    expect((await get('/assets/missing.js', '*/*')).status).toBe(404);
+    expect((await get('/nope', 'application/json')).status).toBe(404);
+    const api = await get('/graphql/extra');
+    expect(api.status).toBe(404);
+    expect(api.headers.get('content-type')).toMatch(/json/);
+    expect((await get('/healthz', 'application/json')).status).toBe(200);
+  });
+});

@@ -1,0 +1,56 @@
+/**
+ * The app's one Latchkey client (same origin as the server) and the React
+ * hooks over it. Everything about tokens lives in `@latchkey/client`; this
+ * file only adapts it to React.
+ */
+import { createLatchkeyClient, LatchkeyError, type SessionState } from '@latchkey/client';
+import { useSyncExternalStore } from 'react';
+
+export const latchkey = createLatchkeyClient({ url: '' });
+
+/** The current sign-in state; re-renders on every change (in this tab or another). */
+export function useSession(): SessionState {
+  return useSyncExternalStore(latchkey.subscribe, latchkey.getState);
+}
+
+/** A sentence for a person, from any error the client throws. */
+export function errorMessage(e: unknown): string {
+  if (e instanceof LatchkeyError) {
+    switch (e.code) {
+      case 'INVALID_CREDENTIALS':
+        return 'That email and password do not match an account.';
+      case 'EMAIL_TAKEN':
+        return 'An account with this email already exists. Sign in instead?';
+      case 'OTP_INVALID':
+        return 'That code is wrong or has expired. Check the latest email, or send a new code.';
+      case 'RATE_LIMITED': {
+        const wait = Number(e.extensions.retryAfter);
+        return `Too many attempts. Try again${Number.isFinite(wait) && wait > 0 ? ` in ${Math.ceil(wait)} seconds` : ' later'}.`;
+      }
+      case 'NETWORK_ERROR':
+        return 'Cannot reach the server. Check your connection and try again.';
+      case 'BAD_USER_INPUT':
+        return e.message;
+      default:
+        return e.message || 'Something went wrong. Please try again.';
+    }
+  }
+  return 'Something went wrong. Please try again.';
+}
+
+/** Why the person was signed out, for the sign-in page; null when there is nothing to say. */
+export function signOutMessage(reason: string | null): string | null {
+  switch (reason) {
+    case 'SIGNED_OUT':
+      return 'You have signed out.';
+    case 'TOKEN_REVOKED':
+      return 'This session was ended (signed out from another device or tab). Please sign in again.';
+    case 'TOKEN_REUSED':
+      return 'For your safety this session was ended: a sign-in token was used twice. Please sign in again.';
+    case 'SESSION_EXPIRED':
+    case 'TOKEN_EXPIRED':
+      return 'Your session has expired. Please sign in again.';
+    default:
+      return null;
+  }
+}
