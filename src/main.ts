@@ -7,6 +7,7 @@ import { type Clock, systemClock } from './auth/clock.js';
 import type { RevocationBus } from './auth/revocations.js';
 import type { Config } from './config.js';
 import { buildApp } from './http/app.js';
+import type { LogStream } from './http/logging.js';
 import { createMetrics } from './http/metrics.js';
 import { type Services, createServices } from './services.js';
 import { type Database, openDatabase } from './store/db.js';
@@ -55,6 +56,8 @@ export interface StartOptions {
   /** Listen (default) or only build the app (tests that use inject). */
   listen?: boolean;
   logger?: boolean | object;
+  /** Where the server's own logger writes (stdout when omitted; ignored with `logger`). */
+  logStream?: LogStream;
 }
 
 export async function startServer(config: Config, options: StartOptions = {}): Promise<Server> {
@@ -72,7 +75,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       bus: options.bus,
       onMailError: (err) => app.log.warn({ err }, 'mail not sent'),
     });
-    app = await buildApp({ services, metrics, logger: options.logger });
+    app = await buildApp({ services, metrics, logger: options.logger, logStream: options.logStream });
   } catch (e) {
     await services?.close().catch(() => {});
     await database.close().catch(() => {});
