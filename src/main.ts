@@ -5,7 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import { type Clock, systemClock } from './auth/clock.js';
 import type { RevocationBus } from './auth/revocations.js';
-import type { Config } from './config.js';
+import { type Config, hideUrlPassword } from './config.js';
 import { buildApp } from './http/app.js';
 import type { LogStream } from './http/logging.js';
 import { createMetrics } from './http/metrics.js';
@@ -26,6 +26,10 @@ export class StartupError extends Error {
 export async function openCheckedDatabase(config: Config): Promise<Database> {
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
+    await database.ping().catch((e: Error) => {
+      const where = config.databaseUrl ? hideUrlPassword(config.databaseUrl) : config.dataDir;
+      throw new StartupError(`cannot reach the database at ${where}: ${rootCause(e).message.split('\n')[0]}`);
+    });
     if (database.kind === 'pglite' || config.autoMigrate) {
       await migrate(database);
     } else {
@@ -41,6 +45,13 @@ export async function openCheckedDatabase(config: Config): Promise<Database> {
     await database.close().catch(() => {});
     throw e;
   }
+}
+
+/** The innermost `cause` of an error (drivers wrap the useful one). */
+function rootCause(e: Error): Error {
+  let inner = e;
+  for (let i = 0; i < 10 && inner.cause instanceof Error; i++) inner = inner.cause;
+  return inner;
 }
 
 export interface Server {
