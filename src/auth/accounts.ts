@@ -128,9 +128,12 @@ export function createAccounts({ repos, sessions, audit, clock, limits = noLimit
       return user;
     },
 
-    async recordLogin(user: UserRow, meta: RequestMeta, method: string): Promise<void> {
-      await repos.users.touchLogin(user.id, now());
+    /** Note a successful sign-in; returns the user as it is now (with this `lastLoginAt`). */
+    async recordLogin(user: UserRow, meta: RequestMeta, method: string): Promise<UserRow> {
+      const at = now();
+      await repos.users.touchLogin(user.id, at);
       await audit.record('login_succeeded', user.id, meta, { method });
+      return { ...user, lastLoginAt: at };
     },
 
     async changePassword(
