@@ -136,6 +136,11 @@ const variables = {
   NODE_ENV: [z.string(), 'development'],
 } as const satisfies Record<string, readonly [z.ZodType, string | undefined]>;
 
+/** Every setting this server reads, with its default as typed (undefined: unset), e.g. `{ PORT: '4000', … }`. */
+export const settingDefaults: Readonly<Record<string, string | undefined>> = Object.fromEntries(
+  Object.entries(variables).map(([name, [, fallback]]) => [name, fallback]),
+);
+
 type Parsed = { [K in keyof typeof variables]: z.output<(typeof variables)[K][0]> };
 
 /** Each rate limit by name; keys are what is counted (an account, an address). */
