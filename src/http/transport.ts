@@ -11,7 +11,8 @@
  * - `query` is a GraphQL document: Mercurius would otherwise take a JSON
  *   string for a ready-made syntax tree;
  * - the answer is `application/graphql-response+json` when the client accepts
- *   it, `application/json` otherwise; a 405 says which methods are allowed.
+ *   it, `application/json` otherwise; it is never cached (`no-store`); a 405
+ *   says which methods are allowed.
  *
  * @example
  *   graphqlTransport(app); // before registering Mercurius: its routes inherit these hooks
@@ -96,6 +97,8 @@ export function graphqlTransport(app: FastifyInstance): void {
 
   app.addHook('onSend', async (request, reply, payload) => {
     if (reply.statusCode === 405) reply.header('allow', ALLOW);
+    // Answers are personal (me, mySessions, tokens): no cache, shared or private, keeps one.
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
     const type = reply.getHeader('content-type');
     if (typeof type === 'string' && type.startsWith('application/json') && acceptsGraphqlResponse(request.headers.accept)) {
       reply.header('content-type', `${GRAPHQL_RESPONSE}; charset=utf-8`);

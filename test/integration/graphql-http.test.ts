@@ -56,6 +56,7 @@ describe('GraphQL over HTTP', () => {
       expect(res.status, type).toBe(200);
       expect(res.json).toEqual({ data: { me: null } });
       expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(res.headers.get('cache-control')).toBe('no-store');
     }
     const modern = await post(JSON.stringify({ query: '{ me { id } }' }), {
       ...JSON_TYPE,
@@ -75,6 +76,7 @@ describe('GraphQL over HTTP', () => {
     );
     expect(res.status).toBe(200);
     expect(res.json.data.me.email).toBe(email);
+    expect(res.headers.get('cache-control')).toBe('no-store');
   });
 
   it('refuses a mutation over GET with 405 and does not run it', async () => {
