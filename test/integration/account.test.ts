@@ -199,6 +199,19 @@ describe.each(targets)('accounts on $name', (target) => {
       for (const field of ['createdAt', 'lastUsedAt', 'expiresAt']) expect(phoneSession[field]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     });
 
+    it('drops a session from the list once its refresh token has expired', async () => {
+      const laptop = t.client();
+      const { email } = await registerUser(laptop, { rememberMe: true });
+      await signIn(email, TEST_PASSWORD, false);
+      expect((await laptop.gql(SESSIONS)).body.data.mySessions).toHaveLength(2);
+      t.clock!.advance(t.config.refreshTokenTtlMs + 60_000);
+      const refreshed = await laptop.gql(REFRESH);
+      laptop.token = refreshed.body.data.refreshToken.accessToken;
+      const left = (await laptop.gql(SESSIONS)).body.data.mySessions;
+      expect(left).toHaveLength(1);
+      expect(left[0]).toMatchObject({ current: true, rememberMe: true });
+    });
+
     it("revokes the viewer's other session; not another user's, an unknown or a malformed id", async () => {
       const laptop = t.client();
       const { email } = await registerUser(laptop);
