@@ -6,6 +6,7 @@
  * - a POST body is JSON in UTF-8: any other content type (`text/plain`, forms,
  *   multipart: what a cross-site form can send; `application/graphql`) is 415
  *   before the body is read, another charset is 415, invalid UTF-8 is 400;
+ * - HEAD is 405 (it would run the GET handler without Mercurius' GET-only-queries check);
  * - no text may hold U+0000 (PostgreSQL cannot store it; refusing it up front
  *   turns a database error into a clear BAD_USER_INPUT);
  * - `query` is a GraphQL document: Mercurius would otherwise take a JSON
@@ -67,6 +68,9 @@ export function graphqlTransport(app: FastifyInstance): void {
   // JSON only. text/plain, forms and multipart are what a cross-site form can send without a preflight
   // (CSRF); application/graphql (which Mercurius parses) is not JSON. Refused before the body is read.
   app.addHook('onRequest', async (request) => {
+    // Fastify answers HEAD with the GET handler, and Mercurius refuses mutations only when the method is
+    // GET: a HEAD would run them (a cross-site page may send HEAD without a preflight).
+    if (request.method === 'HEAD') throw requestError(405, `Method not allowed: use ${ALLOW}`);
     if (request.method !== 'POST') return;
     const type = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
     if (type !== 'application/json') throw requestError(415, 'Unsupported content type: send application/json');

@@ -145,6 +145,15 @@ describe('GraphQL over HTTP', () => {
     expectCleanErrors(badGet.json, 'BAD_USER_INPUT');
   });
 
+  it('refuses a HEAD request, which would otherwise run a mutation', async () => {
+    const email = uniqueEmail('head');
+    const res = await send(t.url, `/graphql?${new URLSearchParams({ query: registerDoc(email) })}`, { method: 'HEAD' });
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('GET, POST');
+    expect(res.headers.get('set-cookie')).toBeNull();
+    expect(await stillFree(email)).toBe(true);
+  });
+
   it('refuses other methods with 405', async () => {
     for (const method of ['PUT', 'DELETE', 'PATCH']) {
       const res = await send(t.url, '/graphql', { method, headers: JSON_TYPE, body: JSON.stringify({ query: '{ me { id } }' }) });
