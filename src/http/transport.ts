@@ -20,6 +20,7 @@
  *   await app.register(mercurius, options);
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { getOperationAST, parse } from 'graphql';
 import { GRAPHQL_PATH } from './cookies.js';
 import { requestError } from './errors.js';
 
@@ -51,6 +52,24 @@ function getVariables(raw: unknown): unknown {
     return JSON.parse(raw);
   } catch {
     return undefined; // Mercurius reports the syntax error itself
+  }
+}
+
+/**
+ * Mercurius picks the operation of a GET to check that it is a query, and
+ * crashes when there is none to pick (several operations and no or an unknown
+ * `operationName`): answer that as the bad request it is. GETs are rare here
+ * (the client POSTs), so parsing twice costs nothing that matters.
+ */
+function checkGetOperation(query: string, operationName: unknown): void {
+  let document;
+  try {
+    document = parse(query);
+  } catch {
+    return; // Mercurius reports the syntax error itself
+  }
+  if (!getOperationAST(document, typeof operationName === 'string' ? operationName : undefined)) {
+    throw requestError(400, operationName ? `Unknown operation named "${String(operationName)}"` : 'Must provide operation name if query contains multiple operations');
   }
 }
 
@@ -97,6 +116,7 @@ export function graphqlTransport(app: FastifyInstance): void {
     const variables = request.method === 'GET' ? getVariables(params?.variables) : undefined;
     if (containsNul(params) || containsNul(variables)) throw requestError(400, 'Text must not contain NUL (U+0000) characters');
     if (typeof params?.query === 'string' && isJson(params.query)) throw requestError(400, '"query" must be a GraphQL document');
+    if (request.method === 'GET' && typeof params?.query === 'string') checkGetOperation(params.query, (params as { operationName?: unknown }).operationName);
   });
 
   app.addHook('onSend', async (request, reply, payload) => {

@@ -140,9 +140,17 @@ describe('GraphQL over HTTP', () => {
       expect(res.json.data, name).toBeUndefined();
       expectCleanErrors(res.json, 'BAD_USER_INPUT');
     }
-    const badGet = await get({ query: '{ me { id } }', variables: '{' });
-    expect(badGet.status).toBe(400);
-    expectCleanErrors(badGet.json, 'BAD_USER_INPUT');
+    for (const params of [
+      { query: '{ me { id } }', variables: '{' } as Record<string, string>,
+      { query: 'query A { me { id } } mutation B { logout }' },
+      { query: 'query A { me { id } }', operationName: 'Z' },
+    ]) {
+      const badGet = await get(params);
+      expect(badGet.status, JSON.stringify(params)).toBe(400);
+      expectCleanErrors(badGet.json, 'BAD_USER_INPUT');
+    }
+    // Naming the query of a document that also holds a mutation runs just the query.
+    expect((await get({ query: 'query A { me { id } } mutation B { logout }', operationName: 'A' })).json).toEqual({ data: { me: null } });
   });
 
   it('refuses a HEAD request, which would otherwise run a mutation', async () => {
