@@ -66,6 +66,27 @@ export interface Rate {
   durationMs: number;
 }
 
+/** One of `values`, in any letter case (`strict` → `Strict`); the canonical spelling is kept. */
+const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
+  z.string().transform((value, ctx) => {
+    const found = values.find((v) => v.toLowerCase() === value.trim().toLowerCase());
+    if (found === undefined) {
+      ctx.addIssue({ code: 'custom', message: `one of ${values.join(', ')}` });
+      return z.NEVER;
+    }
+    return found as T[number];
+  });
+
+/**
+ * A URL as it may be printed: the password of `scheme://user:password@host` replaced by `***`.
+ *
+ * @example
+ *   hideUrlPassword('postgres://app:s3cret@db/latchkey'); // 'postgres://app:***@db/latchkey'
+ */
+export function hideUrlPassword(value: string): string {
+  return value.replace(/^([a-z][\w+.-]*:\/\/[^/:@]*):[^@/]*@/i, '$1:***@');
+}
+
 const algs = ['EdDSA', 'ES256', 'RS256', 'HS256'] as const;
 export type JwtAlg = (typeof algs)[number];
 
@@ -86,13 +107,13 @@ const variables = {
   REMEMBER_ME_TTL: [duration(1000), '30d'],
   SESSION_ABSOLUTE_TTL: [duration(1000), '90d'],
   REFRESH_REUSE_GRACE: [duration(0), '10s'],
-  JWT_ALG: [z.enum(algs, { message: `one of ${algs.join(', ')}` }), 'EdDSA'],
+  JWT_ALG: [oneOf(algs), 'EdDSA'],
   JWT_SECRET: [z.string().min(32, 'at least 32 characters (256 bits)'), undefined],
   JWT_ISSUER: [z.string().min(1, 'a non-empty string'), 'latchkey'],
   JWT_AUDIENCE: [z.string().min(1, 'a non-empty string'), 'latchkey'],
   JWT_LEEWAY: [duration(0), '0s'],
   COOKIE_SECURE: [bool, 'true'],
-  COOKIE_SAMESITE: [z.enum(['Strict', 'Lax', 'None'], { message: 'Strict, Lax or None' }), 'Strict'],
+  COOKIE_SAMESITE: [oneOf(['Strict', 'Lax', 'None']), 'Strict'],
   OTP_TTL: [duration(1000), '5m'],
   OTP_MAX_ATTEMPTS: [int(1, 100), '5'],
   MAIL_URL: [z.string().regex(/^(console|file:.+|smtps?:\/\/.+)$/, 'console, file:DIR or smtp://user:pass@host:port'), 'console'],
@@ -111,9 +132,14 @@ const variables = {
   EXPOSE_REFRESH_TOKEN: [bool, 'false'],
   GRAPHQL_MAX_DEPTH: [int(1, 100), '10'],
   GRAPHQL_MAX_ALIASES: [int(1, 1000), '30'],
-  LOG_LEVEL: [z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info'],
+  LOG_LEVEL: [oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info'],
   NODE_ENV: [z.string(), 'development'],
 } as const satisfies Record<string, readonly [z.ZodType, string | undefined]>;
+
+/** Every setting this server reads, with its default as typed (undefined: unset), e.g. `{ PORT: '4000', … }`. */
+export const settingDefaults: Readonly<Record<string, string | undefined>> = Object.fromEntries(
+  Object.entries(variables).map(([name, [, fallback]]) => [name, fallback]),
+);
 
 type Parsed = { [K in keyof typeof variables]: z.output<(typeof variables)[K][0]> };
 
@@ -186,7 +212,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const result = (schema as z.ZodType).safeParse(value);
     if (!result.success) {
       const expected = result.error.issues[0]?.message ?? 'a valid value';
-      const shown = /SECRET/.test(name) ? '(hidden)' : JSON.stringify(value);
+      // Secrets are never printed; neither is the password inside a URL (DATABASE_URL, REDIS_URL, MAIL_URL).
+      const shown = /SECRET/.test(name) ? '(hidden)' : JSON.stringify(hideUrlPassword(value));
       throw new ConfigError(`${name}=${shown} is invalid: expected ${expected}`);
     }
     out[name] = result.data;

@@ -5,8 +5,9 @@
 import type { FastifyInstance } from 'fastify';
 import { type Clock, systemClock } from './auth/clock.js';
 import type { RevocationBus } from './auth/revocations.js';
-import type { Config } from './config.js';
+import { type Config, hideUrlPassword } from './config.js';
 import { buildApp } from './http/app.js';
+import type { LogStream } from './http/logging.js';
 import { createMetrics } from './http/metrics.js';
 import { type Services, createServices } from './services.js';
 import { type Database, openDatabase } from './store/db.js';
@@ -25,6 +26,10 @@ export class StartupError extends Error {
 export async function openCheckedDatabase(config: Config): Promise<Database> {
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
+    await database.ping().catch((e: Error) => {
+      const where = config.databaseUrl ? hideUrlPassword(config.databaseUrl) : config.dataDir;
+      throw new StartupError(`cannot reach the database at ${where}: ${rootCause(e).message.split('\n')[0]}`);
+    });
     if (database.kind === 'pglite' || config.autoMigrate) {
       await migrate(database);
     } else {
@@ -42,6 +47,13 @@ export async function openCheckedDatabase(config: Config): Promise<Database> {
   }
 }
 
+/** The innermost `cause` of an error (drivers wrap the useful one). */
+function rootCause(e: Error): Error {
+  let inner = e;
+  for (let i = 0; i < 10 && inner.cause instanceof Error; i++) inner = inner.cause;
+  return inner;
+}
+
 export interface Server {
   app: FastifyInstance;
   services: Services;
@@ -55,6 +67,8 @@ export interface StartOptions {
   /** Listen (default) or only build the app (tests that use inject). */
   listen?: boolean;
   logger?: boolean | object;
+  /** Where the server's own logger writes (stdout when omitted; ignored with `logger`). */
+  logStream?: LogStream;
 }
 
 export async function startServer(config: Config, options: StartOptions = {}): Promise<Server> {
@@ -72,7 +86,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       bus: options.bus,
       onMailError: (err) => app.log.warn({ err }, 'mail not sent'),
     });
-    app = await buildApp({ services, metrics, logger: options.logger });
+    app = await buildApp({ services, metrics, logger: options.logger, logStream: options.logStream });
   } catch (e) {
     await services?.close().catch(() => {});
     await database.close().catch(() => {});

@@ -49,11 +49,15 @@ export function checkNewPassword(password: string, field = 'password'): void {
   if (length > PASSWORD_MAX) throw invalid(field, `Password must be at most ${PASSWORD_MAX} characters`);
 }
 
-function optionalText(value: string | null | undefined, field: string, max: number): string | null | undefined {
+// Control characters: none in a one-line field (a name shown in a header), only line breaks and tabs in a text.
+const CONTROL = { line: /\p{Cc}/u, text: /[^\P{Cc}\n\r\t]/u };
+
+function optionalText(value: string | null | undefined, field: string, max: number, kind: keyof typeof CONTROL = 'line'): string | null | undefined {
   if (value === undefined) return undefined;
   if (value === null) return null;
   const v = value.trim();
   if (v.length > max) throw invalid(field, `${field} must be at most ${max} characters`);
+  if (CONTROL[kind].test(v)) throw invalid(field, `${field} must not contain control characters`);
   return v === '' ? null : v;
 }
 
@@ -128,9 +132,12 @@ export function createAccounts({ repos, sessions, audit, clock, limits = noLimit
       return user;
     },
 
-    async recordLogin(user: UserRow, meta: RequestMeta, method: string): Promise<void> {
-      await repos.users.touchLogin(user.id, now());
+    /** Note a successful sign-in; returns the user as it is now (with this `lastLoginAt`). */
+    async recordLogin(user: UserRow, meta: RequestMeta, method: string): Promise<UserRow> {
+      const at = now();
+      await repos.users.touchLogin(user.id, at);
       await audit.record('login_succeeded', user.id, meta, { method });
+      return { ...user, lastLoginAt: at };
     },
 
     async changePassword(
@@ -158,7 +165,7 @@ export function createAccounts({ repos, sessions, audit, clock, limits = noLimit
     async updateProfile(userId: string, input: ProfileInput, meta: RequestMeta): Promise<ProfileRow> {
       const patch = {
         displayName: optionalText(input.displayName, 'displayName', 100),
-        bio: optionalText(input.bio, 'bio', 1000),
+        bio: optionalText(input.bio, 'bio', 1000, 'text'),
         avatarUrl: avatarUrl(input.avatarUrl),
       };
       const set = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));

@@ -26,8 +26,7 @@ builder.mutationFields((t) => ({
       const user = await accounts.register(args, ctx.meta);
       await ctx.services.emailCodes.sendVerification(user, ctx.meta);
       const result = await sessions.start(user.id, { rememberMe: args.rememberMe ?? false, meta: ctx.meta });
-      await accounts.recordLogin(user, ctx.meta, 'register');
-      return authPayload(ctx, result, user);
+      return authPayload(ctx, result, await accounts.recordLogin(user, ctx.meta, 'register'));
     },
   }),
 
@@ -42,8 +41,7 @@ builder.mutationFields((t) => ({
       const { accounts, sessions } = ctx.services;
       const user = await accounts.checkPassword(args.email, args.password, ctx.meta);
       const result = await sessions.start(user.id, { rememberMe: args.rememberMe ?? false, meta: ctx.meta });
-      await accounts.recordLogin(user, ctx.meta, 'password');
-      return authPayload(ctx, result, user);
+      return authPayload(ctx, result, await accounts.recordLogin(user, ctx.meta, 'password'));
     },
   }),
 

@@ -11,38 +11,26 @@ import helmet from '@fastify/helmet';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Services } from '../services.js';
 import { graphqlRoutes } from './graphql.js';
+import { type LogStream, loggerOptions } from './logging.js';
 import type { Metrics } from './metrics.js';
 import { plainRoutes } from './routes.js';
 import { findWebRoot, webApp } from './web.js';
 
-/** Paths the logger must never print: credentials travel in these. */
-export const redactPaths = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'res.headers["set-cookie"]',
-  '*.password',
-  '*.newPassword',
-  '*.currentPassword',
-  '*.token',
-  '*.refreshToken',
-  '*.accessToken',
-  '*.code',
-  'variables',
-];
-
 export interface AppOptions {
   services: Services;
   metrics: Metrics;
-  /** Pino options or false; defaults from config.logLevel. */
+  /** Pino options or false; defaults to the server's logger (src/http/logging.ts) at config.logLevel. */
   logger?: boolean | object;
+  /** Where that default logger writes (stdout when omitted). */
+  logStream?: LogStream;
   /** The built web app to serve at `/`; default `web/dist` when built, `false` for none. */
   webRoot?: string | false;
 }
 
-export async function buildApp({ services, metrics, logger, webRoot }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp({ services, metrics, logger, logStream, webRoot }: AppOptions): Promise<FastifyInstance> {
   const { config } = services;
   const app = Fastify({
-    logger: logger ?? { level: config.logLevel, redact: { paths: redactPaths, censor: '[redacted]' } },
+    logger: logger ?? loggerOptions(config.logLevel, logStream),
     trustProxy: config.trustProxy,
     bodyLimit: 64 * 1024,
     // Request ids in logs tie an INTERNAL_SERVER_ERROR to its cause.

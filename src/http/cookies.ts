@@ -29,8 +29,9 @@ export function refreshCookie(
     read: () => request.cookies[REFRESH_COOKIE] || undefined,
     set(result: AuthResult) {
       reply.header('cache-control', 'no-store');
+      // Whole seconds until the token expires, rounded up: a fresh remember-me login gets exactly REMEMBER_ME_TTL.
       const maxAge = result.rememberMe
-        ? Math.max(0, Math.floor((result.refreshTokenExpiresAt.getTime() - clock.now()) / 1000))
+        ? Math.max(0, Math.ceil((result.refreshTokenExpiresAt.getTime() - clock.now()) / 1000))
         : undefined;
       reply.setCookie(REFRESH_COOKIE, result.refreshToken, maxAge === undefined ? attributes : { ...attributes, maxAge });
     },

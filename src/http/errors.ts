@@ -4,6 +4,12 @@
  * variables and requests become BAD_USER_INPUT; anything else becomes
  * INTERNAL_SERVER_ERROR with a generic message (the cause is logged with the
  * request id, never sent: no stack, SQL or token reaches the client).
+ *
+ * Status codes follow GraphQL-over-HTTP: once execution has started (the
+ * result has `data`, even `null`) the answer is 200 — a wrong password is a
+ * GraphQL error, not an HTTP one. A request refused before execution has no
+ * `data` and a 4xx status (400, or 405/413/415 from the transport), or 500
+ * when the server itself failed.
  */
 import { GraphQLError } from 'graphql';
 import type { FastifyBaseLogger } from 'fastify';
@@ -24,6 +30,16 @@ interface Execution {
 
 type WithStatus = Error & { statusCode?: number; errors?: unknown[]; code?: string };
 
+/**
+ * An error that refuses the whole request before execution, answered with this status and BAD_USER_INPUT.
+ *
+ * @example
+ *   throw requestError(415, 'Unsupported charset: send UTF-8 JSON');
+ */
+export function requestError(statusCode: number, message: string): WithStatus {
+  return Object.assign(new Error(message), { statusCode });
+}
+
 // Duck-typed rather than `instanceof`: Mercurius and this module may load different copies of graphql (CJS/ESM).
 const isGraphQLError = (e: unknown): e is GraphQLError => (e as Error | undefined)?.name === 'GraphQLError' || e instanceof GraphQLError;
 
@@ -42,8 +58,7 @@ function format(error: GraphQLError | Error, log: FastifyBaseLogger, wrapper?: W
   // wraps invalid documents (and queries too deep) in a 4xx error.
   const status = wrapper?.statusCode ?? original?.statusCode;
   if ((gql && !gql.originalError) || (status && status >= 400 && status < 500)) {
-    const message = status === 415 ? 'Unsupported content type: send application/json' : error.message;
-    return { message, ...where, extensions: { code: 'BAD_USER_INPUT' } };
+    return { message: error.message, ...where, extensions: { code: 'BAD_USER_INPUT' } };
   }
   log.error({ err: original ?? error }, 'unexpected error while handling a GraphQL request');
   return { message: 'Internal server error', ...where, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
@@ -60,10 +75,12 @@ export function errorFormatter(execution: Execution, context: { reply?: { log: F
       errors.push(format(error, log));
     }
   }
-  let statusCode = 200;
-  if (!execution.data) {
-    const single = execution.errors.length === 1 ? originalOf(execution.errors[0]) : undefined;
-    statusCode = execution.statusCode ?? (typeof single?.statusCode === 'number' ? single.statusCode : 200);
-  }
-  return { statusCode, response: { data: (execution.data ?? null) as never, errors: errors as never } };
+  // `data` is absent (not null) when the request failed before execution.
+  if (execution.data !== undefined) return { statusCode: 200, response: { data: execution.data as never, errors: errors as never } };
+  const single = execution.errors.length === 1 ? originalOf(execution.errors[0]) : undefined;
+  const statusCode =
+    execution.statusCode ??
+    (typeof single?.statusCode === 'number' && single.statusCode >= 400 ? single.statusCode : undefined) ??
+    (errors.some((e) => e.extensions.code === 'INTERNAL_SERVER_ERROR') ? 500 : 400);
+  return { statusCode, response: { errors: errors as never } };
 }

@@ -1,8 +1,8 @@
 /**
  * POST/GET /graphql: Mercurius with jit and its document cache, the Pothos
  * schema, and the per-request context (viewer from the bearer token, profile
- * loader, refresh cookie). JSON bodies only; mutations over GET are refused
- * by Mercurius with 405; batching is off.
+ * loader, refresh cookie). JSON bodies only (src/http/transport.ts); mutations
+ * over GET are refused by Mercurius with 405; batching is off.
  */
 import DataLoader from 'dataloader';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -15,6 +15,7 @@ import type { Services } from '../services.js';
 import type { ProfileRow } from '../store/repositories/users.js';
 import { GRAPHQL_PATH, refreshCookie } from './cookies.js';
 import { errorFormatter } from './errors.js';
+import { graphqlTransport } from './transport.js';
 import { validationRules } from './validation.js';
 
 /** `Bearer <token>` → the token; no header or another scheme → undefined. */
@@ -29,8 +30,7 @@ export function bearerToken(header: string | undefined): string | undefined {
 export async function graphqlRoutes(app: FastifyInstance, { services }: { services: Services }) {
   const { config, sessions, repos, clock } = services;
 
-  // Fastify parses text/plain by default; a GraphQL endpoint must not (CSRF: it is a "simple" request type).
-  app.removeContentTypeParser('text/plain');
+  graphqlTransport(app);
 
   const buildContext = (request: FastifyRequest, reply: FastifyReply): GraphQLContext => {
     let viewer: Promise<Viewer | null> | undefined;

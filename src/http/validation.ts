@@ -2,7 +2,9 @@
  * GraphQL validation rules that protect the server before anything executes:
  * a cap on aliases (no thousand-field amplification), at most one
  * credential-checking field per document (no password or code guessing in
- * bulk through aliases), and no introspection in production.
+ * bulk through aliases), no U+0000 in string literals (PostgreSQL cannot store
+ * it; variables are checked by src/http/transport.ts), and no introspection in
+ * production.
  */
 import { GraphQLError, NoSchemaIntrospectionCustomRule, type ValidationRule } from 'graphql';
 
@@ -44,8 +46,15 @@ export const oneCredentialField: ValidationRule = (context) => {
   };
 };
 
+/** A string literal such as `"a\u0000b"` in the document itself. */
+export const noNulInStrings: ValidationRule = (context) => ({
+  StringValue(node) {
+    if (node.value.includes('\u0000')) context.reportError(new GraphQLError('Text must not contain NUL (U+0000) characters', { nodes: [node] }));
+  },
+});
+
 export function validationRules(options: { maxAliases: number; production: boolean }): ValidationRule[] {
-  const rules = [maxAliases(options.maxAliases), oneCredentialField];
+  const rules = [maxAliases(options.maxAliases), oneCredentialField, noNulInStrings];
   if (options.production) rules.push(NoSchemaIntrospectionCustomRule);
   return rules;
 }

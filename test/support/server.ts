@@ -50,6 +50,8 @@ export interface TestServerOptions {
   env?: Record<string, string>;
   /** Use an injected manual clock (starts at the real now). */
   manualClock?: boolean;
+  /** Collect the server's own log lines (its production logger, at LOG_LEVEL) here. */
+  logLines?: string[];
 }
 
 export const TEST_PASSWORD = 'correct horse battery staple';
@@ -80,7 +82,10 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     ...options.env,
   });
   const clock = options.manualClock ? manualClock(Date.now()) : undefined;
-  const server = await startServer(config, { clock, logger: process.env.TEST_LOG ? { level: 'error' } : false });
+  const logging = options.logLines
+    ? { logStream: { write: (line: string) => void options.logLines!.push(line) } }
+    : { logger: process.env.TEST_LOG ? { level: 'error' } : false };
+  const server = await startServer(config, { clock, ...logging });
   const url = server.url;
   return {
     server,
@@ -109,11 +114,8 @@ export function createClient(url: string): TestClient {
       const res = await fetch(`${url}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
       const setCookies = res.headers.getSetCookie();
       for (const c of setCookies) {
-        const [pair, ...attrs] = c.split(';');
-        const eq = pair.indexOf('=');
-        const name = pair.slice(0, eq).trim();
-        const value = pair.slice(eq + 1).trim();
-        const expired = attrs.some((a) => /^\s*max-age=0/i.test(a) || /^\s*expires=thu, 01 jan 1970/i.test(a));
+        const { name, value, attributes } = parseSetCookie(c);
+        const expired = attributes['max-age'] === '0' || /^thu, 01 jan 1970/i.test(String(attributes.expires ?? ''));
         if (expired || value === '') cookies.delete(name);
         else cookies.set(name, value);
       }
@@ -122,6 +124,26 @@ export function createClient(url: string): TestClient {
     },
   };
   return client;
+}
+
+export interface SetCookie {
+  name: string;
+  value: string;
+  /** Attribute names lower-cased; valueless ones (HttpOnly, Secure) are `true`. */
+  attributes: Record<string, string | true>;
+}
+
+/** One Set-Cookie header, as a browser reads it. */
+export function parseSetCookie(header: string): SetCookie {
+  const [pair, ...attrs] = header.split(';');
+  const eq = pair.indexOf('=');
+  const attributes: Record<string, string | true> = {};
+  for (const a of attrs) {
+    const i = a.indexOf('=');
+    if (i === -1) attributes[a.trim().toLowerCase()] = true;
+    else attributes[a.slice(0, i).trim().toLowerCase()] = a.slice(i + 1).trim();
+  }
+  return { name: pair.slice(0, eq).trim(), value: pair.slice(eq + 1).trim(), attributes };
 }
 
 /** Decode a JWT's payload (no verification: for assertions only). */
@@ -158,4 +180,31 @@ export async function registerUser(client: TestClient, opts: { email?: string; r
   if (res.body.errors) throw new Error(`register failed: ${JSON.stringify(res.body.errors)}`);
   client.token = res.body.data.register.accessToken;
   return { email, userId: res.body.data.register.user.id as string, res };
+}
+
+export interface RawResponse {
+  status: number;
+  headers: Headers;
+  text: string;
+  /** The body parsed as JSON, or undefined when it is not JSON. */
+  json: any;
+}
+
+/**
+ * Any HTTP request to a test server, for what `gql` cannot send: other
+ * methods, content types, malformed or oversized bodies.
+ *
+ * @example
+ *   const res = await send(t.url, '/graphql', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{}' });
+ */
+export async function send(baseUrl: string, path: string, init: RequestInit = {}): Promise<RawResponse> {
+  const res = await fetch(`${baseUrl}${path}`, init);
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, headers: res.headers, text, json };
 }
