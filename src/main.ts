@@ -107,8 +107,12 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const close = () =>
     (closing ??= (async () => {
       for (const t of timers) clearInterval(t);
-      // Stops accepting at once; resolves when the requests in flight have been answered.
-      await app.close();
+      // Stops accepting at once; resolves when the requests in flight have been answered and
+      // their connections closed. Fastify closes the keep-alive connections idle at that moment;
+      // one busy then would stay open until the client drops it, so close each as it turns idle.
+      const stopped = app.close();
+      const sweep = setInterval(() => app.server.closeIdleConnections(), 50);
+      await stopped.finally(() => clearInterval(sweep));
       await services.close();
       await database.close();
     })());
