@@ -4,7 +4,8 @@
  * instance gone (connection refused or reset) is sent again, with the same
  * token, to the next instance — exactly what a balancer's retry or a user's
  * reload does. Being signed out (TOKEN_REUSED, TOKEN_REVOKED, …) is recorded:
- * nobody here logs out, so nobody should be.
+ * a user here only loses a session they logged out of themselves (and signs
+ * in again at once), so nobody should be.
  *
  * @example
  *   const users = await signUpUsers(cluster.instances, 10);
@@ -26,9 +27,13 @@ export interface SimulatedUser {
   internalErrors: number;
   /** Every answer that signed this user out, with what was asked: must stay empty. */
   signedOut: string[];
+  /** Times this user logged out on purpose (and signed in again). */
+  logouts: number;
   login(): Promise<void>;
   refresh(): Promise<void>;
   me(): Promise<void>;
+  /** Log out (this session only), then sign in again. */
+  logoutAndBack(): Promise<void>;
 }
 
 /** Codes that mean the user has lost their session. */
@@ -76,6 +81,7 @@ export function simulatedUser(instances: readonly Instance[], email: string): Si
     unreachable: 0,
     internalErrors: 0,
     signedOut: [],
+    logouts: 0,
     async login() {
       const res = await send(LOGIN, { email, password: TEST_PASSWORD });
       if (judge('login', res)) {
@@ -92,6 +98,13 @@ export function simulatedUser(instances: readonly Instance[], email: string): Si
     },
     async me() {
       judge('me', await send('{ me { id } }', {}, user.accessToken));
+    },
+    async logoutAndBack() {
+      const res = await send('mutation { logout }', {}, user.accessToken);
+      // TOKEN_REVOKED: an earlier try did log out, on an instance that died before answering.
+      if (res?.code !== 'TOKEN_REVOKED' && !judge('logout', res)) return;
+      user.logouts++;
+      await user.login();
     },
   };
   return user;
