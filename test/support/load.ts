@@ -1,7 +1,7 @@
 /**
  * Simulated users for load under faults: each signs in, refreshes and asks
  * `me`, like a client behind a load balancer. A request that finds its
- * instance gone (connection refused or reset) is sent again, with the same
+ * instance gone (connection refused or reset, or 503 while it shuts down) is sent again, with the same
  * token, to the next instance — exactly what a balancer's retry or a user's
  * reload does. Being signed out (TOKEN_REUSED, TOKEN_REVOKED, …) is recorded:
  * a user here only loses a session they logged out of themselves (and signs
@@ -52,17 +52,21 @@ export function simulatedUser(instances: readonly Instance[], email: string): Si
     for (let i = 0; i < instances.length * 2; i++) {
       const instance = instances[(start + i) % instances.length];
       try {
-        return await createClient(instance.url).gql(query, variables, { token });
+        const res = await createClient(instance.url).gql(query, variables, { token });
+        // 503 without GraphQL errors: the instance is shutting down and refused to start the request.
+        if (res.status !== 503 || res.body.errors) return res;
       } catch {
-        user.unreachable++;
-        if (i >= instances.length - 1) await new Promise((r) => setTimeout(r, 100));
+        // Connection refused or reset: the instance is down.
       }
+      user.unreachable++;
+      if (i >= instances.length - 1) await new Promise((r) => setTimeout(r, 100));
     }
     return undefined;
   };
   /** Note what came back; true when it succeeded. */
   const judge = (what: string, res: Awaited<ReturnType<typeof send>>) => {
     if (!res) return false;
+    if (!res.code && !res.body.data) throw new Error(`${what} answered ${res.status} without data: ${JSON.stringify(res.body)}`);
     if (!res.code) {
       user.done++;
       return true;
