@@ -7,6 +7,7 @@
  * instances keep serving with local limits and revocations, log one
  * warning, and resync from the database when it returns.
  */
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseTargets, freshPostgresDatabase } from '../support/databases.js';
 import { type Cluster, startCluster, tokenCheck, viewerCheck } from '../support/cluster.js';
@@ -73,6 +74,23 @@ describe.runIf(ready)('revocations fan out through Redis', () => {
     expect(change.body.data.changePassword).toBe(true);
     await refusedBy(cluster, third);
     expect(await viewerCheck(a, second)).toBe('ok');
+  });
+
+  it('ignores what is not a revocation on its channel, and goes on carrying real ones', async () => {
+    const [a, b] = cluster.instances;
+    const { res } = await registerUser(a.client());
+    const token = res.body.data.register.accessToken;
+    const publisher = new Redis(REDIS_URL);
+    try {
+      for (const junk of ['not json', '{"ids":"nope","until":1}', '{"ids":[1,2],"until":"soon"}', '[]', 'null']) {
+        await publisher.publish(`${prefix}:revocations`, junk);
+      }
+    } finally {
+      publisher.disconnect();
+    }
+    expect(await viewerCheck(b, token)).toBe('ok');
+    await a.client().gql('mutation { logout }', undefined, { token });
+    await refusedBy(cluster, token);
   });
 
   it('carries an admin revoke made with the command line', async () => {
