@@ -55,6 +55,7 @@ export async function createServices({
   const tokens = createTokens({ config, keys, clock });
   // A revoked session stays in the set as long as one of its access tokens could still be valid.
   const revokedFor = config.accessTokenTtlMs + config.jwtLeewayMs + 1000;
+  const passwords = createPasswordPolicy(config.passwordBlockCommon ? await loadCommonPasswords() : null);
   // One Redis connection pair, shared by the limits and the revocation fan-out.
   const redis = config.redisUrl ? await connectRedis(config.redisUrl, log) : undefined;
   const revocations = createRevocations({
@@ -64,14 +65,17 @@ export async function createServices({
     onRevoke: events?.revoked,
   });
   const audit = createAudit({ repo: repos.audit, clock, events });
-  const passwords = createPasswordPolicy(config.passwordBlockCommon ? await loadCommonPasswords() : null);
   const limits = createLimits({ settings: config.rateLimits, audit, redis: redis?.client, prefix: config.redisKeyPrefix });
   const sessions = createSessions({ repos, tokens, revocations, audit, config, clock, limits });
   const accounts = createAccounts({ repos, sessions, audit, clock, limits, passwords });
   const outbox = createOutbox({ mailer: createMailer({ url: config.mailUrl, from: config.mailFrom, now: clock.now }), onError: onMailError });
   const otp = createOtp({ repo: repos.otp, config, clock });
   const emailCodes = createEmailCodes({ repos, otp, outbox, limits, audit, sessions, passwords, config, clock });
-  await sessions.loadRevocations();
+  // A start that fails now must not leave Redis connections keeping the process alive.
+  await sessions.loadRevocations().catch(async (e) => {
+    await redis?.close();
+    throw e;
+  });
   // Pub/sub drops what is published while an instance is disconnected: reread it from the database.
   redis?.onReconnect(() =>
     void sessions.loadRevocations().then(
@@ -84,7 +88,7 @@ export async function createServices({
     await outbox.close();
     await redis?.close();
   };
-  return { config, database, clock, repos, keys, tokens, revocations, audit, sessions, accounts, limits, redis, outbox, otp, emailCodes, close };
+  return { config, database, clock, repos, keys, tokens, revocations, audit, sessions, accounts, limits, outbox, otp, emailCodes, close };
 }
 
 export type Services = Awaited<ReturnType<typeof createServices>>;

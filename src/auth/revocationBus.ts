@@ -33,8 +33,11 @@ export function redisRevocationBus(redis: RedisLink, prefix: string): Revocation
         const message = parse(text);
         if (message) listener(message.ids, message.until);
       });
-      // Queued until the connection is up; ioredis resubscribes after every reconnect.
-      redis.subscriber.subscribe(channel).catch(() => {});
+      // On every (re)connection, including the first one of an instance started while Redis was
+      // away: nothing is queued while disconnected. SUBSCRIBE twice is harmless.
+      const join = () => void redis.subscriber.subscribe(channel).catch(() => {});
+      redis.subscriber.on('ready', join);
+      if (redis.subscriber.status === 'ready') join();
     },
   };
 }

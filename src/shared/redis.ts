@@ -23,10 +23,8 @@ import type { Log } from './log.js';
 export interface RedisLink {
   /** Commands; fails fast while Redis is unreachable. */
   readonly client: Redis;
-  /** Subscriptions only; resubscribes by itself after a reconnect. */
+  /** Subscriptions only: subscribe again on each 'ready' (nothing is queued while it is down). */
   readonly subscriber: Redis;
-  /** True while both connections are up. */
-  up(): boolean;
   /** Run `listener` each time Redis is back after an outage. */
   onReconnect(listener: () => void): void;
   close(): Promise<void>;
@@ -50,8 +48,7 @@ const options: RedisOptions = {
  */
 export async function connectRedis(url: string, log: Log): Promise<RedisLink> {
   const client = new Redis(url, options);
-  // Subscribing is allowed to wait for the connection: nothing waits on it.
-  const subscriber = client.duplicate({ enableOfflineQueue: true });
+  const subscriber = client.duplicate();
   const down = new Set<Redis>([client, subscriber]);
   const listeners: (() => void)[] = [];
   let outage = false;
@@ -84,11 +81,10 @@ export async function connectRedis(url: string, log: Log): Promise<RedisLink> {
   return {
     client,
     subscriber,
-    up: () => down.size === 0,
     onReconnect: (listener) => void listeners.push(listener),
     async close() {
       closing = true;
-      // QUIT lets pending replies arrive; a connection that is down is just dropped (QUIT would wait for it).
+      // QUIT lets pending replies arrive; a connection that is down is just dropped.
       await Promise.all(
         [client, subscriber].map((conn) => (conn.status === 'ready' ? conn.quit().catch(() => conn.disconnect()) : conn.disconnect())),
       );

@@ -158,9 +158,12 @@ describe.runIf(ready)('when Redis goes away', () => {
     await redis.start();
     await waitUntil(async () => (await viewerCheck(b, token)) === 'TOKEN_REVOKED', 'B to resync after Redis returned');
     for (const instance of [a, b]) await waitUntil(() => instance.logged(/Redis reachable again/, 30).length, `${instance.name} to see Redis back`);
-    const later = (await b.client().gql(LOGIN, { email: bob.email, password: TEST_PASSWORD })).body.data.login.accessToken;
-    await b.client().gql('mutation { logout }', undefined, { token: later });
-    await waitUntil(async () => (await viewerCheck(a, later)) === 'TOKEN_REVOKED', 'A to hear of a logout on B through Redis');
+    // Both ways, including B, which subscribed while Redis was still away.
+    for (const [from, to] of [[b, a], [a, b]]) {
+      const later = (await from.client().gql(LOGIN, { email: bob.email, password: TEST_PASSWORD })).body.data.login.accessToken;
+      await from.client().gql('mutation { logout }', undefined, { token: later });
+      await waitUntil(async () => (await viewerCheck(to, later)) === 'TOKEN_REVOKED', `${to.name} to hear of a logout on ${from.name} through Redis`);
+    }
 
     // One warning per process for the whole outage, however many requests it served meanwhile
     // (B has had two processes: the one killed and the one started during the outage).
