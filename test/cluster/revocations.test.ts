@@ -13,7 +13,7 @@ import { databaseTargets, freshPostgresDatabase } from '../support/databases.js'
 import { type Cluster, startCluster, tokenCheck, viewerCheck } from '../support/cluster.js';
 import { waitUntil } from '../support/processes.js';
 import { REDIS_URL, dropRedisPrefix, redisAvailable, startPrivateRedis, uniqueRedisPrefix, type PrivateRedis } from '../support/redis.js';
-import { LOGIN, REFRESH, TEST_PASSWORD, registerUser, uniqueEmail } from '../support/server.js';
+import { LOGIN, REFRESH, TEST_PASSWORD, jwtPayload, registerUser } from '../support/server.js';
 
 const ready = (await databaseTargets()).some((t) => t.name === 'postgres') && (await redisAvailable());
 
@@ -60,7 +60,7 @@ describe.runIf(ready)('revocations fan out through Redis', () => {
 
     // On B, the user ends the session they opened on A.
     const sessions = (await b.client().gql('{ mySessions { id current } }', undefined, { token: second })).body.data.mySessions;
-    const firstSid = JSON.parse(Buffer.from(first.split('.')[1], 'base64url').toString()).sid;
+    const firstSid = jwtPayload(first).sid;
     expect(sessions.map((s: { id: string }) => s.id)).toContain(firstSid);
     expect((await b.client().gql('mutation($id: ID!) { revokeSession(id: $id) }', { id: firstSid }, { token: second })).body.data.revokeSession).toBe(true);
     await refusedBy(cluster, first);
@@ -157,7 +157,7 @@ describe.runIf(ready)('when Redis goes away', () => {
     // Redis returns: B reloads recent revocations from the database, and pub/sub works again.
     await redis.start();
     await waitUntil(async () => (await viewerCheck(b, token)) === 'TOKEN_REVOKED', 'B to resync after Redis returned');
-    for (const instance of [a, b]) await waitUntil(() => instance.logged(/Redis reachable again/, 30).length, `${instance.name} to see Redis back`);
+    for (const instance of [a, b]) await waitUntil(() => instance.logged(/Redis reachable again/, 30 /* info */).length, `${instance.name} to see Redis back`);
     // Both ways, including B, which subscribed while Redis was still away.
     for (const [from, to] of [[b, a], [a, b]]) {
       const later = (await from.client().gql(LOGIN, { email: bob.email, password: TEST_PASSWORD })).body.data.login.accessToken;

@@ -29,7 +29,7 @@ export interface LogLine {
   [key: string]: unknown;
 }
 
-export const WARN = 40;
+const WARN = 40;
 
 export interface Exit {
   code: number | null;
@@ -112,7 +112,7 @@ function startProcess(name: string, env: Record<string, string>, logs: LogLine[]
 }
 
 /** Start one instance and wait until it answers /healthz. */
-export async function startInstance(name: string, env: Record<string, string>): Promise<Instance> {
+async function startInstance(name: string, env: Record<string, string>): Promise<Instance> {
   const url = `http://127.0.0.1:${env.PORT}`;
   const logs: LogLine[] = [];
   let child: ChildProcess;
