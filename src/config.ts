@@ -119,6 +119,7 @@ const variables = {
   MAIL_URL: [z.string().regex(/^(console|file:.+|smtps?:\/\/.+)$/, 'console, file:DIR or smtp://user:pass@host:port'), 'console'],
   MAIL_FROM: [z.string().min(3, 'a sender such as "Latchkey <no-reply@example.com>"'), 'Latchkey <no-reply@localhost>'],
   PASSWORD_BLOCK_COMMON: [bool, 'true'],
+  REVOCATION_POLL_INTERVAL: [duration(0), '500ms'],
   REDIS_KEY_PREFIX: [z.string().regex(/^[\w:.-]{1,64}$/, 'letters, digits, _ : . - (at most 64)'), 'latchkey'],
   RATE_LIMIT_LOGIN_ACCOUNT: [rate, '10/15m'],
   RATE_LIMIT_LOGIN_IP: [rate, '100/15m'],
@@ -186,6 +187,11 @@ export interface Config {
   mailFrom: string;
   /** Refuse new passwords found in the shipped list of the 10,000 most common ones. */
   passwordBlockCommon: boolean;
+  /**
+   * How often each instance reads from the database the sessions revoked elsewhere; 0 = never
+   * (then only Redis pub/sub, and the reloads at start and after a Redis reconnect, bring them).
+   */
+  revocationPollMs: number;
   /** Prefix of every Redis key this server writes (one per deployment or test run). */
   redisKeyPrefix: string;
   /** Rate limits (see docs/abuse-controls.md). */
@@ -250,6 +256,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     mailUrl: p.MAIL_URL,
     mailFrom: p.MAIL_FROM,
     passwordBlockCommon: p.PASSWORD_BLOCK_COMMON,
+    revocationPollMs: p.REVOCATION_POLL_INTERVAL,
     redisKeyPrefix: p.REDIS_KEY_PREFIX,
     rateLimits: {
       loginAccount: p.RATE_LIMIT_LOGIN_ACCOUNT,

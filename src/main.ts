@@ -9,6 +9,7 @@ import { type Config, hideUrlPassword } from './config.js';
 import { buildApp } from './http/app.js';
 import type { LogStream } from './http/logging.js';
 import { createMetrics } from './http/metrics.js';
+import type { Log } from './shared/log.js';
 import { type Services, createServices } from './services.js';
 import { type Database, openDatabase } from './store/db.js';
 import { migrate, schemaStatus } from './store/migrate.js';
@@ -76,7 +77,12 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const database = await openCheckedDatabase(config);
   const metrics = createMetrics();
   let services: Services | undefined;
-  let app: FastifyInstance;
+  let app: FastifyInstance | undefined;
+  // The app (and its logger) is built after the services; news from before goes to stderr.
+  const log: Log = {
+    warn: (details, message) => (app ? app.log.warn(details, message) : console.error(`latchkey: ${message}`)),
+    info: (details, message) => app?.log.info(details, message),
+  };
   try {
     services = await createServices({
       config,
@@ -84,7 +90,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       clock,
       events: metrics.events,
       bus: options.bus,
-      onMailError: (err) => app.log.warn({ err }, 'mail not sent'),
+      log,
+      onMailError: (err) => log.warn({ err }, 'mail not sent'),
     });
     app = await buildApp({ services, metrics, logger: options.logger, logStream: options.logStream });
   } catch (e) {
@@ -93,15 +100,17 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     throw e;
   }
 
-  // Revocations made elsewhere (the CLI, another instance without Redis) reach this
-  // process within a second: one indexed query per interval, never one per request.
-  const syncRevocations = services.sessions.revocationFollower();
   const timers = [
-    setInterval(() => void syncRevocations().catch((err) => app.log.warn({ err }, 'revocation sync failed')), 500),
     setInterval(() => services.revocations.sweep(), 60_000),
     // Keys rotated by another instance or the CLI are picked up within seconds.
-    setInterval(() => void services.keys.reload().catch((err) => app.log.warn({ err }, 'key reload failed')), 5_000),
+    every(5_000, 'signing-key reload', () => services.keys.reload(), log),
   ];
+  // Revocations made elsewhere (the CLI, another instance, one whose Redis message was lost)
+  // reach this process within a second: one indexed query per interval, never one per request.
+  // The database is the record; Redis pub/sub only makes it faster.
+  if (config.revocationPollMs > 0) {
+    timers.push(every(config.revocationPollMs, 'revocation sync', services.sessions.revocationFollower(), log));
+  }
   for (const t of timers) t.unref();
 
   let url = '';
@@ -112,11 +121,45 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const close = () =>
     (closing ??= (async () => {
       for (const t of timers) clearInterval(t);
-      await app.close();
+      // Stops accepting at once; resolves when the requests in flight have been answered and
+      // their connections closed. Fastify closes the keep-alive connections idle at that moment;
+      // one busy then would stay open until the client drops it, so close each as it turns idle.
+      const stopped = app.close();
+      const sweep = setInterval(() => app.server.closeIdleConnections(), 50);
+      await stopped.finally(() => clearInterval(sweep));
       await services.close();
       await database.close();
     })());
   return { app, services, url, close };
+}
+
+/**
+ * Run `task` every `ms` ms in the background. An outage (the database down) is
+ * one warning when the task starts failing and one line when it works again,
+ * not a warning per tick; a tick is skipped while the previous run is still
+ * waiting (a slow database must not pile up queries).
+ */
+function every(ms: number, name: string, task: () => Promise<unknown>, log: Log) {
+  let running = false;
+  let failing = false;
+  return setInterval(() => {
+    if (running) return;
+    running = true;
+    task()
+      .then(
+        () => {
+          if (failing) log.info({ task: name }, `${name} works again`);
+          failing = false;
+        },
+        (err) => {
+          if (!failing) log.warn({ err, task: name }, `${name} failed; retrying every ${ms} ms, quietly until it works`);
+          failing = true;
+        },
+      )
+      .finally(() => {
+        running = false;
+      });
+  }, ms);
 }
 
 /** Stop on SIGTERM/SIGINT: stop accepting, finish in-flight requests, close the pool, exit 0 (forced after 10 s). */

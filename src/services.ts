@@ -8,7 +8,6 @@
  *   await migrate(database);
  *   const services = await createServices({ config, database });
  */
-import { Redis } from 'ioredis';
 import { createAccounts } from './auth/accounts.js';
 import { type AuthEvents, createAudit } from './auth/audit.js';
 import { type Clock, systemClock } from './auth/clock.js';
@@ -17,6 +16,7 @@ import { loadKeyRing } from './auth/keys.js';
 import { createLimits } from './auth/limits.js';
 import { createOtp } from './auth/otp.js';
 import { createPasswordPolicy, loadCommonPasswords } from './auth/passwordPolicy.js';
+import { redisRevocationBus } from './auth/revocationBus.js';
 import { type RevocationBus, createRevocations } from './auth/revocations.js';
 import { createSessions } from './auth/sessions.js';
 import { createTokens } from './auth/tokens.js';
@@ -25,24 +25,20 @@ import { createMailer } from './mail/mailer.js';
 import { createOutbox } from './mail/outbox.js';
 import type { Database } from './store/db.js';
 import { repositories } from './store/repositories/index.js';
+import type { Log } from './shared/log.js';
+import { connectRedis } from './shared/redis.js';
 
 export interface ServiceOptions {
   config: Config;
   database: Database;
   clock?: Clock;
   events?: AuthEvents;
+  /** Carries revocations between instances; default: Redis pub/sub when REDIS_URL is set. */
   bus?: RevocationBus;
+  /** Where news about the Redis connection goes (default: one line on stderr each warning). */
+  log?: Log;
   /** Told when a queued mail could not be sent (the message itself is never passed on). */
   onMailError?: (error: Error) => void;
-}
-
-/** A Redis connection for the rate-limit counters, when REDIS_URL is set. */
-async function connectRedis(url: string): Promise<Redis> {
-  // Connect explicitly (lazyConnect) so a bad URL fails the start, not the first login.
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, connectTimeout: 3000 });
-  redis.on('error', () => {}); // reconnects by itself; limits fall back to memory meanwhile
-  await redis.connect();
-  return redis;
 }
 
 export async function createServices({
@@ -51,6 +47,7 @@ export async function createServices({
   clock = systemClock,
   events,
   bus,
+  log = stderrLog,
   onMailError = (e) => console.error(`latchkey: ${e.message}`),
 }: ServiceOptions) {
   const repos = repositories(database.db);
@@ -58,23 +55,46 @@ export async function createServices({
   const tokens = createTokens({ config, keys, clock });
   // A revoked session stays in the set as long as one of its access tokens could still be valid.
   const revokedFor = config.accessTokenTtlMs + config.jwtLeewayMs + 1000;
-  const revocations = createRevocations({ ttlMs: revokedFor, clock, bus, onRevoke: events?.revoked });
-  const audit = createAudit({ repo: repos.audit, clock, events });
   const passwords = createPasswordPolicy(config.passwordBlockCommon ? await loadCommonPasswords() : null);
-  const redis = config.redisUrl ? await connectRedis(config.redisUrl) : undefined;
-  const limits = createLimits({ settings: config.rateLimits, audit, redis, prefix: config.redisKeyPrefix });
+  // One Redis connection pair, shared by the limits and the revocation fan-out.
+  const redis = config.redisUrl ? await connectRedis(config.redisUrl, log) : undefined;
+  const revocations = createRevocations({
+    ttlMs: revokedFor,
+    clock,
+    bus: bus ?? (redis && redisRevocationBus(redis, config.redisKeyPrefix)),
+    onRevoke: events?.revoked,
+  });
+  const audit = createAudit({ repo: repos.audit, clock, events });
+  const limits = createLimits({ settings: config.rateLimits, audit, redis: redis?.client, prefix: config.redisKeyPrefix });
   const sessions = createSessions({ repos, tokens, revocations, audit, config, clock, limits });
   const accounts = createAccounts({ repos, sessions, audit, clock, limits, passwords });
   const outbox = createOutbox({ mailer: createMailer({ url: config.mailUrl, from: config.mailFrom, now: clock.now }), onError: onMailError });
   const otp = createOtp({ repo: repos.otp, config, clock });
   const emailCodes = createEmailCodes({ repos, otp, outbox, limits, audit, sessions, passwords, config, clock });
-  await sessions.loadRevocations();
+  // A start that fails now must not leave Redis connections keeping the process alive.
+  await sessions.loadRevocations().catch(async (e) => {
+    await redis?.close();
+    throw e;
+  });
+  // Pub/sub drops what is published while an instance is disconnected: reread it from the database.
+  redis?.onReconnect(() =>
+    void sessions.loadRevocations().then(
+      (n) => log.info({ revocations: n }, 'revocations reloaded from the database after Redis returned'),
+      (err) => log.warn({ err }, 'revocations could not be reloaded after Redis returned; the database poll will catch up'),
+    ),
+  );
   /** Send what is queued and drop connections (the database is closed by its owner). */
   const close = async () => {
     await outbox.close();
-    await limits.close();
+    await redis?.close();
   };
   return { config, database, clock, repos, keys, tokens, revocations, audit, sessions, accounts, limits, outbox, otp, emailCodes, close };
 }
 
 export type Services = Awaited<ReturnType<typeof createServices>>;
+
+/** Outside the server (the CLI): warnings as one line on stderr. */
+const stderrLog: Log = {
+  warn: (_details, message) => console.error(`latchkey: ${message}`),
+  info: () => {},
+};

@@ -37,7 +37,6 @@ export interface Limits {
   forgive(name: LimitName, key: string | null): Promise<void>;
   /** Forget every attempt counted against `key` (a successful login clears its account). */
   reset(name: LimitName, key: string | null): Promise<void>;
-  close(): Promise<void>;
 }
 
 // Emails (and addresses) are personal data: Redis only ever sees a digest.
@@ -68,7 +67,7 @@ export function createLimits({
 }: {
   settings: RateLimits;
   audit: Audit;
-  /** A connected ioredis client: counters are then shared by every instance. Closed by `close()`. */
+  /** An ioredis client (src/shared/redis.ts, closed by its owner): counters are then shared by every instance. */
   redis?: Redis;
   prefix?: string;
 }): Limits {
@@ -95,11 +94,8 @@ export function createLimits({
     async reset(name, key) {
       if (key !== null) await limiters[name].delete(digest(key));
     },
-    async close() {
-      await redis?.quit().catch(() => redis.disconnect());
-    },
   };
 }
 
 /** No limits at all (services built without a Limits, e.g. unit tests). */
-export const noLimits: Limits = { take: async () => {}, forgive: async () => {}, reset: async () => {}, close: async () => {} };
+export const noLimits: Limits = { take: async () => {}, forgive: async () => {}, reset: async () => {} };

@@ -51,7 +51,9 @@ export function createRevocations({
   const add = (ids: string[], end: number) => {
     for (const id of ids) if ((until.get(id) ?? 0) < end) until.set(id, end);
   };
-  bus?.subscribe(add);
+  // Another instance's word is trusted to revoke, never to pin memory: an end further off than
+  // twice the lifetime (a broken clock, a forged message) is cut back.
+  bus?.subscribe((ids, end) => add(ids, Math.min(end, clock.now() + 2 * ttlMs)));
   return {
     ttlMs,
     has(id) {

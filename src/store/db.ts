@@ -68,6 +68,10 @@ function openPostgres(url: string, max: number): Database {
   });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => {});
+  // Nor may a checked-out one (inside a transaction, between two statements): node-postgres
+  // then emits 'error' on the client, and the pool listens only while it is idle. Its queries
+  // still fail (INTERNAL_SERVER_ERROR for that request) and the pool drops it on release.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = drizzlePg(pool, { schema }) as unknown as Db;
   return {
     db,

@@ -6,7 +6,7 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REDIS_URL, dropRedisPrefix, redisAvailable, uniqueRedisPrefix } from '../support/redis.js';
+import { REDIS_URL, dropRedisPrefix, redisAvailable, startPrivateRedis, uniqueRedisPrefix } from '../support/redis.js';
 import { LOGIN, TEST_PASSWORD, registerUser, startTestServer, uniqueEmail, type TestServer } from '../support/server.js';
 
 const available = await redisAvailable();
@@ -80,37 +80,20 @@ describe.runIf(available)('rate limits shared through Redis', () => {
  * A Redis that goes away: a private redis-server on a port of its own (never
  * the shared one), stopped mid-test. The limits must keep limiting.
  */
-const redisServer = await (async () => {
-  const { execFile } = await import('node:child_process');
-  return new Promise<string | null>((resolve) => execFile('which', ['redis-server'], (err, out) => resolve(err ? null : out.trim())));
-})();
+const redis = available ? await startPrivateRedis() : undefined;
 
-describe.runIf(available && redisServer)('rate limits when Redis goes away', () => {
+describe.runIf(redis)('rate limits when Redis goes away', () => {
   let t: TestServer;
-  let child: import('node:child_process').ChildProcess;
   beforeAll(async () => {
-    const { spawn } = await import('node:child_process');
-    const port = 20000 + Math.floor(Math.random() * 20000);
-    child = spawn(redisServer!, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    const url = `redis://127.0.0.1:${port}`;
-    for (let i = 0; i < 50; i++) {
-      const probe = new Redis(url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
-      probe.on('error', () => {});
-      const up = await probe.connect().then(() => true, () => false);
-      probe.disconnect();
-      if (up) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    t = await startTestServer({ db: 'memory:', env: { REDIS_URL: url, REDIS_KEY_PREFIX: uniqueRedisPrefix() } });
+    t = await startTestServer({ db: 'memory:', env: { REDIS_URL: redis!.url, REDIS_KEY_PREFIX: uniqueRedisPrefix() } });
   });
   afterAll(async () => {
-    child?.kill('SIGKILL');
+    await redis?.stop();
     await t?.close();
   });
 
   it('keeps refusing an account after 10 failures with Redis down (in-memory insurance)', async () => {
-    child.kill('SIGKILL');
-    await new Promise((resolve) => child.once('exit', resolve));
+    await redis!.stop();
     const email = uniqueEmail('outage');
     for (let i = 0; i < 10; i++) expect((await t.client().gql(LOGIN, { email, password: `wrong ${i}` })).code).toBe('INVALID_CREDENTIALS');
     expect((await t.client().gql(LOGIN, { email, password: 'wrong again' })).code).toBe('RATE_LIMITED');

@@ -4,9 +4,14 @@
  * postgres://postgres@127.0.0.1:5432/test). CI sets LATCHKEY_REQUIRE_PG=1,
  * which turns "PostgreSQL unreachable" from a printed skip into a failure.
  * Each test suite gets its own fresh PostgreSQL database, dropped afterwards.
+ * Tests that take PostgreSQL away start a private server (`startPrivatePostgres`).
  */
 import { randomBytes } from 'node:crypto';
+import { access, chown, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
+import { freePort, run } from './processes.js';
 
 export const PG_BASE_URL = process.env.LATCHKEY_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const REQUIRE_PG = process.env.LATCHKEY_REQUIRE_PG === '1' || process.env.CI === 'true';
@@ -72,4 +77,72 @@ export async function databaseTargets(): Promise<DatabaseTarget[]> {
   if (REQUIRE_PG) throw new Error(`PostgreSQL is required (LATCHKEY_REQUIRE_PG/CI) but unreachable at ${PG_BASE_URL}`);
   console.warn(`[skip] PostgreSQL unreachable at ${PG_BASE_URL}: running on PGlite only`);
   return [pglite];
+}
+
+/** A PostgreSQL server of a test's own (its own data directory and port): stop and start it to cause outages. */
+export interface PrivatePostgres {
+  /** The `postgres` database on it. */
+  url: string;
+  /** Stop it (fast shutdown: sessions are cut, as when a server goes down) and wait until it is gone. */
+  stop(): Promise<void>;
+  /** Start it again on the same port and data, and wait until it accepts connections. */
+  start(): Promise<void>;
+  /** Stop it for good and delete its data. */
+  destroy(): Promise<void>;
+}
+
+/** Where this machine's PostgreSQL programs are (LATCHKEY_PG_BIN, else the newest /usr/lib/postgresql/N/bin). */
+async function postgresBin(): Promise<string | undefined> {
+  if (process.env.LATCHKEY_PG_BIN) return process.env.LATCHKEY_PG_BIN;
+  const versions = await readdir('/usr/lib/postgresql').catch(() => [] as string[]);
+  for (const v of versions.sort((a, b) => Number(b) - Number(a))) {
+    const bin = join('/usr/lib/postgresql', v, 'bin');
+    if (await access(join(bin, 'initdb')).then(() => true, () => false)) return bin;
+  }
+  return undefined;
+}
+
+/**
+ * Start a private PostgreSQL from the machine's own binaries, so that a test
+ * may stop it: the shared server on 5432 serves other tests meanwhile and is
+ * never touched. initdb refuses to run as root, so as root (CI) every command
+ * runs as the `postgres` OS user, in a directory it owns. No binaries: a
+ * printed skip (undefined) locally, a failure under CI.
+ */
+export async function startPrivatePostgres(): Promise<PrivatePostgres | undefined> {
+  const bin = await postgresBin();
+  if (!bin) {
+    if (REQUIRE_PG) throw new Error('PostgreSQL server binaries are required (LATCHKEY_REQUIRE_PG/CI) but none were found in /usr/lib/postgresql');
+    console.warn('[skip] no PostgreSQL server binaries (/usr/lib/postgresql/N/bin): database outage tests not run');
+    return undefined;
+  }
+  const dir = await mkdtemp(join(tmpdir(), 'latchkey-pg-'));
+  const data = join(dir, 'data');
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) {
+    const [uid, gid] = await Promise.all([run('id', ['-u', 'postgres']), run('id', ['-g', 'postgres'])]);
+    await chown(dir, Number(uid.stdout), Number(gid.stdout));
+  }
+  const pgRun = (program: string, args: string[]) =>
+    asRoot ? run('runuser', ['-u', 'postgres', '--', join(bin, program), ...args]) : run(join(bin, program), args);
+
+  await pgRun('initdb', ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync']);
+  const port = await freePort();
+  // Durability off: a test server's data need not survive a power cut, and fsync is slow here.
+  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
+  const server: PrivatePostgres = {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    async start() {
+      await pgRun('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'log'), '-w', '-t', '30', 'start']);
+    },
+    async stop() {
+      await pgRun('pg_ctl', ['-D', data, '-m', 'fast', '-w', '-t', '30', 'stop']);
+    },
+    async destroy() {
+      await pgRun('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']).catch(() => {});
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+  await server.start();
+  return server;
 }

@@ -1,0 +1,100 @@
+/**
+ * The one place this server connects to Redis (REDIS_URL): a connection for
+ * commands (rate-limit counters, publishing revocations) and one for
+ * SUBSCRIBE (a subscribed connection can run no other command).
+ *
+ * Redis helps; it is never needed to serve. The server starts without it,
+ * commands fail fast while it is away (no offline queue, a 1 s timeout), so
+ * callers fall back at once — limits to this process's memory, revocations to
+ * the database poll. An outage is logged once when it starts and once when it
+ * ends (not once per request, nor per reconnect attempt), and the listeners
+ * given to `onReconnect` run when every connection is back, to resync what
+ * pub/sub could not deliver meanwhile.
+ *
+ * @example
+ *   const redis = await connectRedis('redis://127.0.0.1:6379', log);
+ *   redis.onReconnect(() => reloadRevocations());
+ *   await redis.client.publish('channel', 'message');
+ *   await redis.close();
+ */
+import { Redis, type RedisOptions } from 'ioredis';
+import type { Log } from './log.js';
+
+export interface RedisLink {
+  /** Commands; fails fast while Redis is unreachable. */
+  readonly client: Redis;
+  /** Subscriptions only: subscribe again on each 'ready' (nothing is queued while it is down). */
+  readonly subscriber: Redis;
+  /** Run `listener` each time Redis is back after an outage. */
+  onReconnect(listener: () => void): void;
+  close(): Promise<void>;
+}
+
+const options: RedisOptions = {
+  lazyConnect: true,
+  // Fail at once rather than queue while disconnected: a login must not wait for Redis.
+  enableOfflineQueue: false,
+  maxRetriesPerRequest: 1,
+  connectTimeout: 3000,
+  commandTimeout: 1000,
+  // Try again every second at most, so a returning Redis is used (and resynced) within about a second.
+  retryStrategy: (times) => Math.min(times * 100, 1000),
+};
+
+/**
+ * Connect to Redis. Resolves once both connections are up or have failed
+ * their first attempt (then they keep retrying in the background, and the
+ * failure is logged once): an unreachable Redis never stops the start.
+ */
+export async function connectRedis(url: string, log: Log): Promise<RedisLink> {
+  const client = new Redis(url, options);
+  const subscriber = client.duplicate();
+  const down = new Set<Redis>([client, subscriber]);
+  const listeners: (() => void)[] = [];
+  let outage = false;
+  let closing = false;
+
+  const lost = (conn: Redis, err?: Error) => {
+    if (closing) return;
+    down.add(conn);
+    if (outage) return;
+    outage = true;
+    log.warn(
+      { err, redis: redacted(url) },
+      'Redis unreachable: rate limits count in this instance only and revocations travel through the database until it returns',
+    );
+  };
+  const back = (conn: Redis) => {
+    down.delete(conn);
+    if (down.size || !outage) return;
+    outage = false;
+    log.info({ redis: redacted(url) }, 'Redis reachable again');
+    for (const listener of listeners) listener();
+  };
+  for (const conn of [client, subscriber]) {
+    conn.on('error', (err: Error) => lost(conn, err));
+    conn.on('close', () => lost(conn));
+    conn.on('ready', () => back(conn));
+  }
+  await Promise.all([client.connect().catch(() => {}), subscriber.connect().catch(() => {})]);
+
+  return {
+    client,
+    subscriber,
+    onReconnect: (listener) => void listeners.push(listener),
+    async close() {
+      closing = true;
+      // QUIT lets pending replies arrive; a connection that is down is just dropped.
+      await Promise.all(
+        [client, subscriber].map((conn) => (conn.status === 'ready' ? conn.quit().catch(() => conn.disconnect()) : conn.disconnect())),
+      );
+    },
+  };
+}
+
+/** The URL without its password, for logs. */
+function redacted(url: string): string {
+  const u = new URL(url);
+  if (u.password) u.password = 'redacted';
+  return u.toString();
+}
