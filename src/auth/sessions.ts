@@ -35,6 +35,8 @@ export interface AuthResult {
   accessToken: string;
   accessTokenExpiresAt: Date;
   refreshToken: string;
+  /** Whole seconds, like the token's `iat`. */
+  refreshTokenIssuedAt: Date;
   refreshTokenExpiresAt: Date;
 }
 
@@ -102,6 +104,7 @@ export function createSessions({ repos, tokens, revocations, audit, config, cloc
       accessToken: access.token,
       accessTokenExpiresAt: new Date(access.claims.exp * 1000),
       refreshToken,
+      refreshTokenIssuedAt: token.issuedAt,
       refreshTokenExpiresAt: token.expiresAt,
     };
   };

@@ -6,7 +6,6 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthResult } from '../auth/sessions.js';
-import type { Clock } from '../auth/clock.js';
 import type { Config } from '../config.js';
 import type { RefreshCookie } from '../graphql/builder.js';
 
@@ -17,7 +16,6 @@ export function refreshCookie(
   request: FastifyRequest,
   reply: FastifyReply,
   config: Pick<Config, 'cookieSecure' | 'cookieSameSite'>,
-  clock: Clock,
 ): RefreshCookie {
   const attributes = {
     httpOnly: true,
@@ -29,9 +27,12 @@ export function refreshCookie(
     read: () => request.cookies[REFRESH_COOKIE] || undefined,
     set(result: AuthResult) {
       reply.header('cache-control', 'no-store');
-      // Whole seconds until the token expires, rounded up: a fresh remember-me login gets exactly REMEMBER_ME_TTL.
+      // The token's own lifetime (exp − iat, whole seconds): a fresh remember-me token gets exactly
+      // REMEMBER_ME_TTL however long the request took, and one capped by SESSION_ABSOLUTE_TTL less.
+      // (A token handed again inside the grace window keeps its cookie a few seconds past its
+      // expiry at most; the server refuses it then.)
       const maxAge = result.rememberMe
-        ? Math.max(0, Math.ceil((result.refreshTokenExpiresAt.getTime() - clock.now()) / 1000))
+        ? Math.max(0, Math.ceil((result.refreshTokenExpiresAt.getTime() - result.refreshTokenIssuedAt.getTime()) / 1000))
         : undefined;
       reply.setCookie(REFRESH_COOKIE, result.refreshToken, maxAge === undefined ? attributes : { ...attributes, maxAge });
     },

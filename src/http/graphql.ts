@@ -28,7 +28,7 @@ export function bearerToken(header: string | undefined): string | undefined {
 }
 
 export async function graphqlRoutes(app: FastifyInstance, { services }: { services: Services }) {
-  const { config, sessions, repos, clock } = services;
+  const { config, sessions, repos } = services;
 
   graphqlTransport(app);
 
@@ -62,7 +62,7 @@ export async function graphqlRoutes(app: FastifyInstance, { services }: { servic
           return profileLoader;
         },
       },
-      refreshCookie: refreshCookie(request, reply, config, clock),
+      refreshCookie: refreshCookie(request, reply, config),
     };
     return context;
   };
