@@ -121,7 +121,7 @@ export function createAccounts({ repos, sessions, audit, clock, limits = noLimit
       await limits.take('loginIp', meta.ip, meta);
       await limits.take('loginAccount', email, meta);
       const user = email.length <= 254 && password.length <= PASSWORD_MAX * 4 ? await repos.users.findByEmail(email) : undefined;
-      const ok = await verifyPassword(user?.passwordHash ?? (await dummyHash()), password);
+      const ok = await verifyPassword(user?.passwordHash ?? dummyHash(), password);
       if (!user || !ok || !user.isActive) {
         await audit.record('login_failed', user?.id ?? null, meta, { reason: !user ? 'unknown_email' : !ok ? 'wrong_password' : 'inactive' });
         throw new AuthError('INVALID_CREDENTIALS');

@@ -106,13 +106,18 @@ export function createEmailCodes({ repos, otp, outbox, limits, audit, sessions, 
       return verified;
     },
 
-    /** Set a new password with a PASSWORD_RESET code; every session of the user ends. */
+    /**
+     * Set a new password with a PASSWORD_RESET code; every session of the user ends.
+     * Like a sign-in code, the reset code proves the address, so it is marked verified.
+     */
     async resetPassword(emailInput: string, code: string, newPassword: string, meta: RequestMeta): Promise<void> {
       const email = normalizeEmail(emailInput);
       // Checked first, so a password that would be refused does not use up the code.
       passwords.check(newPassword, 'newPassword');
       const user = await check(email, 'PASSWORD_RESET', code, meta);
-      await repos.users.setPasswordHash(user.id, await hashPassword(newPassword), new Date(clock.now()));
+      const now = new Date(clock.now());
+      await repos.users.setPasswordHash(user.id, await hashPassword(newPassword), now);
+      await repos.users.markEmailVerified(user.id, now);
       await sessions.revokeAll(user.id, { reason: 'password_reset', meta });
       await limits.reset('loginAccount', email);
       await audit.record('password_reset', user.id, meta);

@@ -6,6 +6,7 @@
  *   const hash = await hashPassword('correct horse battery staple');
  *   await verifyPassword(hash, 'correct horse battery staple'); // true
  */
+import { randomBytes } from 'node:crypto';
 import { Algorithm, hash, verify } from '@node-rs/argon2';
 
 export const argon2Params = {
@@ -39,12 +40,18 @@ export function needsRehash(passwordHash: string): boolean {
   return mem < argon2Params.memoryCost || time < argon2Params.timeCost || par !== argon2Params.parallelism;
 }
 
-let dummy: Promise<string> | undefined;
 /**
- * A hash of a random password, made once: verifying an unknown account's
- * login against it spends the same argon2 work as a real one (no timing oracle).
+ * A stand-in hash for an account that does not exist, with today's parameters
+ * and a random salt and digest: verifying a password against it runs exactly
+ * the argon2 work of a real account (and always fails), so an unknown email
+ * costs what a wrong password costs — from the very first login, since
+ * nothing has to be hashed to make it.
+ *
+ * @example
+ *   await verifyPassword(user?.passwordHash ?? dummyHash(), password); // false for the dummy
  */
-export function dummyHash(): Promise<string> {
-  dummy ??= hashPassword(`dummy-${Math.random()}-${Date.now()}`);
-  return dummy;
+export function dummyHash(): string {
+  const b64 = (n: number) => randomBytes(n).toString('base64').replace(/=+$/, '');
+  const { memoryCost: m, timeCost: t, parallelism: p } = argon2Params;
+  return `$argon2id$v=19$m=${m},t=${t},p=${p}$${b64(16)}$${b64(32)}`;
 }

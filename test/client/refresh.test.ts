@@ -209,6 +209,13 @@ describe(`@latchkey/client against a real server on ${target.name}`, () => {
     expect((await tab().ready()).status).toBe('signedIn');
   });
 
+  it('lets a Node script end: an open client holds no handle that keeps the process alive', () => {
+    const ports = () => process.getActiveResourcesInfo().filter((r) => r === 'MessagePort').length;
+    const before = ports();
+    browser().tab({ restore: false, autoRefresh: true }); // not closed, as a script would leave it
+    expect(ports()).toBe(before);
+  });
+
   it('signs every tab out when one tab signs out', async () => {
     const { first, tab, sessionId } = await signedInTab();
     const second = tab();
@@ -223,5 +230,15 @@ describe(`@latchkey/client against a real server on ${target.name}`, () => {
     expect((await t.server.services.repos.sessions.findById(sessionId))?.revokedAt).not.toBeNull();
     // Nothing left to restore from: a new tab starts signed out.
     expect((await tab().ready()).status).toBe('signedOut');
+  });
+
+  // Last: it moves the server's clock past SESSION_ABSOLUTE_TTL.
+  it('signs out with SESSION_EXPIRED, in every tab, once the session outlived SESSION_ABSOLUTE_TTL', async () => {
+    const { first, tab } = await signedInTab();
+    const other = await secondTab({ tab }, first);
+    t.clock!.advance(t.config.sessionAbsoluteTtlMs + 1000);
+    await expect(first.request(ME)).rejects.toMatchObject({ code: 'SESSION_EXPIRED' });
+    expect(first.getState()).toEqual({ status: 'signedOut', user: null, reason: 'SESSION_EXPIRED' });
+    await signedOutWith(other, 'SESSION_EXPIRED');
   });
 });

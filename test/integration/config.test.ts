@@ -139,7 +139,8 @@ describe('latchkey serve', () => {
     expect(runs[2].stderr).toMatch(/LATCHKEY_KEY_SECRET=\(hidden\).*expected at least 16 characters/);
   });
 
-  it('starts on a fresh checkout with nothing else running, in ./.latchkey, and keeps its key across a restart', async () => {
+  // Two cold starts of the built server on an on-disk PGlite: ~15 s alone, over 30 s when the machine is busy.
+  it('starts on a fresh checkout with nothing else running, in ./.latchkey, and keeps its key across a restart', { timeout: 90_000 }, async () => {
     // As `npm start` does: no settings at all, embedded database in the working directory.
     const first = await serveLatchkey({ cwd: dir });
     let token: string;

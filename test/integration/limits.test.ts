@@ -53,6 +53,7 @@ describe('abuse controls (memory store)', () => {
     const refused = await login(t.client(), email, TEST_PASSWORD);
     expect(refused.code).toBe('RATE_LIMITED');
     const retryAfter = refused.body.errors![0].extensions!.retryAfter as number;
+    expect(Number.isInteger(retryAfter)).toBe(true); // whole seconds, as HTTP's Retry-After
     expect(retryAfter).toBeGreaterThan(0);
     expect(retryAfter).toBeLessThanOrEqual(15 * 60);
     expect((await login(t.client(), email, TEST_PASSWORD)).code).toBe('RATE_LIMITED');
@@ -166,6 +167,12 @@ describe('abuse controls (memory store)', () => {
       `mutation { verifyOtp(email: "${email}", code: "123456") { accessToken } resetPassword(email: "${email}", code: "654321", newPassword: "whatever it is now") }`,
     );
     expect(mixed.code).toBe('BAD_USER_INPUT');
+    const viaFragments = await t.client().gql(
+      `mutation { ...A ...B }
+       fragment A on Mutation { a: login(email: "${email}", password: "guess number three") { accessToken } }
+       fragment B on Mutation { b: login(email: "${email}", password: "guess number four") { accessToken } }`,
+    );
+    expect(viaFragments.code).toBe('BAD_USER_INPUT');
     expect((await audit('login_failed')).length).toBe(before);
     expect((await audit('otp_failed')).filter((e) => e.userId === userId)).toEqual([]);
     // One check per document is fine.

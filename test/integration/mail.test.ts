@@ -1,8 +1,9 @@
 /**
  * Mail transports: SMTP through a real SMTP server started here (what it
  * received is read back), the file: transport's JSON files, the console
- * transport, and a mail server that is down.
+ * transport, a mail server that is down and one that never answers.
  */
+import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMailer } from '../../src/mail/mailer.js';
 import { createOutbox } from '../../src/mail/outbox.js';
@@ -14,6 +15,7 @@ import { registerUser, startTestServer, uniqueEmail, type TestServer } from '../
 const REQUEST = `mutation($email: String!, $purpose: OtpPurpose) { requestOtp(email: $email, purpose: $purpose) }`;
 const VERIFY_EMAIL = `mutation($code: String!) { verifyEmail(code: $code) { emailVerified } }`;
 
+// smtp-server as it comes: STARTTLS offered, with a certificate no client can verify.
 describe('mail over SMTP', () => {
   let smtp: TestSmtpServer;
   let t: TestServer;
@@ -34,6 +36,8 @@ describe('mail over SMTP', () => {
     expect(received).toHaveLength(1);
     const [m] = received;
     expect(m.user).toBe('latchkey');
+    // Opportunistic TLS: encrypted although the certificate could not be verified.
+    expect(m.secure).toBe(true);
     expect(m.from).toMatch(/^"?Latchkey Test"? <auth@latchkey\.test>$/);
     expect(m.subject).toMatch(/^Confirm your email address: \d{6}$/);
     const code = codeIn(m);
@@ -51,6 +55,14 @@ describe('mail over SMTP', () => {
     expect(smtp.received.length).toBe(before);
   });
 
+  it('verifies the certificate when the URL requires TLS, and refuses this one', async () => {
+    const strict = createMailer({ url: `${smtp.url}?requireTLS=true`, from: 'x <x@latchkey.test>' });
+    const before = smtp.received.length;
+    await expect(strict.send(codeMessage({ to: 'a@example.test', purpose: 'LOGIN', code: '314159', ttlMs: 60_000 }))).rejects.toThrow(/certificate/);
+    await strict.close();
+    expect(smtp.received.length).toBe(before);
+  });
+
   it('sends a reset code with reset wording', async () => {
     const { email } = await registerUser(t.client());
     await t.client().gql(REQUEST, { email, purpose: 'PASSWORD_RESET' });
@@ -58,6 +70,38 @@ describe('mail over SMTP', () => {
     const last = smtp.received.filter((m) => m.to.includes(email)).at(-1)!;
     expect(last.subject).toMatch(/^Your password reset code: \d{6}$/);
     expect(last.text).toMatch(/choose a new password/);
+  });
+});
+
+describe('mail server that never answers', () => {
+  let t: TestServer;
+  let stalled: Server;
+  const connections = new Set<Socket>();
+  beforeAll(async () => {
+    // Accepts the connection and then says nothing: nodemailer waits for a greeting that never comes.
+    stalled = createServer((socket) => {
+      connections.add(socket);
+      socket.on('close', () => connections.delete(socket));
+    });
+    await new Promise<void>((resolve) => stalled.listen(0, '127.0.0.1', resolve));
+    const { port } = stalled.address() as AddressInfo;
+    t = await startTestServer({ db: 'memory:', env: { MAIL_URL: `smtp://127.0.0.1:${port}` } });
+  });
+  afterAll(async () => {
+    // Hang up: the pending sends fail, the outbox drains and the server can close.
+    await new Promise<void>((resolve) => {
+      stalled?.close(() => resolve());
+      for (const c of connections) c.destroy();
+    });
+    await t?.close();
+  });
+
+  it('answers register and requestOtp for a known email without waiting for the mail (nothing to time)', async () => {
+    const { email } = await registerUser(t.client());
+    const res = await t.client().gql(REQUEST, { email });
+    expect(res.body).toEqual({ data: { requestOtp: true } });
+    // The sign-up mail really is in flight, stuck on the silent server, while both answers came back.
+    expect(connections.size).toBeGreaterThan(0);
   });
 });
 

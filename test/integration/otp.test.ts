@@ -45,6 +45,8 @@ describe.each(targets)('one-time codes on $name', (target) => {
     const toKnown = await mailTo(t, email);
     expect(toKnown.map((m) => m.subject)).toEqual([expect.stringMatching(/^Confirm your email/), expect.stringMatching(/^Your sign-in code: \d{6}$/)]);
     expect(await mailTo(t, unknown)).toEqual([]);
+    const stored = await t.server.services.database.db.query.otpCodes.findMany();
+    expect(stored.filter((r) => r.email === unknown)).toMatchObject([{ userId: null, purpose: 'LOGIN' }]);
     // Both requests leave the same trace: a stored (hashed) code and an audit event.
     const requested = await audit('otp_requested');
     expect(requested.filter((e) => e.userId === null && (e.detail as { purpose: string }).purpose === 'LOGIN').length).toBeGreaterThanOrEqual(1);
@@ -137,10 +139,55 @@ describe.each(targets)('one-time codes on $name', (target) => {
     expect((await t.client().gql(VERIFY, { email, code: second })).body.errors).toBeUndefined();
   });
 
-  it('refuses a code of another purpose', async () => {
-    const { email } = await registerUser(t.client());
+  it('keeps purposes apart: a code works only for its own, and a request of another purpose leaves it alive', async () => {
+    const alice = t.client();
+    const { email } = await registerUser(alice);
+    await t.client().gql(REQUEST, { email, purpose: 'LOGIN' });
+    const login = await lastCodeTo(t, email);
     await t.client().gql(REQUEST, { email, purpose: 'PASSWORD_RESET' });
-    expect((await t.client().gql(VERIFY, { email, code: await lastCodeTo(t, email) })).code).toBe('OTP_INVALID');
+    const reset = await lastCodeTo(t, email);
+    const newPassword = 'a passphrase nobody else chose';
+
+    expect((await t.client().gql(RESET, { email, code: login, newPassword })).code).toBe('OTP_INVALID');
+    expect((await alice.gql(VERIFY_EMAIL, { code: login })).code).toBe('OTP_INVALID');
+    expect((await alice.gql(VERIFY_EMAIL, { code: reset })).code).toBe('OTP_INVALID');
+    expect((await t.client().gql(VERIFY, { email, code: reset })).code).toBe('OTP_INVALID');
+    expect((await alice.gql(ME)).body.data.me.emailVerified).toBe(false);
+    expect((await t.client().gql(LOGIN, { email, password: TEST_PASSWORD })).body.errors).toBeUndefined();
+
+    expect((await t.client().gql(VERIFY, { email, code: login })).body.errors).toBeUndefined();
+    expect((await t.client().gql(RESET, { email, code: reset, newPassword })).body).toEqual({ data: { resetPassword: true } });
+  });
+
+  it('lets exactly one of two simultaneous sign-ins with the same code through', async () => {
+    const { email } = await registerUser(t.client());
+    await t.client().gql(REQUEST, { email });
+    const code = await lastCodeTo(t, email);
+    const both = await Promise.all([t.client().gql(VERIFY, { email, code }), t.client().gql(VERIFY, { email, code })]);
+    expect(both.map((r) => r.code ?? 'signed in').sort()).toEqual(['OTP_INVALID', 'signed in']);
+  });
+
+  it('counts simultaneous wrong guesses atomically: never more than OTP_MAX_ATTEMPTS', async () => {
+    const { email, userId } = await registerUser(t.client());
+    await t.client().gql(REQUEST, { email });
+    const code = await lastCodeTo(t, email);
+    const max = t.config.otpMaxAttempts;
+    const guesses = await Promise.all(Array.from({ length: max + 3 }, () => t.client().gql(VERIFY, { email, code: wrong(code) })));
+    expect(guesses.map((g) => g.code)).toEqual(Array(max + 3).fill('OTP_INVALID'));
+    // The burst used up the code: the right one no longer works, and no more tries were counted than allowed.
+    expect((await t.client().gql(VERIFY, { email, code })).code).toBe('OTP_INVALID');
+    const rows = await t.server.services.database.db.query.otpCodes.findMany();
+    expect(rows.filter((r) => r.userId === userId && r.purpose === 'LOGIN').map((r) => r.attempts)).toEqual([max]);
+  });
+
+  it('leaves exactly one code alive when several are requested at the same moment', async () => {
+    const { email } = await registerUser(t.client());
+    await Promise.all([1, 2, 3].map(() => t.client().gql(REQUEST, { email })));
+    const codes = (await mailTo(t, email)).filter((m) => m.subject.startsWith('Your sign-in code')).map(codeIn);
+    expect(codes).toHaveLength(3);
+    const outcomes: string[] = [];
+    for (const code of codes) outcomes.push((await t.client().gql(VERIFY, { email, code })).code ?? 'signed in');
+    expect(outcomes.filter((o) => o === 'signed in')).toHaveLength(1);
   });
 
   it('verifies the email address with the code register mailed', async () => {
@@ -189,7 +236,10 @@ describe.each(targets)('one-time codes on $name', (target) => {
     expect((await laptop.gql(ME)).code).toBe('TOKEN_REVOKED');
     expect((await laptop.gql(REFRESH)).code).toBe('TOKEN_REVOKED');
     expect((await t.client().gql(LOGIN, { email, password: TEST_PASSWORD })).code).toBe('INVALID_CREDENTIALS');
-    expect((await t.client().gql(LOGIN, { email, password: newPassword })).body.errors).toBeUndefined();
+    const back = t.client();
+    back.token = (await back.gql(LOGIN, { email, password: newPassword })).body.data.login.accessToken;
+    // The reset code came through the mailbox: the address is proven.
+    expect((await back.gql(ME)).body.data.me.emailVerified).toBe(true);
     expect((await t.client().gql(RESET, { email, code, newPassword: 'and yet another passphrase' })).code).toBe('OTP_INVALID');
     expect((await audit('password_reset')).map((e) => e.userId)).toContain(userId);
   });

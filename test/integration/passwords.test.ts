@@ -3,10 +3,10 @@
  * truncation, the shipped list of common passwords, the same answer for an
  * unknown email as for a wrong password, and old hashes upgraded at login.
  */
-import { Algorithm, hash } from '@node-rs/argon2';
+import { Algorithm, hash, verify } from '@node-rs/argon2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPasswordPolicy, loadCommonPasswords } from '../../src/auth/passwordPolicy.js';
-import { argon2Params } from '../../src/auth/passwords.js';
+import { argon2Params, dummyHash, needsRehash } from '../../src/auth/passwords.js';
 import { LOGIN, REGISTER, TEST_PASSWORD, registerUser, startTestServer, uniqueEmail, type TestServer } from '../support/server.js';
 
 const CHANGE = `mutation($currentPassword: String!, $newPassword: String!) { changePassword(currentPassword: $currentPassword, newPassword: $newPassword) }`;
@@ -84,6 +84,17 @@ describe('passwords', () => {
       expect(res.setCookies).toEqual(wrong.setCookies);
     }
     expect(wrong.code).toBe('INVALID_CREDENTIALS');
+  });
+
+  it('checks an unknown email against a stand-in hash that costs what a real one costs', async () => {
+    // Same parameters as every real hash, and a well-formed one: argon2 really runs (a malformed
+    // hash would be rejected at once — the quick answer that gives an unknown email away).
+    const standIn = dummyHash();
+    expect(standIn.startsWith(`$argon2id$v=19$m=${argon2Params.memoryCost},t=${argon2Params.timeCost},p=${argon2Params.parallelism}$`)).toBe(true);
+    expect(needsRehash(standIn)).toBe(false);
+    await expect(verify(standIn, TEST_PASSWORD)).resolves.toBe(false);
+    await expect(verify('$argon2id$v=19$m=19456,t=2,p=1$bad$bad', TEST_PASSWORD)).rejects.toThrow();
+    expect(dummyHash()).not.toBe(standIn);
   });
 
   it('upgrades a hash made with weaker parameters at the next login', async () => {

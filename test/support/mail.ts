@@ -56,6 +56,8 @@ export interface ReceivedMail {
   html: string;
   /** The SMTP user that authenticated, if any. */
   user: string | undefined;
+  /** Whether the message came over TLS (STARTTLS). */
+  secure: boolean;
 }
 
 export interface TestSmtpServer {
@@ -64,12 +66,15 @@ export interface TestSmtpServer {
   close(): Promise<void>;
 }
 
-/** A real SMTP server on a loopback port, accepting `user`/`pass` (plain AUTH without TLS: loopback only). */
+/**
+ * A real SMTP server on a loopback port, accepting `user`/`pass`. It offers
+ * STARTTLS as smtp-server does out of the box: with its built-in certificate,
+ * which no client can verify (self-signed, and expired).
+ */
 export async function startSmtpServer({ user = 'latchkey', pass = 'mail-secret' } = {}): Promise<TestSmtpServer> {
   const received: ReceivedMail[] = [];
   const server = new SMTPServer({
     secure: false,
-    disabledCommands: ['STARTTLS'],
     allowInsecureAuth: true,
     logger: false,
     onAuth(auth, _session, callback) {
@@ -86,6 +91,7 @@ export async function startSmtpServer({ user = 'latchkey', pass = 'mail-secret' 
             text: parsed.text ?? '',
             html: typeof parsed.html === 'string' ? parsed.html : '',
             user: session.user as string | undefined,
+            secure: session.secure,
           });
           callback();
         },

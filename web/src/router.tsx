@@ -31,9 +31,20 @@ export function navigate(to: string, { replace = false } = {}): void {
   notify();
 }
 
-/** A `next` value from a URL is only followed if it is a path on this site. */
+/**
+ * A `next` value from a URL is only followed if it is a path on this site.
+ * It is judged the way the browser will read it (which drops tabs and line
+ * breaks and takes `\` for `/`, so `/\t/evil.example` means `//evil.example`).
+ */
 export function safeNext(next: string | null, fallback = '/dashboard'): string {
-  return next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : fallback;
+  if (!next?.startsWith('/')) return fallback;
+  let url: URL;
+  try {
+    url = new URL(next, window.location.origin);
+  } catch {
+    return fallback; // e.g. `//[oops`: a host that does not parse
+  }
+  return url.origin === window.location.origin ? url.pathname + url.search + url.hash : fallback;
 }
 
 export function Link({ href, onClick, ...rest }: AnchorHTMLAttributes<HTMLAnchorElement> & { href: string }) {

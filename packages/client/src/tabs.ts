@@ -37,6 +37,8 @@ interface BroadcastChannelLike {
   postMessage(message: unknown): void;
   close(): void;
   onmessage: ((event: MessageEvent) => void) | null;
+  /** Node only: let the process exit while the channel is open. */
+  unref?(): void;
 }
 
 export interface TabOptions {
@@ -100,6 +102,8 @@ export function createTabs(options: TabOptions): Tabs {
       }
       options.onMessage(message);
     };
+    // In Node an open channel would keep a script alive after its work is done (the timers are unref'd too).
+    channel.unref?.();
   }
 
   const send = (message: TabMessage) => {

@@ -1,6 +1,7 @@
 /**
  * One-time codes (hashed). Issuing supersedes the live code of the same email
- * and purpose in the same transaction; a check first reserves an attempt with
+ * and purpose in the same transaction, under a lock on that pair, so there is
+ * never more than one live code for it; a check first reserves an attempt with
  * one guarded UPDATE, so parallel guesses cannot exceed the attempt limit,
  * and consuming is `UPDATE … WHERE consumed_at IS NULL`, so a code works once.
  */
@@ -18,6 +19,9 @@ export function otpRepository(db: Executor) {
     /** Store a new code; any live code for this email and purpose stops working. */
     async issue(code: NewOtp): Promise<OtpRow> {
       return db.transaction(async (tx) => {
+        // One issue at a time per email and purpose: two simultaneous requests must not both
+        // find nothing to supersede and leave two live codes. (Held until the transaction ends.)
+        await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(lower(${code.email}) || ':' || ${code.purpose}, 0))`);
         await tx
           .update(otpCodes)
           .set({ consumedAt: code.createdAt })
