@@ -73,6 +73,12 @@ interface Deps {
 
 const seconds = (ms: number) => Math.floor(ms / 1000);
 
+/**
+ * A genuine refresh token (our signature) whose row is gone: flushed after it
+ * expired, or deleted with its session or user — which ends the session.
+ */
+const goneReason = (exp: number, now: number) => (exp * 1000 <= now ? 'TOKEN_EXPIRED' : 'TOKEN_REVOKED');
+
 export function createSessions({ repos, tokens, revocations, audit, config, clock, limits = noLimits }: Deps) {
   /** A refresh token's lifetime: the remember-me choice, never past the session's absolute end. */
   const newToken = (session: Pick<SessionRow, 'rememberMe' | 'expiresAt'>, now: number): NewToken => {
@@ -142,10 +148,7 @@ export function createSessions({ repos, tokens, revocations, audit, config, cloc
         await audit.record('refresh', result.session.userId, meta, { sessionId: result.session.id });
         return issue(result.session, result.token);
       }
-      if (result.kind === 'unknown') {
-        // Flushed after expiry, or never issued by this database.
-        throw new AuthError(claims.exp * 1000 <= now ? 'TOKEN_EXPIRED' : 'TOKEN_INVALID');
-      }
+      if (result.kind === 'unknown') throw new AuthError(goneReason(claims.exp, now));
 
       const { token, session, userActive } = result;
       if (session.revokedAt || !userActive) throw new AuthError('TOKEN_REVOKED');
@@ -221,7 +224,7 @@ export function createSessions({ repos, tokens, revocations, audit, config, cloc
           const found = await repos.sessions.findToken(claims.jti);
           const now = clock.now();
           const reason = !found
-            ? claims.exp * 1000 <= now ? 'TOKEN_EXPIRED' : 'TOKEN_INVALID'
+            ? goneReason(claims.exp, now)
             : found.session.revokedAt || found.token.usedAt ? 'TOKEN_REVOKED'
             : found.session.expiresAt.getTime() <= now ? 'SESSION_EXPIRED'
             : found.token.expiresAt.getTime() <= now ? 'TOKEN_EXPIRED'
