@@ -12,7 +12,7 @@ import { AuthError } from './auth/errors.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { handleSignals, openCheckedDatabase, startServer, StartupError } from './main.js';
 import { createServices, type Services } from './services.js';
-import { openDatabase } from './store/db.js';
+import { DatabaseInUseError, openDatabase } from './store/db.js';
 import { migrate } from './store/migrate.js';
 
 const usage = `usage: latchkey <command>
@@ -148,8 +148,9 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
     const out = await run(argv, config);
     if (out) console.log(out);
   } catch (e) {
-    const known = e instanceof ConfigError || e instanceof StartupError || e instanceof UsageError || e instanceof AuthError;
-    const message = e instanceof Error ? e.message : String(e);
+    const known = [ConfigError, StartupError, UsageError, AuthError, DatabaseInUseError].some((type) => e instanceof type);
+    // Not every throw is an Error (PGlite throws a plain { name, message, status }).
+    const message = String((e as { message?: unknown } | null)?.message ?? e);
     console.error(`latchkey: ${known ? message : `error: ${message.split('\n')[0]}`}`);
     process.exitCode = e instanceof UsageError ? 2 : 1;
   }
