@@ -210,30 +210,20 @@ export function createSessions({ repos, tokens, revocations, audit, config, cloc
       return ids.length;
     },
 
-    /** What a token is and whether it would be accepted now, without using it (the `verifyToken` operation). */
+    /**
+     * Whether `token` would be accepted as a bearer (access) token now, and what it
+     * is: the `verifyToken` operation. A refresh token is never `valid` here, so a
+     * service that looks only at `valid` cannot take one for an access token
+     * (API.md §4.1). Changes nothing and makes no database query.
+     */
     async inspect(token: string): Promise<TokenInfo> {
       let typ: unknown;
       try {
         typ = decodeProtectedHeader(token).typ;
       } catch {
-        return { valid: false, tokenType: null, userId: null, expiresAt: null, reason: 'TOKEN_INVALID' };
+        typ = undefined;
       }
-      if (typ === REFRESH_TYP) {
-        try {
-          const claims = await tokens.verifyRefresh(token);
-          const found = await repos.sessions.findToken(claims.jti);
-          const now = clock.now();
-          const reason = !found
-            ? goneReason(claims.exp, now)
-            : found.session.revokedAt || found.token.usedAt ? 'TOKEN_REVOKED'
-            : found.session.expiresAt.getTime() <= now ? 'SESSION_EXPIRED'
-            : found.token.expiresAt.getTime() <= now ? 'TOKEN_EXPIRED'
-            : null;
-          return { valid: !reason, tokenType: 'refresh', userId: reason ? null : claims.sub, expiresAt: new Date(claims.exp * 1000), reason };
-        } catch (e) {
-          return { valid: false, tokenType: 'refresh', userId: null, expiresAt: null, reason: codeOf(e) };
-        }
-      }
+      const tokenType = typ === ACCESS_TYP ? 'access' : typ === REFRESH_TYP ? 'refresh' : null;
       try {
         const claims = await tokens.verifyAccess(token);
         const revoked = revocations.has(claims.sid);
@@ -245,7 +235,7 @@ export function createSessions({ repos, tokens, revocations, audit, config, cloc
           reason: revoked ? 'TOKEN_REVOKED' : null,
         };
       } catch (e) {
-        return { valid: false, tokenType: typ === ACCESS_TYP ? 'access' : null, userId: null, expiresAt: null, reason: codeOf(e) };
+        return { valid: false, tokenType, userId: null, expiresAt: null, reason: codeOf(e) };
       }
     },
 

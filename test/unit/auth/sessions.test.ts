@@ -196,16 +196,20 @@ describe('sessions', () => {
     }
   });
 
-  it('inspects tokens for verifyToken without changing anything', async () => {
+  it('inspects a token as a bearer token for verifyToken: a refresh token is never valid there, and nothing changes', async () => {
     const a = await signIn();
-    expect(await d.sessions.inspect(a.accessToken)).toMatchObject({ valid: true, tokenType: 'access', userId: a.userId, reason: null });
-    expect(await d.sessions.inspect(a.refreshToken)).toMatchObject({ valid: true, tokenType: 'refresh', userId: a.userId, reason: null });
-    const next = await d.sessions.refresh(a.refreshToken, meta);
-    d.clock.advance(60_000);
-    // A rotated token, past the grace: reported, but not taken as theft (nothing is revoked).
-    expect(await d.sessions.inspect(a.refreshToken)).toMatchObject({ valid: false, tokenType: 'refresh', userId: null, reason: 'TOKEN_REVOKED' });
-    expect(await codeOf(d.sessions.refresh(next.refreshToken, meta))).toBe('ok');
+    expect(await d.sessions.inspect(a.accessToken)).toEqual({
+      valid: true,
+      tokenType: 'access',
+      userId: a.userId,
+      expiresAt: a.accessTokenExpiresAt,
+      reason: null,
+    });
+    expect(await d.sessions.inspect(a.refreshToken)).toEqual({ valid: false, tokenType: 'refresh', userId: null, expiresAt: null, reason: 'TOKEN_INVALID' });
+    expect(await codeOf(d.sessions.refresh(a.refreshToken, meta))).toBe('ok');
     expect(await d.sessions.inspect('garbage')).toMatchObject({ valid: false, tokenType: null, reason: 'TOKEN_INVALID' });
+    d.clock.advance(5 * MIN);
+    expect(await d.sessions.inspect(a.accessToken)).toMatchObject({ valid: false, tokenType: 'access', reason: 'TOKEN_EXPIRED' });
   });
 
   it('rebuilds the revoked set from the database in a new process, and follows revocations made elsewhere', async () => {
