@@ -14,7 +14,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ManualClock, manualClock } from '../../src/auth/clock.js';
 import { loadConfig, type Config } from '../../src/config.js';
+import { REFRESH_COOKIE } from '../../src/http/cookies.js';
 import { startServer, type Server } from '../../src/main.js';
+import { rawQuery } from './domain.js';
 
 export interface TestServer {
   server: Server;
@@ -24,6 +26,8 @@ export interface TestServer {
   /** Where mail goes unless the test set MAIL_URL (file transport: one JSON file per message). */
   mailDir: string | undefined;
   client(): TestClient;
+  /** Plain SQL on the server's database (test setup and assertions only). */
+  sql<T = Record<string, any>>(query: string, params?: unknown[]): Promise<T[]>;
   close(): Promise<void>;
 }
 
@@ -42,6 +46,8 @@ export interface TestClient {
   /** Bearer token used when `gql` is not given one. */
   token: string | undefined;
   cookies: Map<string, string>;
+  /** The refresh token in the cookie jar, if any. */
+  refreshToken(): string | undefined;
 }
 
 export interface TestServerOptions {
@@ -89,6 +95,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     clock,
     mailDir,
     client: () => createClient(url),
+    sql: (query, params) => rawQuery(server.services.database, query, params),
     close: async () => {
       await server.close();
       if (mailDir) await rm(mailDir, { recursive: true, force: true });
@@ -101,6 +108,7 @@ export function createClient(url: string): TestClient {
   const client: TestClient = {
     token: undefined,
     cookies,
+    refreshToken: () => cookies.get(REFRESH_COOKIE),
     async gql(query, variables, options = {}) {
       const headers: Record<string, string> = { 'content-type': 'application/json', ...options.headers };
       const token = options.token ?? client.token;
