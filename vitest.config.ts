@@ -11,6 +11,8 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.test.ts'],
+    // The command-line tests run bin/latchkey.js: rebuild dist/ first when src/ is newer.
+    globalSetup: ['test/support/build.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // 2 cores: argon2 and PGlite are CPU-heavy; two files at a time keeps runs steady.

@@ -10,7 +10,7 @@ import { buildApp } from './http/app.js';
 import { createMetrics } from './http/metrics.js';
 import { type Services, createServices } from './services.js';
 import { type Database, openDatabase } from './store/db.js';
-import { migrate, schemaStatus } from './store/migrate.js';
+import { migrate, schemaProblem, schemaStatus } from './store/migrate.js';
 
 export class StartupError extends Error {
   override name = 'StartupError';
@@ -25,16 +25,12 @@ export class StartupError extends Error {
 export async function openCheckedDatabase(config: Config): Promise<Database> {
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
-    if (database.kind === 'pglite' || config.autoMigrate) {
-      await migrate(database);
-    } else {
-      const status = await schemaStatus(database);
-      if (!status.current) {
-        throw new StartupError(
-          `database schema is behind (${status.pending} migration(s) pending): run \`latchkey migrate\` (or set LATCHKEY_AUTO_MIGRATE=true)`,
-        );
-      }
-    }
+    const autoMigrate = database.kind === 'pglite' || config.autoMigrate;
+    if (autoMigrate) await migrate(database);
+    // Checked after migrating too: a table dropped by hand is not something migrations restore.
+    const status = await schemaStatus(database);
+    const problem = schemaProblem(status);
+    if (problem) throw new StartupError(status.pending && !autoMigrate ? `${problem} (or set LATCHKEY_AUTO_MIGRATE=true)` : problem);
     return database;
   } catch (e) {
     await database.close().catch(() => {});

@@ -27,6 +27,12 @@ export interface Database {
   kind: 'pglite' | 'postgres';
   /** A cheap round trip, for /readyz. */
   ping(): Promise<void>;
+  /**
+   * Run `fn` while holding a database-wide lock named `name` (a PostgreSQL
+   * advisory lock: instances on other machines wait too). The embedded
+   * database has one process, which the directory lock already guarantees.
+   */
+  exclusive<T>(name: string, fn: () => Promise<T>): Promise<T>;
   /** Close the connections (and release the embedded directory); calling it again is harmless. */
   close(): Promise<void>;
 }
@@ -72,6 +78,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     ping: async () => {
       await client.query('select 1');
     },
+    exclusive: (_name, fn) => fn(),
     close: () => (closed ??= client.close().finally(unlock)),
   };
 }
@@ -141,6 +148,20 @@ function openPostgres(url: string, max: number): Database {
     kind: 'postgres',
     ping: async () => {
       await pool.query('select 1');
+    },
+    async exclusive(name, fn) {
+      // A session lock on a connection of its own, held while `fn` works on others.
+      const holder = await pool.connect();
+      try {
+        await holder.query('select pg_advisory_lock(hashtext($1))', [name]);
+        try {
+          return await fn();
+        } finally {
+          await holder.query('select pg_advisory_unlock(hashtext($1))', [name]);
+        }
+      } finally {
+        holder.release();
+      }
     },
     close: () => (closed ??= pool.end()),
   };
