@@ -39,8 +39,17 @@ async function withServices<T>(config: Config, fn: (services: Services) => Promi
   }
 }
 
+/** Run a parseArgs call; what it refuses (unknown option, missing value) is a usage error. */
+function options<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
 function emailOption(args: string[]): string {
-  const { values } = parseArgs({ args, options: { email: { type: 'string' } }, strict: true });
+  const { values } = options(() => parseArgs({ args, options: { email: { type: 'string' } }, strict: true }));
   if (!values.email) throw new UsageError('--email is required');
   return values.email;
 }
@@ -84,7 +93,9 @@ export async function run(argv: string[], config: Config): Promise<string | unde
     }
     case 'user': {
       if (sub === 'create') {
-        const { values } = parseArgs({ args: rest, options: { email: { type: 'string' }, password: { type: 'string' } }, strict: true });
+        const { values } = options(() =>
+          parseArgs({ args: rest, options: { email: { type: 'string' }, password: { type: 'string' } }, strict: true }),
+        );
         if (!values.email) throw new UsageError('--email is required');
         const password = values.password ?? (await readPassword());
         return withServices(config, async ({ accounts }) => {
@@ -106,7 +117,8 @@ export async function run(argv: string[], config: Config): Promise<string | unde
         const email = emailOption(rest);
         return withServices(config, async ({ accounts, sessions }) => {
           const user = await accounts.findByEmail(email);
-          if (!user) throw new UsageError(`no user with email ${email}`);
+          // Not a usage error: the same answer (and status) as `user deactivate` gives.
+          if (!user) throw new AuthError('BAD_USER_INPUT', `No user with email ${email}`);
           const n = await sessions.revokeAll(user.id, { reason: 'admin', meta: noMeta });
           return `revoked ${n} session(s) of ${user.email}`;
         });
@@ -138,7 +150,7 @@ export async function run(argv: string[], config: Config): Promise<string | unde
     case '--help':
       return usage;
   }
-  throw new UsageError(`unknown command: ${argv.join(' ')}\n${usage}`);
+  throw new UsageError(`unknown command: ${argv.join(' ')} (\`latchkey help\` lists the commands)`);
 }
 
 /** One line on stderr and a non-zero status for anything that went wrong. */
