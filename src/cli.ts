@@ -127,8 +127,8 @@ export async function run(argv: string[], config: Config): Promise<string | unde
     }
     case 'tokens': {
       if (sub === 'flush-expired') {
-        return withServices(config, async ({ repos, clock }) => {
-          const n = await repos.sessions.flushExpired(new Date(clock.now()));
+        return withServices(config, async ({ sessions, repos, clock }) => {
+          const n = await sessions.flushExpired();
           const codes = await repos.otp.deleteExpired(new Date(clock.now()));
           return `deleted ${n.refreshTokens} expired refresh token(s) and ${n.sessions} dead session(s); ${codes} expired one-time code(s)`;
         });

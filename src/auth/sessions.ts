@@ -258,6 +258,16 @@ export function createSessions({ repos, tokens, revocations, audit, config, cloc
       };
     },
 
+    /**
+     * Delete expired refresh tokens and dead sessions (`latchkey tokens flush-expired`),
+     * keeping sessions revoked so recently that their access tokens may still be
+     * live: their rows refuse those tokens after a restart.
+     */
+    async flushExpired(): Promise<{ sessions: number; refreshTokens: number }> {
+      const now = clock.now();
+      return repos.sessions.flushExpired(new Date(now), new Date(now - revocations.ttlMs));
+    },
+
     /** Fill the revoked set from the database (at start): sessions whose access tokens may still be live. */
     async loadRevocations(): Promise<number> {
       const rows = await repos.sessions.revokedSince(new Date(clock.now() - revocations.ttlMs));

@@ -212,6 +212,25 @@ describe('sessions', () => {
     expect(await d.sessions.inspect(a.accessToken)).toMatchObject({ valid: false, tokenType: 'access', reason: 'TOKEN_EXPIRED' });
   });
 
+  it('flushes expired tokens and dead sessions, but keeps a recently revoked one so a restart still refuses its access tokens', async () => {
+    const dead = await signIn();
+    const revokedLately = await signIn();
+    await d.sessions.revoke(revokedLately.sessionId, { reason: 'logout', meta });
+    // Both sessions reach their absolute end (as a session refreshed just before it would).
+    await d.sql('update sessions set expires_at = $1 where id = any($2::uuid[])', [new Date(d.clock.now() - 1), [dead.sessionId, revokedLately.sessionId]]);
+    const left = async () =>
+      (await d.sql<{ id: string }>('select id from sessions where id = any($1::uuid[])', [[dead.sessionId, revokedLately.sessionId]])).map((r) => r.id);
+    await d.sessions.flushExpired();
+    expect(await left()).toEqual([revokedLately.sessionId]);
+    const restarted = await startDomain({ env: { ACCESS_TOKEN_TTL: '5m' }, clock: d.clock, database: d.database });
+    expect(await codeOf(restarted.sessions.authenticate(revokedLately.accessToken))).toBe('TOKEN_REVOKED');
+    await restarted.close();
+    // Once its access tokens have all expired, it goes too.
+    d.clock.advance(5 * MIN + 2000);
+    await d.sessions.flushExpired();
+    expect(await left()).toEqual([]);
+  });
+
   it('rebuilds the revoked set from the database in a new process, and follows revocations made elsewhere', async () => {
     const a = await signIn();
     const b = await signIn();
