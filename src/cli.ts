@@ -10,10 +10,10 @@ import { parseArgs } from 'node:util';
 import { noMeta } from './auth/audit.js';
 import { AuthError } from './auth/errors.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { handleSignals, openCheckedDatabase, startServer, StartupError } from './main.js';
 import { createServices, type Services } from './services.js';
 import { DatabaseInUseError, openDatabase } from './store/db.js';
 import { migrate } from './store/migrate.js';
+import { openCheckedDatabase, StartupError } from './store/open.js';
 
 const usage = `usage: latchkey <command>
   serve                                 start the server (what npm start runs)
@@ -78,8 +78,9 @@ export async function run(argv: string[], config: Config): Promise<string | unde
   const [command, sub, ...rest] = argv;
   switch (command) {
     case 'serve': {
-      const server = await startServer(config);
-      handleSignals(server);
+      // Loaded here: the other commands never need the HTTP stack.
+      const { handleSignals, startServer } = await import('./main.js');
+      handleSignals(await startServer(config));
       return undefined;
     }
     case 'migrate': {

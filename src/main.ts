@@ -9,34 +9,10 @@ import type { Config } from './config.js';
 import { buildApp } from './http/app.js';
 import { createMetrics } from './http/metrics.js';
 import { type Services, createServices } from './services.js';
-import { type Database, openDatabase } from './store/db.js';
-import { migrate, schemaProblem, schemaStatus } from './store/migrate.js';
+import { openCheckedDatabase } from './store/open.js';
 
-export class StartupError extends Error {
-  override name = 'StartupError';
-}
-
-/**
- * Open the configured database and make sure its schema is current. The
- * embedded database is migrated automatically; a PostgreSQL server only with
- * LATCHKEY_AUTO_MIGRATE=true — otherwise a schema that is behind stops the start
- * (the refresh-token blacklist must never be silently missing).
- */
-export async function openCheckedDatabase(config: Config): Promise<Database> {
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  try {
-    const autoMigrate = database.kind === 'pglite' || config.autoMigrate;
-    if (autoMigrate) await migrate(database);
-    // Checked after migrating too: a table dropped by hand is not something migrations restore.
-    const status = await schemaStatus(database);
-    const problem = schemaProblem(status);
-    if (problem) throw new StartupError(status.pending && !autoMigrate ? `${problem} (or set LATCHKEY_AUTO_MIGRATE=true)` : problem);
-    return database;
-  } catch (e) {
-    await database.close().catch(() => {});
-    throw e;
-  }
-}
+// Where the database is opened and checked; re-exported for callers that start here.
+export { StartupError, openCheckedDatabase } from './store/open.js';
 
 export interface Server {
   app: FastifyInstance;
