@@ -5,9 +5,9 @@
  * agent, never a secret), and the Prometheus counters at /metrics moving with
  * them, next to the event-loop delay.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { databaseTargets } from '../support/databases.js';
-import { LOGIN, REFRESH, TEST_PASSWORD, jwtPayload, registerUser, startTestServer, type TestClient, type TestServer } from '../support/server.js';
+import { LOGIN, REFRESH, TEST_PASSWORD, jwtPayload, registerUser, suiteServer, type TestClient } from '../support/server.js';
 
 const UA = 'audit-test/1.0';
 const NEW_PASSWORD = 'another long passphrase';
@@ -26,18 +26,8 @@ async function scrape(url: string): Promise<Record<string, number>> {
 }
 
 describe.each(targets)('audit events and metrics on $name', (target) => {
-  let t: TestServer;
-  let drop: () => Promise<void>;
-  beforeAll(async () => {
-    const db = await target.create();
-    drop = db.drop;
-    // No grace: a replayed token is reuse at once (the window itself is tested in token-rules).
-    t = await startTestServer({ db: db.url, env: { REFRESH_REUSE_GRACE: '0s' } });
-  });
-  afterAll(async () => {
-    await t?.close();
-    await drop?.();
-  });
+  // No grace: a replayed token is reuse at once (the window itself is tested in token-rules).
+  const t = suiteServer(target, { env: { REFRESH_REUSE_GRACE: '0s' } });
 
   const as = { headers: { 'user-agent': UA } };
   const login = async (email: string): Promise<TestClient> => {

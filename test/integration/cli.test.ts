@@ -12,7 +12,19 @@ import { decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { latchkey, type CliResult } from '../support/cli.js';
 import { REQUIRE_PG, freshPostgresDatabase, postgresReachable } from '../support/databases.js';
-import { LOGIN, ME, REFRESH, TEST_PASSWORD, jwtPayload, registerUser, startTestServer, uniqueEmail, type TestClient, type TestServer } from '../support/server.js';
+import {
+  LOGIN,
+  ME,
+  REFRESH,
+  TEST_PASSWORD,
+  jwtPayload,
+  loginUser,
+  registerUser,
+  startTestServer,
+  uniqueEmail,
+  type TestClient,
+  type TestServer,
+} from '../support/server.js';
 
 const pgAvailable = await postgresReachable();
 if (!pgAvailable && REQUIRE_PG) throw new Error('PostgreSQL is required (LATCHKEY_REQUIRE_PG/CI) but unreachable');
@@ -34,14 +46,6 @@ function failed(r: CliResult, status: number, reason: RegExp) {
   expect(r.stdout).toBe('');
   expect(r.stderr).toMatch(/^latchkey: [^\n]+\n$/);
   expect(r.stderr).toMatch(reason);
-}
-
-async function logIn(t: TestServer, email: string, password = TEST_PASSWORD): Promise<TestClient> {
-  const device = t.client();
-  const res = await device.gql(LOGIN, { email, password });
-  if (res.body.errors) throw new Error(`login failed: ${JSON.stringify(res.body.errors)}`);
-  device.token = res.body.data.login.accessToken;
-  return device;
 }
 
 /** Whether `check` holds within `ms` (polled every 50 ms): "refused within 1 s" is the contract's own promise. */
@@ -73,7 +77,7 @@ const revoked = (client: TestClient) => async () => (await client.gql(ME)).code 
  * absolute end, every one-time code. `flush-expired` must remove exactly these.
  */
 async function expireSome(t: TestServer, email: string): Promise<{ expiredToken: string; pastEnd: string; kept: TestClient; codes: number }> {
-  const [a, b, kept] = [await logIn(t, email), await logIn(t, email), await logIn(t, email)];
+  const [a, b, kept] = [await loginUser(t, email), await loginUser(t, email), await loginUser(t, email)];
   const expiredToken = jwtPayload(a.token!).sid;
   const pastEnd = jwtPayload(b.token!).sid;
   await t.client().gql(`mutation($email: String!) { requestOtp(email: $email) }`, { email });
@@ -127,8 +131,8 @@ describe.runIf(pgAvailable)('on PostgreSQL, next to a running server', () => {
     const [a, b] = [uniqueEmail('cli'), uniqueEmail('cli')];
     succeeded(await latchkey(['user', 'create', '--email', a, '--password', TEST_PASSWORD], { env }), new RegExp(`^created user ${UUID} <${a}>$`));
     succeeded(await latchkey(['user', 'create', '--email', b], { env, input: `${OTHER_PASSWORD}\n` }), new RegExp(`^created user ${UUID} <${b}>$`));
-    expect((await logIn(t, a)).token).toBeTruthy();
-    expect((await logIn(t, b, OTHER_PASSWORD)).token).toBeTruthy();
+    expect((await loginUser(t, a)).token).toBeTruthy();
+    expect((await loginUser(t, b, OTHER_PASSWORD)).token).toBeTruthy();
   });
 
   it('user create refuses a taken email, a bad one, a short password and no password, each in one line', async () => {
@@ -142,7 +146,7 @@ describe.runIf(pgAvailable)('on PostgreSQL, next to a running server', () => {
   it('sessions revoke signs a user out everywhere: the running server refuses the access tokens within 1 s', async () => {
     const alice = t.client();
     const { email } = await registerUser(alice);
-    const phone = await logIn(t, email);
+    const phone = await loginUser(t, email);
     const bystander = t.client();
     await registerUser(bystander);
     succeeded(await latchkey(['sessions', 'revoke', '--email', email], { env }), new RegExp(`^revoked 2 session\\(s\\) of ${email}$`));
@@ -216,7 +220,7 @@ describe('on the embedded database (a data directory)', () => {
     succeeded(await latchkey(['user', 'create', '--email', email], { env, input: `${OTHER_PASSWORD}\n` }), new RegExp(`^created user ${UUID}`));
 
     let t = await serveDir();
-    const alice = await logIn(t, email, OTHER_PASSWORD);
+    const alice = await loginUser(t, email, OTHER_PASSWORD);
     const [bob, carol] = [t.client(), t.client()];
     const b = await registerUser(bob);
     await registerUser(carol);

@@ -9,15 +9,14 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseTargets } from '../support/databases.js';
 import { forgedAccessTokens, type Forged } from '../support/forge.js';
-import { ME, REFRESH, jwtPayload, registerUser, startTestServer, type TestServer } from '../support/server.js';
+import { ME, REFRESH, jwtPayload, registerUser, suiteServer } from '../support/server.js';
 
 const VERIFY_TOKEN = `mutation($token: String!) { verifyToken(token: $token) { valid tokenType userId reason } }`;
 
 const targets = await databaseTargets();
 
 describe.each(targets)('forged access tokens on $name', (target) => {
-  let t: TestServer;
-  let drop: () => Promise<void>;
+  const t = suiteServer(target);
   let trap: HttpServer;
   const hits: string[] = [];
   let forged: Forged[];
@@ -30,9 +29,6 @@ describe.each(targets)('forged access tokens on $name', (target) => {
       res.end('{"keys":[]}');
     });
     await new Promise<void>((resolve) => trap.listen(0, '127.0.0.1', resolve));
-    const db = await target.create();
-    drop = db.drop;
-    t = await startTestServer({ db: db.url });
 
     const alice = t.client();
     await registerUser(alice);
@@ -53,8 +49,6 @@ describe.each(targets)('forged access tokens on $name', (target) => {
     });
   });
   afterAll(async () => {
-    await t?.close();
-    await drop?.();
     await new Promise((resolve) => trap?.close(resolve));
   });
 

@@ -5,20 +5,10 @@
  * revokes the family, revoked sessions' tokens are refused at once, and
  * deactivated or deleted users cannot refresh. The clock is injected.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { databaseTargets } from '../support/databases.js';
 import { lastCodeTo } from '../support/mail.js';
-import {
-  LOGIN,
-  ME,
-  REFRESH,
-  TEST_PASSWORD,
-  jwtPayload,
-  registerUser,
-  startTestServer,
-  type TestClient,
-  type TestServer,
-} from '../support/server.js';
+import { ME, REFRESH, TEST_PASSWORD, jwtPayload, loginUser, registerUser, suiteServer, type TestServer } from '../support/server.js';
 
 const VERIFY_TOKEN = `mutation($token: String!) { verifyToken(token: $token) { valid tokenType userId expiresAt reason } }`;
 const SESSIONS = `{ mySessions { id current } }`;
@@ -30,31 +20,12 @@ const NEW_PASSWORD = 'a brand new passphrase, long';
 
 const targets = await databaseTargets();
 
-/** Sign an existing user in from another device: a client of its own. */
-async function signIn(t: TestServer, email: string, password = TEST_PASSWORD): Promise<TestClient> {
-  const device = t.client();
-  const res = await device.gql(LOGIN, { email, password });
-  if (res.body.errors) throw new Error(`login failed: ${JSON.stringify(res.body.errors)}`);
-  device.token = res.body.data.login.accessToken;
-  return device;
-}
-
 const refreshWith = (t: TestServer, refreshToken: string) => t.client().gql(REFRESH, { refreshToken });
 const refreshRows = (t: TestServer, sessionId: string) =>
   t.sql<{ jti: string; used_at: Date | null }>('select jti, used_at from refresh_tokens where session_id = $1', [sessionId]);
 
 describe.each(targets)('token rules (API.md §4) on $name', (target) => {
-  let t: TestServer;
-  let drop: () => Promise<void>;
-  beforeAll(async () => {
-    const db = await target.create();
-    drop = db.drop;
-    t = await startTestServer({ db: db.url, manualClock: true, env: { SESSION_ABSOLUTE_TTL: '2h', REFRESH_REUSE_GRACE: '10s' } });
-  });
-  afterAll(async () => {
-    await t?.close();
-    await drop?.();
-  });
+  const t = suiteServer(target, { manualClock: true, env: { SESSION_ABSOLUTE_TTL: '2h', REFRESH_REUSE_GRACE: '10s' } });
 
   it('§4.1 never takes an access token where a refresh token is expected, nor the reverse (incl. verifyToken)', async () => {
     const alice = t.client();
@@ -143,8 +114,8 @@ describe.each(targets)('token rules (API.md §4) on $name', (target) => {
     expect(alice.refreshToken()).toBeUndefined();
     expect((await refreshWith(t, refresh)).code).toBe('TOKEN_REVOKED');
 
-    const phone = await signIn(t, email);
-    const laptop = await signIn(t, email);
+    const phone = await loginUser(t, email);
+    const laptop = await loginUser(t, email);
     const phoneSession = jwtPayload(phone.token!).sid;
     expect((await laptop.gql(REVOKE, { id: phoneSession })).body.data.revokeSession).toBe(true);
     expect((await phone.gql(REFRESH)).code).toBe('TOKEN_REVOKED');
@@ -154,7 +125,7 @@ describe.each(targets)('token rules (API.md §4) on $name', (target) => {
   it('§4.5 refuses the access tokens of ended sessions at once: logout, revokeSession, changePassword, resetPassword', async () => {
     const alice = t.client();
     const { email } = await registerUser(alice);
-    const [phone, tablet, laptop] = [await signIn(t, email), await signIn(t, email), await signIn(t, email)];
+    const [phone, tablet, laptop] = [await loginUser(t, email), await loginUser(t, email), await loginUser(t, email)];
 
     await laptop.gql('mutation { logout }');
     expect((await laptop.gql(ME)).code).toBe('TOKEN_REVOKED');
@@ -201,22 +172,12 @@ describe.each(targets)('token rules (API.md §4) on $name', (target) => {
 });
 
 describe.each(targets)('§4.5 revoked sessions are refused without a database query, on $name', (target) => {
-  let t: TestServer;
-  let drop: () => Promise<void>;
-  beforeAll(async () => {
-    const db = await target.create();
-    drop = db.drop;
-    t = await startTestServer({ db: db.url });
-  });
-  afterAll(async () => {
-    await t?.close();
-    await drop?.();
-  });
+  const t = suiteServer(target);
 
   it('answers TOKEN_REVOKED for logged-out, revoked and password-changed sessions while the database is gone', async () => {
     const alice = t.client();
     const { email } = await registerUser(alice);
-    const [phone, tablet, laptop] = [await signIn(t, email), await signIn(t, email), await signIn(t, email)];
+    const [phone, tablet, laptop] = [await loginUser(t, email), await loginUser(t, email), await loginUser(t, email)];
     const bob = t.client();
     await registerUser(bob);
 

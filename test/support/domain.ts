@@ -10,10 +10,12 @@
  *   await d.close();
  */
 import { type ManualClock, manualClock } from '../../src/auth/clock.js';
+import { AuthError } from '../../src/auth/errors.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createServices, type Services } from '../../src/services.js';
 import { type Database, openDatabase } from '../../src/store/db.js';
 import { migrate } from '../../src/store/migrate.js';
+import { perSuite } from './suite.js';
 
 /** A fixed start for manual clocks: whole seconds, so JWT times (seconds) line up with it. */
 export const T0 = Date.UTC(2030, 0, 1, 12, 0, 0);
@@ -37,11 +39,18 @@ export interface Domain extends Services {
   close(): Promise<void>;
 }
 
+export interface DomainOptions {
+  env?: Record<string, string>;
+  clock?: ManualClock;
+  /** Another domain's database: this one plays a second instance (or a restart) on it. */
+  database?: Database;
+}
+
 /**
  * Services on a fresh in-memory database (or `database`, to play a second
  * instance on the same one), on a manual clock starting at T0.
  */
-export async function startDomain(options: { env?: Record<string, string>; clock?: ManualClock; database?: Database } = {}): Promise<Domain> {
+export async function startDomain(options: DomainOptions = {}): Promise<Domain> {
   const clock = options.clock ?? manualClock(T0);
   const database = options.database ?? (await memoryDatabase());
   const services = await createServices({ config: testConfig(options.env), database, clock });
@@ -56,8 +65,21 @@ export async function startDomain(options: { env?: Record<string, string>; clock
   };
 }
 
+/** The domain of a suite, started before its tests and closed after them (`options` may wait until then). */
+export function suiteDomain(options: DomainOptions | (() => DomainOptions) = {}): Domain {
+  return perSuite(() => startDomain(typeof options === 'function' ? options() : options), (d) => d.close());
+}
+
 /** Plain SQL through the database's own driver (PGlite or node-postgres). */
 export async function rawQuery<T>(database: Database, query: string, params: unknown[] = []): Promise<T[]> {
   const client = (database.db as unknown as { $client: { query(q: string, p?: unknown[]): Promise<{ rows: T[] }> } }).$client;
   return (await client.query(query, params)).rows;
+}
+
+/** How a service call ended: 'ok', or the code of the AuthError it threw (anything else is rethrown). */
+export function codeOf(call: Promise<unknown>): Promise<string> {
+  return call.then(
+    () => 'ok',
+    (e) => (e instanceof AuthError ? e.code : Promise.reject(e)),
+  );
 }

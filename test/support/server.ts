@@ -16,7 +16,9 @@ import { type ManualClock, manualClock } from '../../src/auth/clock.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { REFRESH_COOKIE } from '../../src/http/cookies.js';
 import { startServer, type Server } from '../../src/main.js';
+import type { DatabaseTarget } from './databases.js';
 import { rawQuery } from './domain.js';
+import { perSuite } from './suite.js';
 
 export interface TestServer {
   server: Server;
@@ -103,6 +105,27 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
   };
 }
 
+/**
+ * The test server of a suite, on a fresh database of `target`: started before
+ * the suite's tests, closed (and the database dropped) after them.
+ *
+ * @example
+ *   describe.each(targets)('on $name', (target) => {
+ *     const t = suiteServer(target, { manualClock: true });
+ *     it('…', async () => { await registerUser(t.client()); });
+ *   });
+ */
+export function suiteServer(target: DatabaseTarget, options: Omit<TestServerOptions, 'db'> = {}): TestServer {
+  return perSuite(
+    async () => {
+      const db = await target.create();
+      const t = await startTestServer({ ...options, db: db.url });
+      return { ...t, close: () => t.close().finally(db.drop) };
+    },
+    (t) => t.close(),
+  );
+}
+
 export function createClient(url: string): TestClient {
   const cookies = new Map<string, string>();
   const client: TestClient = {
@@ -154,6 +177,15 @@ export const REFRESH = `mutation Refresh($refreshToken: String) {
   refreshToken(refreshToken: $refreshToken) { accessToken accessTokenExpiresAt refreshTokenExpiresAt refreshToken user { id } }
 }`;
 export const ME = `{ me { id email emailVerified profile { displayName bio avatarUrl } } }`;
+
+/** Sign an existing user in from a device of its own: a new client holding its tokens. */
+export async function loginUser(t: TestServer, email: string, password = TEST_PASSWORD): Promise<TestClient> {
+  const device = t.client();
+  const res = await device.gql(LOGIN, { email, password });
+  if (res.body.errors) throw new Error(`login failed: ${JSON.stringify(res.body.errors)}`);
+  device.token = res.body.data.login.accessToken;
+  return device;
+}
 
 let counter = 0;
 /** A unique email for this test run. */

@@ -5,12 +5,11 @@
  */
 import { decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AuthError } from '../../../src/auth/errors.js';
 import { loadKeyRing } from '../../../src/auth/keys.js';
 import { createTokens } from '../../../src/auth/tokens.js';
 import type { Database } from '../../../src/store/db.js';
 import { keysRepository } from '../../../src/store/repositories/keys.js';
-import { T0, memoryDatabase, rawQuery, startDomain, testConfig, type Domain } from '../../support/domain.js';
+import { codeOf, memoryDatabase, rawQuery, startDomain, suiteDomain, T0, testConfig } from '../../support/domain.js';
 import { signJws } from '../../support/forge.js';
 
 const SUB = '11111111-1111-4111-8111-111111111111';
@@ -18,7 +17,6 @@ const SID = '22222222-2222-4222-8222-222222222222';
 const SECRET = 'a long key-encryption secret for tests';
 const JWT_SECRET = 'an HS256 secret of at least thirty-two characters';
 
-const codeOf = (p: Promise<unknown>) => p.then(() => 'ok', (e) => (e instanceof AuthError ? e.code : Promise.reject(e)));
 
 /** Private JWK members that must never appear in a JWKS. */
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k', 'oth'];
@@ -37,13 +35,7 @@ describe.each([
   { alg: 'ES256', kty: 'EC', extra: { crv: 'P-256' } },
   { alg: 'RS256', kty: 'RSA', extra: { e: 'AQAB' } },
 ] as const)('JWT_ALG=$alg', ({ alg, kty, extra }) => {
-  let d: Domain;
-  beforeAll(async () => {
-    d = await startDomain({ env: { JWT_ALG: alg }, database: shared });
-  });
-  afterAll(async () => {
-    await d?.close();
-  });
+  const d = suiteDomain(() => ({ env: { JWT_ALG: alg }, database: shared }));
 
   it('signs with it, publishes only the public key, and verifies its own tokens', async () => {
     const { token } = await d.tokens.signAccess({ sub: SUB, sid: SID });
@@ -71,13 +63,7 @@ describe.each([
 });
 
 describe('JWT_ALG=HS256', () => {
-  let d: Domain;
-  beforeAll(async () => {
-    d = await startDomain({ env: { JWT_ALG: 'HS256', JWT_SECRET }, database: shared });
-  });
-  afterAll(async () => {
-    await d?.close();
-  });
+  const d = suiteDomain(() => ({ env: { JWT_ALG: 'HS256', JWT_SECRET }, database: shared }));
 
   it('signs with JWT_SECRET, has no JWKS and keeps no access key in the database', async () => {
     const { token } = await d.tokens.signAccess({ sub: SUB, sid: SID });
@@ -110,13 +96,7 @@ describe('JWT_ALG=HS256', () => {
 });
 
 describe('rotation', () => {
-  let d: Domain;
-  beforeAll(async () => {
-    d = await startDomain({ env: { ACCESS_TOKEN_TTL: '5m' } });
-  });
-  afterAll(async () => {
-    await d?.close();
-  });
+  const d = suiteDomain({ env: { ACCESS_TOKEN_TTL: '5m' } });
 
   it('signs with the new key; the old one verifies until its tokens expire, then leaves the JWKS', async () => {
     const old = d.keys.accessSigner();

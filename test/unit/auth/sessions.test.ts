@@ -2,29 +2,21 @@
  * sessions.ts: rotation, the grace window, reuse detection, revocation,
  * lifetimes and the absolute end — on in-memory PGlite with a manual clock.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RequestMeta } from '../../../src/auth/audit.js';
-import { AuthError } from '../../../src/auth/errors.js';
 import { createSessions } from '../../../src/auth/sessions.js';
-import { startDomain, type Domain } from '../../support/domain.js';
+import { codeOf, startDomain, suiteDomain } from '../../support/domain.js';
 import { jwtPayload, uniqueEmail } from '../../support/server.js';
 
 const meta: RequestMeta = { ip: '192.0.2.7', userAgent: 'unit test' };
 const MIN = 60_000;
 const DAY = 24 * 60 * MIN;
 
-const codeOf = (p: Promise<unknown>) => p.then(() => 'ok', (e) => (e instanceof AuthError ? e.code : Promise.reject(e)));
 
 describe('sessions', () => {
-  let d: Domain;
-  beforeAll(async () => {
-    d = await startDomain({
+  const d = suiteDomain({
       env: { ACCESS_TOKEN_TTL: '5m', REFRESH_TOKEN_TTL: '1d', REMEMBER_ME_TTL: '30d', SESSION_ABSOLUTE_TTL: '90d', REFRESH_REUSE_GRACE: '10s' },
     });
-  });
-  afterAll(async () => {
-    await d?.close();
-  });
 
   const newUser = async () => {
     const created = await d.repos.users.create({ email: uniqueEmail(), passwordHash: null, createdAt: new Date(d.clock.now()) });

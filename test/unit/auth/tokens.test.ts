@@ -3,36 +3,18 @@
  * RFC 9068), on the real key ring over in-memory PGlite and a manual clock.
  */
 import { decodeProtectedHeader } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AuthError } from '../../../src/auth/errors.js';
+import { describe, expect, it } from 'vitest';
 import type { KeyRing } from '../../../src/auth/keys.js';
 import { createTokens, type Tokens } from '../../../src/auth/tokens.js';
-import { T0, startDomain, testConfig, type Domain } from '../../support/domain.js';
+import { T0, codeOf, suiteDomain, testConfig } from '../../support/domain.js';
 import { forgedAccessTokens, signJws } from '../../support/forge.js';
 import { jwtPayload } from '../../support/server.js';
 
 const SUB = '11111111-1111-4111-8111-111111111111';
 const SID = '22222222-2222-4222-8222-222222222222';
 
-/** The code an AuthError-throwing call fails with (or 'ok'). */
-async function outcome(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return 'ok';
-  } catch (e) {
-    if (e instanceof AuthError) return e.code;
-    throw e;
-  }
-}
-
 describe('access and refresh tokens', () => {
-  let d: Domain;
-  beforeAll(async () => {
-    d = await startDomain({ env: { ACCESS_TOKEN_TTL: '5m' } });
-  });
-  afterAll(async () => {
-    await d?.close();
-  });
+  const d = suiteDomain({ env: { ACCESS_TOKEN_TTL: '5m' } });
 
   /** Tokens on the same key ring and clock, with other settings. */
   const tokensWith = (env: Record<string, string>, keys: KeyRing = d.keys): Tokens =>
@@ -57,8 +39,8 @@ describe('access and refresh tokens', () => {
     const refresh = await d.tokens.signRefresh(refreshClaims());
     const { token: access } = await d.tokens.signAccess({ sub: SUB, sid: SID });
     expect(decodeProtectedHeader(refresh).typ).toBe('rt+jwt');
-    expect(await outcome(d.tokens.verifyAccess(refresh))).toBe('TOKEN_INVALID');
-    expect(await outcome(d.tokens.verifyRefresh(access))).toBe('TOKEN_INVALID');
+    expect(await codeOf(d.tokens.verifyAccess(refresh))).toBe('TOKEN_INVALID');
+    expect(await codeOf(d.tokens.verifyRefresh(access))).toBe('TOKEN_INVALID');
     expect(await d.tokens.verifyRefresh(refresh)).toEqual(refreshClaims());
   });
 
@@ -68,13 +50,13 @@ describe('access and refresh tokens', () => {
 
   it('refuses iss and aud of another issuer or audience', async () => {
     const { token } = await d.tokens.signAccess({ sub: SUB, sid: SID });
-    expect(await outcome(tokensWith({ JWT_ISSUER: 'someone-else' }).verifyAccess(token))).toBe('TOKEN_INVALID');
-    expect(await outcome(tokensWith({ JWT_AUDIENCE: 'another-api' }).verifyAccess(token))).toBe('TOKEN_INVALID');
+    expect(await codeOf(tokensWith({ JWT_ISSUER: 'someone-else' }).verifyAccess(token))).toBe('TOKEN_INVALID');
+    expect(await codeOf(tokensWith({ JWT_AUDIENCE: 'another-api' }).verifyAccess(token))).toBe('TOKEN_INVALID');
     const custom = tokensWith({ JWT_ISSUER: 'https://auth.example', JWT_AUDIENCE: 'api.example' });
     const mine = await custom.signAccess({ sub: SUB, sid: SID });
     expect(jwtPayload(mine.token)).toMatchObject({ iss: 'https://auth.example', aud: 'api.example' });
-    expect(await outcome(custom.verifyAccess(mine.token))).toBe('ok');
-    expect(await outcome(d.tokens.verifyAccess(mine.token))).toBe('TOKEN_INVALID');
+    expect(await codeOf(custom.verifyAccess(mine.token))).toBe('ok');
+    expect(await codeOf(d.tokens.verifyAccess(mine.token))).toBe('TOKEN_INVALID');
   });
 
   it('expires at exp, not a second later, without leeway', async () => {
@@ -82,9 +64,9 @@ describe('access and refresh tokens', () => {
     const { token } = await tokens.signAccess({ sub: SUB, sid: SID });
     const start = d.clock.now();
     d.clock.advance(300_000 - 1);
-    expect(await outcome(tokens.verifyAccess(token))).toBe('ok');
+    expect(await codeOf(tokens.verifyAccess(token))).toBe('ok');
     d.clock.advance(1);
-    expect(await outcome(tokens.verifyAccess(token))).toBe('TOKEN_EXPIRED');
+    expect(await codeOf(tokens.verifyAccess(token))).toBe('TOKEN_EXPIRED');
     d.clock.set(start);
   });
 
@@ -93,9 +75,9 @@ describe('access and refresh tokens', () => {
     const { token } = await tokens.signAccess({ sub: SUB, sid: SID });
     const start = d.clock.now();
     d.clock.advance(300_000 + 29_000);
-    expect(await outcome(tokens.verifyAccess(token))).toBe('ok');
+    expect(await codeOf(tokens.verifyAccess(token))).toBe('ok');
     d.clock.advance(1_000);
-    expect(await outcome(tokens.verifyAccess(token))).toBe('TOKEN_EXPIRED');
+    expect(await codeOf(tokens.verifyAccess(token))).toBe('TOKEN_EXPIRED');
     d.clock.set(start);
   });
 
@@ -108,9 +90,9 @@ describe('access and refresh tokens', () => {
       key,
       'EdDSA',
     );
-    expect(await outcome(tokensWith({}).verifyAccess(token))).toBe('TOKEN_INVALID');
-    expect(await outcome(tokensWith({ JWT_LEEWAY: '30s' }).verifyAccess(token))).toBe('ok');
-    expect(await outcome(tokensWith({ JWT_LEEWAY: '10s' }).verifyAccess(token))).toBe('TOKEN_INVALID');
+    expect(await codeOf(tokensWith({}).verifyAccess(token))).toBe('TOKEN_INVALID');
+    expect(await codeOf(tokensWith({ JWT_LEEWAY: '30s' }).verifyAccess(token))).toBe('ok');
+    expect(await codeOf(tokensWith({ JWT_LEEWAY: '10s' }).verifyAccess(token))).toBe('TOKEN_INVALID');
   });
 
   it('does the signature check once, and its cache never outlives exp (nor exp + leeway)', async () => {
@@ -122,13 +104,13 @@ describe('access and refresh tokens', () => {
       const { token } = await tokens.signAccess({ sub: SUB, sid: SID });
       const start = d.clock.now();
       lookups = 0;
-      for (let i = 0; i < 5; i++) expect(await outcome(tokens.verifyAccess(token))).toBe('ok');
+      for (let i = 0; i < 5; i++) expect(await codeOf(tokens.verifyAccess(token))).toBe('ok');
       expect(lookups).toBe(1);
       d.clock.advance(300_000 + leewayMs - 1);
-      expect(await outcome(tokens.verifyAccess(token))).toBe('ok');
+      expect(await codeOf(tokens.verifyAccess(token))).toBe('ok');
       d.clock.advance(1);
-      expect(await outcome(tokens.verifyAccess(token)), `cached token after exp, leeway ${leeway}`).toBe('TOKEN_EXPIRED');
-      expect(await outcome(tokens.verifyAccess(token))).toBe('TOKEN_EXPIRED');
+      expect(await codeOf(tokens.verifyAccess(token)), `cached token after exp, leeway ${leeway}`).toBe('TOKEN_EXPIRED');
+      expect(await codeOf(tokens.verifyAccess(token))).toBe('TOKEN_EXPIRED');
       d.clock.set(start);
     }
   });
@@ -147,12 +129,12 @@ describe('access and refresh tokens', () => {
       trapUrl: 'http://127.0.0.1:9',
     });
     expect(forged.length).toBeGreaterThan(40);
-    for (const f of forged) expect(await outcome(d.tokens.verifyAccess(f.token)), f.name).toBe(f.code);
+    for (const f of forged) expect(await codeOf(d.tokens.verifyAccess(f.token)), f.name).toBe(f.code);
     // The control: the same claims, genuinely signed, pass.
     const { kid, key } = d.keys.accessSigner();
     const now = Math.floor(d.clock.now() / 1000);
     const good = await signJws({ alg: 'EdDSA', typ: 'at+jwt', kid }, { iss: 'latchkey', aud: 'latchkey', sub: SUB, sid: SID, jti: 'j', iat: now, exp: now + 60 }, key, 'EdDSA');
-    expect(await outcome(d.tokens.verifyAccess(good))).toBe('ok');
+    expect(await codeOf(d.tokens.verifyAccess(good))).toBe('ok');
   });
 
   it('refuses forged refresh tokens: alg none, edited payload, another key', async () => {
@@ -163,7 +145,7 @@ describe('access and refresh tokens', () => {
     const kid = decodeProtectedHeader(genuine).kid;
     const otherKey = await signJws({ alg: 'HS256', typ: 'rt+jwt', kid }, jwtPayload(genuine), new TextEncoder().encode('x'.repeat(32)), 'HS256');
     for (const token of [`${h}.${p}.`, `${h}.${edited}.${genuine.split('.')[2]}`, `${none}.${p}.`, otherKey, '', 'garbage']) {
-      expect(await outcome(d.tokens.verifyRefresh(token)), token.slice(0, 40)).toBe('TOKEN_INVALID');
+      expect(await codeOf(d.tokens.verifyRefresh(token)), token.slice(0, 40)).toBe('TOKEN_INVALID');
     }
   });
 });
