@@ -48,6 +48,17 @@ describe('access and refresh tokens', () => {
     expect(await d.tokens.signRefresh(refreshClaims())).toBe(await d.tokens.signRefresh(refreshClaims()));
   });
 
+  it('reads typ as the media type it is: application/at+jwt and any case pass, another type does not', async () => {
+    const { kid, key } = d.keys.accessSigner();
+    const now = Math.floor(d.clock.now() / 1000);
+    const claims = { iss: 'latchkey', aud: 'latchkey', sub: SUB, sid: SID, jti: 'j', iat: now, exp: now + 60 };
+    const typed = (typ: string) => signJws({ alg: 'EdDSA', typ, kid }, claims, key, 'EdDSA');
+    for (const typ of ['application/at+jwt', 'AT+JWT', 'Application/At+Jwt']) expect(await codeOf(d.tokens.verifyAccess(await typed(typ))), typ).toBe('ok');
+    for (const typ of ['application/rt+jwt', 'at+jwt+x', 'application/jwt', 'text/at+jwt']) {
+      expect(await codeOf(d.tokens.verifyAccess(await typed(typ))), typ).toBe('TOKEN_INVALID');
+    }
+  });
+
   it('refuses iss and aud of another issuer or audience', async () => {
     const { token } = await d.tokens.signAccess({ sub: SUB, sid: SID });
     expect(await codeOf(tokensWith({ JWT_ISSUER: 'someone-else' }).verifyAccess(token))).toBe('TOKEN_INVALID');
