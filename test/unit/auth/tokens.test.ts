@@ -126,28 +126,6 @@ describe('access and refresh tokens', () => {
     }
   });
 
-  it('refuses every forged access token with TOKEN_INVALID or TOKEN_EXPIRED', async () => {
-    const refreshToken = await d.tokens.signRefresh(refreshClaims());
-    const forged = await forgedAccessTokens({
-      signer: d.keys.accessSigner(),
-      publicJwk: d.keys.jwks()!.keys[0],
-      issuer: 'latchkey',
-      audience: 'latchkey',
-      sub: SUB,
-      sid: SID,
-      nowSec: Math.floor(d.clock.now() / 1000),
-      refreshToken,
-      trapUrl: 'http://127.0.0.1:9',
-    });
-    expect(forged.length).toBeGreaterThan(40);
-    for (const f of forged) expect(await codeOf(d.tokens.verifyAccess(f.token)), f.name).toBe(f.code);
-    // The control: the same claims, genuinely signed, pass.
-    const { kid, key } = d.keys.accessSigner();
-    const now = Math.floor(d.clock.now() / 1000);
-    const good = await signJws({ alg: 'EdDSA', typ: 'at+jwt', kid }, { iss: 'latchkey', aud: 'latchkey', sub: SUB, sid: SID, jti: 'j', iat: now, exp: now + 60 }, key, 'EdDSA');
-    expect(await codeOf(d.tokens.verifyAccess(good))).toBe('ok');
-  });
-
   it('refuses forged refresh tokens: alg none, edited payload, another key', async () => {
     const genuine = await d.tokens.signRefresh(refreshClaims());
     const [h, p] = genuine.split('.');
@@ -158,5 +136,34 @@ describe('access and refresh tokens', () => {
     for (const token of [`${h}.${p}.`, `${h}.${edited}.${genuine.split('.')[2]}`, `${none}.${p}.`, otherKey, '', 'garbage']) {
       expect(await codeOf(d.tokens.verifyRefresh(token)), token.slice(0, 40)).toBe('TOKEN_INVALID');
     }
+  });
+});
+
+describe('forged access tokens, for each JWT_ALG', () => {
+  // One database: each algorithm's key ring only ever uses its own keys.
+  const first = suiteDomain();
+
+  describe.each(['EdDSA', 'ES256', 'RS256', 'HS256'])('JWT_ALG=%s', (alg) => {
+    const d = suiteDomain(() => ({ env: { JWT_ALG: alg, JWT_SECRET: 'an HS256 secret of at least thirty-two characters' }, database: first.database }));
+
+    it('refuses every forgery with TOKEN_INVALID or TOKEN_EXPIRED, and takes the genuine token', async () => {
+      const now = Math.floor(d.clock.now() / 1000);
+      const refreshToken = await d.tokens.signRefresh({ sub: SUB, sid: SID, jti: '33333333-3333-4333-8333-333333333333', iat: now, exp: now + 60 });
+      const forged = await forgedAccessTokens({
+        signer: d.keys.accessSigner(),
+        publicJwk: d.keys.jwks()?.keys[0],
+        issuer: 'latchkey',
+        audience: 'latchkey',
+        sub: SUB,
+        sid: SID,
+        nowSec: now,
+        refreshToken,
+        trapUrl: 'http://127.0.0.1:9',
+      });
+      expect(forged.length).toBeGreaterThan(alg === 'HS256' ? 35 : 40);
+      for (const f of forged) expect(await codeOf(d.tokens.verifyAccess(f.token)), f.name).toBe(f.code);
+      const { token } = await d.tokens.signAccess({ sub: SUB, sid: SID });
+      expect(await codeOf(d.tokens.verifyAccess(token))).toBe('ok');
+    });
   });
 });
