@@ -215,7 +215,8 @@ describe('on the embedded database (a data directory)', () => {
   /** A server on the directory (DATABASE_URL empty: the embedded database). */
   const serveDir = () => startTestServer({ db: '', env: { LATCHKEY_DATA_DIR: dir } });
 
-  it('runs every command on it while no server holds it, and the restarted server honours what they did', async () => {
+  // Seven openings of an embedded database (five commands, two servers): slow on a busy machine.
+  it('runs every command on it while no server holds it, and the restarted server honours what they did', { timeout: 90_000 }, async () => {
     const email = uniqueEmail('embedded');
     succeeded(await latchkey(['user', 'create', '--email', email], { env, input: `${OTHER_PASSWORD}\n` }), new RegExp(`^created user ${UUID}`));
 

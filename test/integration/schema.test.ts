@@ -120,7 +120,7 @@ describe.runIf(pgAvailable)('fail closed on PostgreSQL', () => {
 });
 
 describe('the embedded database', () => {
-  it('is migrated by the server itself on a new data directory, and a missing table still stops it', async () => {
+  it('is migrated by the server itself on a new data directory, and a missing table still stops it', { timeout: 60_000 }, async () => {
     const dir = await mkdtemp(join(tmpdir(), 'latchkey-data-'));
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
     const server = await start({ LATCHKEY_DATA_DIR: dir });
