@@ -200,6 +200,21 @@ describe.runIf(pgAvailable)('on PostgreSQL, next to a running server', () => {
     await flushedCorrectly(t, setup);
     succeeded(await latchkey(['tokens', 'flush-expired'], { env }), /^deleted 0 expired refresh token\(s\) and 0 dead session\(s\); 0 expired/);
   });
+
+  // Last: from here on the keys are encrypted, and a process without the secret cannot start.
+  it('encrypts the keys once LATCHKEY_KEY_SECRET is set, and then refuses a wrong secret or none in one line', async () => {
+    const secret = { ...env, LATCHKEY_KEY_SECRET: 'the key-encryption secret of this test' };
+    succeeded(await latchkey(['keys', 'rotate'], { env: secret }), /^new signing key/);
+    const rows = await t.sql<{ private_jwk: string }>('select private_jwk from signing_keys');
+    expect(rows.length).toBeGreaterThan(2);
+    for (const row of rows) expect(row.private_jwk).toMatch(/^enc:v1:/);
+    failed(await latchkey(['keys', 'rotate'], { env: { ...env, LATCHKEY_KEY_SECRET: 'some other secret, not that one' } }), 1, /LATCHKEY_KEY_SECRET is not the secret they were encrypted with/);
+    failed(await latchkey(['keys', 'rotate'], { env }), 1, /signing keys are encrypted: set LATCHKEY_KEY_SECRET/);
+    // The running server keeps signing and verifying with the keys it holds.
+    const late = t.client();
+    await registerUser(late);
+    expect((await late.gql(ME)).body.data.me).not.toBeNull();
+  });
 });
 
 describe('on the embedded database (a data directory)', () => {
