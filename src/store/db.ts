@@ -68,7 +68,14 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       await unlock();
       throw e;
     }
-    if (fresh) unlock = await lockDataDir(options.dataDir).catch(async (e) => Promise.reject(await client.close().then(() => e, () => e)));
+    if (fresh) {
+      try {
+        unlock = await lockDataDir(options.dataDir);
+      } catch (e) {
+        await client.close().catch(() => {});
+        throw e;
+      }
+    }
   }
   const db = drizzlePglite(client, { schema }) as unknown as Db;
   let closed: Promise<void> | undefined;
