@@ -11,7 +11,7 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.test.ts'],
-    // The multi-process tests (test/cluster) run the compiled server.
+    // Tests that run bin/latchkey.js (the CLI, test/cluster) use the compiled server: rebuild dist/ first when src/ is newer.
     globalSetup: ['test/support/build.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,

@@ -10,10 +10,10 @@ import { parseArgs } from 'node:util';
 import { noMeta } from './auth/audit.js';
 import { AuthError } from './auth/errors.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { handleSignals, openCheckedDatabase, startServer, StartupError } from './main.js';
 import { createServices, type Services } from './services.js';
-import { openDatabase } from './store/db.js';
+import { DatabaseInUseError, openDatabase } from './store/db.js';
 import { migrate } from './store/migrate.js';
+import { openCheckedDatabase, StartupError } from './store/open.js';
 
 const usage = `usage: latchkey <command>
   serve                                 start the server (what npm start runs)
@@ -39,8 +39,17 @@ async function withServices<T>(config: Config, fn: (services: Services) => Promi
   }
 }
 
+/** Run a parseArgs call; what it refuses (unknown option, missing value) is a usage error. */
+function options<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
 function emailOption(args: string[]): string {
-  const { values } = parseArgs({ args, options: { email: { type: 'string' } }, strict: true });
+  const { values } = options(() => parseArgs({ args, options: { email: { type: 'string' } }, strict: true }));
   if (!values.email) throw new UsageError('--email is required');
   return values.email;
 }
@@ -69,8 +78,9 @@ export async function run(argv: string[], config: Config): Promise<string | unde
   const [command, sub, ...rest] = argv;
   switch (command) {
     case 'serve': {
-      const server = await startServer(config);
-      handleSignals(server);
+      // Loaded here: the other commands never need the HTTP stack.
+      const { handleSignals, startServer } = await import('./main.js');
+      handleSignals(await startServer(config));
       return undefined;
     }
     case 'migrate': {
@@ -84,7 +94,9 @@ export async function run(argv: string[], config: Config): Promise<string | unde
     }
     case 'user': {
       if (sub === 'create') {
-        const { values } = parseArgs({ args: rest, options: { email: { type: 'string' }, password: { type: 'string' } }, strict: true });
+        const { values } = options(() =>
+          parseArgs({ args: rest, options: { email: { type: 'string' }, password: { type: 'string' } }, strict: true }),
+        );
         if (!values.email) throw new UsageError('--email is required');
         const password = values.password ?? (await readPassword());
         return withServices(config, async ({ accounts }) => {
@@ -106,7 +118,8 @@ export async function run(argv: string[], config: Config): Promise<string | unde
         const email = emailOption(rest);
         return withServices(config, async ({ accounts, sessions }) => {
           const user = await accounts.findByEmail(email);
-          if (!user) throw new UsageError(`no user with email ${email}`);
+          // Not a usage error: the same answer (and status) as `user deactivate` gives.
+          if (!user) throw new AuthError('BAD_USER_INPUT', `No user with email ${email}`);
           const n = await sessions.revokeAll(user.id, { reason: 'admin', meta: noMeta });
           return `revoked ${n} session(s) of ${user.email}`;
         });
@@ -115,8 +128,8 @@ export async function run(argv: string[], config: Config): Promise<string | unde
     }
     case 'tokens': {
       if (sub === 'flush-expired') {
-        return withServices(config, async ({ repos, clock }) => {
-          const n = await repos.sessions.flushExpired(new Date(clock.now()));
+        return withServices(config, async ({ sessions, repos, clock }) => {
+          const n = await sessions.flushExpired();
           const codes = await repos.otp.deleteExpired(new Date(clock.now()));
           return `deleted ${n.refreshTokens} expired refresh token(s) and ${n.sessions} dead session(s); ${codes} expired one-time code(s)`;
         });
@@ -138,7 +151,7 @@ export async function run(argv: string[], config: Config): Promise<string | unde
     case '--help':
       return usage;
   }
-  throw new UsageError(`unknown command: ${argv.join(' ')}\n${usage}`);
+  throw new UsageError(`unknown command: ${argv.join(' ')} (\`latchkey help\` lists the commands)`);
 }
 
 /** One line on stderr and a non-zero status for anything that went wrong. */
@@ -148,8 +161,9 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
     const out = await run(argv, config);
     if (out) console.log(out);
   } catch (e) {
-    const known = e instanceof ConfigError || e instanceof StartupError || e instanceof UsageError || e instanceof AuthError;
-    const message = e instanceof Error ? e.message : String(e);
+    const known = [ConfigError, StartupError, UsageError, AuthError, DatabaseInUseError].some((type) => e instanceof type);
+    // Not every throw is an Error (PGlite throws a plain { name, message, status }).
+    const message = String((e as { message?: unknown } | null)?.message ?? e);
     console.error(`latchkey: ${known ? message : `error: ${message.split('\n')[0]}`}`);
     process.exitCode = e instanceof UsageError ? 2 : 1;
   }

@@ -5,55 +5,16 @@
 import type { FastifyInstance } from 'fastify';
 import { type Clock, systemClock } from './auth/clock.js';
 import type { RevocationBus } from './auth/revocations.js';
-import { type Config, hideUrlPassword } from './config.js';
+import type { Config } from './config.js';
 import { buildApp } from './http/app.js';
 import type { LogStream } from './http/logging.js';
 import { createMetrics } from './http/metrics.js';
 import type { Log } from './shared/log.js';
 import { type Services, createServices } from './services.js';
-import { type Database, openDatabase } from './store/db.js';
-import { migrate, schemaStatus } from './store/migrate.js';
+import { openCheckedDatabase } from './store/open.js';
 
-export class StartupError extends Error {
-  override name = 'StartupError';
-}
-
-/**
- * Open the configured database and make sure its schema is current. The
- * embedded database is migrated automatically; a PostgreSQL server only with
- * LATCHKEY_AUTO_MIGRATE=true — otherwise a schema that is behind stops the start
- * (the refresh-token blacklist must never be silently missing).
- */
-export async function openCheckedDatabase(config: Config): Promise<Database> {
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  try {
-    await database.ping().catch((e: Error) => {
-      const where = config.databaseUrl ? hideUrlPassword(config.databaseUrl) : config.dataDir;
-      throw new StartupError(`cannot reach the database at ${where}: ${rootCause(e).message.split('\n')[0]}`);
-    });
-    if (database.kind === 'pglite' || config.autoMigrate) {
-      await migrate(database);
-    } else {
-      const status = await schemaStatus(database);
-      if (!status.current) {
-        throw new StartupError(
-          `database schema is behind (${status.pending} migration(s) pending): run \`latchkey migrate\` (or set LATCHKEY_AUTO_MIGRATE=true)`,
-        );
-      }
-    }
-    return database;
-  } catch (e) {
-    await database.close().catch(() => {});
-    throw e;
-  }
-}
-
-/** The innermost `cause` of an error (drivers wrap the useful one). */
-function rootCause(e: Error): Error {
-  let inner = e;
-  for (let i = 0; i < 10 && inner.cause instanceof Error; i++) inner = inner.cause;
-  return inner;
-}
+// Where the database is opened and checked; re-exported for callers that start here.
+export { StartupError, openCheckedDatabase } from './store/open.js';
 
 export interface Server {
   app: FastifyInstance;

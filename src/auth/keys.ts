@@ -80,6 +80,10 @@ export async function loadKeyRing({ repo, config, clock }: LoadOptions): Promise
   const hasActive = (use: string, alg: string) => existing.some((r) => r.use === use && r.alg === alg && !r.retiredAt);
   if (!hs256 && !hasActive('sign', config.jwtAlg)) await repo.ensureActive(await newKeyRow('sign'));
   if (!hasActive('refresh', 'HS256')) await repo.ensureActive(await newKeyRow('refresh'));
+  // Keys stored before LATCHKEY_KEY_SECRET was set are encrypted now: "at rest" means every row.
+  if (sealer) {
+    for (const row of existing) if (!isSealed(row)) await repo.sealPrivate(row.kid, await sealer.seal(row.privateJwk));
+  }
 
   let rows: SigningKeyRow[] = [];
   let signer: SigningKey | undefined;
@@ -92,7 +96,7 @@ export async function loadKeyRing({ repo, config, clock }: LoadOptions): Promise
   const hsKid = hs256 ? `hs-${createHash('sha256').update(config.jwtSecret!).digest('base64url').slice(0, 12)}` : '';
 
   const privateOf = async (row: SigningKeyRow): Promise<JWK> => {
-    if (row.privateJwk.startsWith('enc:')) {
+    if (isSealed(row)) {
       if (!sealer) throw new Error('signing keys are encrypted: set LATCHKEY_KEY_SECRET to the secret they were encrypted with');
       return JSON.parse(await sealer.open(row.privateJwk));
     }
@@ -169,6 +173,8 @@ export async function loadKeyRing({ repo, config, clock }: LoadOptions): Promise
     },
   };
 }
+
+const isSealed = (row: SigningKeyRow) => row.privateJwk.startsWith('enc:');
 
 /** AES-256-GCM with a key derived (HKDF-SHA256) from LATCHKEY_KEY_SECRET. */
 async function createSealer(secret: string) {

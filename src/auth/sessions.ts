@@ -75,6 +75,12 @@ interface Deps {
 
 const seconds = (ms: number) => Math.floor(ms / 1000);
 
+/**
+ * A genuine refresh token (our signature) whose row is gone: flushed after it
+ * expired, or deleted with its session or user — which ends the session.
+ */
+const goneReason = (exp: number, now: number) => (exp * 1000 <= now ? 'TOKEN_EXPIRED' : 'TOKEN_REVOKED');
+
 export function createSessions({ repos, tokens, revocations, audit, config, clock, limits = noLimits }: Deps) {
   /** A refresh token's lifetime: the remember-me choice, never past the session's absolute end. */
   const newToken = (session: Pick<SessionRow, 'rememberMe' | 'expiresAt'>, now: number): NewToken => {
@@ -145,10 +151,7 @@ export function createSessions({ repos, tokens, revocations, audit, config, cloc
         await audit.record('refresh', result.session.userId, meta, { sessionId: result.session.id });
         return issue(result.session, result.token);
       }
-      if (result.kind === 'unknown') {
-        // Flushed after expiry, or never issued by this database.
-        throw new AuthError(claims.exp * 1000 <= now ? 'TOKEN_EXPIRED' : 'TOKEN_INVALID');
-      }
+      if (result.kind === 'unknown') throw new AuthError(goneReason(claims.exp, now));
 
       const { token, session, userActive } = result;
       if (session.revokedAt || !userActive) throw new AuthError('TOKEN_REVOKED');
@@ -210,30 +213,20 @@ export function createSessions({ repos, tokens, revocations, audit, config, cloc
       return ids.length;
     },
 
-    /** What a token is and whether it would be accepted now, without using it (the `verifyToken` operation). */
+    /**
+     * Whether `token` would be accepted as a bearer (access) token now, and what it
+     * is: the `verifyToken` operation. A refresh token is never `valid` here, so a
+     * service that looks only at `valid` cannot take one for an access token
+     * (API.md §4.1). Changes nothing and makes no database query.
+     */
     async inspect(token: string): Promise<TokenInfo> {
       let typ: unknown;
       try {
         typ = decodeProtectedHeader(token).typ;
       } catch {
-        return { valid: false, tokenType: null, userId: null, expiresAt: null, reason: 'TOKEN_INVALID' };
+        typ = undefined;
       }
-      if (typ === REFRESH_TYP) {
-        try {
-          const claims = await tokens.verifyRefresh(token);
-          const found = await repos.sessions.findToken(claims.jti);
-          const now = clock.now();
-          const reason = !found
-            ? claims.exp * 1000 <= now ? 'TOKEN_EXPIRED' : 'TOKEN_INVALID'
-            : found.session.revokedAt || found.token.usedAt ? 'TOKEN_REVOKED'
-            : found.session.expiresAt.getTime() <= now ? 'SESSION_EXPIRED'
-            : found.token.expiresAt.getTime() <= now ? 'TOKEN_EXPIRED'
-            : null;
-          return { valid: !reason, tokenType: 'refresh', userId: reason ? null : claims.sub, expiresAt: new Date(claims.exp * 1000), reason };
-        } catch (e) {
-          return { valid: false, tokenType: 'refresh', userId: null, expiresAt: null, reason: codeOf(e) };
-        }
-      }
+      const tokenType = typ === ACCESS_TYP ? 'access' : typ === REFRESH_TYP ? 'refresh' : null;
       try {
         const claims = await tokens.verifyAccess(token);
         const revoked = revocations.has(claims.sid);
@@ -245,7 +238,7 @@ export function createSessions({ repos, tokens, revocations, audit, config, cloc
           reason: revoked ? 'TOKEN_REVOKED' : null,
         };
       } catch (e) {
-        return { valid: false, tokenType: typ === ACCESS_TYP ? 'access' : null, userId: null, expiresAt: null, reason: codeOf(e) };
+        return { valid: false, tokenType, userId: null, expiresAt: null, reason: codeOf(e) };
       }
     },
 
@@ -266,6 +259,16 @@ export function createSessions({ repos, tokens, revocations, audit, config, cloc
         for (const r of rows) revocations.add([r.id], r.revokedAt.getTime() + revocations.ttlMs);
         last = started;
       };
+    },
+
+    /**
+     * Delete expired refresh tokens and dead sessions (`latchkey tokens flush-expired`),
+     * keeping sessions revoked so recently that their access tokens may still be
+     * live: their rows refuse those tokens after a restart.
+     */
+    async flushExpired(): Promise<{ sessions: number; refreshTokens: number }> {
+      const now = clock.now();
+      return repos.sessions.flushExpired(new Date(now), new Date(now - revocations.ttlMs));
     },
 
     /** Fill the revoked set from the database (at start): sessions whose access tokens may still be live. */

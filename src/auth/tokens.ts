@@ -52,6 +52,9 @@ type TokenConfig = Pick<Config, 'jwtAlg' | 'jwtIssuer' | 'jwtAudience' | 'jwtLee
 
 const forbiddenHeaders = ['jwk', 'jku', 'x5u', 'x5c'] as const;
 
+/** `typ` is a media type: compared case-insensitively, `application/` optional (RFC 7515 §4.1.9, RFC 9068 §4). */
+const mediaType = (typ: unknown) => (typeof typ === 'string' ? typ.toLowerCase().replace(/^application\//, '') : undefined);
+
 /** Reject what RFC 8725 says to reject before any key is looked up. */
 function checkHeader(token: string, alg: string, typ: string): JWTHeaderParameters {
   let header: JWTHeaderParameters;
@@ -60,7 +63,7 @@ function checkHeader(token: string, alg: string, typ: string): JWTHeaderParamete
   } catch {
     throw new AuthError('TOKEN_INVALID');
   }
-  if (header.alg !== alg || header.typ !== typ) throw new AuthError('TOKEN_INVALID');
+  if (header.alg !== alg || mediaType(header.typ) !== typ) throw new AuthError('TOKEN_INVALID');
   for (const h of forbiddenHeaders) if (h in header) throw new AuthError('TOKEN_INVALID');
   return header;
 }

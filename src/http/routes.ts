@@ -1,7 +1,7 @@
 /** The small routes: JWKS, liveness, readiness, Prometheus metrics. */
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../services.js';
-import { schemaStatus } from '../store/migrate.js';
+import { schemaProblem, schemaStatus } from '../store/migrate.js';
 import type { Metrics } from './metrics.js';
 
 export async function plainRoutes(app: FastifyInstance, { services, metrics }: { services: Services; metrics: Metrics }) {
@@ -17,10 +17,8 @@ export async function plainRoutes(app: FastifyInstance, { services, metrics }: {
   app.get('/readyz', async (request, reply) => {
     try {
       await services.database.ping();
-      const status = await schemaStatus(services.database);
-      if (!status.current) {
-        return reply.code(503).send({ status: 'unavailable', reason: `database schema is behind by ${status.pending} migration(s): run latchkey migrate` });
-      }
+      const problem = schemaProblem(await schemaStatus(services.database));
+      if (problem) return reply.code(503).send({ status: 'unavailable', reason: problem });
       return { status: 'ready' };
     } catch (err) {
       request.log.warn({ err }, 'readiness check failed');

@@ -8,7 +8,8 @@
  *   await migrate(store);
  *   await store.close();
  */
-import { mkdir } from 'node:fs/promises';
+import { access, mkdir, open, readFile, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
@@ -26,6 +27,13 @@ export interface Database {
   kind: 'pglite' | 'postgres';
   /** A cheap round trip, for /readyz. */
   ping(): Promise<void>;
+  /**
+   * Run `fn` while holding a database-wide lock named `name` (a PostgreSQL
+   * advisory lock: instances on other machines wait too). The embedded
+   * database has one process, which the directory lock already guarantees.
+   */
+  exclusive<T>(name: string, fn: () => Promise<T>): Promise<T>;
+  /** Close the connections (and release the embedded directory); calling it again is harmless. */
   close(): Promise<void>;
 }
 
@@ -36,26 +44,98 @@ export interface DatabaseOptions {
   poolSize?: number;
 }
 
+/** The embedded database directory is open in another process (or already in this one). */
+export class DatabaseInUseError extends Error {
+  override name = 'DatabaseInUseError';
+}
+
 /** Open (but do not migrate) the configured database. */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   const url = options.databaseUrl;
   if (url && url !== 'memory:') return openPostgres(url, options.poolSize ?? 10);
   let client: PGlite;
+  let unlock = async () => {};
   if (url === 'memory:') {
     client = await PGlite.create();
   } else {
     await mkdir(options.dataDir, { recursive: true });
-    client = await PGlite.create(options.dataDir);
+    // initdb wants an empty directory: a new one is locked right after it is made.
+    const fresh = !(await exists(join(options.dataDir, 'PG_VERSION')));
+    if (!fresh) unlock = await lockDataDir(options.dataDir);
+    try {
+      client = await PGlite.create(options.dataDir);
+    } catch (e) {
+      await unlock();
+      throw e;
+    }
+    if (fresh) {
+      try {
+        unlock = await lockDataDir(options.dataDir);
+      } catch (e) {
+        await client.close().catch(() => {});
+        throw e;
+      }
+    }
   }
   const db = drizzlePglite(client, { schema }) as unknown as Db;
+  let closed: Promise<void> | undefined;
   return {
     db,
     kind: 'pglite',
     ping: async () => {
       await client.query('select 1');
     },
-    close: () => client.close(),
+    exclusive: (_name, fn) => fn(),
+    close: () => (closed ??= client.close().finally(unlock)),
   };
+}
+
+const exists = (path: string) => access(path).then(() => true, () => false);
+
+/** Data directories this process holds (a lock file naming our pid, left by a crash, is not ours). */
+const held = new Set<string>();
+
+/**
+ * PGlite is a single-process database: a second process opening the same
+ * directory (the CLI next to a running server) wedges both. So the directory
+ * is taken with a lock file naming the owner's pid; a lock whose process is
+ * gone is stale and taken over.
+ */
+async function lockDataDir(dir: string): Promise<() => Promise<void>> {
+  const path = join(resolve(dir), 'latchkey.pid');
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const file = await open(path, 'wx');
+      await file.writeFile(String(process.pid));
+      await file.close();
+      held.add(path);
+      return async () => {
+        held.delete(path);
+        await rm(path, { force: true });
+      };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw e;
+      const pid = Number(await readFile(path, 'utf8').catch(() => ''));
+      if (held.has(path) || (pid !== process.pid && isRunning(pid))) {
+        throw new DatabaseInUseError(
+          `the embedded database in ${dir} is in use by process ${pid} (a running \`latchkey serve\`?): stop it first, ` +
+            `or run on PostgreSQL (DATABASE_URL) to use the command line next to the server; if no such process runs, delete ${path}`,
+        );
+      }
+      await rm(path, { force: true });
+    }
+  }
+}
+
+function isRunning(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: it exists, it is just not ours to signal.
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 function openPostgres(url: string, max: number): Database {
@@ -73,12 +153,27 @@ function openPostgres(url: string, max: number): Database {
   // still fail (INTERNAL_SERVER_ERROR for that request) and the pool drops it on release.
   pool.on('connect', (client) => client.on('error', () => {}));
   const db = drizzlePg(pool, { schema }) as unknown as Db;
+  let closed: Promise<void> | undefined;
   return {
     db,
     kind: 'postgres',
     ping: async () => {
       await pool.query('select 1');
     },
-    close: () => pool.end(),
+    async exclusive(name, fn) {
+      // A session lock on a connection of its own, held while `fn` works on others.
+      const holder = await pool.connect();
+      try {
+        await holder.query('select pg_advisory_lock(hashtext($1))', [name]);
+        try {
+          return await fn();
+        } finally {
+          await holder.query('select pg_advisory_unlock(hashtext($1))', [name]);
+        }
+      } finally {
+        holder.release();
+      }
+    },
+    close: () => (closed ??= pool.end()),
   };
 }

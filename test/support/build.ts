@@ -1,26 +1,24 @@
 /**
- * Vitest global setup: the multi-process tests run the compiled server
- * (`node bin/latchkey.js serve`, as an operator would), so compile it first
- * when dist/ is missing or older than src/. `npm ci` builds it (the `prepare`
- * script); this keeps a local edit-and-test loop honest.
+ * Vitest global setup: tests that run the `latchkey` command use the built
+ * code (bin/latchkey.js → dist/, as `npm install` leaves it). When src/ is
+ * newer than dist/, compile first (tsc, a few seconds) so they never run
+ * stale code.
  */
 import { execFile } from 'node:child_process';
 import { readdir, stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
-const root = join(import.meta.dirname, '..', '..');
+const mtime = (path: string) => stat(path).then((s) => s.mtimeMs, () => 0);
 
 async function newest(dir: string): Promise<number> {
-  let latest = 0;
-  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile()) latest = Math.max(latest, (await stat(join(entry.parentPath, entry.name))).mtimeMs);
-  }
-  return latest;
+  const names = await readdir(dir, { recursive: true });
+  return Math.max(...(await Promise.all(names.map((n) => mtime(join(dir, n))))));
 }
 
-export default async function setup(): Promise<void> {
-  const built = await stat(join(root, 'dist', 'src', 'cli.js')).then((s) => s.mtimeMs, () => 0);
-  if (built >= (await newest(join(root, 'src')))) return;
-  await promisify(execFile)(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: root });
+export default async function buildIfStale(): Promise<void> {
+  if ((await mtime('dist/src/cli.js')) >= (await newest('src'))) return;
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  await promisify(execFile)(process.execPath, [tsc, '-p', 'tsconfig.build.json']);
 }

@@ -14,7 +14,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ManualClock, manualClock } from '../../src/auth/clock.js';
 import { loadConfig, type Config } from '../../src/config.js';
+import { REFRESH_COOKIE } from '../../src/http/cookies.js';
 import { startServer, type Server } from '../../src/main.js';
+import type { DatabaseTarget } from './databases.js';
+import { rawQuery } from './domain.js';
+import { perSuite } from './suite.js';
 
 export interface TestServer {
   server: Server;
@@ -24,6 +28,8 @@ export interface TestServer {
   /** Where mail goes unless the test set MAIL_URL (file transport: one JSON file per message). */
   mailDir: string | undefined;
   client(): TestClient;
+  /** Plain SQL on the server's database (test setup and assertions only). */
+  sql<T = Record<string, any>>(query: string, params?: unknown[]): Promise<T[]>;
   close(): Promise<void>;
 }
 
@@ -42,6 +48,8 @@ export interface TestClient {
   /** Bearer token used when `gql` is not given one. */
   token: string | undefined;
   cookies: Map<string, string>;
+  /** The refresh token in the cookie jar, if any. */
+  refreshToken(): string | undefined;
 }
 
 export interface TestServerOptions {
@@ -94,6 +102,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     clock,
     mailDir,
     client: () => createClient(url),
+    sql: (query, params) => rawQuery(server.services.database, query, params),
     close: async () => {
       await server.close();
       if (mailDir) await rm(mailDir, { recursive: true, force: true });
@@ -101,11 +110,33 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
   };
 }
 
+/**
+ * The test server of a suite, on a fresh database of `target`: started before
+ * the suite's tests, closed (and the database dropped) after them.
+ *
+ * @example
+ *   describe.each(targets)('on $name', (target) => {
+ *     const t = suiteServer(target, { manualClock: true });
+ *     it('…', async () => { await registerUser(t.client()); });
+ *   });
+ */
+export function suiteServer(target: DatabaseTarget, options: Omit<TestServerOptions, 'db'> = {}): TestServer {
+  return perSuite(
+    async () => {
+      const db = await target.create();
+      const t = await startTestServer({ ...options, db: db.url });
+      return { ...t, close: () => t.close().finally(db.drop) };
+    },
+    (t) => t.close(),
+  );
+}
+
 export function createClient(url: string): TestClient {
   const cookies = new Map<string, string>();
   const client: TestClient = {
     token: undefined,
     cookies,
+    refreshToken: () => cookies.get(REFRESH_COOKIE),
     async gql(query, variables, options = {}) {
       const headers: Record<string, string> = { 'content-type': 'application/json', ...options.headers };
       const token = options.token ?? client.token;
@@ -168,6 +199,15 @@ export const REFRESH = `mutation Refresh($refreshToken: String) {
   refreshToken(refreshToken: $refreshToken) { accessToken accessTokenExpiresAt refreshTokenExpiresAt refreshToken user { id } }
 }`;
 export const ME = `{ me { id email emailVerified profile { displayName bio avatarUrl } } }`;
+
+/** Sign an existing user in from a device of its own: a new client holding its tokens. */
+export async function loginUser(t: TestServer, email: string, password = TEST_PASSWORD): Promise<TestClient> {
+  const device = t.client();
+  const res = await device.gql(LOGIN, { email, password });
+  if (res.body.errors) throw new Error(`login failed: ${JSON.stringify(res.body.errors)}`);
+  device.token = res.body.data.login.accessToken;
+  return device;
+}
 
 let counter = 0;
 /** A unique email for this test run. */

@@ -30,6 +30,14 @@ export function keysRepository(db: Executor) {
       });
     },
 
+    /** Replace a plaintext private JWK by its encrypted form (once: a row already encrypted is left alone). */
+    async sealPrivate(kid: string, sealed: string): Promise<void> {
+      await db
+        .update(signingKeys)
+        .set({ privateJwk: sealed })
+        .where(and(eq(signingKeys.kid, kid), sql`${signingKeys.privateJwk} not like 'enc:%'`));
+    },
+
     /** Make `key` the active key of its use: retire every other active key of that use. */
     async rotate(key: NewSigningKey, now: Date): Promise<{ active: SigningKeyRow; retired: string[] }> {
       return db.transaction(async (tx) => {

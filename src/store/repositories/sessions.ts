@@ -173,9 +173,11 @@ export function sessionsRepository(db: Executor) {
     /**
      * Delete refresh tokens that expired before `before`, then the sessions left
      * dead: past their absolute end or without any token. A revoked session
-     * stays while its tokens could still be presented, so they answer TOKEN_REVOKED.
+     * stays while its tokens could still be presented, so they answer
+     * TOKEN_REVOKED — and while it was revoked after `revokedAfter`, because
+     * its row is what refuses its access tokens after a restart.
      */
-    async flushExpired(before: Date): Promise<{ sessions: number; refreshTokens: number }> {
+    async flushExpired(before: Date, revokedAfter: Date): Promise<{ sessions: number; refreshTokens: number }> {
       return db.transaction(async (tx) => {
         const tokens = await tx
           .delete(refreshTokens)
@@ -184,9 +186,12 @@ export function sessionsRepository(db: Executor) {
         const dead = await tx
           .delete(sessions)
           .where(
-            or(
-              lt(sessions.expiresAt, before),
-              sql`not exists (select 1 from ${refreshTokens} t where t.session_id = ${sessions.id})`,
+            and(
+              or(
+                lt(sessions.expiresAt, before),
+                sql`not exists (select 1 from ${refreshTokens} t where t.session_id = ${sessions.id})`,
+              ),
+              or(isNull(sessions.revokedAt), lt(sessions.revokedAt, revokedAfter)),
             ),
           )
           .returning({ id: sessions.id });
