@@ -42,7 +42,7 @@ interface Deps {
 export function createEmailCodes({ repos, otp, outbox, limits, audit, sessions, passwords, config, clock }: Deps) {
   const send = async (email: string, purpose: OtpPurpose, user: UserRow | undefined) => {
     const code = await otp.issue({ email, purpose, userId: user?.id ?? null });
-    if (user) outbox.enqueue(codeMessage({ to: user.email, purpose, code, ttlMs: config.otpTtlMs }));
+    if (user) await outbox.enqueue(codeMessage({ to: user.email, purpose, code, ttlMs: config.otpTtlMs }));
   };
 
   /**

@@ -21,6 +21,11 @@ export interface MailMessage {
 
 export interface Mailer {
   send(message: MailMessage): Promise<void>;
+  /**
+   * Delivery stays on this machine and takes a millisecond (console, file): the
+   * outbox lets the request wait for it, so a message is there when the answer is.
+   */
+  readonly local?: boolean;
   close(): Promise<void>;
 }
 

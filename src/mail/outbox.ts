@@ -1,18 +1,22 @@
 /**
  * The outbox: messages are queued and sent one after another off the request
- * path, so a request that sends mail answers as fast as one that does not
- * (requestOtp must not tell a known email from an unknown one by its timing).
- * A failed send is reported (without the message) and does not stop the queue.
+ * path, so a request that sends mail to a mail server answers as fast as one
+ * that does not (requestOtp must not tell a known email from an unknown one by
+ * its timing). Local transports (console, file: — development and tests) are
+ * waited for instead: a millisecond, and the message exists when the answer
+ * arrives. A failed send is reported (without the message) and does not stop
+ * the queue.
  *
  * @example
  *   const outbox = createOutbox({ mailer, onError: (err) => log.warn({ err }, 'mail failed') });
- *   outbox.enqueue(message);  // returns at once
+ *   await outbox.enqueue(message);  // at once for SMTP; once written for file:
  *   await outbox.idle();      // tests and shutdown: everything queued has been tried
  */
 import type { MailMessage, Mailer } from './mailer.js';
 
 export interface Outbox {
-  enqueue(message: MailMessage): void;
+  /** Queue a message; resolves at once for a mail server, after delivery (or its failure) for a local transport. */
+  enqueue(message: MailMessage): Promise<void>;
   /** Resolves when every message queued so far has been sent or has failed. */
   idle(): Promise<void>;
   close(): Promise<void>;
@@ -25,7 +29,7 @@ export function createOutbox({ mailer, onError }: { mailer: Mailer; onError: (er
   let tail: Promise<void> = Promise.resolve();
   let pending = 0;
   return {
-    enqueue(message) {
+    async enqueue(message) {
       if (pending >= MAX_PENDING) {
         onError(new Error(`mail outbox full (${MAX_PENDING} pending): message dropped`));
         return;
@@ -37,6 +41,7 @@ export function createOutbox({ mailer, onError }: { mailer: Mailer; onError: (er
         .finally(() => {
           pending--;
         });
+      if (mailer.local) await tail;
     },
     idle: () => tail,
     async close() {

@@ -127,6 +127,18 @@ describe('mail to files', () => {
     expect(messages.map((m) => m.subject)).toEqual([expect.stringMatching(/^Confirm/), expect.stringMatching(/^Your sign-in code/)]);
     expect((await readMailDir(t.mailDir!)).length).toBeGreaterThanOrEqual(2);
   });
+
+  it('has the message on disk by the time register and requestOtp answer (a reader need not wait)', async () => {
+    const email = uniqueEmail('ondisk');
+    await registerUser(t.client(), { email });
+    // Read the directory directly, without waiting on the outbox as mailTo does.
+    const signUp = (await readMailDir(t.mailDir!)).filter((m) => m.to === email);
+    expect(signUp.map((m) => m.subject)).toEqual([expect.stringMatching(/^Confirm/)]);
+    expect((await t.client().gql(REQUEST, { email })).body.data.requestOtp).toBe(true);
+    const after = (await readMailDir(t.mailDir!)).filter((m) => m.to === email);
+    expect(after).toHaveLength(2);
+    expect(codeIn(after[1])).toMatch(/^\d{6}$/);
+  });
 });
 
 describe('mail server down', () => {

@@ -7,6 +7,7 @@ import type { MailMessage, Mailer } from '../mailer.js';
 
 export function consoleTransport({ from, write }: { from: string; write: (chunk: string) => void }): Mailer {
   return {
+    local: true,
     async send(m: MailMessage) {
       write(`\n--- mail (MAIL_URL=console) ---\nFrom: ${from}\nTo: ${m.to}\nSubject: ${m.subject}\n\n${m.text}\n--- end of mail ---\n`);
     },

@@ -13,6 +13,7 @@ export function fileTransport({ dir, now }: { dir: string; now: () => number }):
   // Many messages can share a millisecond (or a test's stopped clock): the sequence keeps names in sending order.
   let sequence = 0;
   return {
+    local: true,
     async send(m: MailMessage) {
       made ??= mkdir(dir, { recursive: true });
       await made;
