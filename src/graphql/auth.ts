@@ -3,12 +3,12 @@ import { AuthError } from '../auth/errors.js';
 import type { AuthResult } from '../auth/sessions.js';
 import type { UserRow } from '../store/repositories/users.js';
 import { builder, type GraphQLContext } from './builder.js';
-import { AuthPayloadType, TokenInfoType, type AuthPayloadView } from './types.js';
+import { AuthPayloadType, TokenInfoType, userRef, type AuthPayloadView } from './types.js';
 
 /** Set the refresh cookie and shape the payload. */
 export function authPayload(ctx: GraphQLContext, result: AuthResult, user: UserRow): AuthPayloadView {
   ctx.refreshCookie.set(result);
-  return { ...result, user, exposedRefreshToken: ctx.services.config.exposeRefreshToken ? result.refreshToken : null };
+  return { ...result, user: userRef(user), exposedRefreshToken: ctx.services.config.exposeRefreshToken ? result.refreshToken : null };
 }
 
 builder.mutationFields((t) => ({

@@ -1,7 +1,7 @@
 /** One-time codes by mail: request one, sign in with one, confirm the email address, reset the password. */
 import { authPayload } from './auth.js';
 import { builder } from './builder.js';
-import { AuthPayloadType, OtpPurpose, UserType } from './types.js';
+import { AuthPayloadType, OtpPurpose, UserType, userRef } from './types.js';
 
 builder.mutationFields((t) => ({
   requestOtp: t.boolean({
@@ -36,7 +36,7 @@ builder.mutationFields((t) => ({
     args: { code: t.arg.string({ required: true }) },
     resolve: async (_root, args, ctx) => {
       const viewer = await ctx.requireViewer();
-      return ctx.services.emailCodes.verifyEmail(viewer.userId, args.code, ctx.meta);
+      return userRef(await ctx.services.emailCodes.verifyEmail(viewer.userId, args.code, ctx.meta));
     },
   }),
 
