@@ -26,7 +26,7 @@ builder.mutationFields((t) => ({
       const user = await emailCodes.login(args.email, args.code, ctx.meta);
       const result = await sessions.start(user.id, { rememberMe: args.rememberMe ?? false, meta: ctx.meta });
       await accounts.recordLogin(user, ctx.meta, 'otp');
-      return authPayload(ctx, result, user);
+      return authPayload(ctx, result, userRef(user));
     },
   }),
 
