@@ -50,7 +50,7 @@ export async function freshDatabase(prefix: string): Promise<FreshDatabase> {
 /** The server's version line, for the machine description. */
 export async function postgresVersion(): Promise<string> {
   return admin(async (c) => {
-    const { rows } = await c.query<{ v: string }>('show server_version');
-    return `PostgreSQL ${rows[0].v.split(' ')[0]}`;
+    const { rows } = await c.query<{ server_version: string }>('show server_version');
+    return `PostgreSQL ${rows[0].server_version.split(' ')[0]}`;
   });
 }

@@ -126,14 +126,22 @@ export interface Measured {
   load: LoadResult;
   /** The target server's probe reading for the run (undefined without a server). */
   reading?: ProbeReading;
+  /**
+   * CPU time the server process spent per answered request (µs, all its threads): a cost
+   * figure far steadier than req/s on a shared machine.
+   */
+  cpuUsPerRequest?: number;
 }
 
 /** Run `target` for `seconds` with its server's probe window around it, then wait for the server to go idle. */
 export async function measure(target: Target, seconds: number): Promise<Measured> {
   await target.server?.reset();
+  const before = await target.server?.read();
   const load = await target.run(seconds);
   const reading = await target.server?.read();
   // Requests still queued (password hashes above all) must not spill into the next run.
   await target.server?.waitIdle();
-  return { load, reading };
+  const after = await target.server?.read();
+  const cpuUsPerRequest = before && after && load.requests ? Math.round(((after.cpuMs - before.cpuMs) * 1000) / load.requests) : undefined;
+  return { load, reading, cpuUsPerRequest };
 }

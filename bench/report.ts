@@ -21,6 +21,8 @@ export const sideSchema = z.object({
   /** Event-loop delay p99 of that side's server process (median of rounds); null for no server. */
   eventLoopP99Ms: z.number().nullable(),
   rssMb: z.number().nullable(),
+  /** Server CPU time per request (µs, median of rounds): steadier than req/s on a shared machine. */
+  cpuUsPerRequest: z.number().nullable(),
   /** req/s of each round, in order. */
   rounds: z.array(z.number()),
 });

@@ -318,7 +318,7 @@ async function main() {
     const tag = `[${index + 1}/${scenarios.length}] ${scenario.name}`;
     const measured = new Map<Target, Measured[]>(scenario.targets.map((t) => [t, []]));
     const show = (what: string, t: Target, r: Measured) =>
-      log(`${tag} · ${what} · ${t.name}: ${fmt(r.load.rps)} req/s, p99 ${fmt(r.load.p99Ms, 1)} ms, ${r.load.errors} errors${r.reading ? `, loop p99 ${fmt(r.reading.eventLoopP99Ms, 1)} ms, RSS ${fmt(r.reading.peakRssMb)} MB` : ''}`);
+      log(`${tag} · ${what} · ${t.name}: ${fmt(r.load.rps)} req/s, p99 ${fmt(r.load.p99Ms, 1)} ms, ${r.load.errors} errors${r.reading ? `, loop p99 ${fmt(r.reading.eventLoopP99Ms, 1)} ms, RSS ${fmt(r.reading.peakRssMb)} MB, ${fmt(r.cpuUsPerRequest ?? NaN)} µs CPU/req` : ''}`);
     if (settings.warmup > 0) for (const t of scenario.targets) show('warm-up', t, await measure(t, settings.warmup));
     for (let round = 1; round <= settings.rounds; round++) {
       // Alternate who goes first, so a drift in the machine's speed does not favour one side.

@@ -25,6 +25,7 @@ export function side(name: string, runs: readonly Measured[]): Side {
     errors: runs.reduce((n, r) => n + r.load.errors, 0),
     eventLoopP99Ms: readings.length ? round(median(readings.map((r) => r.eventLoopP99Ms)), 2) : null,
     rssMb: readings.length ? round(Math.max(...readings.map((r) => r.peakRssMb)), 1) : null,
+    cpuUsPerRequest: runs.some((r) => r.cpuUsPerRequest !== undefined) ? round(median(runs.flatMap((r) => (r.cpuUsPerRequest === undefined ? [] : [r.cpuUsPerRequest]))), 0) : null,
     rounds: runs.map((r) => round(r.load.rps, 1)),
   };
 }

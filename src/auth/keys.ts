@@ -88,7 +88,7 @@ export async function loadKeyRing({ repo, config, clock }: LoadOptions): Promise
   const refreshVerifiers = new Map<string, Key>();
   let publicKeys: JWK[] = [];
 
-  const hsKey = hs256 ? new TextEncoder().encode(config.jwtSecret!) : undefined;
+  const hsKey = hs256 ? await hmacKey(new TextEncoder().encode(config.jwtSecret!)) : undefined;
   const hsKid = hs256 ? `hs-${createHash('sha256').update(config.jwtSecret!).digest('base64url').slice(0, 12)}` : '';
 
   const privateOf = async (row: SigningKeyRow): Promise<JWK> => {
@@ -113,7 +113,7 @@ export async function loadKeyRing({ repo, config, clock }: LoadOptions): Promise
     // Newest first, so the newest active key signs.
     for (const row of [...rows].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())) {
       if (row.use === 'refresh') {
-        const key = await importJWK(await privateOf(row), 'HS256');
+        const key = await hmacKey(await importJWK(await privateOf(row), 'HS256'));
         if (!row.retiredAt && !nextRefreshSigner) nextRefreshSigner = { kid: row.kid, alg: 'HS256', key };
         nextRefresh.set(row.kid, key);
         continue;
@@ -168,6 +168,15 @@ export async function loadKeyRing({ repo, config, clock }: LoadOptions): Promise
       return { kid: active.kid, retired };
     },
   };
+}
+
+/**
+ * An HMAC secret as a CryptoKey, imported once: jose imports raw bytes anew for every
+ * signature and check, which costs more than the HMAC itself.
+ */
+async function hmacKey(secret: Key): Promise<CryptoKey> {
+  if (!(secret instanceof Uint8Array)) return secret;
+  return crypto.subtle.importKey('raw', new Uint8Array(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
 }
 
 /** AES-256-GCM with a key derived (HKDF-SHA256) from LATCHKEY_KEY_SECRET. */

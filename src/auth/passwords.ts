@@ -1,11 +1,15 @@
 /**
  * Password hashing with argon2id at OWASP's parameters (m=19456 KiB, t=2, p=1).
- * @node-rs/argon2 runs the work on libuv's thread pool, off the event loop.
+ * @node-rs/argon2 runs the work on libuv's thread pool, off the event loop — at most
+ * one hash per CPU core at a time: more only queue in the pool ahead of other work
+ * (token signing, files) and starve the event loop's thread of a core, without
+ * hashing any faster.
  *
  * @example
  *   const hash = await hashPassword('correct horse battery staple');
  *   await verifyPassword(hash, 'correct horse battery staple'); // true
  */
+import { availableParallelism } from 'node:os';
 import { Algorithm, hash, verify } from '@node-rs/argon2';
 
 export const argon2Params = {
@@ -18,14 +22,34 @@ export const argon2Params = {
 export const PASSWORD_MIN = 8;
 export const PASSWORD_MAX = 1024;
 
+/** Run `task` when fewer than `slots` tasks are running; callers wait in arrival order. */
+export function concurrencyLimit(slots: number) {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async <T>(task: () => Promise<T>): Promise<T> => {
+    if (running >= slots) await new Promise<void>((resolve) => waiting.push(resolve));
+    else running++;
+    try {
+      return await task();
+    } finally {
+      // Hand the slot straight to the next in line (running stays the same), or free it.
+      const next = waiting.shift();
+      if (next) next();
+      else running--;
+    }
+  };
+}
+
+const hashing = concurrencyLimit(availableParallelism());
+
 export function hashPassword(password: string): Promise<string> {
-  return hash(password, argon2Params);
+  return hashing(() => hash(password, argon2Params));
 }
 
 /** Constant-time verification; a malformed hash counts as a mismatch. */
 export async function verifyPassword(passwordHash: string, password: string): Promise<boolean> {
   try {
-    return await verify(passwordHash, password);
+    return await hashing(() => verify(passwordHash, password));
   } catch {
     return false;
   }
