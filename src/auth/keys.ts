@@ -19,6 +19,7 @@ import { exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
 import type { Config, JwtAlg } from '../config.js';
 import type { KeysRepository, NewSigningKey, SigningKeyRow } from '../store/repositories/keys.js';
 import type { Clock } from './clock.js';
+import { type JwsSign, jwsSigner } from './jws.js';
 
 type Key = CryptoKey | Uint8Array;
 
@@ -26,6 +27,8 @@ export interface SigningKey {
   kid: string;
   alg: JwtAlg;
   key: Key;
+  /** Signs synchronously with this key (see jws.ts). */
+  sign: JwsSign;
 }
 
 export interface KeyRing {
@@ -114,7 +117,7 @@ export async function loadKeyRing({ repo, config, clock }: LoadOptions): Promise
     for (const row of [...rows].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())) {
       if (row.use === 'refresh') {
         const key = await hmacKey(await importJWK(await privateOf(row), 'HS256'));
-        if (!row.retiredAt && !nextRefreshSigner) nextRefreshSigner = { kid: row.kid, alg: 'HS256', key };
+        if (!row.retiredAt && !nextRefreshSigner) nextRefreshSigner = { kid: row.kid, alg: 'HS256', key, sign: jwsSigner('HS256', key) };
         nextRefresh.set(row.kid, key);
         continue;
       }
@@ -123,11 +126,12 @@ export async function loadKeyRing({ repo, config, clock }: LoadOptions): Promise
       nextVerifiers.set(row.kid, await importJWK(publicJwk, row.alg));
       nextPublic.push({ ...publicJwk, kid: row.kid, alg: row.alg, use: 'sig' });
       if (!row.retiredAt && !nextSigner) {
-        nextSigner = { kid: row.kid, alg: config.jwtAlg, key: await importJWK(await privateOf(row), row.alg) };
+        const key = await importJWK(await privateOf(row), row.alg);
+        nextSigner = { kid: row.kid, alg: config.jwtAlg, key, sign: jwsSigner(config.jwtAlg, key) };
       }
     }
     if (hs256) {
-      nextSigner = { kid: hsKid, alg: 'HS256', key: hsKey! };
+      nextSigner = { kid: hsKid, alg: 'HS256', key: hsKey!, sign: jwsSigner('HS256', hsKey!) };
       nextVerifiers.set(hsKid, hsKey!);
     }
     if (!nextSigner || !nextRefreshSigner) throw new Error('no active signing key');
