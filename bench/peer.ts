@@ -6,7 +6,7 @@
  * When it cannot be installed or started, the peer scenarios are skipped with the reason.
  */
 import { execFile } from 'node:child_process';
-import { access } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { FreshDatabase } from './database.js';
@@ -43,7 +43,6 @@ export async function ensurePeerInstalled(log: (line: string) => void): Promise<
       throw new Error(`npm ci in bench/peers/better-auth failed: ${(err.stderr || err.message).trim().split('\n').slice(-3).join(' ')}`);
     }
   }
-  const { readFile } = await import('node:fs/promises');
   return (JSON.parse(await readFile(manifest, 'utf8')) as { version: string }).version;
 }
 

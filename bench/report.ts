@@ -57,12 +57,22 @@ export const resultSchema = z.object({
 });
 export type ScenarioResult = z.infer<typeof resultSchema>;
 
+export const embeddedSchema = z.object({
+  firstStartMs: z.number(),
+  nextStartMs: z.number(),
+  idleRssMb: z.number(),
+  /** The same server on PostgreSQL, idle, for comparison. */
+  postgresIdleRssMb: z.number(),
+});
+export type Embedded = z.infer<typeof embeddedSchema>;
+
 export const resultsFileSchema = z.object({
   startedAt: z.string(),
   smoke: z.boolean(),
   machine: z.string(),
   settings: z.record(z.string(), z.union([z.number(), z.string()])),
   results: z.array(resultSchema),
+  embedded: embeddedSchema.optional(),
 });
 export type ResultsFile = z.infer<typeof resultsFileSchema>;
 
@@ -159,7 +169,10 @@ export const GENERATED_END = '<!-- bench:end -->';
  * `doc` with the part between the markers replaced by the latest table, machine and
  * chart; the markers and that part are appended when the doc has none yet.
  */
-export function replaceGenerated(doc: string, { table, machine, chartPath, when }: { table: string; machine: string; chartPath: string; when: string }): string {
+export function replaceGenerated(
+  doc: string,
+  { table, machine, chartPath, when, embedded }: { table: string; machine: string; chartPath: string; when: string; embedded?: Embedded },
+): string {
   const body = [
     GENERATED_START,
     `Latest full run: ${when}, on ${machine}.`,
@@ -167,6 +180,12 @@ export function replaceGenerated(doc: string, { table, machine, chartPath, when 
     table,
     '',
     `![req/s per scenario: Latchkey, its references and better-auth](${chartPath})`,
+    ...(embedded
+      ? [
+          '',
+          `Embedded PGlite (\`npm start\`): ready in ${num(embedded.firstStartMs)} ms on a fresh data directory (migrations, first keys), ${num(embedded.nextStartMs)} ms on the next start; ${num(embedded.idleRssMb)} MB resident when idle (on PostgreSQL: ${num(embedded.postgresIdleRssMb)} MB).`,
+        ]
+      : []),
     GENERATED_END,
   ].join('\n');
   const start = doc.indexOf(GENERATED_START);

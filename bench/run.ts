@@ -6,7 +6,8 @@
  *
  *   npm run bench                      full run (warm-up, 3 rounds × 10 s per target)
  *   npm run bench -- --smoke           a second or so per target: proves the bench works
- *   npm run bench -- --only me,verify  some scenarios (results go to bench/results/partial.json)
+ *   npm run bench -- --only me,verify  some scenarios (results go to bench/results/partial.json);
+ *                                      names: me refresh login verify peer-session peer-login embedded
  *   npm run bench -- --cpu-prof        also write a CPU profile of the Latchkey server to bench/results/
  *   --rounds N --seconds S --warmup S  override the run lengths
  */
@@ -17,6 +18,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.js';
 import { chainPool, checkChains } from './chains.js';
 import { freshDatabase, postgresVersion, type FreshDatabase } from './database.js';
+import { measureEmbedded } from './embedded.js';
 import { httpTarget, measure, type LoadResult, type Measured, type Target } from './load.js';
 import { startPeer, peerEmailOf, type Peer } from './peer.js';
 import { freePort, startProcess, type ServerProcess } from './processes.js';
@@ -25,7 +27,7 @@ import { chainFigures, pairedRatio, resultRow, skippedRow, type Scenario } from 
 import { PASSWORD, emailOf, seedLatchkey } from './seed.js';
 import { percentile } from './stats.js';
 
-const ALL = ['me', 'refresh', 'login', 'verify', 'peer-session', 'peer-login'] as const;
+const ALL = ['me', 'refresh', 'login', 'verify', 'peer-session', 'peer-login', 'embedded'] as const;
 
 const { values: args } = parseArgs({
   options: {
@@ -119,6 +121,8 @@ async function main() {
     nodeFlags: args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${resultsDir}`] : [],
   });
   cleanups.push(() => latchkey.stop());
+  await latchkey.reset();
+  const postgresIdleRssMb = Math.round((await latchkey.read()).peakRssMb);
   const refPort = await freePort();
   const refUrl = `http://127.0.0.1:${refPort}`;
   const reference = await startProcess({
@@ -333,6 +337,14 @@ async function main() {
   }
   results.push(...skipped);
 
+  let embedded: ResultsFile['embedded'];
+  if (selected('embedded')) {
+    log('embedded PGlite: start time and idle memory …');
+    const env = { ...baseEnv(), NODE_ENV: 'production', LOG_LEVEL: 'warn' };
+    embedded = { ...(await measureEmbedded({ root, env, logFile: logFile('embedded') })), postgresIdleRssMb };
+    log(`embedded PGlite: ready in ${embedded.firstStartMs} ms (fresh), ${embedded.nextStartMs} ms (next start), ${embedded.idleRssMb} MB idle`);
+  }
+
   // ── results ─────────────────────────────────────────────────────────────────
   const file: ResultsFile = resultsFileSchema.parse({
     startedAt,
@@ -340,6 +352,7 @@ async function main() {
     machine: await machine(),
     settings: { ...settings, betterAuth: peer?.version ?? 'not run', argon2: 'argon2id m=19456 t=2 p=1' },
     results,
+    embedded,
   });
   const table = markdownTable(results);
   const out = join(resultsDir, full ? 'latest.json' : smoke ? 'smoke.json' : 'partial.json');
@@ -348,7 +361,7 @@ async function main() {
     await writeFile(join(root, 'docs', 'performance.svg'), svgChart(results));
     const docPath = join(root, 'docs', 'performance.md');
     const doc = await readFile(docPath, 'utf8').catch(() => '# Performance\n');
-    await writeFile(docPath, replaceGenerated(doc, { table, machine: file.machine, chartPath: 'performance.svg', when: startedAt.slice(0, 16).replace('T', ' ') + ' UTC' }));
+    await writeFile(docPath, replaceGenerated(doc, { table, machine: file.machine, chartPath: 'performance.svg', when: startedAt.slice(0, 16).replace('T', ' ') + ' UTC', embedded }));
   }
   process.stdout.write(`\n${table}\n\n`);
   log(`results: ${out}${full ? ', docs/performance.md, docs/performance.svg' : ''}`);
@@ -358,7 +371,10 @@ async function main() {
 main()
   .then(async (results) => {
     await cleanup();
-    const broken = results.filter((r) => !r.skipped && r.errors === null);
+    // Figures are reported, never judged here; but a scenario whose requests failed (or
+    // that answered none) means the bench or the server is broken.
+    const broken = results.filter((r) => !r.skipped && (r.errors !== 0 || !(r.rps! > 0)));
+    for (const r of broken) log(`broken: ${r.scenario} (${r.errors} errors, ${r.rps} req/s)`);
     process.exit(broken.length ? 1 : 0);
   })
   .catch(async (e) => {
