@@ -131,6 +131,8 @@ export interface Measured {
    * figure far steadier than req/s on a shared machine.
    */
   cpuUsPerRequest?: number;
+  /** Of that, the time the event loop's thread was busy per request (µs): the rest ran on other threads. */
+  loopUsPerRequest?: number;
 }
 
 /** Run `target` for `seconds` with its server's probe window around it, then wait for the server to go idle. */
@@ -143,5 +145,6 @@ export async function measure(target: Target, seconds: number): Promise<Measured
   await target.server?.waitIdle();
   const after = await target.server?.read();
   const cpuUsPerRequest = before && after && load.requests ? Math.round(((after.cpuMs - before.cpuMs) * 1000) / load.requests) : undefined;
-  return { load, reading, cpuUsPerRequest };
+  const loopUsPerRequest = before && after && load.requests ? Math.round(((after.loopBusyMs - before.loopBusyMs) * 1000) / load.requests) : undefined;
+  return { load, reading, cpuUsPerRequest, loopUsPerRequest };
 }

@@ -7,7 +7,7 @@
  * Messages `{ id, op }`: `probe.reset` starts a window; `probe.read` answers
  * `{ id, result }` with a ProbeReading for the window since the last reset.
  */
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 
 export interface ProbeReading {
   eventLoopP50Ms: number;
@@ -19,6 +19,8 @@ export interface ProbeReading {
   maxRssMb: number;
   /** CPU time (user + system) the process used, in ms, since the process started. */
   cpuMs: number;
+  /** Time the event loop's thread was busy (not waiting for I/O), in ms, since the process started. */
+  loopBusyMs: number;
 }
 
 if (process.send) {
@@ -40,6 +42,7 @@ if (process.send) {
       peakRssMb: Math.round(Math.max(peak, rss()) * 10) / 10,
       maxRssMb: Math.round((process.resourceUsage().maxRSS / 1024) * 10) / 10,
       cpuMs: Math.round((cpu.user + cpu.system) / 1000),
+      loopBusyMs: Math.round(performance.eventLoopUtilization().active),
     };
   };
   process.on('message', (message: { id?: number; op?: string }) => {

@@ -11,7 +11,7 @@
  *   npm run bench -- --cpu-prof        also write a CPU profile of the Latchkey server to bench/results/
  *   --rounds N --seconds S --warmup S  override the run lengths
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, totalmem, release } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -83,6 +83,8 @@ async function machine(): Promise<string> {
 
 async function main() {
   await mkdir(resultsDir, { recursive: true });
+  // The servers' logs of this run only.
+  for (const f of await readdir(resultsDir)) if (f.endsWith('.log')) await rm(join(resultsDir, f));
   const startedAt = new Date().toISOString();
   const logFile = (name: string) => join(resultsDir, `${name}.log`);
   log(`latchkey bench: ${smoke ? 'smoke' : full ? 'full' : 'partial'} run — ${settings.rounds} round(s) × ${settings.seconds} s per target, warm-up ${settings.warmup} s`);
@@ -322,7 +324,7 @@ async function main() {
     const tag = `[${index + 1}/${scenarios.length}] ${scenario.name}`;
     const measured = new Map<Target, Measured[]>(scenario.targets.map((t) => [t, []]));
     const show = (what: string, t: Target, r: Measured) =>
-      log(`${tag} · ${what} · ${t.name}: ${fmt(r.load.rps)} req/s, p99 ${fmt(r.load.p99Ms, 1)} ms, ${r.load.errors} errors${r.reading ? `, loop p99 ${fmt(r.reading.eventLoopP99Ms, 1)} ms, RSS ${fmt(r.reading.peakRssMb)} MB, ${fmt(r.cpuUsPerRequest ?? NaN)} µs CPU/req` : ''}`);
+      log(`${tag} · ${what} · ${t.name}: ${fmt(r.load.rps)} req/s, p99 ${fmt(r.load.p99Ms, 1)} ms, ${r.load.errors} errors${r.reading ? `, loop p99 ${fmt(r.reading.eventLoopP99Ms, 1)} ms, RSS ${fmt(r.reading.peakRssMb)} MB, ${fmt(r.cpuUsPerRequest ?? NaN)} µs CPU/req (loop ${fmt(r.loopUsPerRequest ?? NaN)})` : ''}`);
     if (settings.warmup > 0) for (const t of scenario.targets) show('warm-up', t, await measure(t, settings.warmup));
     for (let round = 1; round <= settings.rounds; round++) {
       // Alternate who goes first, so a drift in the machine's speed does not favour one side.

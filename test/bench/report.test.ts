@@ -11,7 +11,7 @@ import { median, percentile, ratio } from '../../bench/stats.js';
 
 const run = (rps: number, p99Ms = 5, errors = 0, loop = 3): Measured => ({
   load: { requests: rps * 10, rps, p50Ms: p99Ms / 2, p99Ms, errors, ok: rps * 10 - errors },
-  reading: { eventLoopP50Ms: 1, eventLoopP99Ms: loop, eventLoopMaxMs: loop * 2, peakRssMb: 120, maxRssMb: 130, cpuMs: 0 },
+  reading: { eventLoopP50Ms: 1, eventLoopP99Ms: loop, eventLoopMaxMs: loop * 2, peakRssMb: 120, maxRssMb: 130, cpuMs: 0, loopBusyMs: 0 },
   cpuUsPerRequest: 100,
 });
 

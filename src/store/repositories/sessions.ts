@@ -73,16 +73,20 @@ export interface LiveSession extends SessionRow {
 
 export function sessionsRepository(db: Executor) {
   return {
-    /** A new session and its first refresh token, together. */
+    /** A new session and its first refresh token, together: one statement, one round trip. */
     async create(session: NewSession, token: NewToken): Promise<SessionRow> {
-      return db.transaction(async (tx) => {
-        const [row] = await tx
-          .insert(sessions)
-          .values({ ...session, lastUsedAt: session.createdAt })
-          .returning();
-        await tx.insert(refreshTokens).values({ ...token, sessionId: session.id });
-        return row;
-      });
+      const created = session.createdAt.toISOString();
+      await db.execute(sql`
+        with created as (
+          insert into ${sessions} (id, user_id, remember_me, created_at, last_used_at, expires_at, user_agent, ip)
+          values (${session.id}, ${session.userId}, ${session.rememberMe}, ${created}::timestamptz, ${created}::timestamptz,
+                  ${session.expiresAt.toISOString()}::timestamptz, ${session.userAgent}, ${session.ip})
+          returning id
+        )
+        insert into ${refreshTokens} (jti, session_id, issued_at, expires_at)
+        select ${token.jti}, created.id, ${token.issuedAt.toISOString()}::timestamptz, ${token.expiresAt.toISOString()}::timestamptz
+        from created`);
+      return { ...session, lastUsedAt: session.createdAt, revokedAt: null, revokeReason: null };
     },
 
     /**
