@@ -7,7 +7,7 @@
  * successor is inserted by the same statement (all or nothing, one round trip).
  */
 import { and, desc, eq, gt, isNull, lt, ne, or, sql } from 'drizzle-orm';
-import type { Executor } from '../db.js';
+import { type Executor, preparedStatement } from '../db.js';
 import { refreshTokens, sessions, users } from '../schema.js';
 
 export type SessionRow = typeof sessions.$inferSelect;
@@ -64,28 +64,59 @@ interface RotatedRow {
 // Raw statements come back as the driver parses them: node-postgres and PGlite give Dates for timestamptz.
 const asDate = (v: Date | string) => (v instanceof Date ? v : new Date(v));
 
-/** node-postgres and PGlite both answer `{ rows }`. */
-const rowsOf = <T>(result: unknown): T[] => ((result as { rows?: T[] }).rows ?? (result as T[])) as T[];
-
 export interface LiveSession extends SessionRow {
   tokenExpiresAt: Date;
 }
 
+/** See `create`. $1–$7 the session, $8–$10 its first token. */
+const CREATE = `
+  with created as (
+    insert into sessions (id, user_id, remember_me, created_at, last_used_at, expires_at, user_agent, ip)
+    values ($1, $2, $3, $4::timestamptz, $4::timestamptz, $5::timestamptz, $6, $7)
+    returning id
+  )
+  insert into refresh_tokens (jti, session_id, issued_at, expires_at)
+  select $8, created.id, $9::timestamptz, $10::timestamptz from created`;
+
+/**
+ * See `rotate`. $1 now, $2 the successor's jti, $3 the presented jti, $4 / $5 the
+ * successor's expiry with / without remember-me (capped at the session's end), $6 its issue time.
+ */
+const ROTATE = `
+  with claimed as (
+    update refresh_tokens set used_at = $1::timestamptz, replaced_by = $2
+    where jti = $3 and used_at is null and expires_at > $1::timestamptz
+      and exists (select 1 from sessions s join users u on u.id = s.user_id
+                  where s.id = refresh_tokens.session_id and s.revoked_at is null
+                    and s.expires_at > $1::timestamptz and u.is_active)
+    returning session_id
+  ), touched as (
+    update sessions set last_used_at = $1::timestamptz from claimed
+    where sessions.id = claimed.session_id
+    returning sessions.*
+  ), successor as (
+    insert into refresh_tokens (jti, session_id, issued_at, expires_at)
+    select $2, touched.id, $6::timestamptz,
+           least(case when touched.remember_me then $4::timestamptz else $5::timestamptz end,
+                 date_trunc('second', touched.expires_at))
+    from touched
+    returning expires_at
+  )
+  select touched.*, successor.expires_at as token_expires_at from touched, successor`;
+
 export function sessionsRepository(db: Executor) {
+  // The two statements of every sign-in and refresh, prepared once per connection.
+  const createStatement = preparedStatement(db, 'latchkey_session_create', CREATE);
+  const rotateStatement = preparedStatement<RotatedRow>(db, 'latchkey_refresh_rotate', ROTATE);
+
   return {
     /** A new session and its first refresh token, together: one statement, one round trip. */
     async create(session: NewSession, token: NewToken): Promise<SessionRow> {
       const created = session.createdAt.toISOString();
-      await db.execute(sql`
-        with created as (
-          insert into ${sessions} (id, user_id, remember_me, created_at, last_used_at, expires_at, user_agent, ip)
-          values (${session.id}, ${session.userId}, ${session.rememberMe}, ${created}::timestamptz, ${created}::timestamptz,
-                  ${session.expiresAt.toISOString()}::timestamptz, ${session.userAgent}, ${session.ip})
-          returning id
-        )
-        insert into ${refreshTokens} (jti, session_id, issued_at, expires_at)
-        select ${token.jti}, created.id, ${token.issuedAt.toISOString()}::timestamptz, ${token.expiresAt.toISOString()}::timestamptz
-        from created`);
+      await createStatement([
+        session.id, session.userId, session.rememberMe, created, session.expiresAt.toISOString(), session.userAgent, session.ip,
+        token.jti, token.issuedAt.toISOString(), token.expiresAt.toISOString(),
+      ]);
       return { ...session, lastUsedAt: session.createdAt, revokedAt: null, revokeReason: null };
     },
 
@@ -95,29 +126,7 @@ export function sessionsRepository(db: Executor) {
      */
     async rotate(jti: string, now: Date, next: Successor): Promise<RotateResult> {
       const at = now.toISOString();
-      const result = await db.execute(sql`
-        with claimed as (
-          update ${refreshTokens} set used_at = ${at}::timestamptz, replaced_by = ${next.jti}
-          where jti = ${jti} and used_at is null and expires_at > ${at}::timestamptz
-            and exists (select 1 from ${sessions} s join ${users} u on u.id = s.user_id
-                        where s.id = ${refreshTokens.sessionId} and s.revoked_at is null
-                          and s.expires_at > ${at}::timestamptz and u.is_active)
-          returning session_id
-        ), touched as (
-          update ${sessions} set last_used_at = ${at}::timestamptz from claimed
-          where ${sessions.id} = claimed.session_id
-          returning ${sessions}.*
-        ), successor as (
-          insert into ${refreshTokens} (jti, session_id, issued_at, expires_at)
-          select ${next.jti}, touched.id, ${next.issuedAt.toISOString()}::timestamptz,
-                 least(case when touched.remember_me then ${next.expiresAt.rememberMe.toISOString()}::timestamptz
-                            else ${next.expiresAt.plain.toISOString()}::timestamptz end,
-                       date_trunc('second', touched.expires_at))
-          from touched
-          returning expires_at
-        )
-        select touched.*, successor.expires_at as token_expires_at from touched, successor`);
-      const row = rowsOf<RotatedRow>(result)[0];
+      const [row] = await rotateStatement([at, next.jti, jti, next.expiresAt.rememberMe.toISOString(), next.expiresAt.plain.toISOString(), next.issuedAt.toISOString()]);
       const rotated = row && {
         kind: 'rotated' as const,
         session: {
