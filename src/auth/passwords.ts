@@ -1,8 +1,8 @@
 /**
  * Password hashing with argon2id at OWASP's parameters (m=19456 KiB, t=2, p=1).
  * @node-rs/argon2 runs the work on libuv's thread pool, off the event loop — at most
- * one hash per CPU core at a time: more only queue in the pool ahead of other work
- * (token signing, files) and starve the event loop's thread of a core, without
+ * one hash per CPU core (plus one) at a time: more only queue in the pool ahead of
+ * other work (files, WebCrypto) and starve the event loop's thread of a core, without
  * hashing any faster.
  *
  * @example
@@ -40,7 +40,8 @@ export function concurrencyLimit(slots: number) {
   };
 }
 
-const hashing = concurrencyLimit(availableParallelism());
+// One per core, plus one ready in the pool so a core never waits for the event loop to hand it the next.
+const hashing = concurrencyLimit(availableParallelism() + 1);
 
 export function hashPassword(password: string): Promise<string> {
   return hashing(() => hash(password, argon2Params));

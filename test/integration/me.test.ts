@@ -59,6 +59,8 @@ describe.each(targets)('me on $name', (target) => {
     );
     expect(login.body.errors).toBeUndefined();
     expect(login.body.data.login.user).toMatchObject({ email, profile: { displayName: 'Cy' } });
+    // Stamped by the sign-in at registration (this login's own stamp lands after the row was read).
+    expect(Date.parse(login.body.data.login.user.lastLoginAt)).toBeGreaterThan(Date.now() - 60_000);
     const refreshed = await cy.gql('mutation { refreshToken { user { email username createdAt profile { displayName } } } }');
     expect(refreshed.body.errors).toBeUndefined();
     expect(refreshed.body.data.refreshToken.user).toMatchObject({ email, username: null, profile: { displayName: 'Cy' } });

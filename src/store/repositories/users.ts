@@ -27,6 +27,18 @@ export function usersRepository(db: Executor) {
     .leftJoin(profiles, eq(profiles.userId, users.id))
     .where(eq(users.id, sql.placeholder('id')))
     .prepare('latchkey_user_with_profile');
+  // Every sign-in: find by email, then stamp the login.
+  const byEmail = db
+    .select()
+    .from(users)
+    .where(sql`lower(${users.email}) = lower(${sql.placeholder('email')})`)
+    .limit(1)
+    .prepare('latchkey_user_by_email');
+  const stampLogin = db
+    .update(users)
+    .set({ lastLoginAt: sql`${sql.placeholder('at')}::timestamptz` })
+    .where(eq(users.id, sql.placeholder('id')))
+    .prepare('latchkey_user_touch_login');
 
   return {
     /** Insert a user and an empty profile in one transaction; `null` when the email or username is taken. */
@@ -54,7 +66,7 @@ export function usersRepository(db: Executor) {
     },
 
     async findByEmail(email: string): Promise<UserRow | undefined> {
-      const rows = await db.select().from(users).where(sql`lower(${users.email}) = lower(${email})`).limit(1);
+      const rows = await byEmail.execute({ email });
       return rows[0];
     },
 
@@ -81,7 +93,7 @@ export function usersRepository(db: Executor) {
     },
 
     async touchLogin(id: string, at: Date): Promise<void> {
-      await db.update(users).set({ lastLoginAt: at }).where(eq(users.id, id));
+      await stampLogin.execute({ id, at: at.toISOString() });
     },
 
     async setPasswordHash(id: string, passwordHash: string, changedAt: Date | null): Promise<void> {
