@@ -48,9 +48,10 @@ export interface DatabaseOptions {
  *   const rows = await touch([new Date().toISOString(), id]);
  */
 export function preparedStatement<T>(db: Executor, name: string, text: string): (params: unknown[]) => Promise<T[]> {
-  const client = (db as unknown as { $client: pg.Pool | PGlite }).$client;
+  const client = (db as unknown as { $client?: pg.Pool | PGlite }).$client;
   if (client instanceof pg.Pool) return async (values) => (await client.query({ name, text, values })).rows as T[];
-  return async (values) => (await (client as PGlite).query<T>(text, values)).rows;
+  if (client instanceof PGlite) return async (values) => (await client.query<T>(text, values)).rows;
+  throw new Error('preparedStatement needs the database handle itself (not a transaction)');
 }
 
 /** Open (but do not migrate) the configured database. */
