@@ -19,6 +19,7 @@ import { exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
 import type { Config, JwtAlg } from '../config.js';
 import type { KeysRepository, NewSigningKey, SigningKeyRow } from '../store/repositories/keys.js';
 import type { Clock } from './clock.js';
+import { type JwsSign, jwsSigner } from './jws.js';
 
 type Key = CryptoKey | Uint8Array;
 
@@ -26,6 +27,8 @@ export interface SigningKey {
   kid: string;
   alg: JwtAlg;
   key: Key;
+  /** Signs synchronously with this key (see jws.ts). */
+  sign: JwsSign;
 }
 
 export interface KeyRing {
@@ -92,7 +95,7 @@ export async function loadKeyRing({ repo, config, clock }: LoadOptions): Promise
   const refreshVerifiers = new Map<string, Key>();
   let publicKeys: JWK[] = [];
 
-  const hsKey = hs256 ? new TextEncoder().encode(config.jwtSecret!) : undefined;
+  const hsKey = hs256 ? await hmacKey(new TextEncoder().encode(config.jwtSecret!)) : undefined;
   const hsKid = hs256 ? `hs-${createHash('sha256').update(config.jwtSecret!).digest('base64url').slice(0, 12)}` : '';
 
   const privateOf = async (row: SigningKeyRow): Promise<JWK> => {
@@ -117,8 +120,8 @@ export async function loadKeyRing({ repo, config, clock }: LoadOptions): Promise
     // Newest first, so the newest active key signs.
     for (const row of [...rows].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())) {
       if (row.use === 'refresh') {
-        const key = await importJWK(await privateOf(row), 'HS256');
-        if (!row.retiredAt && !nextRefreshSigner) nextRefreshSigner = { kid: row.kid, alg: 'HS256', key };
+        const key = await hmacKey(await importJWK(await privateOf(row), 'HS256'));
+        if (!row.retiredAt && !nextRefreshSigner) nextRefreshSigner = { kid: row.kid, alg: 'HS256', key, sign: jwsSigner('HS256', key) };
         nextRefresh.set(row.kid, key);
         continue;
       }
@@ -127,11 +130,12 @@ export async function loadKeyRing({ repo, config, clock }: LoadOptions): Promise
       nextVerifiers.set(row.kid, await importJWK(publicJwk, row.alg));
       nextPublic.push({ ...publicJwk, kid: row.kid, alg: row.alg, use: 'sig' });
       if (!row.retiredAt && !nextSigner) {
-        nextSigner = { kid: row.kid, alg: config.jwtAlg, key: await importJWK(await privateOf(row), row.alg) };
+        const key = await importJWK(await privateOf(row), row.alg);
+        nextSigner = { kid: row.kid, alg: config.jwtAlg, key, sign: jwsSigner(config.jwtAlg, key) };
       }
     }
     if (hs256) {
-      nextSigner = { kid: hsKid, alg: 'HS256', key: hsKey! };
+      nextSigner = { kid: hsKid, alg: 'HS256', key: hsKey!, sign: jwsSigner('HS256', hsKey!) };
       nextVerifiers.set(hsKid, hsKey!);
     }
     if (!nextSigner || !nextRefreshSigner) throw new Error('no active signing key');
@@ -175,6 +179,14 @@ export async function loadKeyRing({ repo, config, clock }: LoadOptions): Promise
 }
 
 const isSealed = (row: SigningKeyRow) => row.privateJwk.startsWith('enc:');
+/**
+ * An HMAC secret as a CryptoKey, imported once: jose imports raw bytes anew for every
+ * signature and check, which costs more than the HMAC itself.
+ */
+async function hmacKey(secret: Key): Promise<CryptoKey> {
+  if (!(secret instanceof Uint8Array)) return secret;
+  return crypto.subtle.importKey('raw', new Uint8Array(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
+}
 
 /** AES-256-GCM with a key derived (HKDF-SHA256) from LATCHKEY_KEY_SECRET. */
 async function createSealer(secret: string) {

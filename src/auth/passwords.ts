@@ -1,12 +1,16 @@
 /**
  * Password hashing with argon2id at OWASP's parameters (m=19456 KiB, t=2, p=1).
- * @node-rs/argon2 runs the work on libuv's thread pool, off the event loop.
+ * @node-rs/argon2 runs the work on libuv's thread pool, off the event loop — at most
+ * one hash per CPU core (plus one) at a time: more only queue in the pool ahead of
+ * other work (files, WebCrypto) and starve the event loop's thread of a core, without
+ * hashing any faster.
  *
  * @example
  *   const hash = await hashPassword('correct horse battery staple');
  *   await verifyPassword(hash, 'correct horse battery staple'); // true
  */
 import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { Algorithm, hash, verify } from '@node-rs/argon2';
 
 export const argon2Params = {
@@ -19,14 +23,35 @@ export const argon2Params = {
 export const PASSWORD_MIN = 8;
 export const PASSWORD_MAX = 1024;
 
+/** Run `task` when fewer than `slots` tasks are running; callers wait in arrival order. */
+export function concurrencyLimit(slots: number) {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async <T>(task: () => Promise<T>): Promise<T> => {
+    if (running >= slots) await new Promise<void>((resolve) => waiting.push(resolve));
+    else running++;
+    try {
+      return await task();
+    } finally {
+      // Hand the slot straight to the next in line (running stays the same), or free it.
+      const next = waiting.shift();
+      if (next) next();
+      else running--;
+    }
+  };
+}
+
+// One per core, plus one ready in the pool so a core never waits for the event loop to hand it the next.
+const hashing = concurrencyLimit(availableParallelism() + 1);
+
 export function hashPassword(password: string): Promise<string> {
-  return hash(password, argon2Params);
+  return hashing(() => hash(password, argon2Params));
 }
 
 /** Constant-time verification; a malformed hash counts as a mismatch. */
 export async function verifyPassword(passwordHash: string, password: string): Promise<boolean> {
   try {
-    return await verify(passwordHash, password);
+    return await hashing(() => verify(passwordHash, password));
   } catch {
     return false;
   }

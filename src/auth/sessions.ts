@@ -5,7 +5,7 @@
  *
  * The rules (API.md §4):
  *  - rotation marks the presented token used and issues its successor in one
- *    transaction; of N concurrent refreshes exactly one rotates;
+ *    statement; of N concurrent refreshes exactly one rotates;
  *  - a rotated token presented again within REFRESH_REUSE_GRACE gets the
  *    session's *current* refresh token (same jti as the winner's) and a fresh
  *    access token: another tab raced, nobody is signed out;
@@ -20,7 +20,7 @@ import { randomUUID } from 'node:crypto';
 import { decodeProtectedHeader } from 'jose';
 import type { Config } from '../config.js';
 import type { Repositories } from '../store/repositories/index.js';
-import type { LiveSession, NewToken, RefreshTokenRow, SessionRow } from '../store/repositories/sessions.js';
+import type { LiveSession, NewToken, RefreshTokenRow, SessionRow, Successor } from '../store/repositories/sessions.js';
 import type { Audit, RequestMeta } from './audit.js';
 import type { Clock } from './clock.js';
 import { AuthError, isAuthError } from './errors.js';
@@ -83,13 +83,18 @@ const goneReason = (exp: number, now: number) => (exp * 1000 <= now ? 'TOKEN_EXP
 
 export function createSessions({ repos, tokens, revocations, audit, config, clock, limits = noLimits }: Deps) {
   /** A refresh token's lifetime: the remember-me choice, never past the session's absolute end. */
+  // Whole seconds, so the token string can be signed again from the row alone.
+  const expiry = (rememberMe: boolean, now: number) => seconds(now + (rememberMe ? config.rememberMeTtlMs : config.refreshTokenTtlMs)) * 1000;
   const newToken = (session: Pick<SessionRow, 'rememberMe' | 'expiresAt'>, now: number): NewToken => {
-    const ttl = session.rememberMe ? config.rememberMeTtlMs : config.refreshTokenTtlMs;
-    // Whole seconds, so the token string can be signed again from the row alone.
-    const iat = seconds(now);
-    const exp = Math.min(seconds(now + ttl), seconds(session.expiresAt.getTime()));
-    return { jti: randomUUID(), issuedAt: new Date(iat * 1000), expiresAt: new Date(exp * 1000) };
+    const exp = Math.min(expiry(session.rememberMe, now), seconds(session.expiresAt.getTime()) * 1000);
+    return { jti: randomUUID(), issuedAt: new Date(seconds(now) * 1000), expiresAt: new Date(exp) };
   };
+  /** The same rule for a rotation, where the database knows the session: it picks and caps (see Successor). */
+  const successor = (now: number): Successor => ({
+    jti: randomUUID(),
+    issuedAt: new Date(seconds(now) * 1000),
+    expiresAt: { rememberMe: new Date(expiry(true, now)), plain: new Date(expiry(false, now)) },
+  });
 
   /** The token pair for a session whose current refresh token is `token`. */
   const issue = async (session: SessionRow, token: RefreshTokenRow | NewToken): Promise<AuthResult> => {
@@ -145,7 +150,7 @@ export function createSessions({ repos, tokens, revocations, audit, config, cloc
       await limits.take('refreshIp', meta.ip, meta);
       const claims = await tokens.verifyRefresh(presented);
       const now = clock.now();
-      const result = await repos.sessions.rotate(claims.jti, new Date(now), (session) => newToken(session, now));
+      const result = await repos.sessions.rotate(claims.jti, new Date(now), successor(now));
 
       if (result.kind === 'rotated') {
         await audit.record('refresh', result.session.userId, meta, { sessionId: result.session.id });

@@ -1,5 +1,5 @@
 /**
- * Access and refresh tokens: signing and verification, pure crypto, no I/O
+ * Access and refresh tokens: signing (jws.ts, node:crypto) and verification (jose), pure crypto, no I/O
  * (beyond the key ring, which only reads the database for a kid it has never seen).
  *
  * Access token: JWS `typ: at+jwt` (RFC 9068) signed with JWT_ALG, claims
@@ -17,11 +17,12 @@
  *   const claims = await tokens.verifyAccess(token); // { sub, sid, jti, exp, ... }
  */
 import { randomUUID } from 'node:crypto';
-import { SignJWT, decodeProtectedHeader, errors, jwtVerify, type JWTHeaderParameters, type JWTPayload } from 'jose';
+import { decodeProtectedHeader, errors, jwtVerify, type JWTHeaderParameters, type JWTPayload } from 'jose';
 import { LRUCache } from 'lru-cache';
 import type { Config } from '../config.js';
 import type { Clock } from './clock.js';
 import { AuthError } from './errors.js';
+import { compactJws } from './jws.js';
 import type { KeyRing } from './keys.js';
 
 export const ACCESS_TYP = 'at+jwt';
@@ -103,15 +104,11 @@ export function createTokens({ config, keys, clock }: { config: TokenConfig; key
       const signer = keys.accessSigner();
       const iat = Math.floor(clock.now() / 1000);
       const claims: AccessClaims = { sub, sid, jti: randomUUID(), iat, exp: iat + Math.ceil(config.accessTokenTtlMs / 1000) };
-      const token = await new SignJWT({ sid })
-        .setProtectedHeader({ alg: signer.alg, typ: ACCESS_TYP, kid: signer.kid })
-        .setIssuer(config.jwtIssuer)
-        .setAudience(config.jwtAudience)
-        .setSubject(sub)
-        .setJti(claims.jti)
-        .setIssuedAt(claims.iat)
-        .setExpirationTime(claims.exp)
-        .sign(signer.key);
+      const token = compactJws(
+        { alg: signer.alg, typ: ACCESS_TYP, kid: signer.kid },
+        { sid, iss: config.jwtIssuer, aud: config.jwtAudience, sub, jti: claims.jti, iat, exp: claims.exp },
+        signer.sign,
+      );
       return { token, claims };
     },
 
@@ -139,15 +136,11 @@ export function createTokens({ config, keys, clock }: { config: TokenConfig; key
     async signRefresh(claims) {
       const signer = keys.refreshSigner();
       // Fixed claim order and HMAC make this deterministic (see keys.ts).
-      return new SignJWT({ sid: claims.sid })
-        .setProtectedHeader({ alg: 'HS256', typ: REFRESH_TYP, kid: signer.kid })
-        .setIssuer(config.jwtIssuer)
-        .setAudience(refreshAudience)
-        .setSubject(claims.sub)
-        .setJti(claims.jti)
-        .setIssuedAt(claims.iat)
-        .setExpirationTime(claims.exp)
-        .sign(signer.key);
+      return compactJws(
+        { alg: 'HS256', typ: REFRESH_TYP, kid: signer.kid },
+        { sid: claims.sid, iss: config.jwtIssuer, aud: refreshAudience, sub: claims.sub, jti: claims.jti, iat: claims.iat, exp: claims.exp },
+        signer.sign,
+      );
     },
 
     async verifyRefresh(token) {

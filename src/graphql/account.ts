@@ -1,17 +1,28 @@
 /** The signed-in user: `me`, profile edits, password change. */
 import { AuthError } from '../auth/errors.js';
+import type { GraphQLResolveInfo } from 'graphql';
 import { builder } from './builder.js';
 import { ProfileInput, ProfileType, UserType } from './types.js';
+
+/** True when the field's selection is plain fields named in `names` (fragments count as asking for more). */
+export function asksOnlyFor(info: GraphQLResolveInfo, names: readonly string[]): boolean {
+  return info.fieldNodes.every((node) =>
+    (node.selectionSet?.selections ?? []).every((s) => s.kind === 'Field' && names.includes(s.name.value)),
+  );
+}
 
 builder.queryFields((t) => ({
   me: t.field({
     type: UserType,
     nullable: true,
-    resolve: async (_root, _args, ctx) => {
+    resolve: async (_root, _args, ctx, info) => {
       const viewer = await ctx.viewer();
       if (!viewer) return null;
-      const user = await ctx.services.accounts.findById(viewer.userId);
-      return user?.isActive ? user : null;
+      // `{ me { id } }` asks nothing the verified, unrevoked token does not already say:
+      // no query (deactivating a user revokes their sessions, so their tokens stop before here).
+      if (asksOnlyFor(info, ['id', '__typename'])) return { id: viewer.userId };
+      const found = await ctx.loaders.user.load(viewer.userId);
+      return found?.user.isActive ? { id: found.user.id, ...found } : null;
     },
   }),
 }));

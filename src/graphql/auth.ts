@@ -1,12 +1,11 @@
 /** Sign-up, sign-in, refresh, sign-out and token inspection. Each resolver calls a service. */
 import { AuthError } from '../auth/errors.js';
 import type { AuthResult } from '../auth/sessions.js';
-import type { UserRow } from '../store/repositories/users.js';
 import { builder, type GraphQLContext } from './builder.js';
-import { AuthPayloadType, TokenInfoType, type AuthPayloadView } from './types.js';
+import { AuthPayloadType, TokenInfoType, userRef, type AuthPayloadView, type UserRef } from './types.js';
 
 /** Set the refresh cookie and shape the payload. */
-export function authPayload(ctx: GraphQLContext, result: AuthResult, user: UserRow): AuthPayloadView {
+export function authPayload(ctx: GraphQLContext, result: AuthResult, user: UserRef): AuthPayloadView {
   ctx.refreshCookie.set(result);
   return { ...result, user, exposedRefreshToken: ctx.services.config.exposeRefreshToken ? result.refreshToken : null };
 }
@@ -26,7 +25,7 @@ builder.mutationFields((t) => ({
       const user = await accounts.register(args, ctx.meta);
       await ctx.services.emailCodes.sendVerification(user, ctx.meta);
       const result = await sessions.start(user.id, { rememberMe: args.rememberMe ?? false, meta: ctx.meta });
-      return authPayload(ctx, result, await accounts.recordLogin(user, ctx.meta, 'register'));
+      return authPayload(ctx, result, userRef(await accounts.recordLogin(user, ctx.meta, 'register')));
     },
   }),
 
@@ -41,7 +40,7 @@ builder.mutationFields((t) => ({
       const { accounts, sessions } = ctx.services;
       const user = await accounts.checkPassword(args.email, args.password, ctx.meta);
       const result = await sessions.start(user.id, { rememberMe: args.rememberMe ?? false, meta: ctx.meta });
-      return authPayload(ctx, result, await accounts.recordLogin(user, ctx.meta, 'password'));
+      return authPayload(ctx, result, userRef(await accounts.recordLogin(user, ctx.meta, 'password')));
     },
   }),
 
@@ -54,9 +53,8 @@ builder.mutationFields((t) => ({
       if (!presented) throw new AuthError('UNAUTHENTICATED', 'No refresh token: send the refresh cookie or the refreshToken argument');
       try {
         const result = await ctx.services.sessions.refresh(presented, ctx.meta);
-        const user = await ctx.services.accounts.findById(result.userId);
-        if (!user) throw new AuthError('TOKEN_REVOKED');
-        return authPayload(ctx, result, user);
+        // The rotation checked the user is active; the row is loaded only if the query asks for it.
+        return authPayload(ctx, result, { id: result.userId });
       } catch (e) {
         // A dead refresh cookie is useless to the browser: drop it so the client stops sending it.
         if (e instanceof AuthError && !args.refreshToken && e.code !== 'RATE_LIMITED') ctx.refreshCookie.clear();

@@ -4,7 +4,7 @@ import type DataLoader from 'dataloader';
 import type { RequestMeta } from '../auth/audit.js';
 import type { AuthResult, Viewer } from '../auth/sessions.js';
 import type { Services } from '../services.js';
-import type { ProfileRow } from '../store/repositories/users.js';
+import type { UserWithProfile } from '../store/repositories/users.js';
 
 /** The refresh-token cookie, as resolvers may touch it. */
 export interface RefreshCookie {
@@ -20,7 +20,8 @@ export interface GraphQLContext {
   viewer(): Promise<Viewer | null>;
   /** Like viewer(), but UNAUTHENTICATED without a token. */
   requireViewer(): Promise<Viewer>;
-  loaders: { profile: DataLoader<string, ProfileRow | null> };
+  /** Per-request batching: a user and their profile in one query, however many fields ask. */
+  loaders: { user: DataLoader<string, UserWithProfile | null> };
   refreshCookie: RefreshCookie;
 }
 

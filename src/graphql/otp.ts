@@ -1,7 +1,7 @@
 /** One-time codes by mail: request one, sign in with one, confirm the email address, reset the password. */
 import { authPayload } from './auth.js';
 import { builder } from './builder.js';
-import { AuthPayloadType, OtpPurpose, UserType } from './types.js';
+import { AuthPayloadType, OtpPurpose, UserType, userRef } from './types.js';
 
 builder.mutationFields((t) => ({
   requestOtp: t.boolean({
@@ -25,7 +25,7 @@ builder.mutationFields((t) => ({
       const { emailCodes, sessions, accounts } = ctx.services;
       const user = await emailCodes.login(args.email, args.code, ctx.meta);
       const result = await sessions.start(user.id, { rememberMe: args.rememberMe ?? false, meta: ctx.meta });
-      return authPayload(ctx, result, await accounts.recordLogin(user, ctx.meta, 'otp'));
+      return authPayload(ctx, result, userRef(await accounts.recordLogin(user, ctx.meta, 'otp')));
     },
   }),
 
@@ -35,7 +35,7 @@ builder.mutationFields((t) => ({
     args: { code: t.arg.string({ required: true }) },
     resolve: async (_root, args, ctx) => {
       const viewer = await ctx.requireViewer();
-      return ctx.services.emailCodes.verifyEmail(viewer.userId, args.code, ctx.meta);
+      return userRef(await ctx.services.emailCodes.verifyEmail(viewer.userId, args.code, ctx.meta));
     },
   }),
 

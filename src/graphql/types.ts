@@ -3,7 +3,8 @@ import type { TokenInfo } from '../auth/sessions.js';
 import type { AuthResult } from '../auth/sessions.js';
 import type { LiveSession } from '../store/repositories/sessions.js';
 import type { ProfileRow, UserRow } from '../store/repositories/users.js';
-import { builder } from './builder.js';
+import { AuthError } from '../auth/errors.js';
+import { builder, type GraphQLContext } from './builder.js';
 
 export const ProfileType = builder.objectRef<ProfileRow>('Profile').implement({
   fields: (t) => ({
@@ -14,19 +15,47 @@ export const ProfileType = builder.objectRef<ProfileRow>('Profile').implement({
   }),
 });
 
-export const UserType = builder.objectRef<UserRow>('User').implement({
+/**
+ * What a User is resolved from: its id, and its row when already at hand (login,
+ * register, and `me`, which loads it with the profile in one query). Fields missing
+ * from the ref are loaded through the per-request loader, once however many ask.
+ */
+export interface UserRef {
+  id: string;
+  user?: UserRow;
+  /** Undefined: not loaded yet (null: loaded, and the user has none). */
+  profile?: ProfileRow | null;
+}
+
+/** A ref for a row the caller already has. */
+export const userRef = (user: UserRow): UserRef => ({ id: user.id, user });
+
+async function loaded(ref: UserRef, ctx: GraphQLContext): Promise<{ user: UserRow; profile: ProfileRow | null }> {
+  if (ref.user && ref.profile !== undefined) return { user: ref.user, profile: ref.profile };
+  const found = await ctx.loaders.user.load(ref.id);
+  if (!found) throw new AuthError('UNAUTHENTICATED');
+  return { user: ref.user ?? found.user, profile: found.profile };
+}
+
+const fromUser =
+  <T>(pick: (user: UserRow) => T) =>
+  async (ref: UserRef, _args: unknown, ctx: GraphQLContext): Promise<T> =>
+    pick(ref.user ?? (await loaded(ref, ctx)).user);
+
+export const UserType = builder.objectRef<UserRef>('User').implement({
   fields: (t) => ({
     id: t.exposeID('id'),
-    email: t.exposeString('email'),
-    username: t.exposeString('username', { nullable: true }),
-    emailVerified: t.boolean({ resolve: (u) => u.emailVerifiedAt !== null }),
-    createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    lastLoginAt: t.expose('lastLoginAt', { type: 'DateTime', nullable: true }),
+    email: t.string({ resolve: fromUser((u) => u.email) }),
+    username: t.string({ nullable: true, resolve: fromUser((u) => u.username) }),
+    emailVerified: t.boolean({ resolve: fromUser((u) => u.emailVerifiedAt !== null) }),
+    createdAt: t.field({ type: 'DateTime', resolve: fromUser((u) => u.createdAt) }),
+    lastLoginAt: t.field({ type: 'DateTime', nullable: true, resolve: fromUser((u) => u.lastLoginAt) }),
     profile: t.field({
       type: ProfileType,
-      // Batched per request: one query for any number of users.
-      resolve: async (u, _args, ctx) =>
-        (await ctx.loaders.profile.load(u.id)) ?? { userId: u.id, displayName: null, bio: null, avatarUrl: null, updatedAt: u.createdAt },
+      resolve: async (ref, _args, ctx) => {
+        const { user, profile } = await loaded(ref, ctx);
+        return profile ?? { userId: user.id, displayName: null, bio: null, avatarUrl: null, updatedAt: user.createdAt };
+      },
     }),
   }),
 });
@@ -50,7 +79,7 @@ export const SessionType = builder.objectRef<SessionView>('Session').implement({
 });
 
 export interface AuthPayloadView extends AuthResult {
-  user: UserRow;
+  user: UserRef;
   /** The refresh token if the server hands it to non-browser clients, else null. */
   exposedRefreshToken: string | null;
 }

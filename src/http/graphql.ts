@@ -1,6 +1,6 @@
 /**
  * POST/GET /graphql: Mercurius with jit and its document cache, the Pothos
- * schema, and the per-request context (viewer from the bearer token, profile
+ * schema, and the per-request context (viewer from the bearer token, user+profile
  * loader, refresh cookie). JSON bodies only (src/http/transport.ts); mutations
  * over GET are refused by Mercurius with 405; batching is off.
  */
@@ -12,7 +12,7 @@ import type { Viewer } from '../auth/sessions.js';
 import type { GraphQLContext } from '../graphql/builder.js';
 import { graphqlSchema } from '../graphql/schema.js';
 import type { Services } from '../services.js';
-import type { ProfileRow } from '../store/repositories/users.js';
+import type { UserWithProfile } from '../store/repositories/users.js';
 import { GRAPHQL_PATH, refreshCookie } from './cookies.js';
 import { errorFormatter } from './errors.js';
 import { graphqlTransport } from './transport.js';
@@ -34,7 +34,7 @@ export async function graphqlRoutes(app: FastifyInstance, { services }: { servic
 
   const buildContext = (request: FastifyRequest, reply: FastifyReply): GraphQLContext => {
     let viewer: Promise<Viewer | null> | undefined;
-    let profileLoader: DataLoader<string, ProfileRow | null> | undefined;
+    let userLoader: DataLoader<string, UserWithProfile | null> | undefined;
     const context: GraphQLContext = {
       services,
       meta: { ip: request.ip ?? null, userAgent: request.headers['user-agent'] ?? null },
@@ -53,13 +53,13 @@ export async function graphqlRoutes(app: FastifyInstance, { services }: { servic
         return v;
       },
       loaders: {
-        get profile() {
-          profileLoader ??= new DataLoader(async (ids: readonly string[]) => {
-            const rows = await repos.users.profilesFor(ids);
-            const byId = new Map(rows.map((r) => [r.userId, r]));
+        get user() {
+          userLoader ??= new DataLoader(async (ids: readonly string[]) => {
+            const rows = await repos.users.withProfiles(ids);
+            const byId = new Map(rows.map((r) => [r.user.id, r]));
             return ids.map((id) => byId.get(id) ?? null);
           });
-          return profileLoader;
+          return userLoader;
         },
       },
       refreshCookie: refreshCookie(request, reply, config),

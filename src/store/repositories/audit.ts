@@ -1,15 +1,21 @@
 /** Audit events: an append-only record of what happened to accounts and sessions. */
 import { and, desc, eq } from 'drizzle-orm';
-import type { Executor } from '../db.js';
+import { type Executor, preparedStatement } from '../db.js';
 import { auditEvents } from '../schema.js';
 
 export type AuditRow = typeof auditEvents.$inferSelect;
 export type NewAuditEvent = Omit<typeof auditEvents.$inferInsert, 'id'>;
 
 export function auditRepository(db: Executor) {
+  // Written on every sign-in and refresh: prepared once per connection.
+  const insert = preparedStatement(
+    db,
+    'latchkey_audit_record',
+    'insert into audit_events (user_id, type, ip, user_agent, at, detail) values ($1, $2, $3, $4, $5::timestamptz, $6::jsonb)',
+  );
   return {
     async record(event: NewAuditEvent): Promise<void> {
-      await db.insert(auditEvents).values(event);
+      await insert([event.userId ?? null, event.type, event.ip ?? null, event.userAgent ?? null, event.at.toISOString(), event.detail == null ? null : JSON.stringify(event.detail)]);
     },
     async list(filter: { userId?: string; type?: string } = {}, limit = 100): Promise<AuditRow[]> {
       return db

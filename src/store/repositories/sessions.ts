@@ -1,12 +1,13 @@
 /**
  * Sessions (refresh-token families) and their refresh tokens: the blacklist.
  *
- * Rotation is one transaction whose first statement is the guarded
+ * Rotation is one statement whose first step is the guarded
  * `UPDATE … WHERE jti = $1 AND used_at IS NULL`: of any number of concurrent
- * rotations of one token, PostgreSQL lets exactly one match the row.
+ * rotations of one token, PostgreSQL lets exactly one match the row, and the
+ * successor is inserted by the same statement (all or nothing, one round trip).
  */
 import { and, desc, eq, gt, isNull, lt, ne, or, sql } from 'drizzle-orm';
-import type { Executor } from '../db.js';
+import { type Executor, preparedStatement } from '../db.js';
 import { refreshTokens, sessions, users } from '../schema.js';
 
 export type SessionRow = typeof sessions.$inferSelect;
@@ -16,6 +17,17 @@ export interface NewToken {
   jti: string;
   issuedAt: Date;
   expiresAt: Date;
+}
+
+/**
+ * The successor of a rotated token: its id, its issue time, and when it expires for a
+ * session with and without remember-me — capped by the database at the session's
+ * absolute end (in whole seconds), the rule `sessions.newToken` applies in code.
+ */
+export interface Successor {
+  jti: string;
+  issuedAt: Date;
+  expiresAt: { rememberMe: Date; plain: Date };
 }
 
 export interface NewSession {
@@ -34,59 +46,103 @@ export type RotateResult =
   | { kind: 'refused'; token: RefreshTokenRow; session: SessionRow; userActive: boolean }
   | { kind: 'unknown' };
 
+/** A row of the rotation statement: the touched session (raw columns) and its new token's expiry. */
+interface RotatedRow {
+  id: string;
+  user_id: string;
+  remember_me: boolean;
+  created_at: Date | string;
+  last_used_at: Date | string;
+  expires_at: Date | string;
+  revoked_at: Date | string | null;
+  revoke_reason: string | null;
+  user_agent: string | null;
+  ip: string | null;
+  token_expires_at: Date | string;
+}
+
+// Raw statements come back as the driver parses them: node-postgres and PGlite give Dates for timestamptz.
+const asDate = (v: Date | string) => (v instanceof Date ? v : new Date(v));
+
 export interface LiveSession extends SessionRow {
   tokenExpiresAt: Date;
 }
 
+/** See `create`. $1–$7 the session, $8–$10 its first token. */
+const CREATE = `
+  with created as (
+    insert into sessions (id, user_id, remember_me, created_at, last_used_at, expires_at, user_agent, ip)
+    values ($1, $2, $3, $4::timestamptz, $4::timestamptz, $5::timestamptz, $6, $7)
+    returning id
+  )
+  insert into refresh_tokens (jti, session_id, issued_at, expires_at)
+  select $8, created.id, $9::timestamptz, $10::timestamptz from created`;
+
+/**
+ * See `rotate`. $1 now, $2 the successor's jti, $3 the presented jti, $4 / $5 the
+ * successor's expiry with / without remember-me (capped at the session's end), $6 its issue time.
+ */
+const ROTATE = `
+  with claimed as (
+    update refresh_tokens set used_at = $1::timestamptz, replaced_by = $2
+    where jti = $3 and used_at is null and expires_at > $1::timestamptz
+      and exists (select 1 from sessions s join users u on u.id = s.user_id
+                  where s.id = refresh_tokens.session_id and s.revoked_at is null
+                    and s.expires_at > $1::timestamptz and u.is_active)
+    returning session_id
+  ), touched as (
+    update sessions set last_used_at = $1::timestamptz from claimed
+    where sessions.id = claimed.session_id
+    returning sessions.*
+  ), successor as (
+    insert into refresh_tokens (jti, session_id, issued_at, expires_at)
+    select $2, touched.id, $6::timestamptz,
+           least(case when touched.remember_me then $4::timestamptz else $5::timestamptz end,
+                 date_trunc('second', touched.expires_at))
+    from touched
+    returning expires_at
+  )
+  select touched.*, successor.expires_at as token_expires_at from touched, successor`;
+
 export function sessionsRepository(db: Executor) {
+  // The two statements of every sign-in and refresh, prepared once per connection.
+  const createStatement = preparedStatement(db, 'latchkey_session_create', CREATE);
+  const rotateStatement = preparedStatement<RotatedRow>(db, 'latchkey_refresh_rotate', ROTATE);
+
   return {
-    /** A new session and its first refresh token, together. */
+    /** A new session and its first refresh token, together: one statement, one round trip. */
     async create(session: NewSession, token: NewToken): Promise<SessionRow> {
-      return db.transaction(async (tx) => {
-        const [row] = await tx
-          .insert(sessions)
-          .values({ ...session, lastUsedAt: session.createdAt })
-          .returning();
-        await tx.insert(refreshTokens).values({ ...token, sessionId: session.id });
-        return row;
-      });
+      const created = session.createdAt.toISOString();
+      await createStatement([
+        session.id, session.userId, session.rememberMe, created, session.expiresAt.toISOString(), session.userAgent, session.ip,
+        token.jti, token.issuedAt.toISOString(), token.expiresAt.toISOString(),
+      ]);
+      return { ...session, lastUsedAt: session.createdAt, revokedAt: null, revokeReason: null };
     },
 
     /**
-     * Rotate `jti` atomically: mark it used, record its successor, insert the
-     * successor. `successor` is called inside the transaction with the session
-     * (so the caller's expiry policy sees remember-me and the absolute end).
+     * Rotate `jti` atomically, in one statement: mark it used (naming its successor) if it is
+     * unused, unexpired and its session and user are live; touch the session; insert the successor.
      */
-    async rotate(jti: string, now: Date, successor: (session: SessionRow) => NewToken): Promise<RotateResult> {
-      const rotated = await db.transaction(async (tx) => {
-        const claimed = await tx
-          .update(refreshTokens)
-          .set({ usedAt: now })
-          .where(
-            and(
-              eq(refreshTokens.jti, jti),
-              isNull(refreshTokens.usedAt),
-              gt(refreshTokens.expiresAt, now),
-              sql`exists (select 1 from ${sessions} s join ${users} u on u.id = s.user_id
-                          where s.id = ${refreshTokens.sessionId} and s.revoked_at is null
-                            and s.expires_at > ${now.toISOString()}::timestamptz and u.is_active)`,
-            ),
-          )
-          .returning({ sessionId: refreshTokens.sessionId });
-        if (!claimed.length) return undefined;
-        const [session] = await tx
-          .update(sessions)
-          .set({ lastUsedAt: now })
-          .where(eq(sessions.id, claimed[0].sessionId))
-          .returning();
-        const next = successor(session);
-        await tx.update(refreshTokens).set({ replacedBy: next.jti }).where(eq(refreshTokens.jti, jti));
-        const [token] = await tx
-          .insert(refreshTokens)
-          .values({ ...next, sessionId: session.id })
-          .returning();
-        return { kind: 'rotated', session, token } as const;
-      });
+    async rotate(jti: string, now: Date, next: Successor): Promise<RotateResult> {
+      const at = now.toISOString();
+      const [row] = await rotateStatement([at, next.jti, jti, next.expiresAt.rememberMe.toISOString(), next.expiresAt.plain.toISOString(), next.issuedAt.toISOString()]);
+      const rotated = row && {
+        kind: 'rotated' as const,
+        session: {
+          id: row.id,
+          userId: row.user_id,
+          rememberMe: row.remember_me,
+          createdAt: asDate(row.created_at),
+          lastUsedAt: asDate(row.last_used_at),
+          expiresAt: asDate(row.expires_at),
+          revokedAt: row.revoked_at === null ? null : asDate(row.revoked_at),
+          revokeReason: row.revoke_reason,
+          userAgent: row.user_agent,
+          ip: row.ip,
+        },
+        token: { jti: next.jti, sessionId: row.id, issuedAt: next.issuedAt, expiresAt: asDate(row.token_expires_at), usedAt: null, replacedBy: null },
+      };
       if (rotated) return rotated;
       const found = await db
         .select({ token: refreshTokens, session: sessions, userActive: users.isActive })

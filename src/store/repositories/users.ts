@@ -5,6 +5,10 @@ import { profiles, users } from '../schema.js';
 
 export type UserRow = typeof users.$inferSelect;
 export type ProfileRow = typeof profiles.$inferSelect;
+export interface UserWithProfile {
+  user: UserRow;
+  profile: ProfileRow | null;
+}
 
 export interface NewUser {
   email: string;
@@ -16,6 +20,26 @@ export interface NewUser {
 }
 
 export function usersRepository(db: Executor) {
+  // Built once and prepared by name on each connection: `me` runs it on every request.
+  const withProfileById = db
+    .select({ user: users, profile: profiles })
+    .from(users)
+    .leftJoin(profiles, eq(profiles.userId, users.id))
+    .where(eq(users.id, sql.placeholder('id')))
+    .prepare('latchkey_user_with_profile');
+  // Every sign-in: find by email, then stamp the login.
+  const byEmail = db
+    .select()
+    .from(users)
+    .where(sql`lower(${users.email}) = lower(${sql.placeholder('email')})`)
+    .limit(1)
+    .prepare('latchkey_user_by_email');
+  const stampLogin = db
+    .update(users)
+    .set({ lastLoginAt: sql`${sql.placeholder('at')}::timestamptz` })
+    .where(eq(users.id, sql.placeholder('id')))
+    .prepare('latchkey_user_touch_login');
+
   return {
     /** Insert a user and an empty profile in one transaction; `null` when the email or username is taken. */
     async create(input: NewUser): Promise<{ user: UserRow } | { taken: 'email' | 'username' }> {
@@ -42,7 +66,7 @@ export function usersRepository(db: Executor) {
     },
 
     async findByEmail(email: string): Promise<UserRow | undefined> {
-      const rows = await db.select().from(users).where(sql`lower(${users.email}) = lower(${email})`).limit(1);
+      const rows = await byEmail.execute({ email });
       return rows[0];
     },
 
@@ -57,13 +81,19 @@ export function usersRepository(db: Executor) {
       return db.select().from(users).where(inArray(users.id, [...ids]));
     },
 
-    async profilesFor(ids: readonly string[]): Promise<ProfileRow[]> {
+    /** Users with their profiles (null when none), one query for any number of ids: the per-request loader's batch. */
+    async withProfiles(ids: readonly string[]): Promise<UserWithProfile[]> {
       if (!ids.length) return [];
-      return db.select().from(profiles).where(inArray(profiles.userId, [...ids]));
+      if (ids.length === 1) return withProfileById.execute({ id: ids[0] });
+      return db
+        .select({ user: users, profile: profiles })
+        .from(users)
+        .leftJoin(profiles, eq(profiles.userId, users.id))
+        .where(inArray(users.id, [...ids]));
     },
 
     async touchLogin(id: string, at: Date): Promise<void> {
-      await db.update(users).set({ lastLoginAt: at }).where(eq(users.id, id));
+      await stampLogin.execute({ id, at: at.toISOString() });
     },
 
     async setPasswordHash(id: string, passwordHash: string, changedAt: Date | null): Promise<void> {

@@ -1,0 +1,150 @@
+/**
+ * Load generators: autocannon against an HTTP target (optionally varying each request,
+ * or keeping per-connection state such as a refresh cookie), and a measured run of a
+ * target with its server's probe reading around it.
+ *
+ * @example
+ *   const target = httpTarget({ name: 'Latchkey', server, url, path: '/graphql', body, connections: 50 });
+ *   const run = await measure(target, 10); // { load: { rps, p50Ms, p99Ms, errors }, reading }
+ */
+import autocannon from 'autocannon';
+import type { ProbeReading } from './probe.js';
+import type { ServerProcess } from './processes.js';
+
+export interface LoadResult {
+  requests: number;
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** Connection errors and timeouts, non-2xx answers, and answers `check` refused. */
+  errors: number;
+  /** Answers that passed `check` (e.g. rotations the client saw). */
+  ok: number;
+}
+
+/** Something that can be loaded for a number of seconds. */
+export interface Target {
+  name: string;
+  /** The process whose event loop and memory are read around a run (none: not a server). */
+  server?: ServerProcess;
+  run(seconds: number): Promise<LoadResult>;
+}
+
+export interface HttpTargetOptions {
+  name: string;
+  server: ServerProcess;
+  /** Base URL, e.g. http://127.0.0.1:4000 */
+  url: string;
+  path: string;
+  method?: 'GET' | 'POST';
+  headers?: Record<string, string>;
+  body?: string;
+  connections: number;
+  /** Headers (and body) of the n-th request, for targets that spread requests over many users. */
+  vary?: (n: number) => { headers?: Record<string, string>; body?: string };
+  /**
+   * Per-connection state: called once per connection; its `headers()` are sent with each
+   * request and `onResponse` sees each answer's headers (e.g. to keep a rotated cookie).
+   */
+  perConnection?: () => { headers(): Record<string, string>; onResponse(headers: Record<string, string | string[]>): void };
+  /** False when a 2xx answer is still a failure (e.g. a GraphQL error). Default: any 2xx is fine. */
+  check?: (body: string) => boolean;
+}
+
+/** Raw header list [k, v, k, v, …] → an object (repeated names → array). */
+function headerObject(raw: unknown): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  const list = Array.isArray(raw) ? raw : [];
+  for (let i = 0; i + 1 < list.length; i += 2) {
+    const k = String(list[i]).toLowerCase();
+    const v = String(list[i + 1]);
+    const had = out[k];
+    out[k] = had === undefined ? v : Array.isArray(had) ? [...had, v] : [had, v];
+  }
+  return out;
+}
+
+export function httpTarget(o: HttpTargetOptions): Target {
+  return {
+    name: o.name,
+    server: o.server,
+    async run(seconds) {
+      let n = 0;
+      let refused = 0;
+      let ok = 0;
+      const base = { 'content-type': 'application/json', ...o.headers };
+      const request: autocannon.Request = {
+        method: o.method ?? 'POST',
+        path: o.path,
+        headers: base,
+        body: o.body,
+        onResponse: (status: number, body: string) => {
+          if (status < 200 || status >= 300) return;
+          if (o.check && !o.check(body)) refused++;
+          else ok++;
+        },
+      };
+      if (o.vary) {
+        const vary = o.vary;
+        request.setupRequest = (req: autocannon.Request) => {
+          const v = vary(n++);
+          return { ...req, headers: { ...req.headers, ...v.headers }, body: v.body ?? req.body };
+        };
+      }
+      const perConnection = o.perConnection;
+      const result = await autocannon({
+        url: o.url,
+        connections: o.connections,
+        duration: seconds,
+        timeout: 20,
+        requests: [request],
+        setupClient: perConnection
+          ? (client: autocannon.Client) => {
+              const state = perConnection();
+              const send = () => client.setHeaders({ ...base, ...state.headers() });
+              send();
+              // autocannon hands the parser's info here: { headers: [k, v, …], statusCode, … }
+              client.on('headers', (info: unknown) => state.onResponse(headerObject((info as { headers?: unknown }).headers)));
+              client.on('response', send);
+            }
+          : undefined,
+      });
+      const errors = result.errors + result.non2xx + refused;
+      return {
+        requests: result.requests.total,
+        rps: result.requests.total / Math.max(result.duration, 0.001),
+        p50Ms: result.latency.p50,
+        p99Ms: result.latency.p99,
+        errors,
+        ok,
+      };
+    },
+  };
+}
+
+export interface Measured {
+  load: LoadResult;
+  /** The target server's probe reading for the run (undefined without a server). */
+  reading?: ProbeReading;
+  /**
+   * CPU time the server process spent per answered request (µs, all its threads): a cost
+   * figure far steadier than req/s on a shared machine.
+   */
+  cpuUsPerRequest?: number;
+  /** Of that, the time the event loop's thread was busy per request (µs): the rest ran on other threads. */
+  loopUsPerRequest?: number;
+}
+
+/** Run `target` for `seconds` with its server's probe window around it, then wait for the server to go idle. */
+export async function measure(target: Target, seconds: number): Promise<Measured> {
+  await target.server?.reset();
+  const before = await target.server?.read();
+  const load = await target.run(seconds);
+  const reading = await target.server?.read();
+  // Requests still queued (password hashes above all) must not spill into the next run.
+  await target.server?.waitIdle();
+  const after = await target.server?.read();
+  const cpuUsPerRequest = before && after && load.requests ? Math.round(((after.cpuMs - before.cpuMs) * 1000) / load.requests) : undefined;
+  const loopUsPerRequest = before && after && load.requests ? Math.round(((after.loopBusyMs - before.loopBusyMs) * 1000) / load.requests) : undefined;
+  return { load, reading, cpuUsPerRequest, loopUsPerRequest };
+}
