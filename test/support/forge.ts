@@ -24,7 +24,11 @@ export async function signJws(header: Record<string, unknown>, payload: Record<s
   const input = `${b64(header)}.${b64(payload)}`;
   const data = new TextEncoder().encode(input);
   let signature: ArrayBuffer;
-  if (alg === 'HS256') {
+  if (alg === 'HS256' && !(key instanceof Uint8Array) && key.algorithm.name === 'HMAC') {
+    // The server's own HMAC keys are imported once and not extractable: sign with them as they are.
+    signature = await webcrypto.subtle.sign('HMAC', key as webcrypto.CryptoKey, data);
+  } else if (alg === 'HS256') {
+    // Key confusion: the bytes of another key (e.g. a public one) used as an HMAC secret.
     const raw = key instanceof Uint8Array ? key : new Uint8Array(await webcrypto.subtle.exportKey('raw', key as webcrypto.CryptoKey));
     const hmac = await webcrypto.subtle.importKey('raw', raw, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
     signature = await webcrypto.subtle.sign('HMAC', hmac, data);
