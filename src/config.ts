@@ -128,7 +128,7 @@ const variables = {
   RATE_LIMIT_OTP_VERIFY_EMAIL: [rate, '10/15m'],
   RATE_LIMIT_OTP_VERIFY_IP: [rate, '100/15m'],
   RATE_LIMIT_REFRESH_IP: [rate, '300/1m'],
-  RATE_LIMIT_REGISTER_IP: [rate, '100/1h'],
+  RATE_LIMIT_REGISTER_IP: [rate, '1000/1h'],
   TRUST_PROXY: [bool, 'false'],
   EXPOSE_REFRESH_TOKEN: [bool, 'false'],
   GRAPHQL_MAX_DEPTH: [int(1, 100), '10'],

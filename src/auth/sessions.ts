@@ -124,6 +124,36 @@ export function createSessions({ repos, tokens, revocations, audit, config, cloc
     await revocations.revoke(ids);
   };
 
+  /** One refresh, limits aside: a rotation, the current token inside the grace, or an AuthError. */
+  const rotateOrAnswer = async (presented: string, meta: RequestMeta): Promise<AuthResult> => {
+    const claims = await tokens.verifyRefresh(presented);
+    const now = clock.now();
+    const result = await repos.sessions.rotate(claims.jti, new Date(now), successor(now));
+
+    if (result.kind === 'rotated') {
+      await audit.record('refresh', result.session.userId, meta, { sessionId: result.session.id });
+      return issue(result.session, result.token);
+    }
+    if (result.kind === 'unknown') throw new AuthError(goneReason(claims.exp, now));
+
+    const { token, session, userActive } = result;
+    if (session.revokedAt || !userActive) throw new AuthError('TOKEN_REVOKED');
+    if (session.expiresAt.getTime() <= now) throw new AuthError('SESSION_EXPIRED');
+    if (token.usedAt) {
+      if (now - token.usedAt.getTime() <= config.refreshReuseGraceMs) {
+        // Another tab won the race: answer with the chain's current token, not a new one.
+        const current = await repos.sessions.currentToken(session.id);
+        if (current && current.expiresAt.getTime() > now) return issue(session, current);
+      }
+      const revoked = await repos.sessions.revoke(session.id, 'reuse', new Date(now));
+      if (revoked) await revokeIds([session.id]);
+      await audit.record('refresh_reuse_detected', session.userId, meta, { sessionId: session.id, jti: token.jti });
+      throw new AuthError('TOKEN_REUSED');
+    }
+    if (token.expiresAt.getTime() <= now) throw new AuthError('TOKEN_EXPIRED');
+    throw new AuthError('TOKEN_INVALID');
+  };
+
   return {
     /** Open a new session for a user who just proved who they are. */
     async start(userId: string, { rememberMe, meta }: { rememberMe: boolean; meta: RequestMeta }): Promise<AuthResult> {
@@ -145,35 +175,16 @@ export function createSessions({ repos, tokens, revocations, audit, config, cloc
       return issue(session, token);
     },
 
-    /** Rotate a refresh token (see the rules at the top of this file). */
+    /**
+     * Rotate a refresh token (see the rules at the top of this file). Only refreshes that fail
+     * count against the address: a genuine token proves possession, so a busy office behind one
+     * NAT (or a load test) may refresh as often as its sessions need; guessing and replaying may not.
+     */
     async refresh(presented: string, meta: RequestMeta): Promise<AuthResult> {
       await limits.take('refreshIp', meta.ip, meta);
-      const claims = await tokens.verifyRefresh(presented);
-      const now = clock.now();
-      const result = await repos.sessions.rotate(claims.jti, new Date(now), successor(now));
-
-      if (result.kind === 'rotated') {
-        await audit.record('refresh', result.session.userId, meta, { sessionId: result.session.id });
-        return issue(result.session, result.token);
-      }
-      if (result.kind === 'unknown') throw new AuthError(goneReason(claims.exp, now));
-
-      const { token, session, userActive } = result;
-      if (session.revokedAt || !userActive) throw new AuthError('TOKEN_REVOKED');
-      if (session.expiresAt.getTime() <= now) throw new AuthError('SESSION_EXPIRED');
-      if (token.usedAt) {
-        if (now - token.usedAt.getTime() <= config.refreshReuseGraceMs) {
-          // Another tab won the race: answer with the chain's current token, not a new one.
-          const current = await repos.sessions.currentToken(session.id);
-          if (current && current.expiresAt.getTime() > now) return issue(session, current);
-        }
-        const revoked = await repos.sessions.revoke(session.id, 'reuse', new Date(now));
-        if (revoked) await revokeIds([session.id]);
-        await audit.record('refresh_reuse_detected', session.userId, meta, { sessionId: session.id, jti: token.jti });
-        throw new AuthError('TOKEN_REUSED');
-      }
-      if (token.expiresAt.getTime() <= now) throw new AuthError('TOKEN_EXPIRED');
-      throw new AuthError('TOKEN_INVALID');
+      const result = await rotateOrAnswer(presented, meta);
+      await limits.forgive('refreshIp', meta.ip);
+      return result;
     },
 
     /**
