@@ -65,18 +65,29 @@ export interface DatabaseTarget {
   create(): Promise<{ url: string; drop(): Promise<void> }>;
 }
 
-const pglite: DatabaseTarget = { name: 'pglite', create: async () => ({ url: 'memory:', drop: async () => {} }) };
-const postgres: DatabaseTarget = { name: 'postgres', create: freshPostgresDatabase };
+/** In-memory PGlite: nothing to create or drop. */
+export const pglite: DatabaseTarget = { name: 'pglite', create: async () => ({ url: 'memory:', drop: async () => {} }) };
+/** A fresh database on the test PostgreSQL (see `postgresAvailable`). */
+export const postgres: DatabaseTarget = { name: 'postgres', create: freshPostgresDatabase };
 
 /**
- * The targets to run a suite on. PostgreSQL is included when reachable; when
- * it is not, a reason is printed and (under CI) the run fails.
+ * Whether PostgreSQL is reachable; when it is not, prints that `skipped` is
+ * not run, and under CI (LATCHKEY_REQUIRE_PG) fails instead.
+ *
+ * @example
+ *   const pgAvailable = await postgresAvailable('command-line tests on PostgreSQL');
+ *   describe.runIf(pgAvailable)('…', () => { … });
  */
-export async function databaseTargets(): Promise<DatabaseTarget[]> {
-  if (await postgresReachable()) return [pglite, postgres];
+export async function postgresAvailable(skipped: string): Promise<boolean> {
+  if (await postgresReachable()) return true;
   if (REQUIRE_PG) throw new Error(`PostgreSQL is required (LATCHKEY_REQUIRE_PG/CI) but unreachable at ${PG_BASE_URL}`);
-  console.warn(`[skip] PostgreSQL unreachable at ${PG_BASE_URL}: running on PGlite only`);
-  return [pglite];
+  console.warn(`[skip] PostgreSQL unreachable at ${PG_BASE_URL}: ${skipped} not run`);
+  return false;
+}
+
+/** The targets to run a suite on: PGlite, and PostgreSQL when available. */
+export async function databaseTargets(): Promise<DatabaseTarget[]> {
+  return (await postgresAvailable('the suite on PostgreSQL')) ? [pglite, postgres] : [pglite];
 }
 
 /** A PostgreSQL server of a test's own (its own data directory and port): stop and start it to cause outages. */

@@ -18,7 +18,7 @@ import { REFRESH_COOKIE } from '../../src/http/cookies.js';
 import { startServer, type Server } from '../../src/main.js';
 import type { DatabaseTarget } from './databases.js';
 import { rawQuery } from './domain.js';
-import { perSuite } from './suite.js';
+import { type Later, perSuite, resolveLater } from './suite.js';
 
 export interface TestServer {
   server: Server;
@@ -110,22 +110,36 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
   };
 }
 
+export interface SuiteServerOptions extends Omit<TestServerOptions, 'db'> {
+  /** Runs on the fresh database before the server starts on it (e.g. `latchkey migrate`). */
+  prepare?(databaseUrl: string): Promise<void>;
+}
+
 /**
  * The test server of a suite, on a fresh database of `target`: started before
- * the suite's tests, closed (and the database dropped) after them.
+ * the suite's tests, closed (and the database dropped) after them. `options`
+ * may be a function, called when the suite starts (after earlier hooks).
  *
  * @example
  *   describe.each(targets)('on $name', (target) => {
  *     const t = suiteServer(target, { manualClock: true });
  *     it('…', async () => { await registerUser(t.client()); });
  *   });
+ *   const m = suiteServer(pglite, () => ({ env: { MAIL_URL: smtp.url } }));
  */
-export function suiteServer(target: DatabaseTarget, options: Omit<TestServerOptions, 'db'> = {}): TestServer {
+export function suiteServer(target: DatabaseTarget, options: Later<SuiteServerOptions> = {}): TestServer {
   return perSuite(
     async () => {
+      const { prepare, ...rest } = resolveLater(options);
       const db = await target.create();
-      const t = await startTestServer({ ...options, db: db.url });
-      return { ...t, close: () => t.close().finally(db.drop) };
+      try {
+        await prepare?.(db.url);
+        const t = await startTestServer({ ...rest, db: db.url });
+        return { ...t, close: () => t.close().finally(db.drop) };
+      } catch (e) {
+        await db.drop();
+        throw e;
+      }
     },
     (t) => t.close(),
   );
