@@ -4,7 +4,7 @@
  * `me` and the token errors, the session list, revoking a session, logging
  * out (here or everywhere) and changing the password.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { noMeta } from '../../src/auth/audit.js';
 import { databaseTargets } from '../support/databases.js';
 import {
@@ -14,10 +14,9 @@ import {
   REGISTER,
   TEST_PASSWORD,
   registerUser,
-  startTestServer,
+  suiteServer,
   uniqueEmail,
   type TestClient,
-  type TestServer,
 } from '../support/server.js';
 
 const targets = await databaseTargets();
@@ -29,17 +28,7 @@ const CHANGE = `mutation($current: String!, $next: String!, $others: Boolean) {
 const NEW_PASSWORD = 'a brand new passphrase';
 
 describe.each(targets)('accounts on $name', (target) => {
-  let t: TestServer;
-  let drop: () => Promise<void>;
-  beforeAll(async () => {
-    const db = await target.create();
-    drop = db.drop;
-    t = await startTestServer({ db: db.url, manualClock: true });
-  });
-  afterAll(async () => {
-    await t?.close();
-    await drop?.();
-  });
+  const t = suiteServer(target, { manualClock: true });
 
   /** A second device of the same user: a fresh client that logs in. */
   const signIn = async (email: string, password = TEST_PASSWORD, rememberMe = false): Promise<TestClient> => {
