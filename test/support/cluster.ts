@@ -11,16 +11,14 @@
  *   await b.kill('SIGKILL');
  *   await cluster.close();
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { freePort, run, waitUntil } from './processes.js';
+import { latchkey, spawnLatchkey } from './cli.js';
+import { freePort, waitUntil } from './processes.js';
 import { TEST_ADDRESS_LIMITS, createClient, type TestClient } from './server.js';
-
-const root = join(import.meta.dirname, '..', '..');
-const cli = join(root, 'bin', 'latchkey.js');
 
 /** One line a process logged (pino JSON). */
 export interface LogLine {
@@ -75,7 +73,6 @@ export interface Cluster {
 /** Settings every test instance gets; tests add or override. */
 function baseEnv(port: number, mailDir: string, databaseUrl: string): Record<string, string> {
   return {
-    PATH: process.env.PATH ?? '',
     DATABASE_URL: databaseUrl,
     HOST: '127.0.0.1',
     PORT: String(port),
@@ -89,9 +86,9 @@ function baseEnv(port: number, mailDir: string, databaseUrl: string): Record<str
 }
 
 function startProcess(name: string, env: Record<string, string>, logs: LogLine[]): ChildProcess {
-  const child = spawn(process.execPath, [cli, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawnLatchkey(['serve'], { env });
   let pending = '';
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
     pending += chunk;
     const lines = pending.split('\n');
     pending = lines.pop()!;
@@ -103,7 +100,7 @@ function startProcess(name: string, env: Record<string, string>, logs: LogLine[]
       }
     }
   });
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
     // Lines printed before the logger exists (`latchkey: …`), and crashes.
     for (const line of chunk.split('\n').filter(Boolean)) logs.push({ level: WARN, msg: line, stderr: true });
     if (process.env.TEST_LOG) process.stderr.write(`[${name}] ${chunk}`);
@@ -149,8 +146,12 @@ async function startInstance(name: string, env: Record<string, string>): Promise
 export async function startCluster({ size, databaseUrl, env = {}, envOf = () => ({}) }: ClusterOptions): Promise<Cluster> {
   const mailDir = await mkdtemp(join(tmpdir(), 'latchkey-cluster-mail-'));
   const commandEnv = { ...baseEnv(0, mailDir, databaseUrl), ...env };
-  const latchkey = async (...args: string[]) => (await run(process.execPath, [cli, ...args], { env: commandEnv })).stdout.trim();
-  await latchkey('migrate');
+  const command = async (...args: string[]) => {
+    const r = await latchkey(args, { env: commandEnv });
+    if (r.status !== 0) throw new Error(`latchkey ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
+    return r.stdout.trim();
+  };
+  await command('migrate');
   const ports = await Promise.all(Array.from({ length: size }, () => freePort()));
   const instances = await Promise.all(
     ports.map((port, i) => startInstance(`instance-${'abc'[i] ?? i}`, { ...baseEnv(port, mailDir, databaseUrl), ...env, ...envOf(i) })),
@@ -159,7 +160,7 @@ export async function startCluster({ size, databaseUrl, env = {}, envOf = () => 
   pool.on('error', () => {});
   return {
     instances,
-    latchkey,
+    latchkey: command,
     async query(text, values) {
       return (await pool.query(text, values as unknown[])).rows;
     },
