@@ -17,8 +17,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { latchkey, spawnLatchkey } from './cli.js';
+import { freshPostgresDatabase } from './databases.js';
 import { freePort, waitUntil } from './processes.js';
 import { TEST_ADDRESS_LIMITS, createClient, type TestClient } from './server.js';
+import { type Later, perSuite, resolveLater } from './suite.js';
 
 /** One line a process logged (pino JSON). */
 export interface LogLine {
@@ -170,6 +172,37 @@ export async function startCluster({ size, databaseUrl, env = {}, envOf = () => 
       await rm(mailDir, { recursive: true, force: true });
     },
   };
+}
+
+export interface SuiteClusterOptions extends Omit<ClusterOptions, 'databaseUrl'> {
+  /** The shared database; a fresh one on the test PostgreSQL (dropped afterwards) when not given. */
+  databaseUrl?: string;
+}
+
+/**
+ * The cluster of a suite: started before its tests, closed (and a database it
+ * made dropped) after them. `options` may be a function, called when the
+ * suite starts (after earlier hooks, e.g. a private Redis's).
+ *
+ * @example
+ *   const cluster = suiteCluster({ size: 3, env: { REDIS_URL } });
+ *   it('…', async () => { await registerUser(cluster.instances[0].client()); });
+ */
+export function suiteCluster(options: Later<SuiteClusterOptions>): Cluster {
+  return perSuite(
+    async () => {
+      const { databaseUrl, ...rest } = resolveLater(options);
+      const db = databaseUrl ? { url: databaseUrl, drop: async () => {} } : await freshPostgresDatabase();
+      try {
+        const cluster = await startCluster({ ...rest, databaseUrl: db.url });
+        return { ...cluster, close: () => cluster.close().finally(db.drop) };
+      } catch (e) {
+        await db.drop();
+        throw e;
+      }
+    },
+    (cluster) => cluster.close(),
+  );
 }
 
 /**
