@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { latchkey, spawnLatchkey } from './cli.js';
-import { freshPostgresDatabase } from './databases.js';
+import { freshPostgresDatabase, startOnDatabase } from './databases.js';
 import { freePort, waitUntil } from './processes.js';
 import { TEST_ADDRESS_LIMITS, createClient, type TestClient } from './server.js';
 import { type Later, perSuite, resolveLater } from './suite.js';
@@ -193,13 +193,7 @@ export function suiteCluster(options: Later<SuiteClusterOptions>): Cluster {
     async () => {
       const { databaseUrl, ...rest } = resolveLater(options);
       const db = databaseUrl ? { url: databaseUrl, drop: async () => {} } : await freshPostgresDatabase();
-      try {
-        const cluster = await startCluster({ ...rest, databaseUrl: db.url });
-        return { ...cluster, close: () => cluster.close().finally(db.drop) };
-      } catch (e) {
-        await db.drop();
-        throw e;
-      }
+      return startOnDatabase(db, (url) => startCluster({ ...rest, databaseUrl: url }));
     },
     (cluster) => cluster.close(),
   );

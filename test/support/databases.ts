@@ -34,7 +34,7 @@ export function postgresReachable(): Promise<boolean> {
 }
 
 /** A new, empty PostgreSQL database; `drop()` removes it. */
-export async function freshPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+export async function freshPostgresDatabase(): Promise<OwnedDatabase> {
   const name = `lk_test_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: PG_BASE_URL });
   await admin.connect();
@@ -59,10 +59,34 @@ export async function freshPostgresDatabase(): Promise<{ url: string; drop(): Pr
   };
 }
 
+/** A database a test made, and how to remove it. */
+export interface OwnedDatabase {
+  url: string;
+  drop(): Promise<void>;
+}
+
+/**
+ * Start something (a server, a cluster) on a database made for it: closing it
+ * also drops the database, and a start that fails drops it at once.
+ *
+ * @example
+ *   const t = await startOnDatabase(await freshPostgresDatabase(), (url) => startTestServer({ db: url }));
+ *   await t.close(); // …and the database is gone
+ */
+export async function startOnDatabase<T extends { close(): Promise<void> }>(db: OwnedDatabase, start: (url: string) => Promise<T>): Promise<T> {
+  try {
+    const started = await start(db.url);
+    return { ...started, close: () => started.close().finally(db.drop) };
+  } catch (e) {
+    await db.drop();
+    throw e;
+  }
+}
+
 export interface DatabaseTarget {
   name: 'pglite' | 'postgres';
   /** Make a fresh database and return its DATABASE_URL, plus cleanup. */
-  create(): Promise<{ url: string; drop(): Promise<void> }>;
+  create(): Promise<OwnedDatabase>;
 }
 
 /** In-memory PGlite: nothing to create or drop. */

@@ -16,7 +16,7 @@ import { type ManualClock, manualClock } from '../../src/auth/clock.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { REFRESH_COOKIE } from '../../src/http/cookies.js';
 import { startServer, type Server } from '../../src/main.js';
-import type { DatabaseTarget } from './databases.js';
+import { type DatabaseTarget, startOnDatabase } from './databases.js';
 import { rawQuery } from './domain.js';
 import { type Later, perSuite, resolveLater } from './suite.js';
 
@@ -131,15 +131,10 @@ export function suiteServer(target: DatabaseTarget, options: Later<SuiteServerOp
   return perSuite(
     async () => {
       const { prepare, ...rest } = resolveLater(options);
-      const db = await target.create();
-      try {
-        await prepare?.(db.url);
-        const t = await startTestServer({ ...rest, db: db.url });
-        return { ...t, close: () => t.close().finally(db.drop) };
-      } catch (e) {
-        await db.drop();
-        throw e;
-      }
+      return startOnDatabase(await target.create(), async (url) => {
+        await prepare?.(url);
+        return startTestServer({ ...rest, db: url });
+      });
     },
     (t) => t.close(),
   );
@@ -191,6 +186,12 @@ export function parseSetCookie(header: string): SetCookie {
   return { name: pair.slice(0, eq).trim(), value: pair.slice(eq + 1).trim(), attributes };
 }
 
+/** The key ids the server's JWKS lists, sorted. */
+export async function jwksKids(baseUrl: string): Promise<string[]> {
+  const jwks = (await (await fetch(`${baseUrl}/.well-known/jwks.json`)).json()) as { keys: { kid: string }[] };
+  return jwks.keys.map((k) => k.kid).sort();
+}
+
 /** Decode a JWT's payload (no verification: for assertions only). */
 export function jwtPayload(token: string): Record<string, any> {
   return JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8'));
@@ -214,10 +215,20 @@ export const REFRESH = `mutation Refresh($refreshToken: String) {
 }`;
 export const ME = `{ me { id email emailVerified profile { displayName bio avatarUrl } } }`;
 
-/** Sign an existing user in from a device of its own: a new client holding its tokens. */
-export async function loginUser(t: TestServer, email: string, password = TEST_PASSWORD): Promise<TestClient> {
+/**
+ * Sign an existing user in from a device of its own: a new client holding its tokens.
+ *
+ * @example
+ *   const phone = await loginUser(t, email, TEST_PASSWORD, { rememberMe: true });
+ */
+export async function loginUser(
+  t: TestServer,
+  email: string,
+  password = TEST_PASSWORD,
+  { rememberMe = false, headers }: { rememberMe?: boolean; headers?: Record<string, string> } = {},
+): Promise<TestClient> {
   const device = t.client();
-  const res = await device.gql(LOGIN, { email, password });
+  const res = await device.gql(LOGIN, { email, password, rememberMe }, { headers });
   if (res.body.errors) throw new Error(`login failed: ${JSON.stringify(res.body.errors)}`);
   device.token = res.body.data.login.accessToken;
   return device;
