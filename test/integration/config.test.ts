@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, settingDefaults } from '../../src/config.js';
 import { ROOT, latchkey, serve } from '../support/cli.js';
-import { ME, REFRESH, createClient, registerUser } from '../support/server.js';
+import { ME, REFRESH, createClient, jwksKids, registerUser } from '../support/server.js';
 
 /** The message loadConfig throws for `env`. */
 function configError(env: Record<string, string>): string {
@@ -148,7 +148,7 @@ describe('latchkey serve', () => {
     try {
       const { email } = await registerUser(alice);
       token = alice.token!;
-      kid = (await (await fetch(`${first.url}/.well-known/jwks.json`)).json()).keys[0].kid;
+      [kid] = await jwksKids(first.url);
       expect((await alice.gql(ME)).body.data.me.email).toBe(email);
       expect((await fetch(`${first.url}/readyz`)).status).toBe(200);
     } finally {
@@ -158,8 +158,7 @@ describe('latchkey serve', () => {
 
     const second = await serve({ cwd: dir });
     try {
-      const jwks = await (await fetch(`${second.url}/.well-known/jwks.json`)).json();
-      expect(jwks.keys.map((k: { kid: string }) => k.kid)).toEqual([kid]);
+      expect(await jwksKids(second.url)).toEqual([kid]);
       const again = createClient(second.url);
       for (const [k, v] of alice.cookies) again.cookies.set(k, v);
       // The access token signed before the restart still verifies, and the refresh cookie still rotates.

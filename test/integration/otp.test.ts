@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { databaseTargets } from '../support/databases.js';
 import { codeIn, lastCodeTo, mailTo } from '../support/mail.js';
-import { LOGIN, ME, REFRESH, TEST_PASSWORD, registerUser, suiteServer, uniqueEmail } from '../support/server.js';
+import { LOGIN, ME, REFRESH, TEST_PASSWORD, loginUser, registerUser, suiteServer, uniqueEmail } from '../support/server.js';
 
 const REQUEST = `mutation($email: String!, $purpose: OtpPurpose) { requestOtp(email: $email, purpose: $purpose) }`;
 const VERIFY = `mutation($email: String!, $code: String!, $rememberMe: Boolean) {
@@ -207,10 +207,8 @@ describe.each(targets)('one-time codes on $name', (target) => {
 
   it('resets the password with a code and ends every session', async () => {
     const phone = t.client();
-    const laptop = t.client();
     const { email, userId } = await registerUser(phone);
-    const login = await laptop.gql(LOGIN, { email, password: TEST_PASSWORD });
-    laptop.token = login.body.data.login.accessToken;
+    const laptop = await loginUser(t, email);
 
     await t.client().gql(REQUEST, { email, purpose: 'PASSWORD_RESET' });
     const code = await lastCodeTo(t, email);
@@ -226,8 +224,7 @@ describe.each(targets)('one-time codes on $name', (target) => {
     expect((await laptop.gql(ME)).code).toBe('TOKEN_REVOKED');
     expect((await laptop.gql(REFRESH)).code).toBe('TOKEN_REVOKED');
     expect((await t.client().gql(LOGIN, { email, password: TEST_PASSWORD })).code).toBe('INVALID_CREDENTIALS');
-    const back = t.client();
-    back.token = (await back.gql(LOGIN, { email, password: newPassword })).body.data.login.accessToken;
+    const back = await loginUser(t, email, newPassword);
     // The reset code came through the mailbox: the address is proven.
     expect((await back.gql(ME)).body.data.me.emailVerified).toBe(true);
     expect((await t.client().gql(RESET, { email, code, newPassword: 'and yet another passphrase' })).code).toBe('OTP_INVALID');
