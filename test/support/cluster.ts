@@ -134,7 +134,13 @@ async function startInstance(name: string, env: Record<string, string>): Promise
         throw new Error(`${name} exited while starting (${JSON.stringify(e)}): ${logs.map((l) => l.msg).join(' | ')}`);
       });
       ended.catch(() => {});
-      await Promise.race([waitUntil(async () => (await fetch(`${url}/healthz`)).ok, `${name} to answer on ${url}`, 30_000), ended]);
+      try {
+        await Promise.race([waitUntil(async () => (await fetch(`${url}/healthz`)).ok, `${name} to answer on ${url}`, 30_000), ended]);
+      } catch (e) {
+        // One that never answered is not left running on a shared machine.
+        await instance.kill('SIGKILL');
+        throw e;
+      }
     },
   };
   await instance.start();
@@ -155,9 +161,17 @@ export async function startCluster({ size, databaseUrl, env = {}, envOf = () => 
   };
   await command('migrate');
   const ports = await Promise.all(Array.from({ length: size }, () => freePort()));
-  const instances = await Promise.all(
+  const started = await Promise.allSettled(
     ports.map((port, i) => startInstance(`instance-${'abc'[i] ?? i}`, { ...baseEnv(port, mailDir, databaseUrl), ...env, ...envOf(i) })),
   );
+  const instances = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const failed = started.find((s) => s.status === 'rejected');
+  if (failed) {
+    // The suite gets no cluster to close: stop the instances that did start.
+    await Promise.all(instances.map((i) => i.kill('SIGKILL')));
+    await rm(mailDir, { recursive: true, force: true });
+    throw failed.reason;
+  }
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
   pool.on('error', () => {});
   return {
