@@ -7,12 +7,12 @@
  * expired" is the server clock moving on, while the client's local clock still
  * thinks the token good — exactly the case where only the retry saves the request.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLatchkeyClient, type LatchkeyClient, type LatchkeyClientOptions } from '../../packages/client/src/index.js';
 import { createCookieFetch } from '../../packages/client/src/node.js';
 import { noMeta } from '../../src/auth/audit.js';
 import { databaseTargets } from '../support/databases.js';
-import { jwtPayload, startTestServer, TEST_PASSWORD, type TestServer, uniqueEmail } from '../support/server.js';
+import { jwtPayload, suiteServer, TEST_PASSWORD, uniqueEmail } from '../support/server.js';
 
 const targets = await databaseTargets();
 // One database is enough here: the server's own suites cover both; PostgreSQL when it is there.
@@ -22,22 +22,12 @@ const ME = '{ me { email } }';
 const PAST_ACCESS_EXPIRY = 6 * 60_000; // default ACCESS_TOKEN_TTL is 5m; also past REFRESH_REUSE_GRACE
 
 describe(`@latchkey/client against a real server on ${target.name}`, () => {
-  let t: TestServer;
-  let drop: () => Promise<void>;
+  const t = suiteServer(target, { manualClock: true });
   const open: LatchkeyClient[] = [];
   let browsers = 0;
 
-  beforeAll(async () => {
-    const db = await target.create();
-    drop = db.drop;
-    t = await startTestServer({ db: db.url, manualClock: true });
-  });
   afterEach(() => {
     for (const c of open.splice(0)) c.close();
-  });
-  afterAll(async () => {
-    await t?.close();
-    await drop?.();
   });
 
   /** A browser: one cookie jar, a log of the GraphQL fields it sent, and tabs that share both. */

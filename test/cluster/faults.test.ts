@@ -7,9 +7,9 @@
  *  - SIGTERM while requests are in flight.
  * After each, the database must show intact refresh-token chains.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Cluster, chainViolations, startCluster, tokenCheck } from '../support/cluster.js';
-import { type PrivatePostgres, startPrivatePostgres } from '../support/databases.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { chainViolations, suiteCluster, tokenCheck } from '../support/cluster.js';
+import { startPrivatePostgres } from '../support/databases.js';
 import { type SimulatedUser, signUpUsers } from '../support/load.js';
 import { waitUntil } from '../support/processes.js';
 import { LOGIN, REFRESH, TEST_PASSWORD, registerUser } from '../support/server.js';
@@ -27,17 +27,13 @@ async function refreshLoad(users: SimulatedUser[], rounds: number) {
 const total = (users: SimulatedUser[], key: 'done' | 'unreachable' | 'internalErrors') => users.reduce((n, u) => n + u[key], 0);
 
 describe.runIf(postgres)('faults on three instances', () => {
-  let pg: PrivatePostgres;
-  let cluster: Cluster;
-  beforeAll(async () => {
-    pg = postgres!;
-    // Thirty sign-ins of one account at once are a test's load, not a guessing attack.
-    cluster = await startCluster({ size: 3, databaseUrl: pg.url, env: { RATE_LIMIT_LOGIN_ACCOUNT: '1000/15m' } });
-  });
+  const pg = postgres!;
+  // Declared first, so run last: after the cluster closed.
   afterAll(async () => {
-    await cluster?.close();
-    await pg?.destroy();
+    await pg.destroy();
   });
+  // Thirty sign-ins of one account at once are a test's load, not a guessing attack.
+  const cluster = suiteCluster(() => ({ size: 3, databaseUrl: pg.url, env: { RATE_LIMIT_LOGIN_ACCOUNT: '1000/15m' } }));
 
   it('loses no rotation when an instance is SIGKILLed in the middle of a refresh load', async () => {
     const [a, b, c] = cluster.instances;

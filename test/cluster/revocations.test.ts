@@ -8,14 +8,15 @@
  * warning, and resync from the database when it returns.
  */
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { databaseTargets, freshPostgresDatabase } from '../support/databases.js';
-import { type Cluster, startCluster, tokenCheck, viewerCheck } from '../support/cluster.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { type Cluster, suiteCluster, tokenCheck, viewerCheck } from '../support/cluster.js';
+import { postgresAvailable } from '../support/databases.js';
 import { waitUntil } from '../support/processes.js';
-import { REDIS_URL, dropRedisPrefix, redisAvailable, startPrivateRedis, uniqueRedisPrefix, type PrivateRedis } from '../support/redis.js';
+import { REDIS_URL, dropRedisPrefix, redisAvailable, startPrivateRedis, uniqueRedisPrefix } from '../support/redis.js';
 import { LOGIN, REFRESH, TEST_PASSWORD, jwtPayload, registerUser } from '../support/server.js';
+import { perSuite } from '../support/suite.js';
 
-const ready = (await databaseTargets()).some((t) => t.name === 'postgres') && (await redisAvailable());
+const ready = (await postgresAvailable('cluster revocation tests')) && (await redisAvailable());
 
 /** Wait until `instance` refuses `token` as revoked (a deadline, not a measurement). */
 const refusedBy = (cluster: Cluster, token: string) =>
@@ -23,22 +24,11 @@ const refusedBy = (cluster: Cluster, token: string) =>
 
 describe.runIf(ready)('revocations fan out through Redis', () => {
   const prefix = uniqueRedisPrefix();
-  let cluster: Cluster;
-  let drop: () => Promise<void>;
-  beforeAll(async () => {
-    const db = await freshPostgresDatabase();
-    drop = db.drop;
-    cluster = await startCluster({
-      size: 3,
-      databaseUrl: db.url,
-      env: { REDIS_URL, REDIS_KEY_PREFIX: prefix, REVOCATION_POLL_INTERVAL: '0' },
-    });
-  });
+  // Declared first, so run last: after the cluster closed.
   afterAll(async () => {
-    await cluster?.close();
-    await drop?.();
     await dropRedisPrefix(prefix);
   });
+  const cluster = suiteCluster({ size: 3, env: { REDIS_URL, REDIS_KEY_PREFIX: prefix, REVOCATION_POLL_INTERVAL: '0' } });
 
   it('refuses a logged-out session on every instance, though no instance polls the database', async () => {
     const [a, b, c] = cluster.instances;
@@ -102,26 +92,13 @@ describe.runIf(ready)('revocations fan out through Redis', () => {
 });
 
 describe.runIf(ready)('when Redis goes away', () => {
-  let redis: PrivateRedis;
-  let cluster: Cluster;
-  let drop: () => Promise<void>;
-  beforeAll(async () => {
-    redis = (await startPrivateRedis())!;
-    const db = await freshPostgresDatabase();
-    drop = db.drop;
-    cluster = await startCluster({
-      size: 3,
-      databaseUrl: db.url,
-      env: { REDIS_URL: redis.url, REDIS_KEY_PREFIX: uniqueRedisPrefix(), LOG_LEVEL: 'info', RATE_LIMIT_LOGIN_ACCOUNT: '3/10m' },
-      // A and B rely on Redis alone; C also polls the database, as every instance does by default.
-      envOf: (i): Record<string, string> => (i < 2 ? { REVOCATION_POLL_INTERVAL: '0' } : {}),
-    });
-  });
-  afterAll(async () => {
-    await cluster?.close();
-    await redis?.stop();
-    await drop?.();
-  });
+  const redis = perSuite(async () => (await startPrivateRedis())!, (r) => r.stop());
+  const cluster = suiteCluster(() => ({
+    size: 3,
+    env: { REDIS_URL: redis.url, REDIS_KEY_PREFIX: uniqueRedisPrefix(), LOG_LEVEL: 'info', RATE_LIMIT_LOGIN_ACCOUNT: '3/10m' },
+    // A and B rely on Redis alone; C also polls the database, as every instance does by default.
+    envOf: (i): Record<string, string> => (i < 2 ? { REVOCATION_POLL_INTERVAL: '0' } : {}),
+  }));
 
   it('keeps serving with local limits and revocations, warns once, and resyncs when Redis returns', async () => {
     const [a, b, c] = cluster.instances;

@@ -5,29 +5,18 @@
  * JWKS within seconds; and the blacklist is the database's, so a refresh
  * rotated on one instance and replayed on another follows the same rules.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Cluster, chainViolations, startCluster, tokenCheck, viewerCheck } from '../support/cluster.js';
-import { databaseTargets, freshPostgresDatabase } from '../support/databases.js';
+import { describe, expect, it } from 'vitest';
+import { chainViolations, suiteCluster, tokenCheck, viewerCheck } from '../support/cluster.js';
+import { postgresAvailable } from '../support/databases.js';
 import { waitUntil } from '../support/processes.js';
-import { LOGIN, REFRESH, TEST_PASSWORD, jwtHeader, jwtPayload, registerUser } from '../support/server.js';
+import { LOGIN, REFRESH, TEST_PASSWORD, jwksKids, jwtHeader, jwtPayload, registerUser } from '../support/server.js';
 
-const ready = (await databaseTargets()).some((t) => t.name === 'postgres');
+const ready = await postgresAvailable('cluster token tests');
 
 describe.runIf(ready)('tokens across three instances', () => {
-  let cluster: Cluster;
-  let drop: () => Promise<void>;
-  beforeAll(async () => {
-    const db = await freshPostgresDatabase();
-    drop = db.drop;
-    cluster = await startCluster({ size: 3, databaseUrl: db.url });
-  });
-  afterAll(async () => {
-    await cluster?.close();
-    await drop?.();
-  });
+  const cluster = suiteCluster({ size: 3 });
 
-  const jwks = async (url: string) => ((await (await fetch(`${url}/.well-known/jwks.json`)).json()) as { keys: { kid: string }[] }).keys.map((k) => k.kid).sort();
-  const kidsEverywhere = () => Promise.all(cluster.instances.map((i) => jwks(i.url)));
+  const kidsEverywhere = () => Promise.all(cluster.instances.map((i) => jwksKids(i.url)));
 
   it('publishes the same keys everywhere, and a rotation reaches every signer while old tokens keep verifying', async () => {
     const [a, b, c] = cluster.instances;

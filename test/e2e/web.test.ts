@@ -12,7 +12,7 @@ import { findWebRoot } from '../../src/http/web.js';
 import { findChromium, launchChromium } from '../support/browser.js';
 import { databaseTargets } from '../support/databases.js';
 import { lastCodeTo } from '../support/mail.js';
-import { createClient, jwtPayload, registerUser, startTestServer, TEST_PASSWORD, type TestServer, uniqueEmail } from '../support/server.js';
+import { createClient, jwtPayload, registerUser, suiteServer, TEST_PASSWORD, uniqueEmail } from '../support/server.js';
 
 const chromiumPath = await findChromium();
 const targets = await databaseTargets();
@@ -23,8 +23,6 @@ const PAST_EXPIRY_MS = 3500;
 
 // Real browsers on a shared, busy machine: generous per-test time (the tests themselves wait on events, not clocks).
 describe.skipIf(!chromiumPath)(`web app in Chromium (${target.name}, 3 s access tokens)`, { timeout: 90_000 }, () => {
-  let t: TestServer;
-  let drop: () => Promise<void>;
   let browser: Browser;
   const contexts: BrowserContext[] = [];
   const pageErrors: string[] = [];
@@ -32,12 +30,10 @@ describe.skipIf(!chromiumPath)(`web app in Chromium (${target.name}, 3 s access 
   beforeAll(async () => {
     if (!(await findWebRoot())) throw new Error('web/dist is missing: run `npm run build` (npm install does) before the browser tests');
     await mkdir(SHOTS, { recursive: true });
-    const db = await target.create();
-    drop = db.drop;
-    [t, browser] = await Promise.all([
-      startTestServer({ db: db.url, env: { ACCESS_TOKEN_TTL: '3s' } }), // mail: its own file: directory
-      launchChromium(chromiumPath!),
-    ]);
+  });
+  const t = suiteServer(target, { env: { ACCESS_TOKEN_TTL: '3s' } }); // mail: its own file: directory
+  beforeAll(async () => {
+    browser = await launchChromium(chromiumPath!);
   });
   afterEach(async () => {
     await Promise.all(contexts.splice(0).map((c) => c.close()));
@@ -46,8 +42,6 @@ describe.skipIf(!chromiumPath)(`web app in Chromium (${target.name}, 3 s access 
   });
   afterAll(async () => {
     await browser?.close();
-    await t?.close();
-    await drop?.();
   });
 
   /** A browser profile (cookies shared by its tabs). */

@@ -4,7 +4,7 @@
  * `me` and the token errors, the session list, revoking a session, logging
  * out (here or everywhere) and changing the password.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { noMeta } from '../../src/auth/audit.js';
 import { databaseTargets } from '../support/databases.js';
 import {
@@ -13,11 +13,11 @@ import {
   REFRESH,
   REGISTER,
   TEST_PASSWORD,
+  loginUser,
   registerUser,
-  startTestServer,
+  suiteServer,
   uniqueEmail,
   type TestClient,
-  type TestServer,
 } from '../support/server.js';
 
 const targets = await databaseTargets();
@@ -29,26 +29,7 @@ const CHANGE = `mutation($current: String!, $next: String!, $others: Boolean) {
 const NEW_PASSWORD = 'a brand new passphrase';
 
 describe.each(targets)('accounts on $name', (target) => {
-  let t: TestServer;
-  let drop: () => Promise<void>;
-  beforeAll(async () => {
-    const db = await target.create();
-    drop = db.drop;
-    t = await startTestServer({ db: db.url, manualClock: true });
-  });
-  afterAll(async () => {
-    await t?.close();
-    await drop?.();
-  });
-
-  /** A second device of the same user: a fresh client that logs in. */
-  const signIn = async (email: string, password = TEST_PASSWORD, rememberMe = false): Promise<TestClient> => {
-    const device = t.client();
-    const res = await device.gql(LOGIN, { email, password, rememberMe });
-    expect(res.body.errors).toBeUndefined();
-    device.token = res.body.data.login.accessToken;
-    return device;
-  };
+  const t = suiteServer(target, { manualClock: true });
 
   describe('register', () => {
     it('stores the email as typed, the username and the display name; emails are unique in any case', async () => {
@@ -181,8 +162,8 @@ describe.each(targets)('accounts on $name', (target) => {
     it('lists only live sessions, marking the current one', async () => {
       const laptop = t.client();
       const { email } = await registerUser(laptop);
-      const phone = await signIn(email, TEST_PASSWORD, true);
-      const tablet = await signIn(email);
+      const phone = await loginUser(t, email, TEST_PASSWORD, { rememberMe: true });
+      const tablet = await loginUser(t, email);
       expect((await tablet.gql('mutation { logout }')).body.data.logout).toBe(true);
 
       const fromLaptop = await laptop.gql(SESSIONS, undefined, { headers: { 'user-agent': 'laptop-browser' } });
@@ -202,7 +183,7 @@ describe.each(targets)('accounts on $name', (target) => {
     it('drops a session from the list once its refresh token has expired', async () => {
       const laptop = t.client();
       const { email } = await registerUser(laptop, { rememberMe: true });
-      await signIn(email, TEST_PASSWORD, false);
+      await loginUser(t, email);
       expect((await laptop.gql(SESSIONS)).body.data.mySessions).toHaveLength(2);
       t.clock!.advance(t.config.refreshTokenTtlMs + 60_000);
       const refreshed = await laptop.gql(REFRESH);
@@ -215,7 +196,7 @@ describe.each(targets)('accounts on $name', (target) => {
     it("revokes the viewer's other session; not another user's, an unknown or a malformed id", async () => {
       const laptop = t.client();
       const { email } = await registerUser(laptop);
-      const phone = await signIn(email);
+      const phone = await loginUser(t, email);
       const stranger = t.client();
       await registerUser(stranger);
       const list = async (c: TestClient) => (await c.gql(SESSIONS)).body.data.mySessions as { id: string; current: boolean }[];
@@ -260,7 +241,7 @@ describe.each(targets)('accounts on $name', (target) => {
     it("ends the bearer token's session when there is no cookie", async () => {
       const browser = t.client();
       const { email } = await registerUser(browser);
-      const other = await signIn(email);
+      const other = await loginUser(t, email);
       const api = t.client();
       const res = await api.gql('mutation { logout }', undefined, { token: browser.token });
       expect(res.body.data.logout).toBe(true);
@@ -271,8 +252,8 @@ describe.each(targets)('accounts on $name', (target) => {
     it('with everywhere: true ends every session of the user', async () => {
       const a = t.client();
       const { email } = await registerUser(a);
-      const b = await signIn(email);
-      const c = await signIn(email, TEST_PASSWORD, true);
+      const b = await loginUser(t, email);
+      const c = await loginUser(t, email, TEST_PASSWORD, { rememberMe: true });
       const bystander = t.client();
       await registerUser(bystander);
       expect((await a.gql('mutation { logout(everywhere: true) }')).body.data.logout).toBe(true);
@@ -303,7 +284,7 @@ describe.each(targets)('accounts on $name', (target) => {
     it('by default ends the other sessions and keeps this one', async () => {
       const here = t.client();
       const { email } = await registerUser(here);
-      const there = await signIn(email);
+      const there = await loginUser(t, email);
       const res = await here.gql(CHANGE, { current: TEST_PASSWORD, next: NEW_PASSWORD });
       expect(res.body.data.changePassword).toBe(true);
 
@@ -319,7 +300,7 @@ describe.each(targets)('accounts on $name', (target) => {
     it('keeps the other sessions with signOutOtherSessions: false', async () => {
       const here = t.client();
       const { email } = await registerUser(here);
-      const there = await signIn(email);
+      const there = await loginUser(t, email);
       const res = await here.gql(CHANGE, { current: TEST_PASSWORD, next: NEW_PASSWORD, others: false });
       expect(res.body.data.changePassword).toBe(true);
       expect((await there.gql(ME)).body.data.me.email).toBe(email);

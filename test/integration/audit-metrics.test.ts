@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { databaseTargets } from '../support/databases.js';
-import { LOGIN, REFRESH, TEST_PASSWORD, jwtPayload, registerUser, suiteServer, type TestClient } from '../support/server.js';
+import { LOGIN, REFRESH, TEST_PASSWORD, jwtPayload, loginUser, registerUser, suiteServer, type TestClient } from '../support/server.js';
 
 const UA = 'audit-test/1.0';
 const NEW_PASSWORD = 'another long passphrase';
@@ -30,12 +30,7 @@ describe.each(targets)('audit events and metrics on $name', (target) => {
   const t = suiteServer(target, { env: { REFRESH_REUSE_GRACE: '0s' } });
 
   const as = { headers: { 'user-agent': UA } };
-  const login = async (email: string): Promise<TestClient> => {
-    const c = t.client();
-    const res = await c.gql(LOGIN, { email, password: TEST_PASSWORD }, as);
-    c.token = res.body.data.login.accessToken;
-    return c;
-  };
+  const login = (email: string): Promise<TestClient> => loginUser(t, email, TEST_PASSWORD, as);
 
   it('records each event with who, from where and with what, and counts it', async () => {
     const before = await scrape(t.url);

@@ -11,24 +11,25 @@ import { join } from 'node:path';
 import { decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { latchkey, type CliResult } from '../support/cli.js';
-import { REQUIRE_PG, freshPostgresDatabase, postgresReachable } from '../support/databases.js';
+import { postgres, postgresAvailable } from '../support/databases.js';
+import { waitUntil } from '../support/processes.js';
 import {
   LOGIN,
   ME,
   REFRESH,
   TEST_PASSWORD,
+  jwksKids,
   jwtPayload,
   loginUser,
   registerUser,
   startTestServer,
+  suiteServer,
   uniqueEmail,
   type TestClient,
   type TestServer,
 } from '../support/server.js';
 
-const pgAvailable = await postgresReachable();
-if (!pgAvailable && REQUIRE_PG) throw new Error('PostgreSQL is required (LATCHKEY_REQUIRE_PG/CI) but unreachable');
-if (!pgAvailable) console.warn('[skip] PostgreSQL unreachable: command-line tests on PostgreSQL not run');
+const pgAvailable = await postgresAvailable('command-line tests on PostgreSQL');
 
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 const OTHER_PASSWORD = 'typed on standard input, long';
@@ -48,16 +49,6 @@ function failed(r: CliResult, status: number, reason: RegExp) {
   expect(r.stderr).toMatch(reason);
 }
 
-/** Whether `check` holds within `ms` (polled every 50 ms): "refused within 1 s" is the contract's own promise. */
-async function within(ms: number, check: () => Promise<boolean>): Promise<boolean> {
-  const end = Date.now() + ms;
-  for (;;) {
-    if (await check()) return true;
-    if (Date.now() > end) return false;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 /** The same browser (token and cookies) talking to another server. */
 function reconnect(t: TestServer, from: TestClient): TestClient {
   const client = t.client();
@@ -70,6 +61,7 @@ function reconnect(t: TestServer, from: TestClient): TestClient {
 const flushLine = (codes: number) =>
   new RegExp(`^deleted 1 expired refresh token\\(s\\) and 2 dead session\\(s\\); ${codes} expired one-time code\\(s\\)$`);
 
+/** Whether the server refuses `client`'s access token: within 1 s of a revocation is the contract's own promise. */
 const revoked = (client: TestClient) => async () => (await client.gql(ME)).code === 'TOKEN_REVOKED';
 
 /**
@@ -112,19 +104,13 @@ describe('usage', () => {
 });
 
 describe.runIf(pgAvailable)('on PostgreSQL, next to a running server', () => {
-  let t: TestServer;
-  let env: Record<string, string>;
-  let drop: () => Promise<void>;
-  beforeAll(async () => {
-    const db = await freshPostgresDatabase();
-    drop = db.drop;
-    env = { DATABASE_URL: db.url };
-    succeeded(await latchkey(['migrate'], { env }), /^applied 1 migration/);
-    t = await startTestServer({ db: db.url });
-  });
-  afterAll(async () => {
-    await t?.close();
-    await drop?.();
+  const env: Record<string, string> = {};
+  const t = suiteServer(postgres, {
+    // The operator's order: migrate with the command, then start the server.
+    prepare: async (url) => {
+      env.DATABASE_URL = url;
+      succeeded(await latchkey(['migrate'], { env }), /^applied 1 migration/);
+    },
   });
 
   it('user create: the password from --password or standard input; the user signs in with it', async () => {
@@ -150,8 +136,8 @@ describe.runIf(pgAvailable)('on PostgreSQL, next to a running server', () => {
     const bystander = t.client();
     await registerUser(bystander);
     succeeded(await latchkey(['sessions', 'revoke', '--email', email], { env }), new RegExp(`^revoked 2 session\\(s\\) of ${email}$`));
-    expect(await within(1000, revoked(alice))).toBe(true);
-    expect(await within(1000, revoked(phone))).toBe(true);
+    expect(await waitUntil(revoked(alice), 'the server to refuse alice’s token', 1000)).toBe(true);
+    expect(await waitUntil(revoked(phone), 'the server to refuse phone’s token', 1000)).toBe(true);
     expect((await alice.gql(REFRESH)).code).toBe('TOKEN_REVOKED');
     expect((await bystander.gql(ME)).body.data.me).not.toBeNull();
     succeeded(await latchkey(['sessions', 'revoke', '--email', email], { env }), /^revoked 0 session\(s\)/);
@@ -162,7 +148,7 @@ describe.runIf(pgAvailable)('on PostgreSQL, next to a running server', () => {
     const bob = t.client();
     const { email } = await registerUser(bob);
     succeeded(await latchkey(['user', 'deactivate', '--email', email], { env }), new RegExp(`^deactivated ${email}; every session ended$`));
-    expect(await within(1000, revoked(bob))).toBe(true);
+    expect(await waitUntil(revoked(bob), 'the server to refuse bob’s token', 1000)).toBe(true);
     expect((await bob.gql(REFRESH)).code).toBe('TOKEN_REVOKED');
     expect((await t.client().gql(LOGIN, { email, password: TEST_PASSWORD })).code).toBe('INVALID_CREDENTIALS');
     failed(await latchkey(['user', 'deactivate', '--email', uniqueEmail('nobody')], { env }), 1, /No user with email/);
@@ -179,8 +165,7 @@ describe.runIf(pgAvailable)('on PostgreSQL, next to a running server', () => {
     // A new instance (or this one after its reload) signs with the new key and publishes both.
     const other = await startTestServer({ db: env.DATABASE_URL });
     try {
-      const jwks = (await (await fetch(`${other.url}/.well-known/jwks.json`)).json()) as { keys: { kid: string }[] };
-      expect(jwks.keys.map((k) => k.kid).sort()).toEqual([oldKid, newKid].sort());
+      expect(await jwksKids(other.url)).toEqual([oldKid, newKid].sort());
       expect((await carol.gql(ME)).body.data.me).not.toBeNull();
       expect((await other.client().gql(ME, undefined, { token: carol.token })).body.data.me).not.toBeNull();
       const dave = other.client();
@@ -258,9 +243,9 @@ describe('on the embedded database (a data directory)', () => {
     try {
       for (const client of [alice, bob]) expect((await reconnect(t, client).gql(ME)).code).toBe('TOKEN_REVOKED');
       expect((await reconnect(t, bob).gql(REFRESH)).code).toBe('TOKEN_REVOKED');
-      const jwks = (await (await fetch(`${t.url}/.well-known/jwks.json`)).json()) as { keys: { kid: string }[] };
-      expect(jwks.keys).toHaveLength(2);
-      expect(jwks.keys.map((k) => k.kid)).toContain(oldKid);
+      const kids = await jwksKids(t.url);
+      expect(kids).toHaveLength(2);
+      expect(kids).toContain(oldKid);
       expect((await reconnect(t, carol).gql(ME)).body.data.me).not.toBeNull();
       await flushedCorrectly(t, { ...setup, kept: reconnect(t, setup.kept) });
     } finally {

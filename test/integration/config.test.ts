@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, settingDefaults } from '../../src/config.js';
-import { ROOT, ensureBuilt, runLatchkey, serveLatchkey } from '../support/process.js';
-import { ME, REFRESH, createClient, registerUser } from '../support/server.js';
+import { ROOT, latchkey, serve } from '../support/cli.js';
+import { ME, REFRESH, createClient, jwksKids, registerUser } from '../support/server.js';
 
 /** The message loadConfig throws for `env`. */
 function configError(env: Record<string, string>): string {
@@ -113,22 +113,21 @@ describe('settings', () => {
 describe('latchkey serve', () => {
   let dir: string;
   beforeAll(async () => {
-    await ensureBuilt();
     dir = await mkdtemp(join(tmpdir(), 'latchkey-fresh-'));
-  }, 120_000);
+  });
   afterAll(async () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   it('stops on a bad setting with one line on stderr and a non-zero status', async () => {
     const runs = await Promise.all([
-      runLatchkey(['serve'], { env: { ACCESS_TOKEN_TTL: 'soon', DATABASE_URL: 'memory:' } }),
-      runLatchkey(['serve'], { env: { REDIS_URL: 'http://default:redis-s3cret@cache:6379', DATABASE_URL: 'memory:' } }),
-      runLatchkey(['serve'], { env: { LATCHKEY_KEY_SECRET: 'short-s3cret', DATABASE_URL: 'memory:' } }),
+      latchkey(['serve'], { env: { ACCESS_TOKEN_TTL: 'soon', DATABASE_URL: 'memory:' } }),
+      latchkey(['serve'], { env: { REDIS_URL: 'http://default:redis-s3cret@cache:6379', DATABASE_URL: 'memory:' } }),
+      latchkey(['serve'], { env: { LATCHKEY_KEY_SECRET: 'short-s3cret', DATABASE_URL: 'memory:' } }),
     ]);
     for (const run of runs) {
-      expect(run.code).not.toBe(0);
-      expect(run.code).not.toBeNull();
+      expect(run.status).not.toBe(0);
+      expect(run.status).not.toBeNull();
       expect(run.stdout).toBe('');
       expect(run.stderr.trimEnd().split('\n')).toHaveLength(1);
       expect(run.stderr).not.toContain('s3cret');
@@ -142,14 +141,14 @@ describe('latchkey serve', () => {
   // Two cold starts of the built server on an on-disk PGlite: ~15 s alone, over 30 s when the machine is busy.
   it('starts on a fresh checkout with nothing else running, in ./.latchkey, and keeps its key across a restart', { timeout: 90_000 }, async () => {
     // As `npm start` does: no settings at all, embedded database in the working directory.
-    const first = await serveLatchkey({ cwd: dir });
+    const first = await serve({ cwd: dir });
     let token: string;
     let kid: string;
     const alice = createClient(first.url);
     try {
       const { email } = await registerUser(alice);
       token = alice.token!;
-      kid = (await (await fetch(`${first.url}/.well-known/jwks.json`)).json()).keys[0].kid;
+      [kid] = await jwksKids(first.url);
       expect((await alice.gql(ME)).body.data.me.email).toBe(email);
       expect((await fetch(`${first.url}/readyz`)).status).toBe(200);
     } finally {
@@ -157,10 +156,9 @@ describe('latchkey serve', () => {
     }
     expect((await stat(join(dir, '.latchkey'))).isDirectory()).toBe(true);
 
-    const second = await serveLatchkey({ cwd: dir });
+    const second = await serve({ cwd: dir });
     try {
-      const jwks = await (await fetch(`${second.url}/.well-known/jwks.json`)).json();
-      expect(jwks.keys.map((k: { kid: string }) => k.kid)).toEqual([kid]);
+      expect(await jwksKids(second.url)).toEqual([kid]);
       const again = createClient(second.url);
       for (const [k, v] of alice.cookies) again.cookies.set(k, v);
       // The access token signed before the restart still verifies, and the refresh cookie still rotates.

@@ -6,16 +6,16 @@
  * introspection is off in production.
  */
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { pglite } from '../support/databases.js';
 import {
   REGISTER,
   TEST_PASSWORD,
   registerUser,
   send,
-  startTestServer,
+  suiteServer,
   uniqueEmail,
   type RawResponse,
-  type TestServer,
 } from '../support/server.js';
 
 const JSON_TYPE = { 'content-type': 'application/json' };
@@ -35,13 +35,7 @@ function expectCleanErrors(body: any, code: string) {
 }
 
 describe('GraphQL over HTTP', () => {
-  let t: TestServer;
-  beforeAll(async () => {
-    t = await startTestServer({ db: 'memory:' });
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
+  const t = suiteServer(pglite);
 
   const post = (body: string | Uint8Array | FormData | URLSearchParams, headers: Record<string, string> = JSON_TYPE) =>
     send(t.url, '/graphql', { method: 'POST', headers, body: body as BodyInit });
@@ -235,13 +229,7 @@ describe('GraphQL over HTTP', () => {
 });
 
 describe('GraphQL over HTTP in production', () => {
-  let t: TestServer;
-  beforeAll(async () => {
-    t = await startTestServer({ db: 'memory:', env: { NODE_ENV: 'production' } });
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
+  const t = suiteServer(pglite, { env: { NODE_ENV: 'production' } });
 
   it('turns introspection off', async () => {
     for (const query of ['{ __schema { types { name } } }', '{ __type(name: "User") { fields { name } } }']) {

@@ -6,8 +6,8 @@
  * and the plain routes (JWKS, health, readiness, metrics) with helmet's
  * security headers.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { databaseTargets } from '../support/databases.js';
+import { describe, expect, it } from 'vitest';
+import { databaseTargets, pglite } from '../support/databases.js';
 import {
   LOGIN,
   ME,
@@ -17,11 +17,9 @@ import {
   parseSetCookie,
   registerUser,
   send,
-  startTestServer,
+  suiteServer,
   type GqlResponse,
   type SetCookie,
-  type TestServer,
-  type TestServerOptions,
 } from '../support/server.js';
 
 const targets = await databaseTargets();
@@ -35,29 +33,11 @@ function refreshCookieOf(res: GqlResponse): SetCookie {
   return cookies[0];
 }
 
-/** A server for one describe block; `drop` (of its database) runs after it closes. */
-function useServer(setup: () => Promise<TestServerOptions & { drop?: () => Promise<void> }>) {
-  const s = {} as { t: TestServer; drop?: () => Promise<void> };
-  beforeAll(async () => {
-    const { drop, ...options } = await setup();
-    s.drop = drop;
-    s.t = await startTestServer(options);
-  });
-  afterAll(async () => {
-    await s.t?.close();
-    await s.drop?.();
-  });
-  return s;
-}
-
 describe.each(targets)('refresh cookie and plain routes on $name', (target) => {
-  const s = useServer(async () => {
-    const db = await target.create();
-    return { db: db.url, drop: db.drop, env: { REMEMBER_ME_TTL: '2h', REFRESH_TOKEN_TTL: '30m', ACCESS_TOKEN_TTL: '90s' } };
-  });
+  const t = suiteServer(target, { env: { REMEMBER_ME_TTL: '2h', REFRESH_TOKEN_TTL: '30m', ACCESS_TOKEN_TTL: '90s' } });
 
   it('sets an HttpOnly, Secure, SameSite=Strict session cookie on /graphql without remember-me', async () => {
-    const alice = s.t.client();
+    const alice = t.client();
     const { res } = await registerUser(alice);
     for (const response of [res, await alice.gql(LOGIN, { email: (await alice.gql(ME)).body.data.me.email, password: TEST_PASSWORD }), await alice.gql(REFRESH)]) {
       const cookie = refreshCookieOf(response);
@@ -71,17 +51,17 @@ describe.each(targets)('refresh cookie and plain routes on $name', (target) => {
   });
 
   it('makes the cookie persistent for REMEMBER_ME_TTL with remember-me, and rotation keeps the choice', async () => {
-    const bob = s.t.client();
+    const bob = t.client();
     const { email, res } = await registerUser(bob, { rememberMe: true });
     expect(refreshCookieOf(res).attributes['max-age']).toBe(String(2 * 60 * 60));
     const rotated = await bob.gql(REFRESH);
     expect(rotated.body.errors).toBeUndefined();
     expect(refreshCookieOf(rotated).attributes['max-age']).toBe(String(2 * 60 * 60));
-    const login = await s.t.client().gql(LOGIN, { email, password: TEST_PASSWORD, rememberMe: true });
+    const login = await t.client().gql(LOGIN, { email, password: TEST_PASSWORD, rememberMe: true });
     expect(refreshCookieOf(login).attributes['max-age']).toBe('7200');
 
     // And without it, a rotated session cookie stays a session cookie.
-    const carol = s.t.client();
+    const carol = t.client();
     await registerUser(carol, { rememberMe: false });
     const again = await carol.gql(REFRESH);
     expect(refreshCookieOf(again).attributes['max-age']).toBeUndefined();
@@ -90,7 +70,7 @@ describe.each(targets)('refresh cookie and plain routes on $name', (target) => {
   it('reports expiries that match the tokens and the settings', async () => {
     for (const rememberMe of [false, true]) {
       const before = Date.now();
-      const { res } = await registerUser(s.t.client(), { rememberMe });
+      const { res } = await registerUser(t.client(), { rememberMe });
       const p = res.body.data.register;
       const access = jwtPayload(p.accessToken);
       expect(p.accessTokenExpiresAt).toBe(new Date(access.exp * 1000).toISOString());
@@ -105,7 +85,7 @@ describe.each(targets)('refresh cookie and plain routes on $name', (target) => {
   });
 
   it('clears the cookie on logout with the same name and path, not cacheable', async () => {
-    const dave = s.t.client();
+    const dave = t.client();
     await registerUser(dave, { rememberMe: true });
     const old = dave.cookies.get(COOKIE)!;
     const out = await dave.gql('mutation { logout }');
@@ -115,14 +95,14 @@ describe.each(targets)('refresh cookie and plain routes on $name', (target) => {
     expect(cleared.attributes.path).toBe('/graphql');
     expect(cleared.attributes['max-age'] === '0' || new Date(String(cleared.attributes.expires)).getTime() < Date.now()).toBe(true);
     // The cleared token is dead, not merely forgotten.
-    const replay = await s.t.client().gql(REFRESH, { refreshToken: old });
+    const replay = await t.client().gql(REFRESH, { refreshToken: old });
     expect(replay.code).toBe('TOKEN_REVOKED');
   });
 
   it('prefers the refreshToken argument to the cookie', async () => {
-    const erin = s.t.client();
+    const erin = t.client();
     await registerUser(erin);
-    const mallory = s.t.client();
+    const mallory = t.client();
     await registerUser(mallory);
     const erinsToken = erin.cookies.get(COOKIE)!;
     // Mallory's cookie rides along; the argument says whose session rotates.
@@ -132,13 +112,13 @@ describe.each(targets)('refresh cookie and plain routes on $name', (target) => {
   });
 
   it('answers without any token: UNAUTHENTICATED, and no cookie set', async () => {
-    const res = await s.t.client().gql(REFRESH);
+    const res = await t.client().gql(REFRESH);
     expect(res.code).toBe('UNAUTHENTICATED');
     expect(res.setCookies.filter((c) => parseSetCookie(c).value !== '')).toEqual([]);
   });
 
   it('serves public keys only in the JWKS', async () => {
-    const res = await send(s.t.url, '/.well-known/jwks.json');
+    const res = await send(t.url, '/.well-known/jwks.json');
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
     expect(res.json.keys.length).toBeGreaterThan(0);
@@ -150,13 +130,13 @@ describe.each(targets)('refresh cookie and plain routes on $name', (target) => {
   });
 
   it('answers health, readiness and metrics', async () => {
-    expect((await send(s.t.url, '/healthz')).json).toEqual({ status: 'ok' });
-    const ready = await send(s.t.url, '/readyz');
+    expect((await send(t.url, '/healthz')).json).toEqual({ status: 'ok' });
+    const ready = await send(t.url, '/readyz');
     expect(ready.status).toBe(200);
     expect(ready.json.status).toBe('ready');
 
-    await registerUser(s.t.client());
-    const metrics = await send(s.t.url, '/metrics');
+    await registerUser(t.client());
+    const metrics = await send(t.url, '/metrics');
     expect(metrics.status).toBe(200);
     expect(metrics.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
     expect(metrics.text).toMatch(/^# HELP latchkey_logins_total/m);
@@ -170,7 +150,7 @@ describe.each(targets)('refresh cookie and plain routes on $name', (target) => {
       ['/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ me { id } }"}' }],
       ['/healthz', {}],
     ] as const) {
-      const { headers } = await send(s.t.url, path, init as RequestInit);
+      const { headers } = await send(t.url, path, init as RequestInit);
       expect(headers.get('x-content-type-options'), path).toBe('nosniff');
       expect(headers.get('x-frame-options'), path).toBe('SAMEORIGIN');
       expect(headers.get('referrer-policy'), path).toBe('no-referrer');
@@ -184,13 +164,10 @@ describe.each(targets)('refresh cookie and plain routes on $name', (target) => {
 
 // Two servers with the settings turned the other way (one each: a server costs a database).
 describe('COOKIE_SAMESITE=Lax, COOKIE_SECURE=false, EXPOSE_REFRESH_TOKEN=true, JWT_ALG=RS256', () => {
-  const s = useServer(async () => ({
-    db: 'memory:',
-    env: { COOKIE_SAMESITE: 'Lax', COOKIE_SECURE: 'false', EXPOSE_REFRESH_TOKEN: 'true', JWT_ALG: 'RS256' },
-  }));
+  const t = suiteServer(pglite, { env: { COOKIE_SAMESITE: 'Lax', COOKIE_SECURE: 'false', EXPOSE_REFRESH_TOKEN: 'true', JWT_ALG: 'RS256' } });
 
   it('sets SameSite=Lax without Secure, on every response that sets or clears it', async () => {
-    const alice = s.t.client();
+    const alice = t.client();
     const { res } = await registerUser(alice);
     for (const response of [res, await alice.gql(REFRESH), await alice.gql('mutation { logout }')]) {
       const cookie = refreshCookieOf(response);
@@ -200,22 +177,22 @@ describe('COOKIE_SAMESITE=Lax, COOKIE_SECURE=false, EXPOSE_REFRESH_TOKEN=true, J
   });
 
   it('returns the refresh token in the payload, the same as the cookie, and takes it back as the argument', async () => {
-    const app = s.t.client();
+    const app = t.client();
     const { res } = await registerUser(app);
     const token = res.body.data.register.refreshToken;
     expect(token).toBe(app.cookies.get(COOKIE));
 
     // A mobile app keeps no cookies: the argument alone rotates.
-    const rotated = await s.t.client().gql(REFRESH, { refreshToken: token });
+    const rotated = await t.client().gql(REFRESH, { refreshToken: token });
     expect(rotated.body.errors).toBeUndefined();
     const next = rotated.body.data.refreshToken.refreshToken;
     expect(next).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
     expect(next).not.toBe(token);
-    expect((await s.t.client().gql(REFRESH, { refreshToken: next })).body.errors).toBeUndefined();
+    expect((await t.client().gql(REFRESH, { refreshToken: next })).body.errors).toBeUndefined();
   });
 
   it('publishes the RSA public key without its private members', async () => {
-    const { json } = await send(s.t.url, '/.well-known/jwks.json');
+    const { json } = await send(t.url, '/.well-known/jwks.json');
     expect(json.keys[0]).toMatchObject({ kty: 'RSA', alg: 'RS256', use: 'sig' });
     expect(Object.keys(json.keys[0]).sort()).toEqual(['alg', 'e', 'kid', 'kty', 'n', 'use']);
   });
@@ -223,10 +200,10 @@ describe('COOKIE_SAMESITE=Lax, COOKIE_SECURE=false, EXPOSE_REFRESH_TOKEN=true, J
 
 describe('COOKIE_SAMESITE=None, JWT_ALG=HS256', () => {
   const secret = 'a-test-secret-of-at-least-32-characters!';
-  const s = useServer(async () => ({ db: 'memory:', env: { COOKIE_SAMESITE: 'None', JWT_ALG: 'HS256', JWT_SECRET: secret } }));
+  const t = suiteServer(pglite, { env: { COOKIE_SAMESITE: 'None', JWT_ALG: 'HS256', JWT_SECRET: secret } });
 
   it('sets SameSite=None with Secure (browsers drop it otherwise)', async () => {
-    const alice = s.t.client();
+    const alice = t.client();
     const { res } = await registerUser(alice);
     for (const response of [res, await alice.gql('mutation { logout }')]) {
       expect(refreshCookieOf(response).attributes).toMatchObject({ samesite: 'None', secure: true, httponly: true });
@@ -234,7 +211,7 @@ describe('COOKIE_SAMESITE=None, JWT_ALG=HS256', () => {
   });
 
   it('has no JWKS: 404 with a JSON reason', async () => {
-    const res = await send(s.t.url, '/.well-known/jwks.json');
+    const res = await send(t.url, '/.well-known/jwks.json');
     expect(res.status).toBe(404);
     expect(res.json.message).toMatch(/HS256/);
     expect(res.text).not.toContain(secret);

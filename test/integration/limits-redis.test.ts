@@ -5,26 +5,24 @@
  * key prefix of its own.
  */
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { REDIS_URL, dropRedisPrefix, redisAvailable, startPrivateRedis, uniqueRedisPrefix } from '../support/redis.js';
-import { LOGIN, TEST_PASSWORD, registerUser, startTestServer, uniqueEmail, type TestServer } from '../support/server.js';
+import { pglite } from '../support/databases.js';
+import { LOGIN, TEST_PASSWORD, registerUser, suiteServer, uniqueEmail } from '../support/server.js';
 
 const available = await redisAvailable();
 const REQUEST = `mutation($email: String!) { requestOtp(email: $email) }`;
 
 describe.runIf(available)('rate limits shared through Redis', () => {
   const prefix = uniqueRedisPrefix();
-  let a: TestServer;
-  let b: TestServer;
-  beforeAll(async () => {
-    const env = { REDIS_URL, REDIS_KEY_PREFIX: prefix, TRUST_PROXY: 'true' };
-    // Two instances; each has its own database, the counters are what they share.
-    [a, b] = await Promise.all([startTestServer({ db: 'memory:', env }), startTestServer({ db: 'memory:', env })]);
-  });
+  // Declared first, so run last: after both servers closed.
   afterAll(async () => {
-    await Promise.all([a?.close(), b?.close()]);
     await dropRedisPrefix(prefix);
   });
+  const env = { REDIS_URL, REDIS_KEY_PREFIX: prefix, TRUST_PROXY: 'true' };
+  // Two instances; each has its own database, the counters are what they share.
+  const a = suiteServer(pglite, { env });
+  const b = suiteServer(pglite, { env });
 
   let ip = 0;
   const from = () => ({ headers: { 'x-forwarded-for': `203.0.113.${++ip}` } });
@@ -83,13 +81,10 @@ describe.runIf(available)('rate limits shared through Redis', () => {
 const redis = available ? await startPrivateRedis() : undefined;
 
 describe.runIf(redis)('rate limits when Redis goes away', () => {
-  let t: TestServer;
-  beforeAll(async () => {
-    t = await startTestServer({ db: 'memory:', env: { REDIS_URL: redis!.url, REDIS_KEY_PREFIX: uniqueRedisPrefix() } });
-  });
+  const t = suiteServer(pglite, () => ({ env: { REDIS_URL: redis!.url, REDIS_KEY_PREFIX: uniqueRedisPrefix() } }));
+  // Declared after the server, so run before it closes.
   afterAll(async () => {
     await redis?.stop();
-    await t?.close();
   });
 
   it('keeps refusing an account after 10 failures with Redis down (in-memory insurance)', async () => {

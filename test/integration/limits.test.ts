@@ -7,9 +7,10 @@
  * rate-limiter-flexible counts on the system clock (it takes no injected
  * clock), so the one window that is watched expiring is configured short (600 ms).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { pglite } from '../support/databases.js';
 import { lastCodeTo } from '../support/mail.js';
-import { LOGIN, REFRESH, REGISTER, TEST_PASSWORD, registerUser, startTestServer, uniqueEmail, type TestClient, type TestServer } from '../support/server.js';
+import { LOGIN, REFRESH, REGISTER, TEST_PASSWORD, registerUser, suiteServer, uniqueEmail, type TestClient } from '../support/server.js';
 
 const REQUEST = `mutation($email: String!) { requestOtp(email: $email) }`;
 const VERIFY = `mutation($email: String!, $code: String!) { verifyOtp(email: $email, code: $code) { accessToken } }`;
@@ -20,22 +21,15 @@ const newIp = () => `198.51.100.${(++ipCounter % 250) + 1}`;
 const from = (ip: string) => ({ headers: { 'x-forwarded-for': ip } });
 
 describe('abuse controls (memory store)', () => {
-  let t: TestServer;
-  beforeAll(async () => {
-    t = await startTestServer({
-      db: 'memory:',
-      env: {
-        TRUST_PROXY: 'true',
-        // The per-account and per-email limits keep their defaults (10/15m, 5/15m, 10/15m).
-        RATE_LIMIT_LOGIN_IP: '5/15m',
-        RATE_LIMIT_OTP_REQUEST_IP: '8/15m',
-        RATE_LIMIT_REFRESH_IP: '3/1m',
-        RATE_LIMIT_REGISTER_IP: '3/600ms',
-      },
-    });
-  });
-  afterAll(async () => {
-    await t?.close();
+  const t = suiteServer(pglite, {
+    env: {
+      TRUST_PROXY: 'true',
+      // The per-account and per-email limits keep their defaults (10/15m, 5/15m, 10/15m).
+      RATE_LIMIT_LOGIN_IP: '5/15m',
+      RATE_LIMIT_OTP_REQUEST_IP: '8/15m',
+      RATE_LIMIT_REFRESH_IP: '3/1m',
+      RATE_LIMIT_REGISTER_IP: '3/600ms',
+    },
   });
 
   const audit = (type: string) => t.server.services.repos.audit.list({ type }, 1000);
@@ -200,14 +194,8 @@ describe('abuse controls (memory store)', () => {
 });
 
 describe('default refresh limit', () => {
-  let t: TestServer;
-  beforeAll(async () => {
-    // '' restores the default in place of the raised test limit.
-    t = await startTestServer({ db: 'memory:', env: { RATE_LIMIT_REFRESH_IP: '' } });
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
+  // '' restores the default in place of the raised test limit.
+  const t = suiteServer(pglite, { env: { RATE_LIMIT_REFRESH_IP: '' } });
 
   it('lets one address refresh at least 120 times a minute (many tabs behind one NAT)', async () => {
     expect(t.config.rateLimits.refreshIp.points / (t.config.rateLimits.refreshIp.durationMs / 60_000)).toBeGreaterThanOrEqual(120);

@@ -7,19 +7,14 @@
  * cookie value or password hash appears anywhere in what it wrote.
  */
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { pglite } from '../support/databases.js';
 import { lastCodeTo } from '../support/mail.js';
-import { LOGIN, REFRESH, REGISTER, send, startTestServer, uniqueEmail, type GqlResponse, type TestServer } from '../support/server.js';
+import { LOGIN, REFRESH, REGISTER, send, suiteServer, uniqueEmail, type GqlResponse } from '../support/server.js';
 
 describe('logs at LOG_LEVEL=trace', () => {
-  let t: TestServer;
   const lines: string[] = [];
-  beforeAll(async () => {
-    t = await startTestServer({ db: 'memory:', logLines: lines, env: { LOG_LEVEL: 'trace', EXPOSE_REFRESH_TOKEN: 'true' } });
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
+  const t = suiteServer(pglite, { logLines: lines, env: { LOG_LEVEL: 'trace', EXPOSE_REFRESH_TOKEN: 'true' } });
 
   it('hold no password, code, token, cookie or hash from any flow', async () => {
     const secrets: string[] = [];

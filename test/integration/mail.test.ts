@@ -9,24 +9,18 @@ import { createMailer } from '../../src/mail/mailer.js';
 import { createOutbox } from '../../src/mail/outbox.js';
 import { consoleTransport } from '../../src/mail/transports/console.js';
 import { codeMessage } from '../../src/mail/templates.js';
-import { codeIn, mailTo, readMailDir, startSmtpServer, type TestSmtpServer } from '../support/mail.js';
-import { registerUser, startTestServer, uniqueEmail, type TestServer } from '../support/server.js';
+import { pglite } from '../support/databases.js';
+import { codeIn, mailTo, readMailDir, startSmtpServer } from '../support/mail.js';
+import { registerUser, suiteServer, uniqueEmail } from '../support/server.js';
+import { perSuite } from '../support/suite.js';
 
 const REQUEST = `mutation($email: String!, $purpose: OtpPurpose) { requestOtp(email: $email, purpose: $purpose) }`;
 const VERIFY_EMAIL = `mutation($code: String!) { verifyEmail(code: $code) { emailVerified } }`;
 
 // smtp-server as it comes: STARTTLS offered, with a certificate no client can verify.
 describe('mail over SMTP', () => {
-  let smtp: TestSmtpServer;
-  let t: TestServer;
-  beforeAll(async () => {
-    smtp = await startSmtpServer();
-    t = await startTestServer({ db: 'memory:', env: { MAIL_URL: smtp.url, MAIL_FROM: 'Latchkey Test <auth@latchkey.test>' } });
-  });
-  afterAll(async () => {
-    await t?.close();
-    await smtp?.close();
-  });
+  const smtp = perSuite(() => startSmtpServer(), (s) => s.close());
+  const t = suiteServer(pglite, () => ({ env: { MAIL_URL: smtp.url, MAIL_FROM: 'Latchkey Test <auth@latchkey.test>' } }));
 
   it('delivers the sign-up code with a text and an HTML part, authenticated as the MAIL_URL user', async () => {
     const alice = t.client();
@@ -74,7 +68,6 @@ describe('mail over SMTP', () => {
 });
 
 describe('mail server that never answers', () => {
-  let t: TestServer;
   let stalled: Server;
   const connections = new Set<Socket>();
   beforeAll(async () => {
@@ -84,16 +77,14 @@ describe('mail server that never answers', () => {
       socket.on('close', () => connections.delete(socket));
     });
     await new Promise<void>((resolve) => stalled.listen(0, '127.0.0.1', resolve));
-    const { port } = stalled.address() as AddressInfo;
-    t = await startTestServer({ db: 'memory:', env: { MAIL_URL: `smtp://127.0.0.1:${port}` } });
   });
+  const t = suiteServer(pglite, () => ({ env: { MAIL_URL: `smtp://127.0.0.1:${(stalled.address() as AddressInfo).port}` } }));
   afterAll(async () => {
-    // Hang up: the pending sends fail, the outbox drains and the server can close.
+    // Declared after the server, so run before it closes: hang up, the pending sends fail, the outbox drains and the server can close.
     await new Promise<void>((resolve) => {
       stalled?.close(() => resolve());
       for (const c of connections) c.destroy();
     });
-    await t?.close();
   });
 
   it('answers register and requestOtp for a known email without waiting for the mail (nothing to time)', async () => {
@@ -106,13 +97,7 @@ describe('mail server that never answers', () => {
 });
 
 describe('mail to files', () => {
-  let t: TestServer;
-  beforeAll(async () => {
-    t = await startTestServer({ db: 'memory:', manualClock: true });
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
+  const t = suiteServer(pglite, { manualClock: true });
 
   it('writes one JSON file per message with to, subject, text, html and sentAt', async () => {
     const { email } = await registerUser(t.client());
@@ -142,14 +127,8 @@ describe('mail to files', () => {
 });
 
 describe('mail server down', () => {
-  let t: TestServer;
-  beforeAll(async () => {
-    // Port 1 on loopback: nothing listens, the connection is refused at once.
-    t = await startTestServer({ db: 'memory:', env: { MAIL_URL: 'smtp://127.0.0.1:1' } });
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
+  // Port 1 on loopback: nothing listens, the connection is refused at once.
+  const t = suiteServer(pglite, { env: { MAIL_URL: 'smtp://127.0.0.1:1' } });
 
   it('still signs people up and answers requestOtp true', async () => {
     const { email } = await registerUser(t.client());

@@ -3,10 +3,10 @@
  * and the code register mails. The clock is injected (expiry without sleeping);
  * mail is read from the server's file: mail directory.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { databaseTargets } from '../support/databases.js';
 import { codeIn, lastCodeTo, mailTo } from '../support/mail.js';
-import { LOGIN, ME, REFRESH, TEST_PASSWORD, registerUser, startTestServer, uniqueEmail, type TestServer } from '../support/server.js';
+import { LOGIN, ME, REFRESH, TEST_PASSWORD, loginUser, registerUser, suiteServer, uniqueEmail } from '../support/server.js';
 
 const REQUEST = `mutation($email: String!, $purpose: OtpPurpose) { requestOtp(email: $email, purpose: $purpose) }`;
 const VERIFY = `mutation($email: String!, $code: String!, $rememberMe: Boolean) {
@@ -18,17 +18,7 @@ const RESET = `mutation($email: String!, $code: String!, $newPassword: String!) 
 const targets = await databaseTargets();
 
 describe.each(targets)('one-time codes on $name', (target) => {
-  let t: TestServer;
-  let drop: () => Promise<void>;
-  beforeAll(async () => {
-    const db = await target.create();
-    drop = db.drop;
-    t = await startTestServer({ db: db.url, manualClock: true });
-  });
-  afterAll(async () => {
-    await t?.close();
-    await drop?.();
-  });
+  const t = suiteServer(target, { manualClock: true });
 
   const audit = (type: string) => t.server.services.repos.audit.list({ type }, 1000);
   const wrong = (code: string) => String((Number(code) + 1) % 1_000_000).padStart(6, '0');
@@ -217,10 +207,8 @@ describe.each(targets)('one-time codes on $name', (target) => {
 
   it('resets the password with a code and ends every session', async () => {
     const phone = t.client();
-    const laptop = t.client();
     const { email, userId } = await registerUser(phone);
-    const login = await laptop.gql(LOGIN, { email, password: TEST_PASSWORD });
-    laptop.token = login.body.data.login.accessToken;
+    const laptop = await loginUser(t, email);
 
     await t.client().gql(REQUEST, { email, purpose: 'PASSWORD_RESET' });
     const code = await lastCodeTo(t, email);
@@ -236,8 +224,7 @@ describe.each(targets)('one-time codes on $name', (target) => {
     expect((await laptop.gql(ME)).code).toBe('TOKEN_REVOKED');
     expect((await laptop.gql(REFRESH)).code).toBe('TOKEN_REVOKED');
     expect((await t.client().gql(LOGIN, { email, password: TEST_PASSWORD })).code).toBe('INVALID_CREDENTIALS');
-    const back = t.client();
-    back.token = (await back.gql(LOGIN, { email, password: newPassword })).body.data.login.accessToken;
+    const back = await loginUser(t, email, newPassword);
     // The reset code came through the mailbox: the address is proven.
     expect((await back.gql(ME)).body.data.me.emailVerified).toBe(true);
     expect((await t.client().gql(RESET, { email, code, newPassword: 'and yet another passphrase' })).code).toBe('OTP_INVALID');

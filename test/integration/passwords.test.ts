@@ -4,21 +4,16 @@
  * unknown email as for a wrong password, and old hashes upgraded at login.
  */
 import { Algorithm, hash, verify } from '@node-rs/argon2';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createPasswordPolicy, loadCommonPasswords } from '../../src/auth/passwordPolicy.js';
 import { argon2Params, dummyHash, needsRehash } from '../../src/auth/passwords.js';
-import { LOGIN, REGISTER, TEST_PASSWORD, registerUser, startTestServer, uniqueEmail, type TestServer } from '../support/server.js';
+import { pglite } from '../support/databases.js';
+import { LOGIN, REGISTER, TEST_PASSWORD, registerUser, suiteServer, uniqueEmail } from '../support/server.js';
 
 const CHANGE = `mutation($currentPassword: String!, $newPassword: String!) { changePassword(currentPassword: $currentPassword, newPassword: $newPassword) }`;
 
 describe('passwords', () => {
-  let t: TestServer;
-  beforeAll(async () => {
-    t = await startTestServer({ db: 'memory:' });
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
+  const t = suiteServer(pglite);
 
   const register = (password: string, email = uniqueEmail()) => t.client().gql(REGISTER, { email, password });
 

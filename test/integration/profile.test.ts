@@ -3,9 +3,9 @@
  * only http(s) avatar URLs, length limits, and DateTime values as ISO 8601
  * strings in UTC.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { databaseTargets } from '../support/databases.js';
-import { registerUser, startTestServer, type TestClient, type TestServer } from '../support/server.js';
+import { registerUser, suiteServer, type TestClient } from '../support/server.js';
 
 const targets = await databaseTargets();
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
@@ -13,17 +13,7 @@ const UPDATE = 'mutation($input: ProfileInput!) { updateProfile(input: $input) {
 const PROFILE = '{ me { createdAt lastLoginAt profile { displayName bio avatarUrl updatedAt } } }';
 
 describe.each(targets)('profile on $name', (target) => {
-  let t: TestServer;
-  let drop: () => Promise<void>;
-  beforeAll(async () => {
-    const db = await target.create();
-    drop = db.drop;
-    t = await startTestServer({ db: db.url, manualClock: true });
-  });
-  afterAll(async () => {
-    await t?.close();
-    await drop?.();
-  });
+  const t = suiteServer(target, { manualClock: true });
 
   const update = (c: TestClient, input: Record<string, unknown>) => c.gql(UPDATE, { input });
 

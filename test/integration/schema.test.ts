@@ -13,11 +13,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { startServer } from '../../src/main.js';
 import { latchkey, serve } from '../support/cli.js';
-import { REQUIRE_PG, freshPostgresDatabase, postgresReachable } from '../support/databases.js';
+import { freshPostgresDatabase, postgresAvailable } from '../support/databases.js';
 
-const pgAvailable = await postgresReachable();
-if (!pgAvailable && REQUIRE_PG) throw new Error('PostgreSQL is required (LATCHKEY_REQUIRE_PG/CI) but unreachable');
-if (!pgAvailable) console.warn('[skip] PostgreSQL unreachable: fail-closed tests on PostgreSQL not run');
+const pgAvailable = await postgresAvailable('fail-closed tests on PostgreSQL');
 
 const cleanups: (() => Promise<void>)[] = [];
 afterAll(async () => {
@@ -72,7 +70,7 @@ describe.runIf(pgAvailable)('fail closed on PostgreSQL', () => {
 
   it('migrates by itself with LATCHKEY_AUTO_MIGRATE=true, and stops cleanly on SIGTERM', async () => {
     const url = await database();
-    const running = await serve({ DATABASE_URL: url, LATCHKEY_AUTO_MIGRATE: 'true' });
+    const running = await serve({ env: { DATABASE_URL: url, LATCHKEY_AUTO_MIGRATE: 'true' } });
     expect(await readyz(running.url)).toEqual({ status: 200, body: { status: 'ready' } });
     expect(await running.stop()).toBe(0);
     expect(await tables(url)).toContain('refresh_tokens');

@@ -1,21 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { databaseTargets } from '../support/databases.js';
-import { ME, REFRESH, registerUser, startTestServer, type TestServer } from '../support/server.js';
+import { ME, REFRESH, registerUser, suiteServer } from '../support/server.js';
 
 const targets = await databaseTargets();
 
 describe.each(targets)('core flow on $name', (target) => {
-  let t: TestServer;
-  let drop: () => Promise<void>;
-  beforeAll(async () => {
-    const db = await target.create();
-    drop = db.drop;
-    t = await startTestServer({ db: db.url });
-  });
-  afterAll(async () => {
-    await t?.close();
-    await drop?.();
-  });
+  const t = suiteServer(target);
 
   it('registers, reads me, refreshes and logs out', async () => {
     const alice = t.client();

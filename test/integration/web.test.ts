@@ -3,19 +3,16 @@
  * index.html for page URLs the app routes itself, plain 404s for everything
  * else, caching that lets a new build in, and a CSP the app runs under.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { findWebRoot } from '../../src/http/web.js';
-import { startTestServer, type TestServer } from '../support/server.js';
+import { pglite } from '../support/databases.js';
+import { suiteServer } from '../support/server.js';
 
 describe('web app served by the server', () => {
-  let t: TestServer;
   beforeAll(async () => {
     if (!(await findWebRoot())) throw new Error('web/dist is missing: run `npm run build` (npm install does)');
-    t = await startTestServer({ db: 'memory:' });
   });
-  afterAll(async () => {
-    await t?.close();
-  });
+  const t = suiteServer(pglite);
 
   const get = (path: string, accept = 'text/html,application/xhtml+xml') => fetch(`${t.url}${path}`, { headers: { accept } });
 

@@ -11,16 +11,16 @@
  *   await b.kill('SIGKILL');
  *   await cluster.close();
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { freePort, run, waitUntil } from './processes.js';
+import { latchkey, spawnLatchkey } from './cli.js';
+import { freshPostgresDatabase, startOnDatabase } from './databases.js';
+import { freePort, waitUntil } from './processes.js';
 import { TEST_ADDRESS_LIMITS, createClient, type TestClient } from './server.js';
-
-const root = join(import.meta.dirname, '..', '..');
-const cli = join(root, 'bin', 'latchkey.js');
+import { type Later, perSuite, resolveLater } from './suite.js';
 
 /** One line a process logged (pino JSON). */
 export interface LogLine {
@@ -75,7 +75,6 @@ export interface Cluster {
 /** Settings every test instance gets; tests add or override. */
 function baseEnv(port: number, mailDir: string, databaseUrl: string): Record<string, string> {
   return {
-    PATH: process.env.PATH ?? '',
     DATABASE_URL: databaseUrl,
     HOST: '127.0.0.1',
     PORT: String(port),
@@ -89,9 +88,9 @@ function baseEnv(port: number, mailDir: string, databaseUrl: string): Record<str
 }
 
 function startProcess(name: string, env: Record<string, string>, logs: LogLine[]): ChildProcess {
-  const child = spawn(process.execPath, [cli, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawnLatchkey(['serve'], { env });
   let pending = '';
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
     pending += chunk;
     const lines = pending.split('\n');
     pending = lines.pop()!;
@@ -103,7 +102,7 @@ function startProcess(name: string, env: Record<string, string>, logs: LogLine[]
       }
     }
   });
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
     // Lines printed before the logger exists (`latchkey: …`), and crashes.
     for (const line of chunk.split('\n').filter(Boolean)) logs.push({ level: WARN, msg: line, stderr: true });
     if (process.env.TEST_LOG) process.stderr.write(`[${name}] ${chunk}`);
@@ -135,7 +134,13 @@ async function startInstance(name: string, env: Record<string, string>): Promise
         throw new Error(`${name} exited while starting (${JSON.stringify(e)}): ${logs.map((l) => l.msg).join(' | ')}`);
       });
       ended.catch(() => {});
-      await Promise.race([waitUntil(async () => (await fetch(`${url}/healthz`)).ok, `${name} to answer on ${url}`, 30_000), ended]);
+      try {
+        await Promise.race([waitUntil(async () => (await fetch(`${url}/healthz`)).ok, `${name} to answer on ${url}`, 30_000), ended]);
+      } catch (e) {
+        // One that never answered is not left running on a shared machine.
+        await instance.kill('SIGKILL');
+        throw e;
+      }
     },
   };
   await instance.start();
@@ -149,17 +154,29 @@ async function startInstance(name: string, env: Record<string, string>): Promise
 export async function startCluster({ size, databaseUrl, env = {}, envOf = () => ({}) }: ClusterOptions): Promise<Cluster> {
   const mailDir = await mkdtemp(join(tmpdir(), 'latchkey-cluster-mail-'));
   const commandEnv = { ...baseEnv(0, mailDir, databaseUrl), ...env };
-  const latchkey = async (...args: string[]) => (await run(process.execPath, [cli, ...args], { env: commandEnv })).stdout.trim();
-  await latchkey('migrate');
+  const command = async (...args: string[]) => {
+    const r = await latchkey(args, { env: commandEnv });
+    if (r.status !== 0) throw new Error(`latchkey ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
+    return r.stdout.trim();
+  };
+  await command('migrate');
   const ports = await Promise.all(Array.from({ length: size }, () => freePort()));
-  const instances = await Promise.all(
+  const started = await Promise.allSettled(
     ports.map((port, i) => startInstance(`instance-${'abc'[i] ?? i}`, { ...baseEnv(port, mailDir, databaseUrl), ...env, ...envOf(i) })),
   );
+  const instances = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const failed = started.find((s) => s.status === 'rejected');
+  if (failed) {
+    // The suite gets no cluster to close: stop the instances that did start.
+    await Promise.all(instances.map((i) => i.kill('SIGKILL')));
+    await rm(mailDir, { recursive: true, force: true });
+    throw failed.reason;
+  }
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
   pool.on('error', () => {});
   return {
     instances,
-    latchkey,
+    latchkey: command,
     async query(text, values) {
       return (await pool.query(text, values as unknown[])).rows;
     },
@@ -169,6 +186,31 @@ export async function startCluster({ size, databaseUrl, env = {}, envOf = () => 
       await rm(mailDir, { recursive: true, force: true });
     },
   };
+}
+
+export interface SuiteClusterOptions extends Omit<ClusterOptions, 'databaseUrl'> {
+  /** The shared database; a fresh one on the test PostgreSQL (dropped afterwards) when not given. */
+  databaseUrl?: string;
+}
+
+/**
+ * The cluster of a suite: started before its tests, closed (and a database it
+ * made dropped) after them. `options` may be a function, called when the
+ * suite starts (after earlier hooks, e.g. a private Redis's).
+ *
+ * @example
+ *   const cluster = suiteCluster({ size: 3, env: { REDIS_URL } });
+ *   it('…', async () => { await registerUser(cluster.instances[0].client()); });
+ */
+export function suiteCluster(options: Later<SuiteClusterOptions>): Cluster {
+  return perSuite(
+    async () => {
+      const { databaseUrl, ...rest } = resolveLater(options);
+      const db = databaseUrl ? { url: databaseUrl, drop: async () => {} } : await freshPostgresDatabase();
+      return startOnDatabase(db, (url) => startCluster({ ...rest, databaseUrl: url }));
+    },
+    (cluster) => cluster.close(),
+  );
 }
 
 /**

@@ -34,7 +34,7 @@ export function postgresReachable(): Promise<boolean> {
 }
 
 /** A new, empty PostgreSQL database; `drop()` removes it. */
-export async function freshPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+export async function freshPostgresDatabase(): Promise<OwnedDatabase> {
   const name = `lk_test_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: PG_BASE_URL });
   await admin.connect();
@@ -59,24 +59,59 @@ export async function freshPostgresDatabase(): Promise<{ url: string; drop(): Pr
   };
 }
 
+/** A database a test made, and how to remove it. */
+export interface OwnedDatabase {
+  url: string;
+  drop(): Promise<void>;
+}
+
+/**
+ * Start something (a server, a cluster) on a database made for it: closing it
+ * also drops the database, and a start that fails drops it at once.
+ *
+ * @example
+ *   const t = await startOnDatabase(await freshPostgresDatabase(), (url) => startTestServer({ db: url }));
+ *   await t.close(); // …and the database is gone
+ */
+export async function startOnDatabase<T extends { close(): Promise<void> }>(db: OwnedDatabase, start: (url: string) => Promise<T>): Promise<T> {
+  try {
+    const started = await start(db.url);
+    return { ...started, close: () => started.close().finally(db.drop) };
+  } catch (e) {
+    await db.drop();
+    throw e;
+  }
+}
+
 export interface DatabaseTarget {
   name: 'pglite' | 'postgres';
   /** Make a fresh database and return its DATABASE_URL, plus cleanup. */
-  create(): Promise<{ url: string; drop(): Promise<void> }>;
+  create(): Promise<OwnedDatabase>;
 }
 
-const pglite: DatabaseTarget = { name: 'pglite', create: async () => ({ url: 'memory:', drop: async () => {} }) };
-const postgres: DatabaseTarget = { name: 'postgres', create: freshPostgresDatabase };
+/** In-memory PGlite: nothing to create or drop. */
+export const pglite: DatabaseTarget = { name: 'pglite', create: async () => ({ url: 'memory:', drop: async () => {} }) };
+/** A fresh database on the test PostgreSQL (see `postgresAvailable`). */
+export const postgres: DatabaseTarget = { name: 'postgres', create: freshPostgresDatabase };
 
 /**
- * The targets to run a suite on. PostgreSQL is included when reachable; when
- * it is not, a reason is printed and (under CI) the run fails.
+ * Whether PostgreSQL is reachable; when it is not, prints that `skipped` is
+ * not run, and under CI (LATCHKEY_REQUIRE_PG) fails instead.
+ *
+ * @example
+ *   const pgAvailable = await postgresAvailable('command-line tests on PostgreSQL');
+ *   describe.runIf(pgAvailable)('…', () => { … });
  */
-export async function databaseTargets(): Promise<DatabaseTarget[]> {
-  if (await postgresReachable()) return [pglite, postgres];
+export async function postgresAvailable(skipped: string): Promise<boolean> {
+  if (await postgresReachable()) return true;
   if (REQUIRE_PG) throw new Error(`PostgreSQL is required (LATCHKEY_REQUIRE_PG/CI) but unreachable at ${PG_BASE_URL}`);
-  console.warn(`[skip] PostgreSQL unreachable at ${PG_BASE_URL}: running on PGlite only`);
-  return [pglite];
+  console.warn(`[skip] PostgreSQL unreachable at ${PG_BASE_URL}: ${skipped} not run`);
+  return false;
+}
+
+/** The targets to run a suite on: PGlite, and PostgreSQL when available. */
+export async function databaseTargets(): Promise<DatabaseTarget[]> {
+  return (await postgresAvailable('the suite on PostgreSQL')) ? [pglite, postgres] : [pglite];
 }
 
 /** A PostgreSQL server of a test's own (its own data directory and port): stop and start it to cause outages. */

@@ -15,7 +15,7 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { createServices, type Services } from '../../src/services.js';
 import { type Database, openDatabase } from '../../src/store/db.js';
 import { migrate } from '../../src/store/migrate.js';
-import { perSuite } from './suite.js';
+import { type Later, perSuite, resolveLater } from './suite.js';
 
 /** A fixed start for manual clocks: whole seconds, so JWT times (seconds) line up with it. */
 export const T0 = Date.UTC(2030, 0, 1, 12, 0, 0);
@@ -66,8 +66,8 @@ export async function startDomain(options: DomainOptions = {}): Promise<Domain> 
 }
 
 /** The domain of a suite, started before its tests and closed after them (`options` may wait until then). */
-export function suiteDomain(options: DomainOptions | (() => DomainOptions) = {}): Domain {
-  return perSuite(() => startDomain(typeof options === 'function' ? options() : options), (d) => d.close());
+export function suiteDomain(options: Later<DomainOptions> = {}): Domain {
+  return perSuite(() => startDomain(resolveLater(options)), (d) => d.close());
 }
 
 /** Plain SQL through the database's own driver (PGlite or node-postgres). */

@@ -16,9 +16,9 @@ import { type ManualClock, manualClock } from '../../src/auth/clock.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { REFRESH_COOKIE } from '../../src/http/cookies.js';
 import { startServer, type Server } from '../../src/main.js';
-import type { DatabaseTarget } from './databases.js';
+import { type DatabaseTarget, startOnDatabase } from './databases.js';
 import { rawQuery } from './domain.js';
-import { perSuite } from './suite.js';
+import { type Later, perSuite, resolveLater } from './suite.js';
 
 export interface TestServer {
   server: Server;
@@ -110,22 +110,31 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
   };
 }
 
+export interface SuiteServerOptions extends Omit<TestServerOptions, 'db'> {
+  /** Runs on the fresh database before the server starts on it (e.g. `latchkey migrate`). */
+  prepare?(databaseUrl: string): Promise<void>;
+}
+
 /**
  * The test server of a suite, on a fresh database of `target`: started before
- * the suite's tests, closed (and the database dropped) after them.
+ * the suite's tests, closed (and the database dropped) after them. `options`
+ * may be a function, called when the suite starts (after earlier hooks).
  *
  * @example
  *   describe.each(targets)('on $name', (target) => {
  *     const t = suiteServer(target, { manualClock: true });
  *     it('…', async () => { await registerUser(t.client()); });
  *   });
+ *   const m = suiteServer(pglite, () => ({ env: { MAIL_URL: smtp.url } }));
  */
-export function suiteServer(target: DatabaseTarget, options: Omit<TestServerOptions, 'db'> = {}): TestServer {
+export function suiteServer(target: DatabaseTarget, options: Later<SuiteServerOptions> = {}): TestServer {
   return perSuite(
     async () => {
-      const db = await target.create();
-      const t = await startTestServer({ ...options, db: db.url });
-      return { ...t, close: () => t.close().finally(db.drop) };
+      const { prepare, ...rest } = resolveLater(options);
+      return startOnDatabase(await target.create(), async (url) => {
+        await prepare?.(url);
+        return startTestServer({ ...rest, db: url });
+      });
     },
     (t) => t.close(),
   );
@@ -177,6 +186,12 @@ export function parseSetCookie(header: string): SetCookie {
   return { name: pair.slice(0, eq).trim(), value: pair.slice(eq + 1).trim(), attributes };
 }
 
+/** The key ids the server's JWKS lists, sorted. */
+export async function jwksKids(baseUrl: string): Promise<string[]> {
+  const jwks = (await (await fetch(`${baseUrl}/.well-known/jwks.json`)).json()) as { keys: { kid: string }[] };
+  return jwks.keys.map((k) => k.kid).sort();
+}
+
 /** Decode a JWT's payload (no verification: for assertions only). */
 export function jwtPayload(token: string): Record<string, any> {
   return JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8'));
@@ -200,10 +215,20 @@ export const REFRESH = `mutation Refresh($refreshToken: String) {
 }`;
 export const ME = `{ me { id email emailVerified profile { displayName bio avatarUrl } } }`;
 
-/** Sign an existing user in from a device of its own: a new client holding its tokens. */
-export async function loginUser(t: TestServer, email: string, password = TEST_PASSWORD): Promise<TestClient> {
+/**
+ * Sign an existing user in from a device of its own: a new client holding its tokens.
+ *
+ * @example
+ *   const phone = await loginUser(t, email, TEST_PASSWORD, { rememberMe: true });
+ */
+export async function loginUser(
+  t: TestServer,
+  email: string,
+  password = TEST_PASSWORD,
+  { rememberMe = false, headers }: { rememberMe?: boolean; headers?: Record<string, string> } = {},
+): Promise<TestClient> {
   const device = t.client();
-  const res = await device.gql(LOGIN, { email, password });
+  const res = await device.gql(LOGIN, { email, password, rememberMe }, { headers });
   if (res.body.errors) throw new Error(`login failed: ${JSON.stringify(res.body.errors)}`);
   device.token = res.body.data.login.accessToken;
   return device;

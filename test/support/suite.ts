@@ -32,3 +32,9 @@ export function perSuite<T extends object>(start: () => Promise<T>, stop: (value
     },
   });
 }
+
+/** A value, or a function that makes it when the suite starts (for what earlier hooks set up). */
+export type Later<T> = T | (() => T);
+
+/** The value of a `Later`, made now. */
+export const resolveLater = <T extends object>(value: Later<T>): T => (typeof value === 'function' ? (value as () => T)() : value);

@@ -14,9 +14,10 @@
 import { join } from 'node:path';
 import jsonwebtoken from 'jsonwebtoken';
 import jwksClient from 'jwks-rsa';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { pglite } from '../support/databases.js';
 import { run } from '../support/processes.js';
-import { registerUser, startTestServer, type TestServer } from '../support/server.js';
+import { registerUser, suiteServer } from '../support/server.js';
 
 const PYTHON = process.env.LATCHKEY_PYTHON ?? '/usr/bin/python3';
 const REQUIRE_PYJWT = process.env.LATCHKEY_REQUIRE_PYJWT === '1' || process.env.CI === 'true';
@@ -67,7 +68,7 @@ describe.each([
   { alg: 'RS256', npm: true },
   { alg: 'HS256', npm: true },
 ] as const)('$alg tokens checked by third-party verifiers', ({ alg, npm }) => {
-  let t: TestServer;
+  const t = suiteServer(pglite, { env: { JWT_ALG: alg, EXPOSE_REFRESH_TOKEN: 'true', ...(alg === 'HS256' ? { JWT_SECRET: SECRET } : {}) } });
   let access: string;
   let refresh: string;
   let userId: string;
@@ -75,7 +76,6 @@ describe.each([
   /** What PyJWT verifies with: the JWKS URL, or the shared secret. */
   let source: string;
   beforeAll(async () => {
-    t = await startTestServer({ db: 'memory:', env: { JWT_ALG: alg, EXPOSE_REFRESH_TOKEN: 'true', ...(alg === 'HS256' ? { JWT_SECRET: SECRET } : {}) } });
     const registered = await registerUser(t.client());
     userId = registered.userId;
     access = registered.res.body.data.register.accessToken;
@@ -83,7 +83,6 @@ describe.each([
     jwksUri = alg === 'HS256' ? undefined : `${t.url}/.well-known/jwks.json`;
     source = jwksUri ?? SECRET;
   });
-  afterAll(() => t?.close());
 
   it.runIf(pyjwt)('PyJWT accepts the access token and refuses a tampered one and the refresh token', async () => {
     const ok = await pyVerify('full', access, alg, source);
