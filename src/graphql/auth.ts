@@ -1,6 +1,7 @@
 /** Sign-up, sign-in, refresh, sign-out and token inspection. Each resolver calls a service. */
 import { AuthError } from '../auth/errors.js';
 import type { AuthResult } from '../auth/sessions.js';
+import type { UserRow } from '../store/repositories/users.js';
 import { builder, type GraphQLContext } from './builder.js';
 import { AuthPayloadType, TokenInfoType, userRef, type AuthPayloadView, type UserRef } from './types.js';
 
@@ -8,6 +9,12 @@ import { AuthPayloadType, TokenInfoType, userRef, type AuthPayloadView, type Use
 export function authPayload(ctx: GraphQLContext, result: AuthResult, user: UserRef): AuthPayloadView {
   ctx.refreshCookie.set(result);
   return { ...result, user, exposedRefreshToken: ctx.services.config.exposeRefreshToken ? result.refreshToken : null };
+}
+
+/** A user who just proved who they are (`method`: register, password, otp) gets a new session and its payload. */
+export async function signIn(ctx: GraphQLContext, user: UserRow, rememberMe: boolean | null | undefined, method: string): Promise<AuthPayloadView> {
+  const result = await ctx.services.sessions.start(user.id, { rememberMe: rememberMe ?? false, meta: ctx.meta });
+  return authPayload(ctx, result, userRef(await ctx.services.accounts.recordLogin(user, ctx.meta, method)));
 }
 
 builder.mutationFields((t) => ({
@@ -21,11 +28,9 @@ builder.mutationFields((t) => ({
       rememberMe: t.arg.boolean({ defaultValue: false }),
     },
     resolve: async (_root, args, ctx) => {
-      const { accounts, sessions } = ctx.services;
-      const user = await accounts.register(args, ctx.meta);
+      const user = await ctx.services.accounts.register(args, ctx.meta);
       await ctx.services.emailCodes.sendVerification(user, ctx.meta);
-      const result = await sessions.start(user.id, { rememberMe: args.rememberMe ?? false, meta: ctx.meta });
-      return authPayload(ctx, result, userRef(await accounts.recordLogin(user, ctx.meta, 'register')));
+      return signIn(ctx, user, args.rememberMe, 'register');
     },
   }),
 
@@ -37,10 +42,8 @@ builder.mutationFields((t) => ({
       rememberMe: t.arg.boolean({ defaultValue: false }),
     },
     resolve: async (_root, args, ctx) => {
-      const { accounts, sessions } = ctx.services;
-      const user = await accounts.checkPassword(args.email, args.password, ctx.meta);
-      const result = await sessions.start(user.id, { rememberMe: args.rememberMe ?? false, meta: ctx.meta });
-      return authPayload(ctx, result, userRef(await accounts.recordLogin(user, ctx.meta, 'password')));
+      const user = await ctx.services.accounts.checkPassword(args.email, args.password, ctx.meta);
+      return signIn(ctx, user, args.rememberMe, 'password');
     },
   }),
 

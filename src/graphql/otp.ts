@@ -1,5 +1,5 @@
 /** One-time codes by mail: request one, sign in with one, confirm the email address, reset the password. */
-import { authPayload } from './auth.js';
+import { signIn } from './auth.js';
 import { builder } from './builder.js';
 import { AuthPayloadType, OtpPurpose, UserType, userRef } from './types.js';
 
@@ -22,10 +22,8 @@ builder.mutationFields((t) => ({
       rememberMe: t.arg.boolean({ defaultValue: false }),
     },
     resolve: async (_root, args, ctx) => {
-      const { emailCodes, sessions, accounts } = ctx.services;
-      const user = await emailCodes.login(args.email, args.code, ctx.meta);
-      const result = await sessions.start(user.id, { rememberMe: args.rememberMe ?? false, meta: ctx.meta });
-      return authPayload(ctx, result, userRef(await accounts.recordLogin(user, ctx.meta, 'otp')));
+      const user = await ctx.services.emailCodes.login(args.email, args.code, ctx.meta);
+      return signIn(ctx, user, args.rememberMe, 'otp');
     },
   }),
 
