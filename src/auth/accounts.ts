@@ -132,14 +132,6 @@ export function createAccounts({ repos, sessions, audit, clock, limits = noLimit
       return user;
     },
 
-    /** Note a successful sign-in; returns the user as it is now (with this `lastLoginAt`). */
-    async recordLogin(user: UserRow, meta: RequestMeta, method: string): Promise<UserRow> {
-      const at = now();
-      await repos.users.touchLogin(user.id, at);
-      await audit.record('login_succeeded', user.id, meta, { method });
-      return { ...user, lastLoginAt: at };
-    },
-
     async changePassword(
       viewer: { userId: string; sessionId: string },
       input: { currentPassword: string; newPassword: string; signOutOtherSessions: boolean },

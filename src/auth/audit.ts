@@ -2,7 +2,7 @@
  * Recording audit events and counting them for metrics, in one call.
  * Services say what happened; this decides where it goes.
  */
-import type { AuditRepository } from '../store/repositories/audit.js';
+import type { AuditRepository, NewAuditEvent } from '../store/repositories/audit.js';
 import type { Clock } from './clock.js';
 
 /** Who made the request: carried from HTTP into services, recorded with events. */
@@ -43,13 +43,19 @@ export const noEvents: AuthEvents = { count: () => {}, revoked: () => {} };
 
 export interface Audit {
   record(type: AuditType, userId: string | null, meta: RequestMeta, detail?: Record<string, unknown>): Promise<void>;
+  /** The row of an event that another statement writes along with its own (a sign-in's); counted now. */
+  event(type: AuditType, userId: string | null, meta: RequestMeta, detail?: Record<string, unknown>): NewAuditEvent;
 }
 
 export function createAudit({ repo, clock, events = noEvents }: { repo: AuditRepository; clock: Clock; events?: AuthEvents }): Audit {
-  return {
-    async record(type, userId, meta, detail) {
+  const audit: Audit = {
+    event(type, userId, meta, detail) {
       events.count(type);
-      await repo.record({ type, userId, ip: meta.ip, userAgent: meta.userAgent, at: new Date(clock.now()), detail: detail ?? null });
+      return { type, userId, ip: meta.ip, userAgent: meta.userAgent, at: new Date(clock.now()), detail: detail ?? null };
+    },
+    async record(type, userId, meta, detail) {
+      await repo.record(audit.event(type, userId, meta, detail));
     },
   };
+  return audit;
 }

@@ -13,7 +13,7 @@
  *  - no session outlives SESSION_ABSOLUTE_TTL; a revoked session's tokens give TOKEN_REVOKED.
  *
  * @example
- *   const result = await sessions.start(user.id, { rememberMe: true, meta });
+ *   const result = await sessions.start(user.id, { rememberMe: true, meta, method: 'password' });
  *   const next = await sessions.refresh(result.refreshToken, meta);
  */
 import { randomUUID } from 'node:crypto';
@@ -38,6 +38,11 @@ export interface AuthResult {
   /** Whole seconds, like the token's `iat`. */
   refreshTokenIssuedAt: Date;
   refreshTokenExpiresAt: Date;
+}
+
+/** A sign-in's tokens, and its time: the user's `lastLoginAt` from now on. */
+export interface SignedIn extends AuthResult {
+  signedInAt: Date;
 }
 
 export interface TokenInfo {
@@ -155,8 +160,12 @@ export function createSessions({ repos, tokens, revocations, audit, config, cloc
   };
 
   return {
-    /** Open a new session for a user who just proved who they are. */
-    async start(userId: string, { rememberMe, meta }: { rememberMe: boolean; meta: RequestMeta }): Promise<AuthResult> {
+    /**
+     * Open a new session for a user who just proved who they are (by `method`: password,
+     * otp, register): the session, its first token, the login stamp and the
+     * login_succeeded event are written together.
+     */
+    async start(userId: string, { rememberMe, meta, method }: { rememberMe: boolean; meta: RequestMeta; method: string }): Promise<SignedIn> {
       const now = clock.now();
       const session: SessionRow = {
         id: randomUUID(),
@@ -171,8 +180,8 @@ export function createSessions({ repos, tokens, revocations, audit, config, cloc
         ip: meta.ip,
       };
       const token = newToken(session, now);
-      await repos.sessions.create(session, token);
-      return issue(session, token);
+      await repos.sessions.signIn(session, token, audit.event('login_succeeded', userId, meta, { method }));
+      return { ...(await issue(session, token)), signedInAt: session.createdAt };
     },
 
     /**

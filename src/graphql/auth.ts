@@ -13,8 +13,8 @@ export function authPayload(ctx: GraphQLContext, result: AuthResult, user: UserR
 
 /** A user who just proved who they are (`method`: register, password, otp) gets a new session and its payload. */
 export async function signIn(ctx: GraphQLContext, user: UserRow, rememberMe: boolean | null | undefined, method: string): Promise<AuthPayloadView> {
-  const result = await ctx.services.sessions.start(user.id, { rememberMe: rememberMe ?? false, meta: ctx.meta });
-  return authPayload(ctx, result, userRef(await ctx.services.accounts.recordLogin(user, ctx.meta, method)));
+  const result = await ctx.services.sessions.start(user.id, { rememberMe: rememberMe ?? false, meta: ctx.meta, method });
+  return authPayload(ctx, result, userRef({ ...user, lastLoginAt: result.signedInAt }));
 }
 
 builder.mutationFields((t) => ({

@@ -6,6 +6,11 @@ import { auditEvents } from '../schema.js';
 export type AuditRow = typeof auditEvents.$inferSelect;
 export type NewAuditEvent = Omit<typeof auditEvents.$inferInsert, 'id'>;
 
+/** The columns of an event row, in the order of the insert below ($1–$6). */
+export const auditValues = (event: NewAuditEvent): unknown[] => [
+  event.userId ?? null, event.type, event.ip ?? null, event.userAgent ?? null, event.at.toISOString(), event.detail == null ? null : JSON.stringify(event.detail),
+];
+
 export function auditRepository(db: Executor) {
   // Written on every sign-in and refresh: prepared once per connection.
   const insert = preparedStatement(
@@ -15,7 +20,7 @@ export function auditRepository(db: Executor) {
   );
   return {
     async record(event: NewAuditEvent): Promise<void> {
-      await insert([event.userId ?? null, event.type, event.ip ?? null, event.userAgent ?? null, event.at.toISOString(), event.detail == null ? null : JSON.stringify(event.detail)]);
+      await insert(auditValues(event));
     },
     async list(filter: { userId?: string; type?: string } = {}, limit = 100): Promise<AuditRow[]> {
       return db

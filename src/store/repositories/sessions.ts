@@ -8,6 +8,7 @@
  */
 import { and, desc, eq, gt, isNull, lt, ne, or, sql } from 'drizzle-orm';
 import { type Executor, preparedStatement } from '../db.js';
+import { auditValues, type NewAuditEvent } from './audit.js';
 import { refreshTokens, sessions, users } from '../schema.js';
 
 export type SessionRow = typeof sessions.$inferSelect;
@@ -68,15 +69,23 @@ export interface LiveSession extends SessionRow {
   tokenExpiresAt: Date;
 }
 
-/** See `create`. $1–$7 the session, $8–$10 its first token. */
-const CREATE = `
+/**
+ * See `signIn`. $1–$7 the session, $8–$10 its first token, $11–$16 the audit event
+ * (the columns of `auditValues`). The user's last login is the session's start.
+ */
+const SIGN_IN = `
   with created as (
     insert into sessions (id, user_id, remember_me, created_at, last_used_at, expires_at, user_agent, ip)
     values ($1, $2, $3, $4::timestamptz, $4::timestamptz, $5::timestamptz, $6, $7)
-    returning id
+    returning id, user_id, created_at
+  ), first_token as (
+    insert into refresh_tokens (jti, session_id, issued_at, expires_at)
+    select $8, created.id, $9::timestamptz, $10::timestamptz from created
+  ), stamped as (
+    update users set last_login_at = created.created_at from created where users.id = created.user_id
   )
-  insert into refresh_tokens (jti, session_id, issued_at, expires_at)
-  select $8, created.id, $9::timestamptz, $10::timestamptz from created`;
+  insert into audit_events (user_id, type, ip, user_agent, at, detail)
+  select $11, $12, $13, $14, $15::timestamptz, $16::jsonb from created`;
 
 /**
  * See `rotate`. $1 now, $2 the successor's jti, $3 the presented jti, $4 / $5 the
@@ -105,17 +114,21 @@ const ROTATE = `
   select touched.*, successor.expires_at as token_expires_at from touched, successor`;
 
 export function sessionsRepository(db: Executor) {
-  // The two statements of every sign-in and refresh, prepared once per connection.
-  const createStatement = preparedStatement(db, 'latchkey_session_create', CREATE);
+  // The statements of every sign-in and refresh, prepared once per connection.
+  const signInStatement = preparedStatement(db, 'latchkey_sign_in', SIGN_IN);
   const rotateStatement = preparedStatement<RotatedRow>(db, 'latchkey_refresh_rotate', ROTATE);
 
   return {
-    /** A new session and its first refresh token, together: one statement, one round trip. */
-    async create(session: NewSession, token: NewToken): Promise<SessionRow> {
+    /**
+     * A sign-in: the new session and its first refresh token, the user's last-login stamp
+     * and the audit event, together — one statement, one round trip, one commit.
+     */
+    async signIn(session: NewSession, token: NewToken, event: NewAuditEvent): Promise<SessionRow> {
       const created = session.createdAt.toISOString();
-      await createStatement([
+      await signInStatement([
         session.id, session.userId, session.rememberMe, created, session.expiresAt.toISOString(), session.userAgent, session.ip,
         token.jti, token.issuedAt.toISOString(), token.expiresAt.toISOString(),
+        ...auditValues(event),
       ]);
       return { ...session, lastUsedAt: session.createdAt, revokedAt: null, revokeReason: null };
     },

@@ -27,18 +27,13 @@ export function usersRepository(db: Executor) {
     .leftJoin(profiles, eq(profiles.userId, users.id))
     .where(eq(users.id, sql.placeholder('id')))
     .prepare('latchkey_user_with_profile');
-  // Every sign-in: find by email, then stamp the login.
+  // Every sign-in starts by finding the user by email (the stamp is part of the sign-in statement).
   const byEmail = db
     .select()
     .from(users)
     .where(sql`lower(${users.email}) = lower(${sql.placeholder('email')})`)
     .limit(1)
     .prepare('latchkey_user_by_email');
-  const stampLogin = db
-    .update(users)
-    .set({ lastLoginAt: sql`${sql.placeholder('at')}::timestamptz` })
-    .where(eq(users.id, sql.placeholder('id')))
-    .prepare('latchkey_user_touch_login');
 
   return {
     /** Insert a user and an empty profile in one transaction; `null` when the email or username is taken. */
@@ -90,10 +85,6 @@ export function usersRepository(db: Executor) {
         .from(users)
         .leftJoin(profiles, eq(profiles.userId, users.id))
         .where(inArray(users.id, [...ids]));
-    },
-
-    async touchLogin(id: string, at: Date): Promise<void> {
-      await stampLogin.execute({ id, at: at.toISOString() });
     },
 
     async setPasswordHash(id: string, passwordHash: string, changedAt: Date | null): Promise<void> {

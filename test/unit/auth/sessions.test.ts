@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { RequestMeta } from '../../../src/auth/audit.js';
-import { createSessions } from '../../../src/auth/sessions.js';
+import { type AuthResult, createSessions } from '../../../src/auth/sessions.js';
 import { codeOf, startDomain, suiteDomain } from '../../support/domain.js';
 import { jwtPayload, uniqueEmail } from '../../support/server.js';
 
@@ -23,7 +23,7 @@ describe('sessions', () => {
     if (!('user' in created)) throw new Error('user not created');
     return created.user.id;
   };
-  const signIn = async (rememberMe = false) => d.sessions.start(await newUser(), { rememberMe, meta });
+  const signIn = async (rememberMe = false) => d.sessions.start(await newUser(), { rememberMe, meta, method: 'password' });
   /** Token times are whole seconds: move the clock to the next one. */
   const wholeSecond = () => d.clock.set(Math.ceil(d.clock.now() / 1000) * 1000);
   const tokenRows = (sessionId: string) =>
@@ -98,8 +98,8 @@ describe('sessions', () => {
 
   it('answers TOKEN_REVOKED after logout, revoke and revokeAll, for refresh and access tokens alike', async () => {
     const a = await signIn();
-    const b = await d.sessions.start(a.userId, { rememberMe: false, meta });
-    const c = await d.sessions.start(a.userId, { rememberMe: true, meta });
+    const b = await d.sessions.start(a.userId, { rememberMe: false, meta, method: 'password' });
+    const c = await d.sessions.start(a.userId, { rememberMe: true, meta, method: 'password' });
     expect(await d.sessions.revoke(a.sessionId, { reason: 'logout', meta, userId: a.userId })).toBe(true);
     expect(await d.sessions.revoke(a.sessionId, { reason: 'logout', meta, userId: a.userId })).toBe(false);
     expect(await codeOf(d.sessions.refresh(a.refreshToken, meta))).toBe('TOKEN_REVOKED');
@@ -157,7 +157,7 @@ describe('sessions', () => {
 
   it('ends every session at SESSION_ABSOLUTE_TTL, however often it is refreshed', async () => {
     wholeSecond();
-    let current = await signIn(true);
+    let current: AuthResult = await signIn(true);
     const end = d.clock.now() + 90 * DAY;
     for (let day = 20; day < 90; day += 20) {
       d.clock.advance(20 * DAY);
