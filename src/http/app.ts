@@ -11,7 +11,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, 
 import helmet from 'helmet';
 import type { Services } from '../services.js';
 import { graphqlRoutes } from './graphql.js';
-import { type LogStream, loggerOptions } from './logging.js';
+import { lazyChildLogger, type LogStream, loggerOptions } from './logging.js';
 import type { Metrics } from './metrics.js';
 import { plainRoutes } from './routes.js';
 import { findWebRoot, webApp } from './web.js';
@@ -53,6 +53,7 @@ export async function buildApp({ services, metrics, logger, logStream, webRoot }
     // Request ids in logs tie an INTERNAL_SERVER_ERROR to its cause.
     requestIdHeader: false,
     logController: new RequestLinesAtDebug(),
+    childLoggerFactory: lazyChildLogger,
   });
   // Security headers, computed once (@fastify/helmet builds helmet's middleware anew for every request).
   const securityHeaders = helmet({

@@ -7,7 +7,9 @@
  * cookie value or password hash appears anywhere in what it wrote.
  */
 import { sql } from 'drizzle-orm';
+import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
+import { lazyChildLogger, loggerOptions } from '../../src/http/logging.js';
 import { pglite } from '../support/databases.js';
 import { lastCodeTo } from '../support/mail.js';
 import { LOGIN, REFRESH, REGISTER, send, suiteServer, uniqueEmail, type GqlResponse } from '../support/server.js';
@@ -111,5 +113,46 @@ describe('logs at LOG_LEVEL=trace', () => {
     expect(log).not.toContain('$argon2id$');
     expect(log).not.toContain(email); // bound parameters stay out, and so does the address
     expect(log).not.toMatch(/authorization|bearer /i);
+  });
+});
+
+describe('request loggers', () => {
+  /** A Fastify app with the server's logger at `level`, writing into `lines`. */
+  async function appLoggingAt(level: string, lines: string[]) {
+    const logger: object = loggerOptions(level, { write: (l) => void lines.push(l) });
+    const app = Fastify({ logger, childLoggerFactory: lazyChildLogger });
+    app.get('/quiet', async (request) => {
+      request.log.debug('a debug line');
+      return 'ok';
+    });
+    app.get('/says', async (request) => {
+      request.log.info({ token: 'tok-secret', input: { password: 'pw-secret' } }, 'an info line');
+      request.log.child({ step: 'inner' }).warn('a child line');
+      return 'ok';
+    });
+    app.get('/verbose', { logLevel: 'debug' }, async (request) => {
+      request.log.debug('a route at debug');
+      return 'ok';
+    });
+    await app.ready();
+    return app;
+  }
+
+  it('write each line at its level, with the request id and the redaction, and nothing below the level', async () => {
+    const lines: string[] = [];
+    const app = await appLoggingAt('info', lines);
+    try {
+      await app.inject('/quiet');
+      expect(lines.join('')).not.toContain('a debug line');
+      const says = await app.inject('/says');
+      const [info, child] = lines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'an info line' || l.msg === 'a child line');
+      expect(info).toMatchObject({ level: 30, reqId: expect.any(String), token: '[redacted]', input: { password: '[redacted]' } });
+      expect(says.statusCode).toBe(200);
+      expect(child).toMatchObject({ level: 40, reqId: info.reqId, step: 'inner' });
+      await app.inject('/verbose');
+      expect(lines.some((l) => l.includes('a route at debug'))).toBe(true);
+    } finally {
+      await app.close();
+    }
   });
 });
