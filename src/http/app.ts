@@ -8,7 +8,8 @@
  */
 import cookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
-import helmet from 'helmet';
+import helmet, { type HelmetOptions } from 'helmet';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Services } from '../services.js';
 import { graphqlRoutes } from './graphql.js';
 import { lazyChildLogger, type LogStream, loggerOptions } from './logging.js';
@@ -33,6 +34,24 @@ class RequestLinesAtDebug extends LogController {
   }
 }
 
+/**
+ * The headers helmet sets, worked out once: with these options they do not depend on the
+ * request. (@fastify/helmet builds helmet's middleware anew for every request, and even
+ * built once, running it per request set a dozen headers one by one on the raw response:
+ * a tenth of the memory `{ me { id } }` allocated.)
+ */
+function securityHeaders(options: HelmetOptions): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const recorder = {
+    setHeader: (name: string, value: string) => void (headers[name.toLowerCase()] = value),
+    removeHeader: (name: string) => void delete headers[name.toLowerCase()],
+  };
+  helmet(options)({} as IncomingMessage, recorder as unknown as ServerResponse, (err?: unknown) => {
+    if (err) throw err;
+  });
+  return headers;
+}
+
 export interface AppOptions {
   services: Services;
   metrics: Metrics;
@@ -55,8 +74,7 @@ export async function buildApp({ services, metrics, logger, logStream, webRoot }
     logController: new RequestLinesAtDebug(),
     childLoggerFactory: lazyChildLogger,
   });
-  // Security headers, computed once (@fastify/helmet builds helmet's middleware anew for every request).
-  const securityHeaders = helmet({
+  const headers = securityHeaders({
     // The GraphQL API returns JSON; the web app is same-origin static files.
     contentSecurityPolicy: {
       directives: {
@@ -69,7 +87,10 @@ export async function buildApp({ services, metrics, logger, logStream, webRoot }
       },
     },
   });
-  app.addHook('onRequest', (request, reply, done) => securityHeaders(request.raw, reply.raw, (err?: unknown) => done(err as Error | undefined)));
+  app.addHook('onRequest', (_request, reply, done) => {
+    reply.headers(headers);
+    done();
+  });
   await app.register(cookie);
   await app.register(graphqlRoutes, { services });
   await app.register(plainRoutes, { services, metrics });

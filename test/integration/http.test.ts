@@ -149,6 +149,10 @@ describe.each(targets)('refresh cookie and plain routes on $name', (target) => {
       ['/', { headers: { accept: 'text/html' } }],
       ['/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ me { id } }"}' }],
       ['/healthz', {}],
+      // Error answers keep them: unknown route, refused content type, a mutation over GET.
+      ['/nowhere', {}],
+      ['/graphql', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{"query":"{ me { id } }"}' }],
+      ['/graphql?query=mutation%20%7B%20logout%20%7D', {}],
     ] as const) {
       const { headers } = await send(t.url, path, init as RequestInit);
       expect(headers.get('x-content-type-options'), path).toBe('nosniff');
