@@ -1,8 +1,11 @@
 /**
  * The web app (built by Vite into `web/dist`) served at `/`, with the SPA
  * fallback: a GET for a page the server does not know (`/profile`,
- * `/login?next=…`) that accepts HTML gets `index.html`, and the app routes it.
- * API paths and non-HTML requests keep their plain 404.
+ * `/login?next=…`) gets `index.html`, and the app routes it. A page is a path
+ * without a file extension, asked for by a client that takes HTML (a browser
+ * says `text/html`; curl and fetch say `*\/*` or nothing). API paths, missing
+ * files (`/assets/gone.js`) and clients that take only something else (`accept:
+ * application/json`) keep their plain 404.
  *
  * Hashed assets are cached for a year; `index.html` is revalidated every time,
  * so a new build is picked up on the next load.
@@ -17,6 +20,12 @@ import type { FastifyInstance } from 'fastify';
 
 /** Paths that belong to the server, never to the app. */
 const SERVER_PATHS = /^\/(graphql|\.well-known|healthz|readyz|metrics)(\/|$|\?)/;
+
+/** The last segment of the path has an extension: a file, not a page. */
+const FILE_PATH = /\.[^/]*$/;
+
+/** An Accept header that takes HTML: none at all, `text/html`, `text/*` or `*\/*`. */
+const takesHtml = (accept: string | undefined) => !accept || /text\/html|text\/\*|\*\/\*/.test(accept);
 
 /**
  * Where the built app is: `web/dist` of the package, whether this module runs
@@ -45,10 +54,12 @@ export async function webApp(app: FastifyInstance, { root }: { root: string }) {
   });
 
   app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?', 1)[0];
     const wantsPage =
       (request.method === 'GET' || request.method === 'HEAD') &&
-      !SERVER_PATHS.test(request.url) &&
-      (request.headers.accept ?? '').includes('text/html');
+      !SERVER_PATHS.test(path) &&
+      !FILE_PATH.test(path) &&
+      takesHtml(request.headers.accept);
     if (wantsPage) return reply.header('cache-control', 'no-cache').sendFile('index.html');
     return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `Route ${request.method}:${request.url} not found` });
   });

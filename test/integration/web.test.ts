@@ -38,8 +38,25 @@ describe('web app served by the server', () => {
     expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/); // no inline scripts: 'self' is enough
   });
 
+  it('serves the app for its pages to any client that takes HTML, curl and fetch included', async () => {
+    for (const [path, accept] of [
+      ['/login', '*/*'],
+      ['/login/code', ''],
+      ['/login?next=/profile.v2', '*/*'],
+      ['/profile', 'text/*'],
+      ['/sessions', 'text/html'],
+    ]) {
+      const res = await fetch(`${t.url}${path}`, accept ? { headers: { accept } } : {});
+      expect(res.status, path).toBe(200);
+      expect(res.headers.get('content-type'), path).toMatch(/^text\/html/);
+      expect(await res.text(), path).toMatch(/<div id="root">/);
+    }
+  });
+
   it('keeps plain 404s for unknown files, API paths and non-HTML requests', async () => {
     expect((await get('/assets/missing.js', '*/*')).status).toBe(404);
+    expect((await get('/assets/missing.js')).status).toBe(404);
+    expect((await get('/favicon.ico', '*/*')).status).toBe(404);
     expect((await get('/nope', 'application/json')).status).toBe(404);
     const api = await get('/graphql/extra');
     expect(api.status).toBe(404);
