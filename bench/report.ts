@@ -1,6 +1,7 @@
 /**
  * What a benchmark run produces, and its renderings: the result rows written to
- * bench/results/latest.json (with a zod schema that checks them), the markdown table,
+ * bench/results/latest.json and the run's facts to latest.run.json (with zod schemas
+ * that check them), the markdown table,
  * the SVG chart, and the generated part of docs/performance.md. Pure functions,
  * tested in test/bench.
  *
@@ -66,15 +67,18 @@ export const embeddedSchema = z.object({
 });
 export type Embedded = z.infer<typeof embeddedSchema>;
 
-export const resultsFileSchema = z.object({
+/** `bench/results/latest.json` (smoke.json, partial.json): one object per scenario, as issue 5 asks. */
+export const resultsSchema = z.array(resultSchema);
+
+/** `bench/results/latest.run.json` beside it: the run those rows came from. */
+export const runSchema = z.object({
   startedAt: z.string(),
   smoke: z.boolean(),
   machine: z.string(),
   settings: z.record(z.string(), z.union([z.number(), z.string()])),
-  results: z.array(resultSchema),
   embedded: embeddedSchema.optional(),
 });
-export type ResultsFile = z.infer<typeof resultsFileSchema>;
+export type RunInfo = z.infer<typeof runSchema>;
 
 const num = (v: number | null | undefined, digits = 0) =>
   v === null || v === undefined || Number.isNaN(v) ? '–' : v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });

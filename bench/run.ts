@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: Latchkey on PostgreSQL against its references and better-auth, each
  * in its own process, loaded with autocannon on 127.0.0.1. Writes
- * bench/results/latest.json, prints a markdown table, draws docs/performance.svg and
+ * bench/results/latest.json (one object per scenario) and latest.run.json (machine,
+ * settings, embedded PGlite figures), prints a markdown table, draws docs/performance.svg and
  * updates docs/performance.md (full runs only).
  *
  *   npm run bench                      full run (warm-up, 3 rounds × 10 s per target)
@@ -22,7 +23,7 @@ import { measureEmbedded } from './embedded.js';
 import { httpTarget, measure, type LoadResult, type Measured, type Target } from './load.js';
 import { startPeer, peerEmailOf, type Peer } from './peer.js';
 import { freePort, startProcess, type ServerProcess } from './processes.js';
-import { markdownTable, replaceGenerated, resultsFileSchema, svgChart, type ResultsFile, type ScenarioResult } from './report.js';
+import { markdownTable, replaceGenerated, resultsSchema, runSchema, svgChart, type RunInfo, type ScenarioResult } from './report.js';
 import { chainFigures, pairedRatio, resultRow, skippedRow, type Scenario } from './scenarios.js';
 import { PASSWORD, emailOf, seedLatchkey } from './seed.js';
 import { percentile } from './stats.js';
@@ -338,7 +339,7 @@ async function main() {
   }
   results.push(...skipped);
 
-  let embedded: ResultsFile['embedded'];
+  let embedded: RunInfo['embedded'];
   if (selected('embedded')) {
     log('embedded PGlite: start time and idle memory …');
     const env = { ...baseEnv(), NODE_ENV: 'production', LOG_LEVEL: 'warn' };
@@ -347,22 +348,23 @@ async function main() {
   }
 
   // ── results ─────────────────────────────────────────────────────────────────
-  const file: ResultsFile = resultsFileSchema.parse({
+  const run: RunInfo = runSchema.parse({
     startedAt,
     smoke,
     machine: await machine(),
     settings: { ...settings, betterAuth: peer?.version ?? 'not run', argon2: 'argon2id m=19456 t=2 p=1' },
-    results,
     embedded,
   });
   const table = markdownTable(results);
-  const out = join(resultsDir, full ? 'latest.json' : smoke ? 'smoke.json' : 'partial.json');
-  await writeFile(out, `${JSON.stringify(file, null, 2)}\n`);
+  const name = full ? 'latest' : smoke ? 'smoke' : 'partial';
+  const out = join(resultsDir, `${name}.json`);
+  await writeFile(out, `${JSON.stringify(resultsSchema.parse(results), null, 2)}\n`);
+  await writeFile(join(resultsDir, `${name}.run.json`), `${JSON.stringify(run, null, 2)}\n`);
   if (full) {
     await writeFile(join(root, 'docs', 'performance.svg'), svgChart(results));
     const docPath = join(root, 'docs', 'performance.md');
     const doc = await readFile(docPath, 'utf8').catch(() => '# Performance\n');
-    await writeFile(docPath, replaceGenerated(doc, { table, machine: file.machine, chartPath: 'performance.svg', when: startedAt.slice(0, 16).replace('T', ' ') + ' UTC', embedded }));
+    await writeFile(docPath, replaceGenerated(doc, { table, machine: run.machine, chartPath: 'performance.svg', when: startedAt.slice(0, 16).replace('T', ' ') + ' UTC', embedded }));
   }
   process.stdout.write(`\n${table}\n\n`);
   log(`results: ${out}${full ? ', docs/performance.md, docs/performance.svg' : ''}`);

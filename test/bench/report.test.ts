@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Measured } from '../../bench/load.js';
-import { GENERATED_END, GENERATED_START, markdownTable, replaceGenerated, resultSchema, resultsFileSchema, svgChart } from '../../bench/report.js';
+import { GENERATED_END, GENERATED_START, markdownTable, replaceGenerated, resultSchema, resultsSchema, runSchema, svgChart } from '../../bench/report.js';
 import { chainFigures, pairedRatio, resultRow, skippedRow } from '../../bench/scenarios.js';
 import { median, percentile, ratio } from '../../bench/stats.js';
 
@@ -97,10 +97,13 @@ describe('result rows', () => {
     expect(width('Latchkey me') / width('bare')).toBeGreaterThan(0.9);
   });
 
-  it('validates a whole results file', () => {
-    const file = { startedAt: new Date().toISOString(), smoke: true, machine: 'm', settings: { rounds: 1 }, results: [row] };
-    expect(resultsFileSchema.parse(file).results).toHaveLength(1);
-    expect(() => resultsFileSchema.parse({ ...file, results: [{ ...row, rps: 'fast' }] })).toThrow();
+  it('validates a results file (one object per scenario) and its run file', () => {
+    expect(resultsSchema.parse([row, { ...row, scenario: 'verify' }]).map((r) => r.scenario)).toEqual(['me', 'verify']);
+    expect(() => resultsSchema.parse([{ ...row, rps: 'fast' }])).toThrow();
+    expect(() => resultsSchema.parse({ results: [row] })).toThrow();
+    const run = { startedAt: new Date().toISOString(), smoke: true, machine: 'm', settings: { rounds: 1 } };
+    expect(runSchema.parse(run).machine).toBe('m');
+    expect(() => runSchema.parse({ ...run, settings: { rounds: [1] } })).toThrow();
   });
 });
 
