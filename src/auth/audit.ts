@@ -43,19 +43,26 @@ export const noEvents: AuthEvents = { count: () => {}, revoked: () => {} };
 
 export interface Audit {
   record(type: AuditType, userId: string | null, meta: RequestMeta, detail?: Record<string, unknown>): Promise<void>;
-  /** The row of an event that another statement writes along with its own (a sign-in's); counted now. */
-  event(type: AuditType, userId: string | null, meta: RequestMeta, detail?: Record<string, unknown>): NewAuditEvent;
+  /**
+   * The same, for an event that `write` stores along with rows of its own (a sign-in's, in
+   * one statement). Counted once written, like every event.
+   */
+  recordWith(
+    type: AuditType,
+    userId: string | null,
+    meta: RequestMeta,
+    detail: Record<string, unknown> | undefined,
+    write: (event: NewAuditEvent) => Promise<unknown>,
+  ): Promise<void>;
 }
 
 export function createAudit({ repo, clock, events = noEvents }: { repo: AuditRepository; clock: Clock; events?: AuthEvents }): Audit {
   const audit: Audit = {
-    event(type, userId, meta, detail) {
+    async recordWith(type, userId, meta, detail, write) {
+      await write({ type, userId, ip: meta.ip, userAgent: meta.userAgent, at: new Date(clock.now()), detail: detail ?? null });
       events.count(type);
-      return { type, userId, ip: meta.ip, userAgent: meta.userAgent, at: new Date(clock.now()), detail: detail ?? null };
     },
-    async record(type, userId, meta, detail) {
-      await repo.record(audit.event(type, userId, meta, detail));
-    },
+    record: (type, userId, meta, detail) => audit.recordWith(type, userId, meta, detail, repo.record),
   };
   return audit;
 }

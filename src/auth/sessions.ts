@@ -180,7 +180,7 @@ export function createSessions({ repos, tokens, revocations, audit, config, cloc
         ip: meta.ip,
       };
       const token = newToken(session, now);
-      await repos.sessions.signIn(session, token, audit.event('login_succeeded', userId, meta, { method }));
+      await audit.recordWith('login_succeeded', userId, meta, { method }, (event) => repos.sessions.signIn(session, token, event));
       return { ...(await issue(session, token)), signedInAt: session.createdAt };
     },
 

@@ -145,16 +145,17 @@ describe.each(targets)('refresh cookie and plain routes on $name', (target) => {
   });
 
   it('sends helmet security headers on the app and on the API', async () => {
-    for (const [path, init] of [
-      ['/', { headers: { accept: 'text/html' } }],
-      ['/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ me { id } }"}' }],
-      ['/healthz', {}],
+    for (const [path, init, status] of [
+      ['/', { headers: { accept: 'text/html' } }, 200],
+      ['/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ me { id } }"}' }, 200],
+      ['/healthz', {}, 200],
       // Error answers keep them: unknown route, refused content type, a mutation over GET.
-      ['/nowhere', {}],
-      ['/graphql', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{"query":"{ me { id } }"}' }],
-      ['/graphql?query=mutation%20%7B%20logout%20%7D', {}],
+      ['/nowhere.txt', {}, 404],
+      ['/graphql', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{"query":"{ me { id } }"}' }, 415],
+      ['/graphql?query=mutation%20%7B%20logout%20%7D', {}, 405],
     ] as const) {
-      const { headers } = await send(t.url, path, init as RequestInit);
+      const { headers, status: got } = await send(t.url, path, init as RequestInit);
+      expect(got, path).toBe(status);
       expect(headers.get('x-content-type-options'), path).toBe('nosniff');
       expect(headers.get('x-frame-options'), path).toBe('SAMEORIGIN');
       expect(headers.get('referrer-policy'), path).toBe('no-referrer');

@@ -3,6 +3,7 @@
  * index.html for page URLs the app routes itself, plain 404s for everything
  * else, caching that lets a new build in, and a CSP the app runs under.
  */
+import { request as httpRequest } from 'node:http';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { findWebRoot } from '../../src/http/web.js';
 import { pglite } from '../support/databases.js';
@@ -39,6 +40,15 @@ describe('web app served by the server', () => {
   });
 
   it('serves the app for its pages to any client that takes HTML, curl and fetch included', async () => {
+    // A client that sends no Accept at all (fetch always sends one).
+    const bare = await new Promise<{ status?: number; body: string }>((resolve, reject) => {
+      httpRequest(`${t.url}/dashboard`, (res) => {
+        let body = '';
+        res.setEncoding('utf8').on('data', (c) => (body += c)).on('end', () => resolve({ status: res.statusCode, body }));
+      }).on('error', reject).end();
+    });
+    expect(bare.status).toBe(200);
+    expect(bare.body).toMatch(/<div id="root">/);
     for (const [path, accept] of [
       ['/login', '*/*'],
       ['/login/code', ''],

@@ -6,7 +6,10 @@ import { auditEvents } from '../schema.js';
 export type AuditRow = typeof auditEvents.$inferSelect;
 export type NewAuditEvent = Omit<typeof auditEvents.$inferInsert, 'id'>;
 
-/** The columns of an event row, in the order of the insert below ($1–$6). */
+/** The start of every statement that records an event; `auditValues` gives its values in this order. */
+export const INSERT_AUDIT_EVENT = 'insert into audit_events (user_id, type, ip, user_agent, at, detail)';
+
+/** The values of an event row, in the order of INSERT_AUDIT_EVENT's columns. */
 export const auditValues = (event: NewAuditEvent): unknown[] => [
   event.userId ?? null, event.type, event.ip ?? null, event.userAgent ?? null, event.at.toISOString(), event.detail == null ? null : JSON.stringify(event.detail),
 ];
@@ -16,7 +19,7 @@ export function auditRepository(db: Executor) {
   const insert = preparedStatement(
     db,
     'latchkey_audit_record',
-    'insert into audit_events (user_id, type, ip, user_agent, at, detail) values ($1, $2, $3, $4, $5::timestamptz, $6::jsonb)',
+    `${INSERT_AUDIT_EVENT} values ($1, $2, $3, $4, $5::timestamptz, $6::jsonb)`,
   );
   return {
     async record(event: NewAuditEvent): Promise<void> {

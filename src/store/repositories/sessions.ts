@@ -8,7 +8,7 @@
  */
 import { and, desc, eq, gt, isNull, lt, ne, or, sql } from 'drizzle-orm';
 import { type Executor, preparedStatement } from '../db.js';
-import { auditValues, type NewAuditEvent } from './audit.js';
+import { auditValues, INSERT_AUDIT_EVENT, type NewAuditEvent } from './audit.js';
 import { refreshTokens, sessions, users } from '../schema.js';
 
 export type SessionRow = typeof sessions.$inferSelect;
@@ -84,7 +84,7 @@ const SIGN_IN = `
   ), stamped as (
     update users set last_login_at = created.created_at from created where users.id = created.user_id
   )
-  insert into audit_events (user_id, type, ip, user_agent, at, detail)
+  ${INSERT_AUDIT_EVENT}
   select $11, $12, $13, $14, $15::timestamptz, $16::jsonb from created`;
 
 /**
@@ -123,14 +123,13 @@ export function sessionsRepository(db: Executor) {
      * A sign-in: the new session and its first refresh token, the user's last-login stamp
      * and the audit event, together — one statement, one round trip, one commit.
      */
-    async signIn(session: NewSession, token: NewToken, event: NewAuditEvent): Promise<SessionRow> {
+    async signIn(session: NewSession, token: NewToken, event: NewAuditEvent): Promise<void> {
       const created = session.createdAt.toISOString();
       await signInStatement([
         session.id, session.userId, session.rememberMe, created, session.expiresAt.toISOString(), session.userAgent, session.ip,
         token.jti, token.issuedAt.toISOString(), token.expiresAt.toISOString(),
         ...auditValues(event),
       ]);
-      return { ...session, lastUsedAt: session.createdAt, revokedAt: null, revokeReason: null };
     },
 
     /**
