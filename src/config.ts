@@ -102,6 +102,14 @@ const variables = {
   LATCHKEY_KEY_SECRET: [z.string().min(16, 'at least 16 characters'), undefined],
   LATCHKEY_AUTO_MIGRATE: [bool, 'false'],
   REDIS_URL: [z.string().regex(/^rediss?:\/\//, 'a redis:// URL'), undefined],
+  DATABASE_QUERY_TIMEOUT: [duration(100), '5s'],
+  DATABASE_POOL_TIMEOUT: [duration(100), '3s'],
+  REDIS_COMMAND_TIMEOUT: [duration(10), '100ms'],
+  REDIS_BREAKER_COOLDOWN: [duration(100), '5s'],
+  HTTP_REQUEST_TIMEOUT: [duration(100), '30s'],
+  HTTP_HEADERS_TIMEOUT: [duration(100), '10s'],
+  HTTP_IDLE_TIMEOUT: [duration(100), '60s'],
+  HTTP_KEEP_ALIVE_TIMEOUT: [duration(100), '5s'],
   ACCESS_TOKEN_TTL: [duration(1000), '5m'],
   REFRESH_TOKEN_TTL: [duration(1000), '1d'],
   REMEMBER_ME_TTL: [duration(1000), '30d'],
@@ -168,6 +176,23 @@ export interface Config {
   keySecret: string | undefined;
   autoMigrate: boolean;
   redisUrl: string | undefined;
+  /**
+   * Longest a database statement may run (PostgreSQL's statement_timeout and
+   * idle_in_transaction_session_timeout, and node-postgres' query_timeout); a rotation
+   * not done by then is not done at all.
+   */
+  databaseQueryTimeoutMs: number;
+  /** Longest a request waits for a pooled database connection (or a new one). */
+  databasePoolTimeoutMs: number;
+  /** Longest a request waits on Redis before going on without it (and skipping it for a while). */
+  redisCommandTimeoutMs: number;
+  /** How long Redis is skipped after a command timed out or failed. */
+  redisBreakerCooldownMs: number;
+  /** HTTP: whole request received within; headers within; a socket silent this long is closed; keep-alive idle. */
+  httpRequestTimeoutMs: number;
+  httpHeadersTimeoutMs: number;
+  httpIdleTimeoutMs: number;
+  httpKeepAliveTimeoutMs: number;
   accessTokenTtlMs: number;
   refreshTokenTtlMs: number;
   rememberMeTtlMs: number;
@@ -239,6 +264,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     keySecret: p.LATCHKEY_KEY_SECRET,
     autoMigrate: p.LATCHKEY_AUTO_MIGRATE,
     redisUrl: p.REDIS_URL,
+    databaseQueryTimeoutMs: p.DATABASE_QUERY_TIMEOUT,
+    databasePoolTimeoutMs: p.DATABASE_POOL_TIMEOUT,
+    redisCommandTimeoutMs: p.REDIS_COMMAND_TIMEOUT,
+    redisBreakerCooldownMs: p.REDIS_BREAKER_COOLDOWN,
+    httpRequestTimeoutMs: p.HTTP_REQUEST_TIMEOUT,
+    httpHeadersTimeoutMs: p.HTTP_HEADERS_TIMEOUT,
+    httpIdleTimeoutMs: p.HTTP_IDLE_TIMEOUT,
+    httpKeepAliveTimeoutMs: p.HTTP_KEEP_ALIVE_TIMEOUT,
     accessTokenTtlMs: p.ACCESS_TOKEN_TTL,
     refreshTokenTtlMs: p.REFRESH_TOKEN_TTL,
     rememberMeTtlMs: p.REMEMBER_ME_TTL,

@@ -57,15 +57,18 @@ export async function createServices({
   const revokedFor = config.accessTokenTtlMs + config.jwtLeewayMs + 1000;
   const passwords = createPasswordPolicy(config.passwordBlockCommon ? await loadCommonPasswords() : null);
   // One Redis connection pair, shared by the limits and the revocation fan-out.
-  const redis = config.redisUrl ? await connectRedis(config.redisUrl, log) : undefined;
+  const redis = config.redisUrl
+    ? await connectRedis(config.redisUrl, log, { commandTimeoutMs: config.redisCommandTimeoutMs, cooldownMs: config.redisBreakerCooldownMs })
+    : undefined;
   const revocations = createRevocations({
     ttlMs: revokedFor,
+    leewayMs: config.jwtLeewayMs,
     clock,
     bus: bus ?? (redis && redisRevocationBus(redis, config.redisKeyPrefix)),
     onRevoke: events?.revoked,
   });
   const audit = createAudit({ repo: repos.audit, clock, events });
-  const limits = createLimits({ settings: config.rateLimits, audit, redis: redis?.client, prefix: config.redisKeyPrefix });
+  const limits = createLimits({ settings: config.rateLimits, audit, redis, prefix: config.redisKeyPrefix });
   const sessions = createSessions({ repos, tokens, revocations, audit, config, clock, limits });
   const accounts = createAccounts({ repos, sessions, audit, clock, limits, passwords });
   const outbox = createOutbox({ mailer: createMailer({ url: config.mailUrl, from: config.mailFrom, now: clock.now }), onError: onMailError });
@@ -88,7 +91,7 @@ export async function createServices({
     await outbox.close();
     await redis?.close();
   };
-  return { config, database, clock, repos, keys, tokens, revocations, audit, sessions, accounts, limits, outbox, otp, emailCodes, close };
+  return { config, database, clock, redisBreaker: redis?.breaker, repos, keys, tokens, revocations, audit, sessions, accounts, limits, outbox, otp, emailCodes, close };
 }
 
 export type Services = Awaited<ReturnType<typeof createServices>>;

@@ -19,6 +19,7 @@ export const errorCodes = [
   'EMAIL_TAKEN',
   'FORBIDDEN',
   'INTERNAL_SERVER_ERROR',
+  'SERVICE_UNAVAILABLE',
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];
@@ -37,7 +38,14 @@ const defaultMessages: Record<ErrorCode, string> = {
   EMAIL_TAKEN: 'An account with this email already exists',
   FORBIDDEN: 'Not allowed',
   INTERNAL_SERVER_ERROR: 'Internal server error',
+  SERVICE_UNAVAILABLE: 'Service busy; try again shortly',
 };
+
+/** Seconds a client is told to wait before retrying a SERVICE_UNAVAILABLE. */
+export const UNAVAILABLE_RETRY_AFTER = 1;
+
+/** The server cannot answer right now (the database overloaded, stalled or away); nothing was done: retry. */
+export const unavailable = () => new AuthError('SERVICE_UNAVAILABLE', defaultMessages.SERVICE_UNAVAILABLE, { retryAfter: UNAVAILABLE_RETRY_AFTER });
 
 export class AuthError extends Error {
   override name = 'AuthError';

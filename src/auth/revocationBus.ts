@@ -23,9 +23,9 @@ export function redisRevocationBus(redis: RedisLink, prefix: string): Revocation
   const channel = `${prefix}:revocations`;
   return {
     async publish(sessionIds, until) {
-      // While Redis is away the database carries the revocation (within the poll interval).
+      // While Redis is away (or skipped after a timeout) the database carries the revocation (within the poll interval).
       if (redis.client.status !== 'ready') return;
-      await redis.client.publish(channel, JSON.stringify({ ids: sessionIds, until })).catch(() => {});
+      await redis.breaker.run(() => redis.client.publish(channel, JSON.stringify({ ids: sessionIds, until })), () => 0);
     },
     subscribe(listener) {
       redis.subscriber.on('message', (from: string, text: string) => {

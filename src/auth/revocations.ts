@@ -2,9 +2,11 @@
  * The revoked-session set: how access tokens of a logged-out or revoked
  * session are refused within a second without a database query per request.
  *
- * Each entry lives until every access token of that session has expired
- * (revocation time + access-token TTL + leeway); after that the token's own
- * `exp` refuses it. The set is filled on revoke, loaded from the database at
+ * Each entry lives until every access token of that session has expired:
+ * from the revocation (on the database's clock) for the access-token TTL plus
+ * leeway, and at least until the `exp` + leeway of any of its tokens presented
+ * meanwhile — judged by the token's own claims, not by the clock of the
+ * instance that revoked it. After that the token's own `exp` refuses it. The set is filled on revoke, loaded from the database at
  * start, and (when REDIS_URL is set) fed by other instances through a
  * `RevocationBus` — a plain Map, not an LRU: an evicted entry would
  * silently un-revoke a session.
@@ -26,6 +28,8 @@ export interface Revocations {
   /** How long an entry lives: the access-token lifetime plus leeway. */
   readonly ttlMs: number;
   has(sessionId: string): boolean;
+  /** Whether this access token's session is revoked; if so, its entry is kept until the token's own `exp` + leeway. */
+  refuses(claims: { sid: string; exp: number }): boolean;
   /** Record locally and tell other instances. */
   revoke(sessionIds: string[]): Promise<void>;
   /** Record what another instance (or the database) says was revoked. */
@@ -37,11 +41,14 @@ export interface Revocations {
 
 export function createRevocations({
   ttlMs,
+  leewayMs = 0,
   clock,
   bus,
   onRevoke,
 }: {
   ttlMs: number;
+  /** JWT_LEEWAY: a token is accepted this long past its `exp`. */
+  leewayMs?: number;
   clock: Clock;
   bus?: RevocationBus;
   /** Told how many sessions this instance revoked (metrics). */
@@ -54,14 +61,20 @@ export function createRevocations({
   // Another instance's word is trusted to revoke, never to pin memory: an end further off than
   // twice the lifetime (a broken clock, a forged message) is cut back.
   bus?.subscribe((ids, end) => add(ids, Math.min(end, clock.now() + 2 * ttlMs)));
+  const has = (id: string) => {
+    const end = until.get(id);
+    if (end === undefined) return false;
+    if (end > clock.now()) return true;
+    until.delete(id);
+    return false;
+  };
   return {
     ttlMs,
-    has(id) {
-      const end = until.get(id);
-      if (end === undefined) return false;
-      if (end > clock.now()) return true;
-      until.delete(id);
-      return false;
+    has,
+    refuses({ sid, exp }) {
+      if (!has(sid)) return false;
+      add([sid], exp * 1000 + leewayMs + 1000);
+      return true;
     },
     async revoke(ids) {
       if (!ids.length) return;

@@ -20,10 +20,10 @@ import { randomUUID } from 'node:crypto';
 import { decodeProtectedHeader } from 'jose';
 import type { Config } from '../config.js';
 import type { Repositories } from '../store/repositories/index.js';
-import type { LiveSession, NewToken, RefreshTokenRow, SessionRow, Successor } from '../store/repositories/sessions.js';
+import type { LiveSession, NewToken, RefreshTokenRow, RevocationRow, SessionRow, Successor } from '../store/repositories/sessions.js';
 import type { Audit, RequestMeta } from './audit.js';
-import type { Clock } from './clock.js';
-import { AuthError, isAuthError } from './errors.js';
+import { type Clock, pinnedTime } from './clock.js';
+import { AuthError, isAuthError, unavailable } from './errors.js';
 import { type Limits, noLimits } from './limits.js';
 import type { Revocations } from './revocations.js';
 import { ACCESS_TYP, REFRESH_TYP, type Tokens } from './tokens.js';
@@ -64,7 +64,7 @@ export interface Viewer {
 
 type SessionConfig = Pick<
   Config,
-  'refreshTokenTtlMs' | 'rememberMeTtlMs' | 'sessionAbsoluteTtlMs' | 'refreshReuseGraceMs'
+  'refreshTokenTtlMs' | 'rememberMeTtlMs' | 'sessionAbsoluteTtlMs' | 'refreshReuseGraceMs' | 'databaseQueryTimeoutMs'
 >;
 
 interface Deps {
@@ -125,23 +125,39 @@ export function createSessions({ repos, tokens, revocations, audit, config, cloc
     };
   };
 
+  /** The revocation number the last full load read up to: where a follower starts. */
+  let loadedUpTo: number | null = null;
+
+  /** Each for as long as its access tokens may live, reckoned on the database's clock. */
+  const addRows = (rows: RevocationRow[]) => {
+    const now = clock.now();
+    for (const r of rows) if (r.remainingMs > 0) revocations.add([r.id], now + r.remainingMs);
+  };
+
   const revokeIds = async (ids: string[]) => {
     await revocations.revoke(ids);
   };
 
-  /** One refresh, limits aside: a rotation, the current token inside the grace, or an AuthError. */
+  /**
+   * One refresh, limits aside: a rotation, the current token inside the grace, or an AuthError.
+   * The database judges every stored time on its own clock when the statement runs, so instances
+   * whose clocks differ, and a request that waited out a stalled database, decide alike.
+   */
   const rotateOrAnswer = async (presented: string, meta: RequestMeta): Promise<AuthResult> => {
     const claims = await tokens.verifyRefresh(presented);
-    const now = clock.now();
-    const result = await repos.sessions.rotate(claims.jti, new Date(now), successor(now));
+    const started = clock.now();
+    const at = pinnedTime(clock);
+    // Past this the caller has given up (query timeout): a rotation must not commit after it.
+    const deadline = new Date(started + config.databaseQueryTimeoutMs);
+    const result = await repos.sessions.rotate(claims.jti, successor(started), { at, deadline });
 
     if (result.kind === 'rotated') {
       await audit.record('refresh', result.session.userId, meta, { sessionId: result.session.id });
       return issue(result.session, result.token);
     }
-    if (result.kind === 'unknown') throw new AuthError(goneReason(claims.exp, now));
+    if (result.kind === 'unknown') throw new AuthError(goneReason(claims.exp, clock.now()));
 
-    const { token, session, userActive } = result;
+    const { token, session, userActive, nowMs: now } = result;
     if (session.revokedAt || !userActive) throw new AuthError('TOKEN_REVOKED');
     if (session.expiresAt.getTime() <= now) throw new AuthError('SESSION_EXPIRED');
     if (token.usedAt) {
@@ -150,12 +166,14 @@ export function createSessions({ repos, tokens, revocations, audit, config, cloc
         const current = await repos.sessions.currentToken(session.id);
         if (current && current.expiresAt.getTime() > now) return issue(session, current);
       }
-      const revoked = await repos.sessions.revoke(session.id, 'reuse', new Date(now));
+      const revoked = await repos.sessions.revoke(session.id, 'reuse', at);
       if (revoked) await revokeIds([session.id]);
       await audit.record('refresh_reuse_detected', session.userId, meta, { sessionId: session.id, jti: token.jti });
       throw new AuthError('TOKEN_REUSED');
     }
     if (token.expiresAt.getTime() <= now) throw new AuthError('TOKEN_EXPIRED');
+    // Unused, live, yet not rotated: the statement ran past its deadline and did nothing. Retry.
+    if (now > deadline.getTime()) throw unavailable();
     throw new AuthError('TOKEN_INVALID');
   };
 
@@ -176,6 +194,7 @@ export function createSessions({ repos, tokens, revocations, audit, config, cloc
         expiresAt: new Date(now + config.sessionAbsoluteTtlMs),
         revokedAt: null,
         revokeReason: null,
+        revocationSeq: null,
         userAgent: meta.userAgent?.slice(0, 512) ?? null,
         ip: meta.ip,
       };
@@ -202,7 +221,7 @@ export function createSessions({ repos, tokens, revocations, audit, config, cloc
      */
     async authenticate(accessToken: string): Promise<Viewer> {
       const claims = await tokens.verifyAccess(accessToken);
-      if (revocations.has(claims.sid)) throw new AuthError('TOKEN_REVOKED');
+      if (revocations.refuses(claims)) throw new AuthError('TOKEN_REVOKED');
       return { userId: claims.sub, sessionId: claims.sid };
     },
 
@@ -218,7 +237,7 @@ export function createSessions({ repos, tokens, revocations, audit, config, cloc
 
     /** End one session. With `userId`, only if it belongs to that user. True when it was live. */
     async revoke(sessionId: string, opts: { reason: string; meta: RequestMeta; userId?: string }): Promise<boolean> {
-      const row = await repos.sessions.revoke(sessionId, opts.reason, new Date(clock.now()), opts.userId);
+      const row = await repos.sessions.revoke(sessionId, opts.reason, pinnedTime(clock), opts.userId);
       // Refuse its access tokens here even if it was already revoked (idempotent).
       if (row || !opts.userId) await revokeIds([sessionId]);
       if (row) await audit.record(opts.reason === 'logout' ? 'logout' : 'session_revoked', row.userId, opts.meta, { sessionId, reason: opts.reason });
@@ -227,7 +246,7 @@ export function createSessions({ repos, tokens, revocations, audit, config, cloc
 
     /** End every session of a user (optionally keeping one); returns how many ended. */
     async revokeAll(userId: string, opts: { reason: string; meta: RequestMeta; exceptSessionId?: string }): Promise<number> {
-      const ids = await repos.sessions.revokeAllForUser(userId, opts.reason, new Date(clock.now()), opts.exceptSessionId);
+      const ids = await repos.sessions.revokeAllForUser(userId, opts.reason, pinnedTime(clock), opts.exceptSessionId);
       await revokeIds(ids);
       if (ids.length) {
         await audit.record(opts.reason === 'logout' ? 'logout' : 'session_revoked', userId, opts.meta, {
@@ -254,7 +273,7 @@ export function createSessions({ repos, tokens, revocations, audit, config, cloc
       const tokenType = typ === ACCESS_TYP ? 'access' : typ === REFRESH_TYP ? 'refresh' : null;
       try {
         const claims = await tokens.verifyAccess(token);
-        const revoked = revocations.has(claims.sid);
+        const revoked = revocations.refuses(claims);
         return {
           valid: !revoked,
           tokenType: 'access',
@@ -272,17 +291,21 @@ export function createSessions({ repos, tokens, revocations, audit, config, cloc
     },
 
     /**
-     * A function that, each time it is called, adds to the revoked set the
-     * sessions revoked since its last call (by the CLI, or by an instance that
-     * cannot reach this one). Overlaps by a few seconds for clock skew; adding twice is harmless.
+     * A function that, each time it is called, adds to the revoked set the sessions revoked
+     * since its last call (by the CLI, or by an instance that cannot reach this one), following
+     * the database's revocation sequence, not a clock: a skewed clock cannot make it miss one.
+     * It rereads the numbers of its last few calls, since a revocation numbered earlier may
+     * commit later than one numbered after it; adding twice is harmless.
      */
     revocationFollower() {
-      let last = clock.now();
+      const lag = Math.max(2, Math.ceil(config.databaseQueryTimeoutMs / 500) + 1);
+      const seen: number[] = [];
       return async () => {
-        const started = clock.now();
-        const rows = await repos.sessions.revokedSince(new Date(last - 5000));
-        for (const r of rows) revocations.add([r.id], r.revokedAt.getTime() + revocations.ttlMs);
-        last = started;
+        seen.push(seen.length ? seen[seen.length - 1] : (loadedUpTo ?? (await repos.sessions.lastRevocation())));
+        if (seen.length > lag) seen.shift();
+        const rows = await repos.sessions.revocationsAfter(seen[0], revocations.ttlMs, pinnedTime(clock));
+        addRows(rows);
+        if (rows.length) seen[seen.length - 1] = Math.max(seen[seen.length - 1], rows[rows.length - 1].seq);
       };
     },
 
@@ -298,8 +321,10 @@ export function createSessions({ repos, tokens, revocations, audit, config, cloc
 
     /** Fill the revoked set from the database (at start): sessions whose access tokens may still be live. */
     async loadRevocations(): Promise<number> {
-      const rows = await repos.sessions.revokedSince(new Date(clock.now() - revocations.ttlMs));
-      for (const r of rows) revocations.add([r.id], r.revokedAt.getTime() + revocations.ttlMs);
+      const last = await repos.sessions.lastRevocation();
+      const rows = await repos.sessions.revocationsAfter(null, revocations.ttlMs, pinnedTime(clock));
+      addRows(rows);
+      loadedUpTo = last;
       return rows.length;
     },
   };

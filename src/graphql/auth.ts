@@ -5,6 +5,9 @@ import type { UserRow } from '../store/repositories/users.js';
 import { builder, type GraphQLContext } from './builder.js';
 import { AuthPayloadType, TokenInfoType, userRef, type AuthPayloadView, type UserRef } from './types.js';
 
+/** Refusals that say nothing about the cookie itself. */
+const KEEPS_COOKIE = new Set(['RATE_LIMITED', 'SERVICE_UNAVAILABLE']);
+
 /** Set the refresh cookie and shape the payload. */
 export function authPayload(ctx: GraphQLContext, result: AuthResult, user: UserRef): AuthPayloadView {
   ctx.refreshCookie.set(result);
@@ -60,7 +63,8 @@ builder.mutationFields((t) => ({
         return authPayload(ctx, result, { id: result.userId });
       } catch (e) {
         // A dead refresh cookie is useless to the browser: drop it so the client stops sending it.
-        if (e instanceof AuthError && !args.refreshToken && e.code !== 'RATE_LIMITED') ctx.refreshCookie.clear();
+        // Not for a passing refusal (rate limit, database busy): the cookie is still good.
+        if (e instanceof AuthError && !args.refreshToken && !KEEPS_COOKIE.has(e.code)) ctx.refreshCookie.clear();
         throw e;
       }
     },

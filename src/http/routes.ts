@@ -4,6 +4,17 @@ import type { Services } from '../services.js';
 import { schemaProblem, schemaStatus } from '../store/migrate.js';
 import type { Metrics } from './metrics.js';
 
+/** How long /readyz waits for the database before answering 503. */
+const READY_TIMEOUT_MS = 1000;
+
+const withinLimit = <T>(work: Promise<T>, ms: number): Promise<T> => {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+};
+
 export async function plainRoutes(app: FastifyInstance, { services, metrics }: { services: Services; metrics: Metrics }) {
   app.get('/.well-known/jwks.json', async (_request, reply) => {
     const jwks = services.keys.jwks();
@@ -16,8 +27,9 @@ export async function plainRoutes(app: FastifyInstance, { services, metrics }: {
 
   app.get('/readyz', async (request, reply) => {
     try {
-      await services.database.ping();
-      const problem = schemaProblem(await schemaStatus(services.database));
+      // Its own connection and its own short limit: a probe never waits on (or holds) the pool.
+      await services.database.probe(READY_TIMEOUT_MS);
+      const problem = schemaProblem(await withinLimit(schemaStatus(services.database), READY_TIMEOUT_MS));
       if (problem) return reply.code(503).send({ status: 'unavailable', reason: problem });
       return { status: 'ready' };
     } catch (err) {

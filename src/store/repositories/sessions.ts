@@ -6,7 +6,7 @@
  * rotations of one token, PostgreSQL lets exactly one match the row, and the
  * successor is inserted by the same statement (all or nothing, one round trip).
  */
-import { and, desc, eq, gt, isNull, lt, ne, or, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, isNotNull, isNull, lt, ne, or, sql } from 'drizzle-orm';
 import { type Executor, preparedStatement } from '../db.js';
 import { auditValues, INSERT_AUDIT_EVENT, type NewAuditEvent } from './audit.js';
 import { refreshTokens, sessions, users } from '../schema.js';
@@ -43,9 +43,17 @@ export interface NewSession {
 
 export type RotateResult =
   | { kind: 'rotated'; session: SessionRow; token: RefreshTokenRow }
-  /** The token could not be rotated; here is what the database knows about it. */
-  | { kind: 'refused'; token: RefreshTokenRow; session: SessionRow; userActive: boolean }
+  /** The token could not be rotated; here is what the database knows about it, and its time then (ms). */
+  | { kind: 'refused'; token: RefreshTokenRow; session: SessionRow; userActive: boolean; nowMs: number }
   | { kind: 'unknown' };
+
+/** A revoked session as the revocation poll sees it: its place in the order, and how long its access tokens may live on. */
+export interface RevocationRow {
+  id: string;
+  seq: number;
+  /** ms from the database's now until every access token of the session has expired (≤ 0: already). */
+  remainingMs: number;
+}
 
 /** A row of the rotation statement: the touched session (raw columns) and its new token's expiry. */
 interface RotatedRow {
@@ -57,6 +65,7 @@ interface RotatedRow {
   expires_at: Date | string;
   revoked_at: Date | string | null;
   revoke_reason: string | null;
+  revocation_seq: number | string | null;
   user_agent: string | null;
   ip: string | null;
   token_expires_at: Date | string;
@@ -88,19 +97,29 @@ const SIGN_IN = `
   select $11, $12, $13, $14, $15::timestamptz, $16::jsonb from created`;
 
 /**
- * See `rotate`. $1 now, $2 the successor's jti, $3 the presented jti, $4 / $5 the
- * successor's expiry with / without remember-me (capped at the session's end), $6 its issue time.
+ * The database's clock, at the moment the statement runs (not when the request started:
+ * a rotation that waited for a stalled database is stamped when it happened) — unless $1
+ * pins the time (a test's manual clock, see pinnedTime).
+ */
+const DB_NOW = `coalesce($1::timestamptz, clock_timestamp())`;
+
+/**
+ * See `rotate`. $1 the pinned time or null (see DB_NOW), $2 the successor's jti, $3 the presented jti,
+ * $4 / $5 the successor's expiry with / without remember-me (capped at the session's end),
+ * $6 its issue time, $7 the deadline: a rotation that comes to run after it (the database
+ * stalled, the caller gave up) changes nothing rather than committing late.
  */
 const ROTATE = `
-  with claimed as (
-    update refresh_tokens set used_at = $1::timestamptz, replaced_by = $2
-    where jti = $3 and used_at is null and expires_at > $1::timestamptz
+  with tick as (select ${DB_NOW} as at),
+  claimed as (
+    update refresh_tokens set used_at = tick.at, replaced_by = $2 from tick
+    where jti = $3 and used_at is null and expires_at > tick.at and tick.at <= $7::timestamptz
       and exists (select 1 from sessions s join users u on u.id = s.user_id
                   where s.id = refresh_tokens.session_id and s.revoked_at is null
-                    and s.expires_at > $1::timestamptz and u.is_active)
-    returning session_id
+                    and s.expires_at > tick.at and u.is_active)
+    returning session_id, tick.at
   ), touched as (
-    update sessions set last_used_at = $1::timestamptz from claimed
+    update sessions set last_used_at = claimed.at from claimed
     where sessions.id = claimed.session_id
     returning sessions.*
   ), successor as (
@@ -112,6 +131,17 @@ const ROTATE = `
     returning expires_at
   )
   select touched.*, successor.expires_at as token_expires_at from touched, successor`;
+
+/** The database's time (see DB_NOW), as a Drizzle expression, and in ms since the epoch. */
+const dbNow = (at: string | null) => sql`coalesce(${at}::timestamptz, clock_timestamp())`;
+const dbNowMs = (at: string | null) => sql<number>`(extract(epoch from ${dbNow(at)}) * 1000)::float8`.mapWith(Number);
+
+/** The columns a revocation sets: the database's time and the next number of its order. */
+const revocation = (reason: string, at: string | null) => ({
+  revokedAt: dbNow(at),
+  revokeReason: reason,
+  revocationSeq: sql`nextval('session_revocations')`,
+});
 
 export function sessionsRepository(db: Executor) {
   // The statements of every sign-in and refresh, prepared once per connection.
@@ -135,10 +165,13 @@ export function sessionsRepository(db: Executor) {
     /**
      * Rotate `jti` atomically, in one statement: mark it used (naming its successor) if it is
      * unused, unexpired and its session and user are live; touch the session; insert the successor.
+     * Every time compared or stamped is the database's, when the statement runs (see DB_NOW);
+     * nothing happens once `deadline` has passed.
      */
-    async rotate(jti: string, now: Date, next: Successor): Promise<RotateResult> {
-      const at = now.toISOString();
-      const [row] = await rotateStatement([at, next.jti, jti, next.expiresAt.rememberMe.toISOString(), next.expiresAt.plain.toISOString(), next.issuedAt.toISOString()]);
+    async rotate(jti: string, next: Successor, { at, deadline }: { at: string | null; deadline: Date }): Promise<RotateResult> {
+      const [row] = await rotateStatement([
+        at, next.jti, jti, next.expiresAt.rememberMe.toISOString(), next.expiresAt.plain.toISOString(), next.issuedAt.toISOString(), deadline.toISOString(),
+      ]);
       const rotated = row && {
         kind: 'rotated' as const,
         session: {
@@ -150,6 +183,7 @@ export function sessionsRepository(db: Executor) {
           expiresAt: asDate(row.expires_at),
           revokedAt: row.revoked_at === null ? null : asDate(row.revoked_at),
           revokeReason: row.revoke_reason,
+          revocationSeq: row.revocation_seq === null ? null : Number(row.revocation_seq),
           userAgent: row.user_agent,
           ip: row.ip,
         },
@@ -157,7 +191,7 @@ export function sessionsRepository(db: Executor) {
       };
       if (rotated) return rotated;
       const found = await db
-        .select({ token: refreshTokens, session: sessions, userActive: users.isActive })
+        .select({ token: refreshTokens, session: sessions, userActive: users.isActive, nowMs: dbNowMs(at) })
         .from(refreshTokens)
         .innerJoin(sessions, eq(sessions.id, refreshTokens.sessionId))
         .innerJoin(users, eq(users.id, sessions.userId))
@@ -191,21 +225,21 @@ export function sessionsRepository(db: Executor) {
       return rows[0];
     },
 
-    /** Revoke one session (if still live); returns it when this call revoked it. */
-    async revoke(id: string, reason: string, now: Date, userId?: string): Promise<SessionRow | undefined> {
+    /** Revoke one session (if still live), stamped and numbered by the database; returns it when this call revoked it. */
+    async revoke(id: string, reason: string, at: string | null, userId?: string): Promise<SessionRow | undefined> {
       const rows = await db
         .update(sessions)
-        .set({ revokedAt: now, revokeReason: reason })
+        .set(revocation(reason, at))
         .where(and(eq(sessions.id, id), isNull(sessions.revokedAt), userId ? eq(sessions.userId, userId) : undefined))
         .returning();
       return rows[0];
     },
 
     /** Revoke every live session of a user, optionally keeping one; returns the ids revoked. */
-    async revokeAllForUser(userId: string, reason: string, now: Date, exceptId?: string): Promise<string[]> {
+    async revokeAllForUser(userId: string, reason: string, at: string | null, exceptId?: string): Promise<string[]> {
       const rows = await db
         .update(sessions)
-        .set({ revokedAt: now, revokeReason: reason })
+        .set(revocation(reason, at))
         .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), exceptId ? ne(sessions.id, exceptId) : undefined))
         .returning({ id: sessions.id });
       return rows.map((r) => r.id);
@@ -229,13 +263,29 @@ export function sessionsRepository(db: Executor) {
       return rows.map((r) => ({ ...r.session, tokenExpiresAt: r.tokenExpiresAt }));
     },
 
-    /** Sessions revoked since `since` (to rebuild the in-process revoked set at start). */
-    async revokedSince(since: Date): Promise<{ id: string; revokedAt: Date }[]> {
+    /**
+     * Revocations after `cursor` in the database's order (a sequence, not a clock), or — with
+     * no cursor (at start) — those whose access tokens may still be live, `lifetimeMs` after
+     * their revocation. `remainingMs` is worked out on the database's clock alone.
+     */
+    async revocationsAfter(cursor: number | null, lifetimeMs: number, at: string | null): Promise<RevocationRow[]> {
+      const remaining = sql<number>`(extract(epoch from ${sessions.revokedAt} + ${lifetimeMs}::float8 * interval '1 millisecond' - ${dbNow(at)}) * 1000)::float8`;
       const rows = await db
-        .select({ id: sessions.id, revokedAt: sessions.revokedAt })
+        .select({ id: sessions.id, seq: sessions.revocationSeq, remainingMs: remaining.mapWith(Number) })
         .from(sessions)
-        .where(gt(sessions.revokedAt, since));
-      return rows.map((r) => ({ id: r.id, revokedAt: r.revokedAt! }));
+        .where(
+          cursor === null
+            ? and(isNotNull(sessions.revocationSeq), gt(sessions.revokedAt, sql`${dbNow(at)} - ${lifetimeMs}::float8 * interval '1 millisecond'`))
+            : gt(sessions.revocationSeq, cursor),
+        )
+        .orderBy(sessions.revocationSeq);
+      return rows.map((r) => ({ id: r.id, seq: Number(r.seq), remainingMs: r.remainingMs }));
+    },
+
+    /** The last revocation's number (0: none yet): where a follower starts. */
+    async lastRevocation(): Promise<number> {
+      const [row] = await db.select({ seq: sql<number>`coalesce(max(${sessions.revocationSeq}), 0)`.mapWith(Number) }).from(sessions);
+      return row?.seq ?? 0;
     },
 
     /**
