@@ -59,8 +59,9 @@ export interface Audit {
 export function createAudit({ repo, clock, events = noEvents }: { repo: AuditRepository; clock: Clock; events?: AuthEvents }): Audit {
   const audit: Audit = {
     async recordWith(type, userId, meta, detail, write) {
-      await write({ type, userId, ip: meta.ip, userAgent: meta.userAgent, at: new Date(clock.now()), detail: detail ?? null });
-      events.count(type);
+      // `write` answers false when it turned out not to write the event (a rotation refused).
+      const written = await write({ type, userId, ip: meta.ip, userAgent: meta.userAgent, at: new Date(clock.now()), detail: detail ?? null });
+      if (written !== false) events.count(type);
     },
     record: (type, userId, meta, detail) => audit.recordWith(type, userId, meta, detail, repo.record),
   };

@@ -20,7 +20,7 @@ import { randomUUID } from 'node:crypto';
 import { decodeProtectedHeader } from 'jose';
 import type { Config } from '../config.js';
 import type { Repositories } from '../store/repositories/index.js';
-import type { LiveSession, NewToken, RefreshTokenRow, RevocationRow, SessionRow, Successor } from '../store/repositories/sessions.js';
+import type { LiveSession, NewToken, RefreshTokenRow, RevocationRow, RotateResult, SessionRow, Successor } from '../store/repositories/sessions.js';
 import type { Audit, RequestMeta } from './audit.js';
 import { type Clock, pinnedTime } from './clock.js';
 import { AuthError, isAuthError, unavailable } from './errors.js';
@@ -149,12 +149,14 @@ export function createSessions({ repos, tokens, revocations, audit, config, cloc
     const at = pinnedTime(clock);
     // Past this the caller has given up (query timeout): a rotation must not commit after it.
     const deadline = new Date(started + config.databaseQueryTimeoutMs);
-    const result = await repos.sessions.rotate(claims.jti, successor(started), { at, deadline });
+    let result!: RotateResult;
+    // The event is written by the rotation itself (its user and session filled in there).
+    await audit.recordWith('refresh', null, meta, undefined, async (event) => {
+      result = await repos.sessions.rotate(claims.jti, successor(started), { at, deadline, event });
+      return result.kind === 'rotated';
+    });
 
-    if (result.kind === 'rotated') {
-      await audit.record('refresh', result.session.userId, meta, { sessionId: result.session.id });
-      return issue(result.session, result.token);
-    }
+    if (result.kind === 'rotated') return issue(result.session, result.token);
     if (result.kind === 'unknown') throw new AuthError(goneReason(claims.exp, clock.now()));
 
     const { token, session, userActive, nowMs: now } = result;

@@ -52,6 +52,9 @@ export interface PrivateRedis {
   stop(): Promise<void>;
   /** Start it again on the same port and wait until it answers. */
   start(): Promise<void>;
+  /** SIGSTOP: connections stay open, nothing answers (a frozen server); `thaw()` lets it go on. */
+  freeze(): void;
+  thaw(): void;
 }
 
 /**
@@ -86,7 +89,10 @@ export async function startPrivateRedis(): Promise<PrivateRedis | undefined> {
       child = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
       await waitUntil(answers, `redis-server on port ${port}`);
     },
+    freeze: () => void child?.kill('SIGSTOP'),
+    thaw: () => void child?.kill('SIGCONT'),
     async stop() {
+      child?.kill('SIGCONT');
       const running = child;
       child = undefined;
       if (!running || running.exitCode !== null) return;

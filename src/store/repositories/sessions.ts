@@ -107,7 +107,9 @@ const DB_NOW = `coalesce($1::timestamptz, clock_timestamp())`;
  * See `rotate`. $1 the pinned time or null (see DB_NOW), $2 the successor's jti, $3 the presented jti,
  * $4 / $5 the successor's expiry with / without remember-me (capped at the session's end),
  * $6 its issue time, $7 the deadline: a rotation that comes to run after it (the database
- * stalled, the caller gave up) changes nothing rather than committing late.
+ * stalled, the caller gave up) changes nothing rather than committing late. $8–$11 the
+ * audit event's type, ip, user agent and time (its user and session are the rotated one's):
+ * written by the same statement, so the answer waits on nothing once the rotation is done.
  */
 const ROTATE = `
   with tick as (select ${DB_NOW} as at),
@@ -129,6 +131,9 @@ const ROTATE = `
                  date_trunc('second', touched.expires_at))
     from touched
     returning expires_at
+  ), event as (
+    ${INSERT_AUDIT_EVENT}
+    select touched.user_id, $8, $9, $10, $11::timestamptz, jsonb_build_object('sessionId', touched.id) from touched
   )
   select touched.*, successor.expires_at as token_expires_at from touched, successor`;
 
@@ -168,9 +173,10 @@ export function sessionsRepository(db: Executor) {
      * Every time compared or stamped is the database's, when the statement runs (see DB_NOW);
      * nothing happens once `deadline` has passed.
      */
-    async rotate(jti: string, next: Successor, { at, deadline }: { at: string | null; deadline: Date }): Promise<RotateResult> {
+    async rotate(jti: string, next: Successor, { at, deadline, event }: { at: string | null; deadline: Date; event: NewAuditEvent }): Promise<RotateResult> {
       const [row] = await rotateStatement([
         at, next.jti, jti, next.expiresAt.rememberMe.toISOString(), next.expiresAt.plain.toISOString(), next.issuedAt.toISOString(), deadline.toISOString(),
+        ...auditValues(event).slice(1, 5),
       ]);
       const rotated = row && {
         kind: 'rotated' as const,
