@@ -8,12 +8,11 @@ import DataLoader from 'dataloader';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import mercurius from 'mercurius';
 import { AuthError } from '../auth/errors.js';
+import type { UserWithProfile } from '../auth/ports.js';
 import type { Viewer } from '../auth/sessions.js';
 import type { GraphQLContext } from '../graphql/builder.js';
 import { graphqlSchema } from '../graphql/schema.js';
 import type { Services } from '../services.js';
-import type { Repositories } from '../store/repositories/index.js';
-import type { UserWithProfile } from '../store/repositories/users.js';
 import { GRAPHQL_PATH, refreshCookie } from './cookies.js';
 import { errorFormatter } from './errors.js';
 import { graphqlTransport } from './transport.js';
@@ -40,11 +39,11 @@ export function bearerToken(header: string | undefined): string | undefined {
 class RequestLoaders {
   #user: DataLoader<string, UserWithProfile | null> | undefined;
 
-  constructor(private readonly users: Repositories['users']) {}
+  constructor(private readonly accounts: Services['accounts']) {}
 
   get user(): DataLoader<string, UserWithProfile | null> {
     return (this.#user ??= new DataLoader(async (ids: readonly string[]) => {
-      const rows = await this.users.withProfiles(ids);
+      const rows = await this.accounts.withProfiles(ids);
       const byId = new Map(rows.map((r) => [r.user.id, r]));
       return ids.map((id) => byId.get(id) ?? null);
     }));
@@ -52,7 +51,7 @@ class RequestLoaders {
 }
 
 export async function graphqlRoutes(app: FastifyInstance, { services }: { services: Services }) {
-  const { config, sessions, repos } = services;
+  const { config, sessions, accounts } = services;
 
   graphqlTransport(app);
 
@@ -75,7 +74,7 @@ export async function graphqlRoutes(app: FastifyInstance, { services }: { servic
         if (!v) throw new AuthError('UNAUTHENTICATED');
         return v;
       },
-      loaders: new RequestLoaders(repos.users),
+      loaders: new RequestLoaders(accounts),
       refreshCookie: refreshCookie(request, reply, config),
     };
     return context;
