@@ -41,6 +41,10 @@ export interface ServiceOptions {
   log?: Log;
   /** Told when a queued mail could not be sent (the message itself is never passed on). */
   onMailError?: (error: Error) => void;
+  /** Fill the revoked set from the database (default); a one-shot CLI command serves no requests and skips it. */
+  loadRevocations?: boolean;
+  /** Read the common-password list when PASSWORD_BLOCK_COMMON is on (default); a command that sets no password skips it. */
+  commonPasswords?: boolean;
 }
 
 export async function createServices({
@@ -51,13 +55,15 @@ export async function createServices({
   bus,
   log = stderrLog,
   onMailError = (e) => console.error(`latchkey: ${e.message}`),
+  loadRevocations = true,
+  commonPasswords = true,
 }: ServiceOptions) {
   const repos = repositories(database.db);
   const keys = await loadKeyRing({ repo: repos.keys, config, clock });
   const tokens = createTokens({ config, keys, clock });
   // A revoked session stays in the set as long as one of its access tokens could still be valid.
   const revokedFor = config.accessTokenTtlMs + config.jwtLeewayMs + 1000;
-  const passwords = createPasswordPolicy(config.passwordBlockCommon ? await loadCommonPasswords() : null);
+  const passwords = createPasswordPolicy(config.passwordBlockCommon && commonPasswords ? await loadCommonPasswords() : null);
   // One Redis connection pair, shared by the limits and the revocation fan-out.
   const redis = config.redisUrl ? await connectRedis(config.redisUrl, log) : undefined;
   const revocations = createRevocations({
@@ -76,7 +82,7 @@ export async function createServices({
   const otp = createOtp({ repo: repos.otp, config, clock });
   const emailCodes = createEmailCodes({ repos, otp, outbox, limits, audit, sessions, passwords, config, clock });
   // A start that fails now must not leave Redis connections keeping the process alive.
-  await revocationSync.load().catch(async (e) => {
+  if (loadRevocations) await revocationSync.load().catch(async (e) => {
     await redis?.close();
     throw e;
   });

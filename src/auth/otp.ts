@@ -59,6 +59,9 @@ export function createOtp({ repo, config, clock }: { repo: OtpRepository; config
       if (!(await repo.consume(row.id, now))) return { ok: false, row, attemptsLeft };
       return { ok: true, row };
     },
+
+    /** Delete the codes already expired (`latchkey tokens flush-expired`); how many. */
+    flushExpired: () => repo.deleteExpired(new Date(clock.now())),
   };
 }
 
