@@ -29,12 +29,8 @@ export function bearerToken(header: string | undefined): string | undefined {
 
 /**
  * A request's loaders, each made on first use. A class with a getter, not an object
- * literal with one: measured under `{ me { id } }` load (`node --trace-gc-nvp`), the
- * literal's getter kept ~3 MB alive through every young-generation collection (5 ms
- * pauses, whole requests promoted to wait for a full collection); the class keeps 16 kB
- * (0.6 ms), and the same server answered 57 % more requests. V8 appears to give each
- * literal with an accessor its own hidden class in old space, which holds the getter's
- * closure, and the request it closes over, until a full collection.
+ * literal with one: the literal's getter kept each request alive past young-generation
+ * collections (docs/performance.md, "The speed work").
  */
 class RequestLoaders {
   #user: DataLoader<string, UserWithProfile | null> | undefined;
