@@ -50,7 +50,8 @@ const SIGN_IN = `
 
 /**
  * See `rotate`. $1 now, $2 the successor's jti, $3 the presented jti, $4 / $5 the
- * successor's expiry with / without remember-me (capped at the session's end), $6 its issue time.
+ * successor's expiry with / without remember-me (the domain's `refreshExpiry`; the session's
+ * choice is taken, capped at its end), $6 its issue time.
  */
 const ROTATE = `
   with claimed as (
