@@ -6,8 +6,8 @@
  * from the revocation (on the database's clock) for the access-token TTL plus
  * leeway, and at least until the `exp` + leeway of any of its tokens presented
  * meanwhile — judged by the token's own claims, not by the clock of the
- * instance that revoked it. After that the token's own `exp` refuses it. The set is filled on revoke, loaded from the database at
- * start, and (when REDIS_URL is set) fed by other instances through a
+ * instance that revoked it. After that the token's own `exp` refuses it.
+ * The set is filled on revoke, loaded from the database at start, and (when REDIS_URL is set) fed by other instances through a
  * `RevocationBus` — a plain Map, not an LRU: an evicted entry would
  * silently un-revoke a session.
  *
@@ -16,7 +16,8 @@
  *   await revoked.revoke(['session-id']);
  *   revoked.has('session-id'); // true
  */
-import type { Clock } from './clock.js';
+import { type Clock, pinnedTime } from './clock.js';
+import type { RevocationRow, SessionsRepository } from './ports.js';
 
 /** Carries revocations between instances (Redis pub/sub); optional. */
 export interface RevocationBus {
@@ -91,3 +92,55 @@ export function createRevocations({
     },
   };
 }
+
+/**
+ * The revoked set kept in step with the database, the record: `load` fills it (at
+ * start, and when Redis returns) with the sessions whose access tokens may still be
+ * live; `follower` makes a function that, each time it is called, adds the sessions
+ * revoked since its last call (by the CLI, or by an instance that cannot reach this
+ * one). It follows the database's revocation sequence, not a clock — a skewed clock
+ * cannot make it miss one — and rereads the numbers of its last `lag` calls, since a
+ * number taken earlier may commit later than one taken after it; adding twice is
+ * harmless. Each entry lives for the time left until the session's access tokens
+ * expire, worked out on the database's clock.
+ */
+export function createRevocationSync({
+  repo,
+  revocations,
+  clock,
+  lag = 2,
+}: {
+  repo: Pick<SessionsRepository, 'revocationsAfter' | 'lastRevocation'>;
+  revocations: Revocations;
+  clock: Clock;
+  /** How many earlier polls' numbers each poll reads again (cover the longest a revoking statement may take). */
+  lag?: number;
+}) {
+  /** The number the last full load read up to: where a follower starts. */
+  let loadedUpTo: number | undefined;
+  const addRows = (rows: RevocationRow[]) => {
+    const now = clock.now();
+    for (const r of rows) if (r.remainingMs > 0) revocations.add([r.id], now + r.remainingMs);
+  };
+  return {
+    async load() {
+      const last = await repo.lastRevocation();
+      const rows = await repo.revocationsAfter(null, revocations.ttlMs, pinnedTime(clock));
+      addRows(rows);
+      loadedUpTo = last;
+      return rows.length;
+    },
+    follower() {
+      const seen: number[] = [];
+      return async () => {
+        seen.push(seen.length ? seen[seen.length - 1] : (loadedUpTo ?? (await repo.lastRevocation())));
+        if (seen.length > lag + 1) seen.shift();
+        const rows = await repo.revocationsAfter(seen[0], revocations.ttlMs, pinnedTime(clock));
+        addRows(rows);
+        if (rows.length) seen[seen.length - 1] = Math.max(seen[seen.length - 1], rows[rows.length - 1].seq);
+      };
+    },
+  };
+}
+
+export type RevocationSync = ReturnType<typeof createRevocationSync>;

@@ -1,19 +1,7 @@
 /** The small routes: JWKS, liveness, readiness, Prometheus metrics. */
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../services.js';
-import { schemaProblem, schemaStatus } from '../store/migrate.js';
 import type { Metrics } from './metrics.js';
-
-/** How long /readyz waits for the database before answering 503. */
-const READY_TIMEOUT_MS = 1000;
-
-const withinLimit = <T>(work: Promise<T>, ms: number): Promise<T> => {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([work, late]).finally(() => clearTimeout(timer));
-};
 
 export async function plainRoutes(app: FastifyInstance, { services, metrics }: { services: Services; metrics: Metrics }) {
   app.get('/.well-known/jwks.json', async (_request, reply) => {
@@ -27,9 +15,7 @@ export async function plainRoutes(app: FastifyInstance, { services, metrics }: {
 
   app.get('/readyz', async (request, reply) => {
     try {
-      // Its own connection and its own short limit: a probe never waits on (or holds) the pool.
-      await services.database.probe(READY_TIMEOUT_MS);
-      const problem = schemaProblem(await withinLimit(schemaStatus(services.database), READY_TIMEOUT_MS));
+      const problem = await services.health.problem();
       if (problem) return reply.code(503).send({ status: 'unavailable', reason: problem });
       return { status: 'ready' };
     } catch (err) {

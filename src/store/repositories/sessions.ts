@@ -7,53 +7,10 @@
  * successor is inserted by the same statement (all or nothing, one round trip).
  */
 import { and, desc, eq, gt, isNotNull, isNull, lt, ne, or, sql } from 'drizzle-orm';
+import type { LiveSession, NewAuditEvent, NewSession, NewToken, RefreshTokenRow, RevocationRow, Session, SessionsRepository } from '../../auth/ports.js';
 import { type Executor, preparedStatement } from '../db.js';
-import { auditValues, INSERT_AUDIT_EVENT, type NewAuditEvent } from './audit.js';
+import { auditValues, INSERT_AUDIT_EVENT } from './audit.js';
 import { refreshTokens, sessions, users } from '../schema.js';
-
-export type SessionRow = typeof sessions.$inferSelect;
-export type RefreshTokenRow = typeof refreshTokens.$inferSelect;
-
-export interface NewToken {
-  jti: string;
-  issuedAt: Date;
-  expiresAt: Date;
-}
-
-/**
- * The successor of a rotated token: its id, its issue time, and when it expires for a
- * session with and without remember-me — capped by the database at the session's
- * absolute end (in whole seconds), the rule `sessions.newToken` applies in code.
- */
-export interface Successor {
-  jti: string;
-  issuedAt: Date;
-  expiresAt: { rememberMe: Date; plain: Date };
-}
-
-export interface NewSession {
-  id: string;
-  userId: string;
-  rememberMe: boolean;
-  createdAt: Date;
-  expiresAt: Date;
-  userAgent: string | null;
-  ip: string | null;
-}
-
-export type RotateResult =
-  | { kind: 'rotated'; session: SessionRow; token: RefreshTokenRow }
-  /** The token could not be rotated; here is what the database knows about it, and its time then (ms). */
-  | { kind: 'refused'; token: RefreshTokenRow; session: SessionRow; userActive: boolean; nowMs: number }
-  | { kind: 'unknown' };
-
-/** A revoked session as the revocation poll sees it: its place in the order, and how long its access tokens may live on. */
-export interface RevocationRow {
-  id: string;
-  seq: number;
-  /** ms from the database's now until every access token of the session has expired (≤ 0: already). */
-  remainingMs: number;
-}
 
 /** A row of the rotation statement: the touched session (raw columns) and its new token's expiry. */
 interface RotatedRow {
@@ -73,10 +30,6 @@ interface RotatedRow {
 
 // Raw statements come back as the driver parses them: node-postgres and PGlite give Dates for timestamptz.
 const asDate = (v: Date | string) => (v instanceof Date ? v : new Date(v));
-
-export interface LiveSession extends SessionRow {
-  tokenExpiresAt: Date;
-}
 
 /**
  * See `signIn`. $1–$7 the session, $8–$10 its first token, $11–$16 the audit event
@@ -104,12 +57,13 @@ const SIGN_IN = `
 const DB_NOW = `coalesce($1::timestamptz, clock_timestamp())`;
 
 /**
- * See `rotate`. $1 the pinned time or null (see DB_NOW), $2 the successor's jti, $3 the presented jti,
- * $4 / $5 the successor's expiry with / without remember-me (capped at the session's end),
- * $6 its issue time, $7 the deadline: a rotation that comes to run after it (the database
- * stalled, the caller gave up) changes nothing rather than committing late. $8–$11 the
- * audit event's type, ip, user agent and time (its user and session are the rotated one's):
- * written by the same statement, so the answer waits on nothing once the rotation is done.
+ * See `rotate`. $1 the pinned time or null (see DB_NOW), $2 the successor's jti, $3 the
+ * presented jti, $4 / $5 the successor's expiry with / without remember-me (the domain's
+ * `refreshExpiry`; the session's choice is taken, capped at its end), $6 its issue time,
+ * $7 the deadline: a rotation that comes to run after it (the database stalled, the caller
+ * gave up) changes nothing rather than committing late. $8–$11 the audit event's type, ip,
+ * user agent and time (its user and session are the rotated one's): written by the same
+ * statement, so the answer waits on nothing once the rotation is done.
  */
 const ROTATE = `
   with tick as (select ${DB_NOW} as at),
@@ -148,7 +102,7 @@ const revocation = (reason: string, at: string | null) => ({
   revocationSeq: sql`nextval('session_revocations')`,
 });
 
-export function sessionsRepository(db: Executor) {
+export function sessionsRepository(db: Executor): SessionsRepository {
   // The statements of every sign-in and refresh, prepared once per connection.
   const signInStatement = preparedStatement(db, 'latchkey_sign_in', SIGN_IN);
   const rotateStatement = preparedStatement<RotatedRow>(db, 'latchkey_refresh_rotate', ROTATE);
@@ -169,11 +123,11 @@ export function sessionsRepository(db: Executor) {
 
     /**
      * Rotate `jti` atomically, in one statement: mark it used (naming its successor) if it is
-     * unused, unexpired and its session and user are live; touch the session; insert the successor.
-     * Every time compared or stamped is the database's, when the statement runs (see DB_NOW);
-     * nothing happens once `deadline` has passed.
+     * unused, unexpired and its session and user are live; touch the session; insert the successor
+     * and the audit event. Every time compared or stamped is the database's, when the statement
+     * runs (see DB_NOW); nothing happens once `deadline` has passed.
      */
-    async rotate(jti: string, next: Successor, { at, deadline, event }: { at: string | null; deadline: Date; event: NewAuditEvent }): Promise<RotateResult> {
+    async rotate(jti, next, { at, deadline, event }) {
       const [row] = await rotateStatement([
         at, next.jti, jti, next.expiresAt.rememberMe.toISOString(), next.expiresAt.plain.toISOString(), next.issuedAt.toISOString(), deadline.toISOString(),
         ...auditValues(event).slice(1, 5),
@@ -189,7 +143,6 @@ export function sessionsRepository(db: Executor) {
           expiresAt: asDate(row.expires_at),
           revokedAt: row.revoked_at === null ? null : asDate(row.revoked_at),
           revokeReason: row.revoke_reason,
-          revocationSeq: row.revocation_seq === null ? null : Number(row.revocation_seq),
           userAgent: row.user_agent,
           ip: row.ip,
         },
@@ -216,23 +169,8 @@ export function sessionsRepository(db: Executor) {
       return rows[0];
     },
 
-    async findToken(jti: string): Promise<{ token: RefreshTokenRow; session: SessionRow } | undefined> {
-      const rows = await db
-        .select({ token: refreshTokens, session: sessions })
-        .from(refreshTokens)
-        .innerJoin(sessions, eq(sessions.id, refreshTokens.sessionId))
-        .where(eq(refreshTokens.jti, jti))
-        .limit(1);
-      return rows[0];
-    },
-
-    async findById(id: string): Promise<SessionRow | undefined> {
-      const rows = await db.select().from(sessions).where(eq(sessions.id, id)).limit(1);
-      return rows[0];
-    },
-
-    /** Revoke one session (if still live), stamped and numbered by the database; returns it when this call revoked it. */
-    async revoke(id: string, reason: string, at: string | null, userId?: string): Promise<SessionRow | undefined> {
+    /** Revoke one session (if still live); returns it when this call revoked it. */
+    async revoke(id: string, reason: string, at: string | null, userId?: string): Promise<Session | undefined> {
       const rows = await db
         .update(sessions)
         .set(revocation(reason, at))
@@ -275,15 +213,12 @@ export function sessionsRepository(db: Executor) {
      * their revocation. `remainingMs` is worked out on the database's clock alone.
      */
     async revocationsAfter(cursor: number | null, lifetimeMs: number, at: string | null): Promise<RevocationRow[]> {
-      const remaining = sql<number>`(extract(epoch from ${sessions.revokedAt} + ${lifetimeMs}::float8 * interval '1 millisecond' - ${dbNow(at)}) * 1000)::float8`;
+      const lifetime = sql`${lifetimeMs}::float8 * interval '1 millisecond'`;
+      const remaining = sql<number>`(extract(epoch from ${sessions.revokedAt} + ${lifetime} - ${dbNow(at)}) * 1000)::float8`;
       const rows = await db
         .select({ id: sessions.id, seq: sessions.revocationSeq, remainingMs: remaining.mapWith(Number) })
         .from(sessions)
-        .where(
-          cursor === null
-            ? and(isNotNull(sessions.revocationSeq), gt(sessions.revokedAt, sql`${dbNow(at)} - ${lifetimeMs}::float8 * interval '1 millisecond'`))
-            : gt(sessions.revocationSeq, cursor),
-        )
+        .where(cursor === null ? and(isNotNull(sessions.revocationSeq), gt(sessions.revokedAt, sql`${dbNow(at)} - ${lifetime}`)) : gt(sessions.revocationSeq, cursor))
         .orderBy(sessions.revocationSeq);
       return rows.map((r) => ({ id: r.id, seq: Number(r.seq), remainingMs: r.remainingMs }));
     },
@@ -324,5 +259,3 @@ export function sessionsRepository(db: Executor) {
     },
   };
 }
-
-export type SessionsRepository = ReturnType<typeof sessionsRepository>;
