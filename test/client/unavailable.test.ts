@@ -15,23 +15,36 @@ import { startTestServer, type TestServer, TEST_PASSWORD, uniqueEmail } from '..
 
 const postgres = await startPrivatePostgres({ settings: ['max_connections=12'] });
 
-/** Take every free connection slot (after cutting the server's own connections); `release()` gives them back. */
+const HOLDER = 'latchkey-test-holder';
+
+/**
+ * Take every connection slot: cut the server's own connections and fill the freed slots,
+ * until none of the server's is left (it reconnects meanwhile, for its background polls).
+ * `release()` gives them back.
+ */
 async function exhaustSlots(url: string) {
-  const admin = new pg.Client({ connectionString: url });
-  admin.on('error', () => {});
-  await admin.connect();
-  await admin.query(`select pg_terminate_backend(pid) from pg_stat_activity where backend_type = 'client backend' and pid <> pg_backend_pid()`);
-  const holders: pg.Client[] = [admin];
-  for (;;) {
-    const holder = new pg.Client({ connectionString: url });
+  const holders: pg.Client[] = [];
+  const hold = async () => {
+    const holder = new pg.Client({ connectionString: url, application_name: HOLDER });
     holder.on('error', () => {});
     try {
       await holder.connect();
       holders.push(holder);
+      return true;
     } catch (e) {
       expect((e as { code?: string }).code).toBe('53300'); // too many clients
-      break;
+      return false;
     }
+  };
+  await hold();
+  const admin = holders[0];
+  for (let round = 0; round < 20; round++) {
+    while (await hold());
+    const { rows } = await admin.query(
+      `select pg_terminate_backend(pid) from pg_stat_activity where backend_type = 'client backend' and application_name <> $1`,
+      [HOLDER],
+    );
+    if (!rows.length) break;
   }
   let released: Promise<void> | undefined;
   return { release: () => (released ??= Promise.all(holders.map((h) => h.end().catch(() => {}))).then(() => {})) };
