@@ -95,8 +95,8 @@ describe.runIf(postgres)('PostgreSQL frozen for longer than the grace under refr
   const cluster = suiteCluster(() => ({
     size: 3,
     databaseUrl: pg.url,
-    // Short limits keep the test short: a 2 s grace, statements bounded at 1 s, a connection waited for 1 s.
-    env: { REFRESH_REUSE_GRACE: '2s', DATABASE_QUERY_TIMEOUT: '1s', DATABASE_POOL_TIMEOUT: '1s' },
+    // Short limits keep the test short: a 4 s grace, statements bounded at 1 s, a connection waited for 1 s.
+    env: { REFRESH_REUSE_GRACE: '4s', DATABASE_QUERY_TIMEOUT: '1s', DATABASE_POOL_TIMEOUT: '1s' },
   }));
 
   /** Run the load through a freeze (with `during` done while frozen), and check that nobody was signed out. */
@@ -109,8 +109,8 @@ describe.runIf(postgres)('PostgreSQL frozen for longer than the grace under refr
 
     await pg.freeze();
     const retriesAtFreeze = users.map((u) => u.retries);
-    // Frozen until every client has given up on the same token several times: well past the 2 s grace.
-    await waitUntil(() => users.every((u, i) => u.retries >= retriesAtFreeze[i] + 6), 'every client to retry through the freeze', 30_000);
+    // Frozen until every client has given up on the same token at least 11 times (≥ 4.4 s): past the 4 s grace.
+    await waitUntil(() => users.every((u, i) => u.retries >= retriesAtFreeze[i] + 11), 'every client to retry through the freeze', 30_000);
     await during();
     for (const u of users) doneAtThaw.set(u, u.done);
     thawed = true;
