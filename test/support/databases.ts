@@ -7,7 +7,7 @@
  * Tests that take PostgreSQL away start a private server (`startPrivatePostgres`).
  */
 import { randomBytes } from 'node:crypto';
-import { access, chown, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { access, chown, cp, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -112,6 +112,19 @@ export async function postgresAvailable(skipped: string): Promise<boolean> {
 /** The targets to run a suite on: PGlite, and PostgreSQL when available. */
 export async function databaseTargets(): Promise<DatabaseTarget[]> {
   return (await postgresAvailable('the suite on PostgreSQL')) ? [pglite, postgres] : [pglite];
+}
+
+/**
+ * A migrated embedded database of the test's own: a copy of the run's template
+ * (test/support/template.ts) in a new temporary directory, for `LATCHKEY_DATA_DIR`.
+ * `remove()` deletes it.
+ */
+export async function migratedDataDir(): Promise<{ dir: string; remove(): Promise<void> }> {
+  // Loaded here, not at the top: test/soak imports this file outside Vitest.
+  const { inject } = await import('vitest');
+  const dir = await mkdtemp(join(tmpdir(), 'latchkey-data-'));
+  await cp(inject('pgliteTemplate'), dir, { recursive: true });
+  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
 }
 
 /** A PostgreSQL server of a test's own (its own data directory and port): stop and start it to cause outages. */
