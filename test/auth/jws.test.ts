@@ -3,7 +3,7 @@
  * deterministic algorithms it is byte for byte what jose's SignJWT signs — so refresh
  * tokens re-signed from a database row match the ones handed out before.
  */
-import { SignJWT, exportJWK, generateKeyPair, importJWK, jwtVerify } from 'jose';
+import { SignJWT, errors, exportJWK, generateKeyPair, importJWK, jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { compactJws, jwsSigner } from '../../src/auth/jws.js';
 import type { JwtAlg } from '../../src/config.js';
@@ -51,7 +51,7 @@ describe.each(['EdDSA', 'ES256', 'RS256', 'HS256'] as const)('compactJws with %s
     const { signKey, verifyKey } = await keysFor(alg);
     const token = compactJws({ alg, typ: 'at+jwt', kid: 'k1' }, claims, jwsSigner(alg, signKey));
     const forged = token.replace(/\.[^.]+\./, `.${Buffer.from(JSON.stringify({ ...claims, sub: 'someone-else' })).toString('base64url')}.`);
-    await expect(jwtVerify(forged, verifyKey, { algorithms: [alg], currentDate: new Date(1_900_000_100_000) })).rejects.toThrow();
+    await expect(jwtVerify(forged, verifyKey, { algorithms: [alg], currentDate: new Date(1_900_000_100_000) })).rejects.toThrow(errors.JWSSignatureVerificationFailed);
   });
 });
 

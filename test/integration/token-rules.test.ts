@@ -25,7 +25,7 @@ const refreshRows = (t: TestServer, sessionId: string) =>
   t.sql<{ jti: string; used_at: Date | null }>('select jti, used_at from refresh_tokens where session_id = $1', [sessionId]);
 
 describe.each(targets)('token rules (API.md §4) on $name', (target) => {
-  const t = suiteServer(target, { manualClock: true, env: { SESSION_ABSOLUTE_TTL: '2h', REFRESH_REUSE_GRACE: '10s' } });
+  const t = suiteServer(target, { manualClock: true, env: { SESSION_ABSOLUTE_TTL: '2h', REFRESH_TOKEN_TTL: '1h', REFRESH_REUSE_GRACE: '10s' } });
 
   it('§4.1 never takes an access token where a refresh token is expected, nor the reverse (incl. verifyToken)', async () => {
     const alice = t.client();
@@ -161,13 +161,38 @@ describe.each(targets)('token rules (API.md §4) on $name', (target) => {
 
   it('ends a session at SESSION_ABSOLUTE_TTL however often it is refreshed (SESSION_EXPIRED), and an unused token at its own expiry', async () => {
     const alice = t.client();
-    await registerUser(alice, { rememberMe: true });
+    const { userId } = await registerUser(alice, { rememberMe: true });
+    const sessionId = jwtPayload(alice.token!).sid;
+    // Bob signs in at the same moment without remember-me and never refreshes: his token's own
+    // expiry (REFRESH_TOKEN_TTL, 1 h) comes before his session's end (2 h).
+    const bob = t.client();
+    const { userId: bobId } = await registerUser(bob);
+    const bobSession = jwtPayload(bob.token!).sid;
+    const bobRefresh = bob.refreshToken()!;
     for (let i = 0; i < 3; i++) {
       t.clock!.advance(35 * 60_000);
       expect((await alice.gql(REFRESH)).body.errors).toBeUndefined();
     }
+
+    // 105 minutes in: Bob's token is past its own expiry, his session is not past its end.
+    const unused = await bob.gql(REFRESH);
+    expect(unused.code).toBe('TOKEN_EXPIRED');
+    expect(unused.body.data?.refreshToken ?? null).toBeNull();
+    expect(bob.refreshToken()).toBeUndefined(); // the browser is told to drop the cookie
+    // Presented again, refused the same way: an expired token is not a replayed one.
+    expect((await refreshWith(t, bobRefresh)).code).toBe('TOKEN_EXPIRED');
+    const [bobRow] = await t.sql('select revoked_at, revoke_reason from sessions where id = $1', [bobSession]);
+    expect(bobRow).toEqual({ revoked_at: null, revoke_reason: null });
+
+    // 125 minutes in: Alice refreshed all along, but her session has reached SESSION_ABSOLUTE_TTL.
     t.clock!.advance(20 * 60_000);
-    expect((await alice.gql(REFRESH)).code).toBe('SESSION_EXPIRED');
+    const ended = await alice.gql(REFRESH);
+    expect(ended.code).toBe('SESSION_EXPIRED');
+    expect(ended.body.data?.refreshToken ?? null).toBeNull();
+    expect(alice.refreshToken()).toBeUndefined();
+    const [session] = await t.sql('select revoked_at, revoke_reason from sessions where id = $1', [sessionId]);
+    expect(session).toEqual({ revoked_at: null, revoke_reason: null }); // over, not revoked as stolen
+    for (const id of [userId, bobId]) expect(await t.server.services.repos.audit.list({ userId: id, type: 'refresh_reuse_detected' })).toEqual([]);
   });
 });
 
