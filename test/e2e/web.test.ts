@@ -1,7 +1,8 @@
 /**
  * The web app in real Chromium against the real server (PostgreSQL when
- * reachable), with ACCESS_TOKEN_TTL=3s so that tokens really expire while a
- * person is on a page. What must hold: nobody is thrown out or moved off their
+ * reachable), with the server's clock injected: moving it past ACCESS_TOKEN_TTL
+ * makes the token a page holds expire while the person is on it (the page's own
+ * clock still thinks it good, so only the server's answer tells it). What must hold: nobody is thrown out or moved off their
  * page by an expiry or by a second tab, and sign-outs and revocations do reach
  * every tab and device. Screenshots of each page go to test-results/e2e/.
  */
@@ -18,11 +19,11 @@ const chromiumPath = await findChromium();
 const targets = await databaseTargets();
 const target = targets[targets.length - 1]; // PostgreSQL when reachable
 const SHOTS = 'test-results/e2e';
-/** A little more than ACCESS_TOKEN_TTL: the token a page holds has certainly expired. */
-const PAST_EXPIRY_MS = 3500;
+/** A little more than ACCESS_TOKEN_TTL (default 5m): the token a page holds has certainly expired. */
+const PAST_EXPIRY_MS = 6 * 60_000;
 
 // Real browsers on a shared, busy machine: generous per-test time (the tests themselves wait on events, not clocks).
-describe.skipIf(!chromiumPath)(`web app in Chromium (${target.name}, 3 s access tokens)`, { timeout: 90_000 }, () => {
+describe.skipIf(!chromiumPath)(`web app in Chromium (${target.name}, server clock injected)`, { timeout: 90_000 }, () => {
   let browser: Browser;
   const contexts: BrowserContext[] = [];
   const pageErrors: string[] = [];
@@ -31,7 +32,7 @@ describe.skipIf(!chromiumPath)(`web app in Chromium (${target.name}, 3 s access 
     if (!(await findWebRoot())) throw new Error('web/dist is missing: run `npm run build` (npm install does) before the browser tests');
     await mkdir(SHOTS, { recursive: true });
   });
-  const t = suiteServer(target, { env: { ACCESS_TOKEN_TTL: '3s' } }); // mail: its own file: directory
+  const t = suiteServer(target, { manualClock: true }); // mail: its own file: directory
   beforeAll(async () => {
     browser = await launchChromium(chromiumPath!);
   });
@@ -140,7 +141,7 @@ describe.skipIf(!chromiumPath)(`web app in Chromium (${target.name}, 3 s access 
     await page.getByRole('link', { name: 'Profile', exact: true }).click();
     await page.getByLabel('Bio').waitFor();
     await shot(page, 'profile');
-    await page.waitForTimeout(PAST_EXPIRY_MS);
+    t.clock!.advance(PAST_EXPIRY_MS); // the page's token expires while it shows /profile
     await saveBio(page, 'Wrote the first compiler.');
     await page.getByText('Saved', { exact: true }).waitFor();
     await shot(page, 'profile-saved');
@@ -217,7 +218,7 @@ describe.skipIf(!chromiumPath)(`web app in Chromium (${target.name}, 3 s access 
     // Chromium gives pages on 127.0.0.1 Web Locks: this is the locked cross-tab path.
     expect(await two.page.evaluate(() => Boolean(navigator.locks))).toBe(true);
 
-    await Promise.all([one.page.waitForTimeout(PAST_EXPIRY_MS), two.page.waitForTimeout(PAST_EXPIRY_MS)]);
+    t.clock!.advance(PAST_EXPIRY_MS); // both tabs' token expires at the same moment
     await Promise.all([saveBio(one.page, 'from tab one'), saveBio(two.page, 'from tab two')]);
     await Promise.all([one.page.getByText('Saved', { exact: true }).waitFor(), two.page.getByText('Saved', { exact: true }).waitFor()]);
 
