@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { lazyChildLogger, loggerOptions } from '../../src/http/logging.js';
 import { pglite } from '../support/databases.js';
 import { lastCodeTo } from '../support/mail.js';
-import { LOGIN, REFRESH, REGISTER, send, suiteServer, uniqueEmail, type GqlResponse } from '../support/server.js';
+import { LOGIN, REFRESH, REGISTER, parseSetCookie, send, suiteServer, uniqueEmail, type GqlResponse } from '../support/server.js';
 
 describe('logs at LOG_LEVEL=trace', () => {
   const lines: string[] = [];
@@ -23,7 +23,7 @@ describe('logs at LOG_LEVEL=trace', () => {
     const codes: string[] = [];
     /** Keep every token a response handed out. */
     const keep = (res: GqlResponse) => {
-      for (const c of res.setCookies) secrets.push(c.split(';')[0].split('=')[1]);
+      for (const c of res.setCookies) secrets.push(parseSetCookie(c).value);
       JSON.stringify(res.body, (key, value) => {
         if ((key === 'accessToken' || key === 'refreshToken') && typeof value === 'string') secrets.push(value);
         return value;

@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { databaseTargets } from '../support/databases.js';
 import { lastCodeTo } from '../support/mail.js';
-import { ME, REFRESH, TEST_PASSWORD, jwtPayload, loginUser, registerUser, suiteServer, type TestServer } from '../support/server.js';
+import { ME, REFRESH, TEST_PASSWORD, jwtPayload, loginUser, parseSetCookie, registerUser, suiteServer, type TestServer } from '../support/server.js';
 
 const VERIFY_TOKEN = `mutation($token: String!) { verifyToken(token: $token) { valid tokenType userId expiresAt reason } }`;
 const SESSIONS = `{ mySessions { id current } }`;
@@ -62,7 +62,7 @@ describe.each(targets)('token rules (API.md §4) on $name', (target) => {
     const responses = await Promise.all(Array.from({ length: 40 }, () => refreshWith(t, presented)));
 
     expect(responses.map((r) => r.code)).toEqual(responses.map(() => undefined));
-    const cookies = responses.map((r) => r.setCookies.find((c) => c.startsWith('latchkey_refresh='))!.split(';')[0].slice('latchkey_refresh='.length));
+    const cookies = responses.map((r) => r.setCookies.map(parseSetCookie).find((c) => c.name === 'latchkey_refresh')!.value);
     expect(new Set(cookies).size).toBe(1);
     expect(new Set(cookies.map((c) => jwtPayload(c).jti)).size).toBe(1);
     // Each caller still gets an access token of its own, all of the one session.
