@@ -5,10 +5,9 @@
  * JWKS within seconds; and the blacklist is the database's, so a refresh
  * rotated on one instance and replayed on another follows the same rules.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { chainViolations, suiteCluster, tokenCheck, viewerCheck } from '../support/cluster.js';
 import { postgresAvailable } from '../support/databases.js';
-import { waitUntil } from '../support/processes.js';
 import { LOGIN, REFRESH, TEST_PASSWORD, jwksKids, jwtHeader, jwtPayload, registerUser } from '../support/server.js';
 
 const ready = await postgresAvailable('cluster token tests');
@@ -32,10 +31,10 @@ describe.runIf(ready)('tokens across three instances', () => {
     const newKid = /new signing key (\S+) is active/.exec(said)![1];
 
     // Within the reload interval every instance lists both keys and signs with the new one.
-    const after = await waitUntil(async () => {
+    const after = await vi.waitUntil(async () => {
       const kids = await kidsEverywhere();
       return kids.every((k) => k.includes(newKid)) && kids;
-    }, 'every JWKS to list the new key');
+    }, { timeout: 15_000, interval: 50 });
     expect(after).toEqual([[newKid, oldKid].sort(), [newKid, oldKid].sort(), [newKid, oldKid].sort()]);
     for (const instance of [a, b, c]) {
       const login = await instance.client().gql(LOGIN, { email, password: TEST_PASSWORD });
@@ -65,7 +64,7 @@ describe.runIf(ready)('tokens across three instances', () => {
     expect((await a.client().gql(REFRESH, { refreshToken: successor })).code).toBe('TOKEN_REVOKED');
     const access = rotated.body.data.refreshToken.accessToken;
     for (const instance of [a, b, c]) {
-      await waitUntil(async () => (await viewerCheck(instance, access)) === 'TOKEN_REVOKED', `${instance.name} to refuse the stolen family`);
+      await vi.waitUntil(async () => (await viewerCheck(instance, access)) === 'TOKEN_REVOKED', { timeout: 15_000, interval: 50 });
     }
   });
 

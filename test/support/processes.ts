@@ -39,6 +39,9 @@ export async function which(program: string): Promise<string | undefined> {
 
 /**
  * Poll `check` (every 50 ms) until it returns something truthy, and return that.
+ * Tests use `vi.waitUntil`; this is for the support code that the soak run
+ * (test/soak/run.ts, a plain script) shares with them, where Vitest's `vi` does
+ * not work, and where a check may throw while a process is still starting.
  * Past `timeoutMs` it throws, naming what was awaited: a deadline for a test
  * that would otherwise hang, not a measurement.
  */
