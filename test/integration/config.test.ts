@@ -6,7 +6,7 @@
  * (what `npm start` runs after building) works with no database server,
  * Redis or mail server, keeping its data and signing key across a restart.
  */
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -99,6 +99,9 @@ describe('settings', () => {
 
     const rows = readme.split('\n').filter((l) => /^\| `[A-Z_]+`/.test(l));
     expect(rows.length).toBeGreaterThan(20);
+    // Each variable has one row: a second one would sooner or later say something else.
+    const named = rows.flatMap((row) => [...row.split('|')[1].matchAll(/`([^`]+)`/g)].map((m) => m[1]));
+    expect(named.filter((name, i) => named.indexOf(name) !== i)).toEqual([]);
     for (const row of rows) {
       const [names, defaults] = row.split('|').slice(1, 3).map((cell) => [...cell.matchAll(/`([^`]+)`/g)].map((m) => m[1]));
       names.forEach((name, i) => {
@@ -107,6 +110,16 @@ describe('settings', () => {
         expect(settingDefaults[name], `${name} default`).toBe(documented);
       });
     }
+  });
+
+  it("lists every top-level folder in the README's layout", async () => {
+    const readme = await readFile(join(ROOT, 'README.md'), 'utf8');
+    const layout = readme.slice(readme.indexOf('## Layout'));
+    // What tools make (ignored by git) is not part of the layout.
+    const made = new Set(['.git', 'node_modules', 'dist', '.latchkey', 'test-results', 'coverage']);
+    const folders = (await readdir(ROOT, { withFileTypes: true })).filter((e) => e.isDirectory() && !made.has(e.name)).map((e) => e.name);
+    expect(folders.length).toBeGreaterThan(5);
+    expect(folders.filter((name) => !layout.includes(`\n${name}/`))).toEqual([]);
   });
 });
 
