@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { databaseTargets } from '../support/databases.js';
 import { lastCodeTo } from '../support/mail.js';
+import { auditEventsOf } from '../support/rows.js';
 import { ME, REFRESH, TEST_PASSWORD, jwtPayload, loginUser, parseSetCookie, registerUser, suiteServer, type TestServer } from '../support/server.js';
 
 const VERIFY_TOKEN = `mutation($token: String!) { verifyToken(token: $token) { valid tokenType userId expiresAt reason } }`;
@@ -192,7 +193,7 @@ describe.each(targets)('token rules (API.md §4) on $name', (target) => {
     expect(alice.refreshToken()).toBeUndefined();
     const [session] = await t.sql('select revoked_at, revoke_reason from sessions where id = $1', [sessionId]);
     expect(session).toEqual({ revoked_at: null, revoke_reason: null }); // over, not revoked as stolen
-    for (const id of [userId, bobId]) expect(await t.server.services.repos.audit.list({ userId: id, type: 'refresh_reuse_detected' })).toEqual([]);
+    for (const id of [userId, bobId]) expect(await auditEventsOf(t.server.services, { userId: id, type: 'refresh_reuse_detected' })).toEqual([]);
   });
 });
 
