@@ -4,7 +4,13 @@ import { defineConfig } from 'vitest/config';
 const require = createRequire(import.meta.url);
 
 /** Suites that drive child processes (the `latchkey` command, clusters, PostgreSQL/Redis servers of their own, Chromium). */
-const PROCESSES = ['test/integration/cli*.test.ts', 'test/integration/config.test.ts', 'test/integration/schema.test.ts', 'test/cluster/**/*.test.ts', 'test/e2e/**/*.test.ts'];
+const PROCESSES = [
+  'test/integration/cli*.test.ts',
+  'test/integration/config.test.ts',
+  'test/integration/schema.test.ts',
+  'test/cluster/**/*.test.ts',
+  'test/e2e/**/*.test.ts',
+];
 
 export default defineConfig({
   resolve: {

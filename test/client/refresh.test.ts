@@ -10,7 +10,11 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createLatchkeyClient, type LatchkeyClient, type LatchkeyClientOptions } from '../../packages/client/src/index.js';
+import {
+  createLatchkeyClient,
+  type LatchkeyClient,
+  type LatchkeyClientOptions,
+} from '../../packages/client/src/index.js';
 import { createCookieFetch } from '../../packages/client/src/node.js';
 import { noMeta } from '../../src/auth/audit.js';
 import { databaseTargets } from '../support/databases.js';
@@ -54,7 +58,13 @@ describe(`@latchkey/client against a real server on ${target.name}`, () => {
         own.push(/\{\s*(\w+)/.exec(JSON.parse(String(init.body)).query)?.[1] ?? '?');
         return jar.fetch(input, init);
       };
-      const client = createLatchkeyClient({ url: t.url, fetch: fetchOfTab, channelName, autoRefresh: false, ...options });
+      const client = createLatchkeyClient({
+        url: t.url,
+        fetch: fetchOfTab,
+        channelName,
+        autoRefresh: false,
+        ...options,
+      });
       open.push(client);
       return client;
     };
@@ -199,14 +209,20 @@ describe(`@latchkey/client against a real server on ${target.name}`, () => {
     calls.length = 0;
     for (const log of b.byTab) log.length = 0;
 
-    const [one, two] = await Promise.all([first.request<{ me: { email: string } }>(ME), second.request<{ me: { email: string } }>(ME)]);
+    const [one, two] = await Promise.all([
+      first.request<{ me: { email: string } }>(ME),
+      second.request<{ me: { email: string } }>(ME),
+    ]);
     expect([one.me.email, two.me.email]).toEqual([email, email]);
     expect(first.getState().status).toBe('signedIn');
     expect(second.getState().status).toBe('signedIn');
     // Without a lock both may refresh (the server's grace window answers the second), or one tab
     // may take the other's broadcast token first; never does a tab refresh twice, or retry twice.
     const [ofFirst, ofSecond] = b.byTab;
-    const oneRequest = [['me', 'refreshToken', 'me'], ['me', 'me']];
+    const oneRequest = [
+      ['me', 'refreshToken', 'me'],
+      ['me', 'me'],
+    ];
     expect(oneRequest).toContainEqual(ofFirst);
     expect(oneRequest).toContainEqual(ofSecond);
     expect([...ofFirst, ...ofSecond]).toContain('refreshToken');

@@ -8,7 +8,16 @@ import { join } from 'node:path';
 import { decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { latchkey } from '../support/cli.js';
-import { OTHER_PASSWORD, UUID, expireSome, failed, flushLine, flushedCorrectly, reconnect, succeeded } from '../support/cliChecks.js';
+import {
+  OTHER_PASSWORD,
+  UUID,
+  expireSome,
+  failed,
+  flushLine,
+  flushedCorrectly,
+  reconnect,
+  succeeded,
+} from '../support/cliChecks.js';
 import { migratedDataDir } from '../support/databases.js';
 import { ME, REFRESH, jwksKids, loginUser, registerUser, startTestServer, uniqueEmail } from '../support/server.js';
 
@@ -28,9 +37,14 @@ describe('on the embedded database (a data directory)', () => {
   const serveDir = () => startTestServer({ db: '', env: { LATCHKEY_DATA_DIR: dir } });
 
   // Seven openings of an embedded database (five commands, two servers): slow on a busy machine.
-  it('runs every command on it while no server holds it, and the restarted server honours what they did', { timeout: 90_000 }, async () => {
+  it('runs every command on it while no server holds it, and the restarted server honours what they did', {
+    timeout: 90_000,
+  }, async () => {
     const email = uniqueEmail('embedded');
-    succeeded(await latchkey(['user', 'create', '--email', email], { env, input: `${OTHER_PASSWORD}\n` }), new RegExp(`^created user ${UUID}`));
+    succeeded(
+      await latchkey(['user', 'create', '--email', email], { env, input: `${OTHER_PASSWORD}\n` }),
+      new RegExp(`^created user ${UUID}`),
+    );
 
     let t = await serveDir();
     const alice = await loginUser(t, email, OTHER_PASSWORD);
@@ -40,7 +54,11 @@ describe('on the embedded database (a data directory)', () => {
     const setup = await expireSome(t, (await registerUser(t.client())).email);
     const oldKid = decodeProtectedHeader(carol.token!).kid;
     // Two processes on one embedded database would wedge both: the command refuses, the server carries on.
-    failed(await latchkey(['sessions', 'revoke', '--email', email], { env }), 1, /embedded database in .* is in use by process \d+.*stop it first/);
+    failed(
+      await latchkey(['sessions', 'revoke', '--email', email], { env }),
+      1,
+      /embedded database in .* is in use by process \d+.*stop it first/,
+    );
     expect((await alice.gql(ME)).body.data.me.email).toBe(email);
     await t.close();
 

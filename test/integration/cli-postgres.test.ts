@@ -7,9 +7,29 @@
 import { decodeProtectedHeader } from 'jose';
 import { describe, expect, it, vi } from 'vitest';
 import { latchkey } from '../support/cli.js';
-import { OTHER_PASSWORD, UUID, expireSome, failed, flushLine, flushedCorrectly, revoked, succeeded } from '../support/cliChecks.js';
+import {
+  OTHER_PASSWORD,
+  UUID,
+  expireSome,
+  failed,
+  flushLine,
+  flushedCorrectly,
+  revoked,
+  succeeded,
+} from '../support/cliChecks.js';
 import { postgres, postgresAvailable } from '../support/databases.js';
-import { LOGIN, ME, REFRESH, TEST_PASSWORD, jwksKids, loginUser, registerUser, startTestServer, suiteServer, uniqueEmail } from '../support/server.js';
+import {
+  LOGIN,
+  ME,
+  REFRESH,
+  TEST_PASSWORD,
+  jwksKids,
+  loginUser,
+  registerUser,
+  startTestServer,
+  suiteServer,
+  uniqueEmail,
+} from '../support/server.js';
 
 const pgAvailable = await postgresAvailable('command-line tests on PostgreSQL');
 
@@ -25,17 +45,35 @@ describe.runIf(pgAvailable)('on PostgreSQL, next to a running server', () => {
 
   it('user create: the password from --password or standard input; the user signs in with it', async () => {
     const [a, b] = [uniqueEmail('cli'), uniqueEmail('cli')];
-    succeeded(await latchkey(['user', 'create', '--email', a, '--password', TEST_PASSWORD], { env }), new RegExp(`^created user ${UUID} <${a}>$`));
-    succeeded(await latchkey(['user', 'create', '--email', b], { env, input: `${OTHER_PASSWORD}\n` }), new RegExp(`^created user ${UUID} <${b}>$`));
+    succeeded(
+      await latchkey(['user', 'create', '--email', a, '--password', TEST_PASSWORD], { env }),
+      new RegExp(`^created user ${UUID} <${a}>$`),
+    );
+    succeeded(
+      await latchkey(['user', 'create', '--email', b], { env, input: `${OTHER_PASSWORD}\n` }),
+      new RegExp(`^created user ${UUID} <${b}>$`),
+    );
     expect((await loginUser(t, a)).token).toBeTruthy();
     expect((await loginUser(t, b, OTHER_PASSWORD)).token).toBeTruthy();
   });
 
   it('user create refuses a taken email, a bad one, a short password and no password, each in one line', async () => {
     const { email } = await registerUser(t.client());
-    failed(await latchkey(['user', 'create', '--email', email.toUpperCase(), '--password', TEST_PASSWORD], { env }), 1, /already exists/);
-    failed(await latchkey(['user', 'create', '--email', 'not-an-email', '--password', TEST_PASSWORD], { env }), 1, /valid email/);
-    failed(await latchkey(['user', 'create', '--email', uniqueEmail(), '--password', 'short'], { env }), 1, /at least 8 characters/);
+    failed(
+      await latchkey(['user', 'create', '--email', email.toUpperCase(), '--password', TEST_PASSWORD], { env }),
+      1,
+      /already exists/,
+    );
+    failed(
+      await latchkey(['user', 'create', '--email', 'not-an-email', '--password', TEST_PASSWORD], { env }),
+      1,
+      /valid email/,
+    );
+    failed(
+      await latchkey(['user', 'create', '--email', uniqueEmail(), '--password', 'short'], { env }),
+      1,
+      /at least 8 characters/,
+    );
     failed(await latchkey(['user', 'create', '--email', uniqueEmail()], { env, input: '' }), 2, /no password given/);
   });
 
@@ -45,7 +83,10 @@ describe.runIf(pgAvailable)('on PostgreSQL, next to a running server', () => {
     const phone = await loginUser(t, email);
     const bystander = t.client();
     await registerUser(bystander);
-    succeeded(await latchkey(['sessions', 'revoke', '--email', email], { env }), new RegExp(`^revoked 2 session\\(s\\) of ${email}$`));
+    succeeded(
+      await latchkey(['sessions', 'revoke', '--email', email], { env }),
+      new RegExp(`^revoked 2 session\\(s\\) of ${email}$`),
+    );
     expect(await vi.waitUntil(revoked(alice), { timeout: 1000, interval: 50 })).toBe(true);
     expect(await vi.waitUntil(revoked(phone), { timeout: 1000, interval: 50 })).toBe(true);
     expect((await alice.gql(REFRESH)).code).toBe('TOKEN_REVOKED');
@@ -57,7 +98,10 @@ describe.runIf(pgAvailable)('on PostgreSQL, next to a running server', () => {
   it('user deactivate ends every session and every sign-in', async () => {
     const bob = t.client();
     const { email } = await registerUser(bob);
-    succeeded(await latchkey(['user', 'deactivate', '--email', email], { env }), new RegExp(`^deactivated ${email}; every session ended$`));
+    succeeded(
+      await latchkey(['user', 'deactivate', '--email', email], { env }),
+      new RegExp(`^deactivated ${email}; every session ended$`),
+    );
     expect(await vi.waitUntil(revoked(bob), { timeout: 1000, interval: 50 })).toBe(true);
     expect((await bob.gql(REFRESH)).code).toBe('TOKEN_REVOKED');
     expect((await t.client().gql(LOGIN, { email, password: TEST_PASSWORD })).code).toBe('INVALID_CREDENTIALS');
@@ -93,7 +137,10 @@ describe.runIf(pgAvailable)('on PostgreSQL, next to a running server', () => {
     const setup = await expireSome(t, email);
     succeeded(await latchkey(['tokens', 'flush-expired'], { env }), flushLine(setup.codes));
     await flushedCorrectly(t, setup);
-    succeeded(await latchkey(['tokens', 'flush-expired'], { env }), /^deleted 0 expired refresh token\(s\) and 0 dead session\(s\); 0 expired/);
+    succeeded(
+      await latchkey(['tokens', 'flush-expired'], { env }),
+      /^deleted 0 expired refresh token\(s\) and 0 dead session\(s\); 0 expired/,
+    );
   });
 
   // Last: from here on the keys are encrypted, and a process without the secret cannot start.
@@ -103,7 +150,11 @@ describe.runIf(pgAvailable)('on PostgreSQL, next to a running server', () => {
     const rows = await t.sql<{ private_jwk: string }>('select private_jwk from signing_keys');
     expect(rows.length).toBeGreaterThan(2);
     for (const row of rows) expect(row.private_jwk).toMatch(/^enc:v1:/);
-    failed(await latchkey(['keys', 'rotate'], { env: { ...env, LATCHKEY_KEY_SECRET: 'some other secret, not that one' } }), 1, /LATCHKEY_KEY_SECRET is not the secret they were encrypted with/);
+    failed(
+      await latchkey(['keys', 'rotate'], { env: { ...env, LATCHKEY_KEY_SECRET: 'some other secret, not that one' } }),
+      1,
+      /LATCHKEY_KEY_SECRET is not the secret they were encrypted with/,
+    );
     failed(await latchkey(['keys', 'rotate'], { env }), 1, /signing keys are encrypted: set LATCHKEY_KEY_SECRET/);
     // The running server keeps signing and verifying with the keys it holds.
     const late = t.client();

@@ -21,7 +21,15 @@ describe('usage', () => {
       latchkey(['keys', 'rotate'], { env: { JWT_ALG: 'RS512' } }),
     ]);
     expect(help.status).toBe(0);
-    for (const command of ['serve', 'migrate', 'user create', 'user deactivate', 'sessions revoke', 'tokens flush-expired', 'keys rotate']) {
+    for (const command of [
+      'serve',
+      'migrate',
+      'user create',
+      'user deactivate',
+      'sessions revoke',
+      'tokens flush-expired',
+      'keys rotate',
+    ]) {
       expect(help.stdout).toContain(command);
     }
     failed(unknown, 2, /unknown command: frobnicate/);

@@ -66,7 +66,9 @@ describe.each(targets)('forged access tokens on $name', (target) => {
 
   it('refuses each forgery in mySessions, verifyToken and as a refresh token, never with a 500', async () => {
     for (const f of forged) {
-      const sessions = await t.client().gql('{ mySessions { id } }', undefined, { headers: { authorization: `Bearer ${f.token}` } });
+      const sessions = await t
+        .client()
+        .gql('{ mySessions { id } }', undefined, { headers: { authorization: `Bearer ${f.token}` } });
       expect(sessions.code, f.name).toBe(f.code);
       const info = await t.client().gql(VERIFY_TOKEN, { token: f.token });
       expect(info.status, f.name).toBe(200);
@@ -90,7 +92,9 @@ describe.each(targets)('forged access tokens on $name', (target) => {
     // Presented here, so this test holds on its own too (run alone, or first).
     for (const f of remote) {
       expect((await t.client().gql(ME, undefined, { token: f.token })).code, f.name).toBe(f.code);
-      expect((await t.client().gql(VERIFY_TOKEN, { token: f.token })).body.data.verifyToken.reason, f.name).toBe(f.code);
+      expect((await t.client().gql(VERIFY_TOKEN, { token: f.token })).body.data.verifyToken.reason, f.name).toBe(
+        f.code,
+      );
     }
     expect(hits).toEqual(['GET /control']);
   });

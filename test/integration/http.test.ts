@@ -39,7 +39,11 @@ describe.each(targets)('refresh cookie and plain routes on $name', (target) => {
   it('sets an HttpOnly, Secure, SameSite=Strict session cookie on /graphql without remember-me', async () => {
     const alice = t.client();
     const { res } = await registerUser(alice);
-    for (const response of [res, await alice.gql(LOGIN, { email: (await alice.gql(ME)).body.data.me.email, password: TEST_PASSWORD }), await alice.gql(REFRESH)]) {
+    for (const response of [
+      res,
+      await alice.gql(LOGIN, { email: (await alice.gql(ME)).body.data.me.email, password: TEST_PASSWORD }),
+      await alice.gql(REFRESH),
+    ]) {
       const cookie = refreshCookieOf(response);
       expect(cookie.value).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
       expect(cookie).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Strict', path: '/graphql' });
@@ -125,7 +129,8 @@ describe.each(targets)('refresh cookie and plain routes on $name', (target) => {
     for (const key of res.json.keys) {
       expect(key).toMatchObject({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA', use: 'sig' });
       expect(typeof key.kid).toBe('string');
-      for (const secret of ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k', 'oth']) expect(key, secret).not.toHaveProperty(secret);
+      for (const secret of ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k', 'oth'])
+        expect(key, secret).not.toHaveProperty(secret);
     }
   });
 
@@ -147,11 +152,19 @@ describe.each(targets)('refresh cookie and plain routes on $name', (target) => {
   it('sends helmet security headers on the app and on the API', async () => {
     for (const [path, init, status] of [
       ['/', { headers: { accept: 'text/html' } }, 200],
-      ['/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ me { id } }"}' }, 200],
+      [
+        '/graphql',
+        { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ me { id } }"}' },
+        200,
+      ],
       ['/healthz', {}, 200],
       // Error answers keep them: unknown route, refused content type, a mutation over GET.
       ['/nowhere.txt', {}, 404],
-      ['/graphql', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{"query":"{ me { id } }"}' }, 415],
+      [
+        '/graphql',
+        { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{"query":"{ me { id } }"}' },
+        415,
+      ],
       ['/graphql?query=mutation%20%7B%20logout%20%7D', {}, 405],
     ] as const) {
       const { headers, status: got } = await send(t.url, path, init as RequestInit);
@@ -169,7 +182,9 @@ describe.each(targets)('refresh cookie and plain routes on $name', (target) => {
 
 // Two servers with the settings turned the other way (one each: a server costs a database).
 describe('COOKIE_SAMESITE=Lax, COOKIE_SECURE=false, EXPOSE_REFRESH_TOKEN=true, JWT_ALG=RS256', () => {
-  const t = suiteServer(pglite, { env: { COOKIE_SAMESITE: 'Lax', COOKIE_SECURE: 'false', EXPOSE_REFRESH_TOKEN: 'true', JWT_ALG: 'RS256' } });
+  const t = suiteServer(pglite, {
+    env: { COOKIE_SAMESITE: 'Lax', COOKIE_SECURE: 'false', EXPOSE_REFRESH_TOKEN: 'true', JWT_ALG: 'RS256' },
+  });
 
   it('sets SameSite=Lax without Secure, on every response that sets or clears it', async () => {
     const alice = t.client();

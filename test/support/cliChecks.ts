@@ -34,7 +34,9 @@ export function reconnect(t: TestServer, from: TestClient): TestClient {
 
 /** The line `tokens flush-expired` prints for what expireSome set up. */
 export const flushLine = (codes: number) =>
-  new RegExp(`^deleted 1 expired refresh token\\(s\\) and 2 dead session\\(s\\); ${codes} expired one-time code\\(s\\)$`);
+  new RegExp(
+    `^deleted 1 expired refresh token\\(s\\) and 2 dead session\\(s\\); ${codes} expired one-time code\\(s\\)$`,
+  );
 
 /** Whether the server refuses `client`'s access token: within 1 s of a revocation is the contract's own promise. */
 export const revoked = (client: TestClient) => async () => (await client.gql(ME)).code === 'TOKEN_REVOKED';
@@ -43,7 +45,10 @@ export const revoked = (client: TestClient) => async () => (await client.gql(ME)
  * Expire rows the way time would: one session's refresh token, one session's
  * absolute end, every one-time code. `flush-expired` must remove exactly these.
  */
-export async function expireSome(t: TestServer, email: string): Promise<{ expiredToken: string; pastEnd: string; kept: TestClient; codes: number }> {
+export async function expireSome(
+  t: TestServer,
+  email: string,
+): Promise<{ expiredToken: string; pastEnd: string; kept: TestClient; codes: number }> {
   const [a, b, kept] = [await loginUser(t, email), await loginUser(t, email), await loginUser(t, email)];
   const expiredToken = jwtPayload(a.token!).sid;
   const pastEnd = jwtPayload(b.token!).sid;
@@ -55,8 +60,13 @@ export async function expireSome(t: TestServer, email: string): Promise<{ expire
   return { expiredToken, pastEnd, kept, codes };
 }
 
-export async function flushedCorrectly(t: TestServer, { expiredToken, pastEnd, kept }: Awaited<ReturnType<typeof expireSome>>) {
-  const left = await t.sql<{ id: string }>('select id from sessions where id = any($1::uuid[])', [[expiredToken, pastEnd, jwtPayload(kept.token!).sid]]);
+export async function flushedCorrectly(
+  t: TestServer,
+  { expiredToken, pastEnd, kept }: Awaited<ReturnType<typeof expireSome>>,
+) {
+  const left = await t.sql<{ id: string }>('select id from sessions where id = any($1::uuid[])', [
+    [expiredToken, pastEnd, jwtPayload(kept.token!).sid],
+  ]);
   expect(left.map((r) => r.id)).toEqual([jwtPayload(kept.token!).sid]);
   expect(await t.sql('select 1 from otp_codes')).toEqual([]);
   expect((await kept.gql(REFRESH)).body.errors).toBeUndefined();

@@ -45,7 +45,11 @@ export interface GqlResponse<T = any> {
 
 export interface TestClient {
   /** POST a GraphQL request as JSON, sending and keeping cookies. */
-  gql<T = any>(query: string, variables?: Record<string, unknown>, options?: { token?: string; headers?: Record<string, string> }): Promise<GqlResponse<T>>;
+  gql<T = any>(
+    query: string,
+    variables?: Record<string, unknown>,
+    options?: { token?: string; headers?: Record<string, string> },
+  ): Promise<GqlResponse<T>>;
   /** Bearer token used when `gql` is not given one. */
   token: string | undefined;
   cookies: Map<string, string>;
@@ -152,7 +156,11 @@ export function createClient(url: string): TestClient {
       const token = options.token ?? client.token;
       if (token) headers.authorization = `Bearer ${token}`;
       if (cookies.size) headers.cookie = [...cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-      const res = await fetch(`${url}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+      const res = await fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ query, variables }),
+      });
       const setCookies = res.headers.getSetCookie();
       for (const c of setCookies) {
         const { name, value, maxAge, expires } = parseSetCookie(c);
@@ -226,9 +234,17 @@ let counter = 0;
 export const uniqueEmail = (prefix = 'user') => `${prefix}-${process.pid}-${Date.now()}-${++counter}@example.test`;
 
 /** Register a user through the API; the client keeps its refresh cookie and token. */
-export async function registerUser(client: TestClient, opts: { email?: string; rememberMe?: boolean; displayName?: string } = {}) {
+export async function registerUser(
+  client: TestClient,
+  opts: { email?: string; rememberMe?: boolean; displayName?: string } = {},
+) {
   const email = opts.email ?? uniqueEmail();
-  const res = await client.gql(REGISTER, { email, password: TEST_PASSWORD, rememberMe: opts.rememberMe ?? false, displayName: opts.displayName });
+  const res = await client.gql(REGISTER, {
+    email,
+    password: TEST_PASSWORD,
+    rememberMe: opts.rememberMe ?? false,
+    displayName: opts.displayName,
+  });
   if (res.body.errors) throw new Error(`register failed: ${JSON.stringify(res.body.errors)}`);
   client.token = res.body.data.register.accessToken;
   return { email, userId: res.body.data.register.user.id as string, res };
