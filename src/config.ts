@@ -65,7 +65,10 @@ const variables = {
   COOKIE_SAMESITE: [oneOf(['Strict', 'Lax', 'None']), 'Strict'],
   OTP_TTL: [duration(1000), '5m'],
   OTP_MAX_ATTEMPTS: [int(1, 100), '5'],
-  MAIL_URL: [z.string().regex(/^(console|file:.+|smtps?:\/\/.+)$/, 'console, file:DIR or smtp://user:pass@host:port'), 'console'],
+  MAIL_URL: [
+    z.string().regex(/^(console|file:.+|smtps?:\/\/.+)$/, 'console, file:DIR or smtp://user:pass@host:port'),
+    'console',
+  ],
   MAIL_FROM: [z.string().min(3, 'a sender such as "Latchkey <no-reply@example.com>"'), 'Latchkey <no-reply@localhost>'],
   PASSWORD_BLOCK_COMMON: [bool, 'true'],
   REVOCATION_POLL_INTERVAL: [duration(0), '500ms'],
@@ -195,7 +198,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError('JWT_SECRET is required when JWT_ALG=HS256: expected at least 32 characters');
   }
   if (p.COOKIE_SAMESITE === 'None' && !p.COOKIE_SECURE) {
-    throw new ConfigError('COOKIE_SAMESITE=None requires COOKIE_SECURE=true (browsers drop SameSite=None cookies without Secure)');
+    throw new ConfigError(
+      'COOKIE_SAMESITE=None requires COOKIE_SECURE=true (browsers drop SameSite=None cookies without Secure)',
+    );
   }
   return {
     port: p.PORT,

@@ -14,7 +14,10 @@ export const duration = (min = 0) =>
   z.string().transform((value, ctx) => {
     const parsed = /^\d+$/.test(value.trim()) ? Number(value) : ms(value.trim() as ms.StringValue);
     if (typeof parsed !== 'number' || !Number.isFinite(parsed) || parsed < min) {
-      ctx.addIssue({ code: 'custom', message: `a duration like 90s, 5m, 12h or 30d${min ? ` (at least ${ms(min)})` : ''}` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `a duration like 90s, 5m, 12h or 30d${min ? ` (at least ${ms(min)})` : ''}`,
+      });
       return z.NEVER;
     }
     return parsed;
@@ -69,4 +72,3 @@ export const oneOf = <const T extends readonly [string, ...string[]]>(values: T)
     }
     return found as T[number];
   });
-

@@ -56,11 +56,26 @@ export interface Audit {
   ): Promise<void>;
 }
 
-export function createAudit({ repo, clock, events = noEvents }: { repo: AuditRepository; clock: Clock; events?: AuthEvents }): Audit {
+export function createAudit({
+  repo,
+  clock,
+  events = noEvents,
+}: {
+  repo: AuditRepository;
+  clock: Clock;
+  events?: AuthEvents;
+}): Audit {
   const audit: Audit = {
     async recordWith(type, userId, meta, detail, write) {
       // `write` answers false when it turned out not to write the event (a rotation refused).
-      const written = await write({ type, userId, ip: meta.ip, userAgent: meta.userAgent, at: new Date(clock.now()), detail: detail ?? null });
+      const written = await write({
+        type,
+        userId,
+        ip: meta.ip,
+        userAgent: meta.userAgent,
+        at: new Date(clock.now()),
+        detail: detail ?? null,
+      });
       if (written !== false) events.count(type);
     },
     record: (type, userId, meta, detail) => audit.recordWith(type, userId, meta, detail, repo.record),

@@ -45,7 +45,8 @@ const defaultMessages: Record<ErrorCode, string> = {
 export const UNAVAILABLE_RETRY_AFTER = 1;
 
 /** The server cannot answer right now (the database overloaded, stalled or away); nothing was done: retry. */
-export const unavailable = () => new AuthError('SERVICE_UNAVAILABLE', defaultMessages.SERVICE_UNAVAILABLE, { retryAfter: UNAVAILABLE_RETRY_AFTER });
+export const unavailable = () =>
+  new AuthError('SERVICE_UNAVAILABLE', defaultMessages.SERVICE_UNAVAILABLE, { retryAfter: UNAVAILABLE_RETRY_AFTER });
 
 export class AuthError extends Error {
   override name = 'AuthError';

@@ -53,7 +53,11 @@ interface Limiter {
 }
 
 function limiter(name: LimitName, rate: Rate, redis: Redis | undefined, prefix: string): Limiter {
-  const memory = new RateLimiterMemory({ keyPrefix: `${prefix}:rl:${name}`, points: rate.points, duration: seconds(rate.durationMs) });
+  const memory = new RateLimiterMemory({
+    keyPrefix: `${prefix}:rl:${name}`,
+    points: rate.points,
+    duration: seconds(rate.durationMs),
+  });
   if (!redis) return { memory };
   return {
     memory,
@@ -91,7 +95,11 @@ export function createLimits({
   const counted = <T>(name: LimitName, op: (l: RateLimiterAbstract) => Promise<T>): Promise<T> => {
     const { memory, redis: shared } = limiters[name];
     if (!shared || !redis) return op(memory);
-    return redis.breaker.run(() => op(shared), () => op(memory), isOutage);
+    return redis.breaker.run(
+      () => op(shared),
+      () => op(memory),
+      isOutage,
+    );
   };
 
   return {
@@ -103,7 +111,8 @@ export function createLimits({
         if (!(e instanceof RateLimiterRes)) throw e;
         const retryAfter = Math.max(1, Math.ceil(e.msBeforeNext / 1000));
         // One audit row per window and key, not one per refused request: a flood must not flood the table.
-        if (e.consumedPoints === settings[name].points + 1) await audit.record('rate_limited', userId, meta, { limit: name, retryAfter });
+        if (e.consumedPoints === settings[name].points + 1)
+          await audit.record('rate_limited', userId, meta, { limit: name, retryAfter });
         throw new AuthError('RATE_LIMITED', `Too many attempts; try again in ${retryAfter} s`, { retryAfter });
       }
     },

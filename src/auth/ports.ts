@@ -130,7 +130,11 @@ export interface SessionsRepository {
    * Rotate `jti` atomically: one guarded statement (see the store), on the database's clock,
    * doing nothing once `deadline` has passed; `event` (the refresh's audit row) is written by it.
    */
-  rotate(jti: string, next: Successor, opts: { at: PinnedTime; deadline: Date; event: NewAuditEvent }): Promise<RotateResult>;
+  rotate(
+    jti: string,
+    next: Successor,
+    opts: { at: PinnedTime; deadline: Date; event: NewAuditEvent },
+  ): Promise<RotateResult>;
   /** The session's one unused refresh token (the head of its chain). */
   currentToken(sessionId: string): Promise<RefreshTokenRow | undefined>;
   /** Revoke one session (if still live); returns it when this call revoked it. */

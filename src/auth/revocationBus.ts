@@ -25,7 +25,10 @@ export function redisRevocationBus(redis: RedisLink, prefix: string): Revocation
     async publish(sessionIds, until) {
       // While Redis is away (or skipped after a timeout) the database carries the revocation (within the poll interval).
       if (redis.client.status !== 'ready') return;
-      await redis.breaker.run(() => redis.client.publish(channel, JSON.stringify({ ids: sessionIds, until })), () => 0);
+      await redis.breaker.run(
+        () => redis.client.publish(channel, JSON.stringify({ ids: sessionIds, until })),
+        () => 0,
+      );
     },
     subscribe(listener) {
       redis.subscriber.on('message', (from: string, text: string) => {
@@ -46,7 +49,12 @@ function parse(text: string): { ids: string[]; until: number } | undefined {
   try {
     const value = JSON.parse(text) as { ids?: unknown; until?: unknown };
     const { ids, until } = value;
-    if (!Array.isArray(ids) || !ids.every((id) => typeof id === 'string') || typeof until !== 'number' || !Number.isFinite(until)) {
+    if (
+      !Array.isArray(ids) ||
+      !ids.every((id) => typeof id === 'string') ||
+      typeof until !== 'number' ||
+      !Number.isFinite(until)
+    ) {
       return undefined;
     }
     return { ids, until };

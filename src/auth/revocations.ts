@@ -142,5 +142,3 @@ export function createRevocationSync({
     },
   };
 }
-
-export type RevocationSync = ReturnType<typeof createRevocationSync>;

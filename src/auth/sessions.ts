@@ -22,7 +22,15 @@ import type { Audit, RequestMeta } from './audit.js';
 import { type Clock, pinnedTime } from './clock.js';
 import { AuthError, unavailable } from './errors.js';
 import { type Limits, noLimits } from './limits.js';
-import type { LiveSession, NewToken, RefreshTokenRow, Repositories, RotateResult, Session, Successor } from './ports.js';
+import type {
+  LiveSession,
+  NewToken,
+  RefreshTokenRow,
+  Repositories,
+  RotateResult,
+  Session,
+  Successor,
+} from './ports.js';
 import { refreshExpiry } from './refreshExpiry.js';
 import type { Revocations } from './revocations.js';
 import type { Tokens } from './tokens.js';
@@ -158,7 +166,10 @@ export function createSessions({ repos, tokens, revocations, audit, config, cloc
      * otp, register): the session, its first token, the login stamp and the
      * login_succeeded event are written together.
      */
-    async start(userId: string, { rememberMe, meta, method }: { rememberMe: boolean; meta: RequestMeta; method: string }): Promise<SignedIn> {
+    async start(
+      userId: string,
+      { rememberMe, meta, method }: { rememberMe: boolean; meta: RequestMeta; method: string },
+    ): Promise<SignedIn> {
       const now = clock.now();
       const session: Session = {
         id: randomUUID(),
@@ -173,7 +184,9 @@ export function createSessions({ repos, tokens, revocations, audit, config, cloc
         ip: meta.ip,
       };
       const token = newToken(session, now);
-      await audit.recordWith('login_succeeded', userId, meta, { method }, (event) => repos.sessions.signIn(session, token, event));
+      await audit.recordWith('login_succeeded', userId, meta, { method }, (event) =>
+        repos.sessions.signIn(session, token, event),
+      );
       return { ...(await issue(session, token)), signedInAt: session.createdAt };
     },
 
@@ -214,12 +227,19 @@ export function createSessions({ repos, tokens, revocations, audit, config, cloc
       const row = await repos.sessions.revoke(sessionId, opts.reason, pinnedTime(clock), opts.userId);
       // Refuse its access tokens here even if it was already revoked (idempotent).
       if (row || !opts.userId) await revocations.revoke([sessionId]);
-      if (row) await audit.record(opts.reason === 'logout' ? 'logout' : 'session_revoked', row.userId, opts.meta, { sessionId, reason: opts.reason });
+      if (row)
+        await audit.record(opts.reason === 'logout' ? 'logout' : 'session_revoked', row.userId, opts.meta, {
+          sessionId,
+          reason: opts.reason,
+        });
       return Boolean(row);
     },
 
     /** End every session of a user (optionally keeping one); returns how many ended. */
-    async revokeAll(userId: string, opts: { reason: string; meta: RequestMeta; exceptSessionId?: string }): Promise<number> {
+    async revokeAll(
+      userId: string,
+      opts: { reason: string; meta: RequestMeta; exceptSessionId?: string },
+    ): Promise<number> {
       const ids = await repos.sessions.revokeAllForUser(userId, opts.reason, pinnedTime(clock), opts.exceptSessionId);
       await revocations.revoke(ids);
       if (ids.length) {

@@ -51,7 +51,8 @@ export function requestError(statusCode: keyof typeof refusals, message: string)
 }
 
 // Duck-typed rather than `instanceof`: Mercurius and this module may load different copies of graphql (CJS/ESM).
-const isGraphQLError = (e: unknown): e is GraphQLError => (e as Error | undefined)?.name === 'GraphQLError' || e instanceof GraphQLError;
+const isGraphQLError = (e: unknown): e is GraphQLError =>
+  (e as Error | undefined)?.name === 'GraphQLError' || e instanceof GraphQLError;
 
 function originalOf(error: GraphQLError | Error): WithStatus | undefined {
   return (isGraphQLError(error) ? error.originalError : error) as WithStatus | undefined;
@@ -82,7 +83,10 @@ function format(error: GraphQLError | Error, log: FastifyBaseLogger, wrapper?: W
 
 export function errorFormatter(
   execution: Execution,
-  context: { reply?: { log: FastifyBaseLogger; header(name: string, value: string): unknown }; app: { log: FastifyBaseLogger } },
+  context: {
+    reply?: { log: FastifyBaseLogger; header(name: string, value: string): unknown };
+    app: { log: FastifyBaseLogger };
+  },
 ) {
   const log = context.reply?.log ?? context.app.log;
   const errors: FormattedError[] = [];
@@ -99,7 +103,8 @@ export function errorFormatter(
   const busy = errors.find((e) => e.extensions.code === 'SERVICE_UNAVAILABLE');
   if (busy) context.reply?.header('retry-after', String(busy.extensions.retryAfter ?? 1));
   // `data` is absent (not null) when the request failed before execution.
-  if (execution.data !== undefined) return { statusCode: busy ? 503 : 200, response: { data: execution.data as never, errors: errors as never } };
+  if (execution.data !== undefined)
+    return { statusCode: busy ? 503 : 200, response: { data: execution.data as never, errors: errors as never } };
   const single = execution.errors.length === 1 ? originalOf(execution.errors[0]) : undefined;
   const statusCode =
     execution.statusCode ??

@@ -15,13 +15,42 @@ export function createMetrics() {
     labelNames: ['type'],
     registers: [registry],
   });
-  const logins = new Counter({ name: 'latchkey_logins_total', help: 'Sign-ins by result', labelNames: ['result'], registers: [registry] });
-  const refreshes = new Counter({ name: 'latchkey_refreshes_total', help: 'Refresh-token rotations', registers: [registry] });
-  const reuse = new Counter({ name: 'latchkey_refresh_reuse_detected_total', help: 'Rotated refresh tokens replayed after the grace window', registers: [registry] });
-  const revocations = new Counter({ name: 'latchkey_revocations_total', help: 'Sessions ended by logout, revoke, password change or deactivation', registers: [registry] });
-  const revokedSet = new Gauge({ name: 'latchkey_revoked_sessions', help: 'Sessions in the in-process revoked set', registers: [registry] });
-  const redisSkipped = new Gauge({ name: 'latchkey_redis_skipped', help: '1 while Redis is skipped after a command failed or timed out (circuit breaker open)', registers: [registry] });
-  const redisTrips = new Gauge({ name: 'latchkey_redis_breaker_trips', help: 'Times Redis was skipped after a command failed or timed out, since start', registers: [registry] });
+  const logins = new Counter({
+    name: 'latchkey_logins_total',
+    help: 'Sign-ins by result',
+    labelNames: ['result'],
+    registers: [registry],
+  });
+  const refreshes = new Counter({
+    name: 'latchkey_refreshes_total',
+    help: 'Refresh-token rotations',
+    registers: [registry],
+  });
+  const reuse = new Counter({
+    name: 'latchkey_refresh_reuse_detected_total',
+    help: 'Rotated refresh tokens replayed after the grace window',
+    registers: [registry],
+  });
+  const revocations = new Counter({
+    name: 'latchkey_revocations_total',
+    help: 'Sessions ended by logout, revoke, password change or deactivation',
+    registers: [registry],
+  });
+  const revokedSet = new Gauge({
+    name: 'latchkey_revoked_sessions',
+    help: 'Sessions in the in-process revoked set',
+    registers: [registry],
+  });
+  const redisSkipped = new Gauge({
+    name: 'latchkey_redis_skipped',
+    help: '1 while Redis is skipped after a command failed or timed out (circuit breaker open)',
+    registers: [registry],
+  });
+  const redisTrips = new Gauge({
+    name: 'latchkey_redis_breaker_trips',
+    help: 'Times Redis was skipped after a command failed or timed out, since start',
+    registers: [registry],
+  });
 
   const authEvents: AuthEvents = {
     count(type: AuditType, n = 1) {

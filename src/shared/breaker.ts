@@ -69,7 +69,7 @@ export function createBreaker({ timeoutMs, cooldownMs, now = Date.now, onOpen, o
   return {
     async run(fn, fallback, isFailure = () => true) {
       if (now() < openUntil) return fallback();
-      let result;
+      let result: Awaited<ReturnType<typeof fn>>;
       try {
         result = await bounded(fn);
       } catch (e) {

@@ -106,7 +106,9 @@ export async function connectRedis(
       closing = true;
       // QUIT lets pending replies arrive; a connection that is down is just dropped.
       await Promise.all(
-        [client, subscriber].map((conn) => (conn.status === 'ready' ? conn.quit().catch(() => conn.disconnect()) : conn.disconnect())),
+        [client, subscriber].map((conn) =>
+          conn.status === 'ready' ? conn.quit().catch(() => conn.disconnect()) : conn.disconnect(),
+        ),
       );
     },
   };

@@ -12,8 +12,17 @@
 
 /** SQLSTATE classes and codes: connection exceptions (08), insufficient resources (53), operator intervention (57). */
 const SQLSTATES = /^(08...|53...|57P0[1-3]|57014|25P03|55P03)$/;
-const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
-const MESSAGES = /timeout exceeded when trying to connect|Query read timeout|Connection terminated|connection error and is not queryable|terminating connection|too many clients|the database system is (starting up|shutting down|in recovery mode)/i;
+const SOCKET_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+]);
+const MESSAGES =
+  /timeout exceeded when trying to connect|Query read timeout|Connection terminated|connection error and is not queryable|terminating connection|too many clients|the database system is (starting up|shutting down|in recovery mode)/i;
 
 export function isUnavailable(error: unknown): boolean {
   let e = error as { code?: unknown; message?: unknown; cause?: unknown } | undefined;

@@ -82,7 +82,8 @@ export function preparedStatement<T>(db: Executor, name: string, text: string): 
 /** Open (but do not migrate) the configured database. */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   const url = options.databaseUrl;
-  if (url && url !== 'memory:') return openPostgres(url, options.poolSize ?? 10, options.queryTimeoutMs, options.poolTimeoutMs ?? 3000);
+  if (url && url !== 'memory:')
+    return openPostgres(url, options.poolSize ?? 10, options.queryTimeoutMs, options.poolTimeoutMs ?? 3000);
   let client: PGlite;
   let unlock = async () => {};
   if (url === 'memory:') {
@@ -125,7 +126,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   };
 }
 
-const exists = (path: string) => access(path).then(() => true, () => false);
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
 
 /** Data directories this process holds (a lock file naming our pid, left by a crash, is not ours). */
 const held = new Set<string>();
@@ -174,7 +179,8 @@ function isRunning(pid: number): boolean {
 }
 
 const CLOCK = `select (extract(epoch from clock_timestamp()) * 1000)::float8 as ms`;
-const readClock = async (query: (text: string) => Promise<{ rows: { ms: number }[] }>) => Number((await query(CLOCK)).rows[0].ms);
+const readClock = async (query: (text: string) => Promise<{ rows: { ms: number }[] }>) =>
+  Number((await query(CLOCK)).rows[0].ms);
 
 /**
  * Every statement is bounded: PostgreSQL cancels one that runs longer than `queryTimeoutMs`
@@ -186,7 +192,11 @@ const readClock = async (query: (text: string) => Promise<{ rows: { ms: number }
  */
 function openPostgres(url: string, max: number, queryTimeoutMs: number | undefined, poolTimeoutMs: number): Database {
   const limits = queryTimeoutMs
-    ? { statement_timeout: queryTimeoutMs, idle_in_transaction_session_timeout: queryTimeoutMs, query_timeout: queryTimeoutMs + 500 }
+    ? {
+        statement_timeout: queryTimeoutMs,
+        idle_in_transaction_session_timeout: queryTimeoutMs,
+        query_timeout: queryTimeoutMs + 500,
+      }
     : {};
   const pool = new pg.Pool({
     connectionString: url,
@@ -211,7 +221,12 @@ function openPostgres(url: string, max: number, queryTimeoutMs: number | undefin
       await pool.query('select 1');
     },
     async probe(timeoutMs) {
-      const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs, statement_timeout: timeoutMs });
+      const client = new pg.Client({
+        connectionString: url,
+        connectionTimeoutMillis: timeoutMs,
+        query_timeout: timeoutMs,
+        statement_timeout: timeoutMs,
+      });
       client.on('error', () => {});
       const timer = setTimeout(() => void client.end().catch(() => {}), timeoutMs);
       try {

@@ -21,7 +21,8 @@ export class StartupError extends Error {
  * (the refresh-token blacklist must never be silently missing).
  */
 export async function openCheckedDatabase(
-  config: Pick<Config, 'databaseUrl' | 'dataDir' | 'autoMigrate'> & Partial<Pick<Config, 'databaseQueryTimeoutMs' | 'databasePoolTimeoutMs'>>,
+  config: Pick<Config, 'databaseUrl' | 'dataDir' | 'autoMigrate'> &
+    Partial<Pick<Config, 'databaseQueryTimeoutMs' | 'databasePoolTimeoutMs'>>,
 ): Promise<Database> {
   const database = await openDatabase({
     databaseUrl: config.databaseUrl,
@@ -39,7 +40,10 @@ export async function openCheckedDatabase(
     // Checked after migrating too: a table dropped by hand is not something migrations restore.
     const status = await schemaStatus(database);
     const problem = schemaProblem(status);
-    if (problem) throw new StartupError(status.pending && !autoMigrate ? `${problem} (or set LATCHKEY_AUTO_MIGRATE=true)` : problem);
+    if (problem)
+      throw new StartupError(
+        status.pending && !autoMigrate ? `${problem} (or set LATCHKEY_AUTO_MIGRATE=true)` : problem,
+      );
     return database;
   } catch (e) {
     await database.close().catch(() => {});

@@ -68,14 +68,21 @@ describe.runIf(postgres)('@latchkey/client while PostgreSQL refuses connections'
     const jar = createCookieFetch(async (input, init) => {
       const res = await fetch(input, init);
       if (res.status === 503) {
-        const error = ((await res.clone().json()) as { errors?: { extensions?: { code?: string; retryAfter?: unknown } }[] }).errors?.[0];
+        const error = (
+          (await res.clone().json()) as { errors?: { extensions?: { code?: string; retryAfter?: unknown } }[] }
+        ).errors?.[0];
         refusals.push({ status: res.status, code: error?.extensions?.code, retryAfter: error?.extensions?.retryAfter });
         void slots?.release();
       }
       return res;
     });
     const tab = () => {
-      const client = createLatchkeyClient({ url: server.url, fetch: jar.fetch, channelName: `latchkey-unavailable-${process.pid}-${open.length}`, autoRefresh: false });
+      const client = createLatchkeyClient({
+        url: server.url,
+        fetch: jar.fetch,
+        channelName: `latchkey-unavailable-${process.pid}-${open.length}`,
+        autoRefresh: false,
+      });
       open.push(client);
       return client;
     };

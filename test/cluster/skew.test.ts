@@ -21,13 +21,21 @@ import { perSuite } from '../support/suite.js';
 const LIBFAKETIME = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1';
 
 async function faketimeAvailable(): Promise<boolean> {
-  if (await access(LIBFAKETIME).then(() => true, () => false)) return true;
-  if (REQUIRE_REDIS) throw new Error(`libfaketime is required under CI (apt-get install -y faketime) but ${LIBFAKETIME} is missing`);
+  if (
+    await access(LIBFAKETIME).then(
+      () => true,
+      () => false,
+    )
+  )
+    return true;
+  if (REQUIRE_REDIS)
+    throw new Error(`libfaketime is required under CI (apt-get install -y faketime) but ${LIBFAKETIME} is missing`);
   console.warn('[skip] libfaketime not installed (apt-get install -y faketime): clock-skew tests not run');
   return false;
 }
 
-const ready = (await postgresAvailable('clock-skew cluster tests')) && (await redisAvailable()) && (await faketimeAvailable());
+const ready =
+  (await postgresAvailable('clock-skew cluster tests')) && (await redisAvailable()) && (await faketimeAvailable());
 const OFFSETS = ['-60s', '+0s', '+60s'];
 const ACCESS_TTL_S = 6;
 
@@ -43,7 +51,10 @@ const closedWithin = (socket: Socket, ms: number) =>
   });
 
 describe.runIf(ready)('three instances 60 s apart', () => {
-  const redis = perSuite(async () => (await startPrivateRedis())!, (r) => r.stop());
+  const redis = perSuite(
+    async () => (await startPrivateRedis())!,
+    (r) => r.stop(),
+  );
   const cluster = suiteCluster(() => ({
     size: 3,
     env: {
@@ -78,10 +89,17 @@ describe.runIf(ready)('three instances 60 s apart', () => {
     // Past the grace by the database's clock (the one that decides), replayed on another instance: theft, everywhere.
     const jtis = chains.map((c) => jwtPayload(c.first).jti);
     await waitUntil(
-      async () => (await cluster.query(`select bool_and(clock_timestamp() - used_at > interval '2s') as over from refresh_tokens where jti = any($1)`, [jtis]))[0].over,
+      async () =>
+        (
+          await cluster.query(
+            `select bool_and(clock_timestamp() - used_at > interval '2s') as over from refresh_tokens where jti = any($1)`,
+            [jtis],
+          )
+        )[0].over,
       'the grace to pass',
     );
-    for (const c of chains) expect(await refreshOn(cluster.instances[(c.rotatedOn + 1) % 3], c.first)).toBe('TOKEN_REUSED');
+    for (const c of chains)
+      expect(await refreshOn(cluster.instances[(c.rotatedOn + 1) % 3], c.first)).toBe('TOKEN_REUSED');
   });
 
   it('refuses a token logged out on the slow instance everywhere within a second, for its whole life', async () => {
@@ -89,7 +107,11 @@ describe.runIf(ready)('three instances 60 s apart', () => {
     const token = (await registerUser(fast.client())).res.body.data.register.accessToken;
     for (const instance of cluster.instances) expect(await viewerCheck(instance, token)).toBe('ok');
     expect((await slow.client().gql('mutation { logout }', undefined, { token })).body.data.logout).toBe(true);
-    await Promise.all(cluster.instances.map((i) => waitUntil(async () => (await tokenCheck(i, token)) === 'TOKEN_REVOKED', `${i.name} to refuse it`, 1000)));
+    await Promise.all(
+      cluster.instances.map((i) =>
+        waitUntil(async () => (await tokenCheck(i, token)) === 'TOKEN_REVOKED', `${i.name} to refuse it`, 1000),
+      ),
+    );
     // Until it expires (ACCESS_TOKEN_TTL) no instance accepts it again, whatever its clock.
     const seen = new Set<string>();
     await waitUntil(
@@ -133,11 +155,17 @@ describe.runIf(ready)('three instances 60 s apart', () => {
         expect(metrics).toMatch(/^latchkey_redis_breaker_trips [1-9]\d*$/m);
       }
       // Figures for docs/deploy.md (login + refresh, ms): not asserted, the machine is shared.
-      console.info(`login+refresh per instance (ms): Redis up ${JSON.stringify(before)}; frozen, rounds 1-3 ${JSON.stringify(timings)}`);
+      console.info(
+        `login+refresh per instance (ms): Redis up ${JSON.stringify(before)}; frozen, rounds 1-3 ${JSON.stringify(timings)}`,
+      );
 
       // A logout on the slow instance reaches the others through the database poll (500 ms).
       expect((await slow.client().gql('mutation { logout }', undefined, { token: later })).body.data.logout).toBe(true);
-      await Promise.all(cluster.instances.map((i) => waitUntil(async () => (await tokenCheck(i, later)) === 'TOKEN_REVOKED', `${i.name} to refuse it`, 3000)));
+      await Promise.all(
+        cluster.instances.map((i) =>
+          waitUntil(async () => (await tokenCheck(i, later)) === 'TOKEN_REVOKED', `${i.name} to refuse it`, 3000),
+        ),
+      );
     } finally {
       // One warning per instance for the freeze, however many requests met it.
       warnedWhileFrozen = cluster.instances.map((i) => i.logged(/Redis unreachable/).length);
@@ -158,10 +186,15 @@ describe.runIf(ready)('three instances 60 s apart', () => {
     const port = Number(new URL(instance.url).port);
     const token = (await registerUser(instance.client())).res.body.data.register.accessToken;
     // Reading what the server sends (resume), so its closing the connection is seen.
-    const open = () => connect(port, '127.0.0.1').on('error', () => {}).resume();
+    const open = () =>
+      connect(port, '127.0.0.1')
+        .on('error', () => {})
+        .resume();
     // 1 kB of a 60 kB body, then a byte every 200 ms: never silent, never done.
     const slowBody = open();
-    slowBody.write(`POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 60000\r\n\r\n${'x'.repeat(1000)}`);
+    slowBody.write(
+      `POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 60000\r\n\r\n${'x'.repeat(1000)}`,
+    );
     const drip = setInterval(() => slowBody.writable && slowBody.write('x'), 200);
     // Connected, says nothing.
     const silent = open();

@@ -35,7 +35,10 @@ interface Impatient {
   signedOut: string[];
 }
 
-async function refreshOnce(instance: Instance, token: string): Promise<{ code?: string; refreshToken?: string } | 'retry'> {
+async function refreshOnce(
+  instance: Instance,
+  token: string,
+): Promise<{ code?: string; refreshToken?: string } | 'retry'> {
   try {
     const res = await fetch(`${instance.url}/graphql`, {
       method: 'POST',
@@ -110,7 +113,11 @@ describe.runIf(postgres)('PostgreSQL frozen for longer than the grace under refr
     await pg.freeze();
     const retriesAtFreeze = users.map((u) => u.retries);
     // Frozen until every client has given up on the same token at least 11 times (≥ 4.4 s): past the 4 s grace.
-    await waitUntil(() => users.every((u, i) => u.retries >= retriesAtFreeze[i] + 11), 'every client to retry through the freeze', 30_000);
+    await waitUntil(
+      () => users.every((u, i) => u.retries >= retriesAtFreeze[i] + 11),
+      'every client to retry through the freeze',
+      30_000,
+    );
     await during();
     for (const u of users) doneAtThaw.set(u, u.done);
     thawed = true;

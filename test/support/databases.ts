@@ -7,7 +7,7 @@
  * Tests that take PostgreSQL away start a private server (`startPrivatePostgres`).
  */
 import { randomBytes } from 'node:crypto';
-import { access, chown, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { access, chown, cp, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -73,7 +73,10 @@ export interface OwnedDatabase {
  *   const t = await startOnDatabase(await freshPostgresDatabase(), (url) => startTestServer({ db: url }));
  *   await t.close(); // …and the database is gone
  */
-export async function startOnDatabase<T extends { close(): Promise<void> }>(db: OwnedDatabase, start: (url: string) => Promise<T>): Promise<T> {
+export async function startOnDatabase<T extends { close(): Promise<void> }>(
+  db: OwnedDatabase,
+  start: (url: string) => Promise<T>,
+): Promise<T> {
   try {
     const started = await start(db.url);
     return { ...started, close: () => started.close().finally(db.drop) };
@@ -90,7 +93,10 @@ export interface DatabaseTarget {
 }
 
 /** In-memory PGlite: nothing to create or drop. */
-export const pglite: DatabaseTarget = { name: 'pglite', create: async () => ({ url: 'memory:', drop: async () => {} }) };
+export const pglite: DatabaseTarget = {
+  name: 'pglite',
+  create: async () => ({ url: 'memory:', drop: async () => {} }),
+};
 /** A fresh database on the test PostgreSQL (see `postgresAvailable`). */
 export const postgres: DatabaseTarget = { name: 'postgres', create: freshPostgresDatabase };
 
@@ -112,6 +118,19 @@ export async function postgresAvailable(skipped: string): Promise<boolean> {
 /** The targets to run a suite on: PGlite, and PostgreSQL when available. */
 export async function databaseTargets(): Promise<DatabaseTarget[]> {
   return (await postgresAvailable('the suite on PostgreSQL')) ? [pglite, postgres] : [pglite];
+}
+
+/**
+ * A migrated embedded database of the test's own: a copy of the run's template
+ * (test/support/template.ts) in a new temporary directory, for `LATCHKEY_DATA_DIR`.
+ * `remove()` deletes it.
+ */
+export async function migratedDataDir(): Promise<{ dir: string; remove(): Promise<void> }> {
+  // Loaded here, not at the top: test/soak imports this file outside Vitest.
+  const { inject } = await import('vitest');
+  const dir = await mkdtemp(join(tmpdir(), 'latchkey-data-'));
+  await cp(inject('pgliteTemplate'), dir, { recursive: true });
+  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
 }
 
 /** A PostgreSQL server of a test's own (its own data directory and port): stop and start it to cause outages. */
@@ -138,7 +157,13 @@ async function postgresBin(): Promise<string | undefined> {
   const versions = await readdir('/usr/lib/postgresql').catch(() => [] as string[]);
   for (const v of versions.sort((a, b) => Number(b) - Number(a))) {
     const bin = join('/usr/lib/postgresql', v, 'bin');
-    if (await access(join(bin, 'initdb')).then(() => true, () => false)) return bin;
+    if (
+      await access(join(bin, 'initdb')).then(
+        () => true,
+        () => false,
+      )
+    )
+      return bin;
   }
   return undefined;
 }
@@ -150,10 +175,17 @@ async function postgresBin(): Promise<string | undefined> {
  * runs as the `postgres` OS user, in a directory it owns. No binaries: a
  * printed skip (undefined) locally, a failure under CI.
  */
-export async function startPrivatePostgres({ settings = [] }: { settings?: string[] } = {}): Promise<PrivatePostgres | undefined> {
+export async function startPrivatePostgres({
+  settings = [],
+}: {
+  settings?: string[];
+} = {}): Promise<PrivatePostgres | undefined> {
   const bin = await postgresBin();
   if (!bin) {
-    if (REQUIRE_PG) throw new Error('PostgreSQL server binaries are required (LATCHKEY_REQUIRE_PG/CI) but none were found in /usr/lib/postgresql');
+    if (REQUIRE_PG)
+      throw new Error(
+        'PostgreSQL server binaries are required (LATCHKEY_REQUIRE_PG/CI) but none were found in /usr/lib/postgresql',
+      );
     console.warn('[skip] no PostgreSQL server binaries (/usr/lib/postgresql/N/bin): database outage tests not run');
     return undefined;
   }
@@ -177,8 +209,15 @@ export async function startPrivatePostgres({ settings = [] }: { settings?: strin
   /** The postmaster, then its children (backends and helpers): this server's processes only, by id. */
   const pids = async () => {
     const postmaster = Number((await readFile(join(data, 'postmaster.pid'), 'utf8')).split('\n')[0]);
-    const children = (await run('ps', ['-o', 'pid=', '--ppid', String(postmaster)]).catch(() => ({ stdout: '' }))).stdout;
-    return [postmaster, ...children.split('\n').map((l) => Number(l.trim())).filter((n) => n > 0)];
+    const children = (await run('ps', ['-o', 'pid=', '--ppid', String(postmaster)]).catch(() => ({ stdout: '' })))
+      .stdout;
+    return [
+      postmaster,
+      ...children
+        .split('\n')
+        .map((l) => Number(l.trim()))
+        .filter((n) => n > 0),
+    ];
   };
   const signal = async (sig: NodeJS.Signals) => {
     for (const pid of await pids()) {

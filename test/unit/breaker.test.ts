@@ -36,7 +36,12 @@ describe('circuit breaker', () => {
     expect(tries).toBe(2);
     expect(news).toEqual(['open']);
     clock.advance(5000);
-    expect(await breaker.run(async () => 'shared', () => 'local')).toBe('shared');
+    expect(
+      await breaker.run(
+        async () => 'shared',
+        () => 'local',
+      ),
+    ).toBe('shared');
     expect(news).toEqual(['open', 'close']);
     expect(breaker.trips()).toBe(2);
   });
@@ -44,7 +49,13 @@ describe('circuit breaker', () => {
   it('passes on an answer that is not an outage, and stays closed', async () => {
     const { news, breaker } = setup();
     const overLimit = new Error('over the limit');
-    await expect(breaker.run(() => Promise.reject(overLimit), () => 'local', (e) => e !== overLimit)).rejects.toBe(overLimit);
+    await expect(
+      breaker.run(
+        () => Promise.reject(overLimit),
+        () => 'local',
+        (e) => e !== overLimit,
+      ),
+    ).rejects.toBe(overLimit);
     expect(breaker.isOpen()).toBe(false);
     expect(news).toEqual([]);
   });

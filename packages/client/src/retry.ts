@@ -24,7 +24,10 @@ export interface RetryOptions {
 
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-export async function retrying<T>(attempt: () => Promise<T>, { retries = 3, baseDelayMs = 250, maxDelayMs = 5000, sleep = pause }: RetryOptions = {}): Promise<T> {
+export async function retrying<T>(
+  attempt: () => Promise<T>,
+  { retries = 3, baseDelayMs = 250, maxDelayMs = 5000, sleep = pause }: RetryOptions = {},
+): Promise<T> {
   for (let n = 0; ; n++) {
     try {
       return await attempt();
@@ -33,7 +36,8 @@ export async function retrying<T>(attempt: () => Promise<T>, { retries = 3, base
       const told = Number(e.extensions.retryAfter) * 1000;
       const backoff = baseDelayMs * 2 ** n;
       // Jitter spreads the clients a busy server turned away, so they do not come back all at once.
-      const delay = Math.min(maxDelayMs, Math.max(Number.isFinite(told) ? told : 0, backoff)) * (0.8 + Math.random() * 0.4);
+      const delay =
+        Math.min(maxDelayMs, Math.max(Number.isFinite(told) ? told : 0, backoff)) * (0.8 + Math.random() * 0.4);
       await sleep(delay);
     }
   }

@@ -31,7 +31,13 @@ export async function postGraphQL<T>(
   let response: Response;
   try {
     const signal = AbortSignal.timeout(timeoutMs);
-    response = await fetchFn(endpoint, { method: 'POST', headers, credentials: 'include', body: JSON.stringify({ query, variables }), signal });
+    response = await fetchFn(endpoint, {
+      method: 'POST',
+      headers,
+      credentials: 'include',
+      body: JSON.stringify({ query, variables }),
+      signal,
+    });
   } catch (e) {
     if ((e as Error).name === 'TimeoutError') throw new LatchkeyError('TIMEOUT', `No answer within ${timeoutMs} ms`);
     throw new LatchkeyError('NETWORK_ERROR', `Could not reach the server: ${(e as Error).message}`);
@@ -41,8 +47,12 @@ export async function postGraphQL<T>(
     body = (await response.json()) as GraphQLBody<T>;
   } catch {
     // A balancer or a stopping instance turning the request away: passing, and nothing was done.
-    if ([502, 503, 504].includes(response.status)) throw new LatchkeyError('SERVICE_UNAVAILABLE', `Server unavailable (HTTP ${response.status})`);
-    throw new LatchkeyError(response.status >= 500 ? 'INTERNAL_SERVER_ERROR' : 'NETWORK_ERROR', `Unexpected response (HTTP ${response.status})`);
+    if ([502, 503, 504].includes(response.status))
+      throw new LatchkeyError('SERVICE_UNAVAILABLE', `Server unavailable (HTTP ${response.status})`);
+    throw new LatchkeyError(
+      response.status >= 500 ? 'INTERNAL_SERVER_ERROR' : 'NETWORK_ERROR',
+      `Unexpected response (HTTP ${response.status})`,
+    );
   }
   const first = body.errors?.[0];
   if (first) {

@@ -7,7 +7,16 @@
  * successor is inserted by the same statement (all or nothing, one round trip).
  */
 import { and, desc, eq, gt, isNotNull, isNull, lt, ne, or, sql } from 'drizzle-orm';
-import type { LiveSession, NewAuditEvent, NewSession, NewToken, RefreshTokenRow, RevocationRow, Session, SessionsRepository } from '../../auth/ports.js';
+import type {
+  LiveSession,
+  NewAuditEvent,
+  NewSession,
+  NewToken,
+  RefreshTokenRow,
+  RevocationRow,
+  Session,
+  SessionsRepository,
+} from '../../auth/ports.js';
 import { type Executor, preparedStatement } from '../db.js';
 import { auditValues, INSERT_AUDIT_EVENT } from './audit.js';
 import { refreshTokens, sessions, users } from '../schema.js';
@@ -115,8 +124,16 @@ export function sessionsRepository(db: Executor): SessionsRepository {
     async signIn(session: NewSession, token: NewToken, event: NewAuditEvent): Promise<void> {
       const created = session.createdAt.toISOString();
       await signInStatement([
-        session.id, session.userId, session.rememberMe, created, session.expiresAt.toISOString(), session.userAgent, session.ip,
-        token.jti, token.issuedAt.toISOString(), token.expiresAt.toISOString(),
+        session.id,
+        session.userId,
+        session.rememberMe,
+        created,
+        session.expiresAt.toISOString(),
+        session.userAgent,
+        session.ip,
+        token.jti,
+        token.issuedAt.toISOString(),
+        token.expiresAt.toISOString(),
         ...auditValues(event),
       ]);
     },
@@ -129,7 +146,13 @@ export function sessionsRepository(db: Executor): SessionsRepository {
      */
     async rotate(jti, next, { at, deadline, event }) {
       const [row] = await rotateStatement([
-        at, next.jti, jti, next.expiresAt.rememberMe.toISOString(), next.expiresAt.plain.toISOString(), next.issuedAt.toISOString(), deadline.toISOString(),
+        at,
+        next.jti,
+        jti,
+        next.expiresAt.rememberMe.toISOString(),
+        next.expiresAt.plain.toISOString(),
+        next.issuedAt.toISOString(),
+        deadline.toISOString(),
         ...auditValues(event).slice(1, 5),
       ]);
       const rotated = row && {
@@ -146,7 +169,14 @@ export function sessionsRepository(db: Executor): SessionsRepository {
           userAgent: row.user_agent,
           ip: row.ip,
         },
-        token: { jti: next.jti, sessionId: row.id, issuedAt: next.issuedAt, expiresAt: asDate(row.token_expires_at), usedAt: null, replacedBy: null },
+        token: {
+          jti: next.jti,
+          sessionId: row.id,
+          issuedAt: next.issuedAt,
+          expiresAt: asDate(row.token_expires_at),
+          usedAt: null,
+          replacedBy: null,
+        },
       };
       if (rotated) return rotated;
       const found = await db
@@ -184,7 +214,13 @@ export function sessionsRepository(db: Executor): SessionsRepository {
       const rows = await db
         .update(sessions)
         .set(revocation(reason, at))
-        .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), exceptId ? ne(sessions.id, exceptId) : undefined))
+        .where(
+          and(
+            eq(sessions.userId, userId),
+            isNull(sessions.revokedAt),
+            exceptId ? ne(sessions.id, exceptId) : undefined,
+          ),
+        )
         .returning({ id: sessions.id });
       return rows.map((r) => r.id);
     },
@@ -218,14 +254,20 @@ export function sessionsRepository(db: Executor): SessionsRepository {
       const rows = await db
         .select({ id: sessions.id, seq: sessions.revocationSeq, remainingMs: remaining.mapWith(Number) })
         .from(sessions)
-        .where(cursor === null ? and(isNotNull(sessions.revocationSeq), gt(sessions.revokedAt, sql`${dbNow(at)} - ${lifetime}`)) : gt(sessions.revocationSeq, cursor))
+        .where(
+          cursor === null
+            ? and(isNotNull(sessions.revocationSeq), gt(sessions.revokedAt, sql`${dbNow(at)} - ${lifetime}`))
+            : gt(sessions.revocationSeq, cursor),
+        )
         .orderBy(sessions.revocationSeq);
       return rows.map((r) => ({ id: r.id, seq: Number(r.seq), remainingMs: r.remainingMs }));
     },
 
     /** The last revocation's number (0: none yet): where a follower starts. */
     async lastRevocation(): Promise<number> {
-      const [row] = await db.select({ seq: sql<number>`coalesce(max(${sessions.revocationSeq}), 0)`.mapWith(Number) }).from(sessions);
+      const [row] = await db
+        .select({ seq: sql<number>`coalesce(max(${sessions.revocationSeq}), 0)`.mapWith(Number) })
+        .from(sessions);
       return row?.seq ?? 0;
     },
 
