@@ -12,6 +12,7 @@ import { AuthError } from './auth/errors.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createServices, type Services } from './services.js';
 import { DatabaseInUseError, openDatabase } from './store/db.js';
+import { describeEmailReport } from './store/canonicalEmails.js';
 import { migrate } from './store/migrate.js';
 import { openCheckedDatabase, StartupError } from './store/open.js';
 
@@ -22,7 +23,7 @@ const usage = `usage: latchkey <command>
   user deactivate --email E             deactivate a user and end every session
   sessions revoke --email E             sign a user out everywhere
   tokens flush-expired                  delete expired refresh tokens, dead sessions and expired codes
-  keys rotate                           make a new signing key active`;
+  keys rotate                           make new signing and refresh keys active`;
 
 class UsageError extends Error {}
 
@@ -86,8 +87,11 @@ export async function run(argv: string[], config: Config): Promise<string | unde
     case 'migrate': {
       const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
       try {
-        const { applied } = await migrate(database);
-        return applied ? `applied ${applied} migration(s); schema is current` : 'schema is already current';
+        const { applied, emails } = await migrate(database, { checkEmails: true });
+        const problems = emails ? describeEmailReport(emails) : [];
+        const converted = emails?.converted ? `; ${emails.converted} email(s) rewritten to their canonical form` : '';
+        const status = applied ? `applied ${applied} migration(s); schema is current` : 'schema is already current';
+        return [`${status}${converted}`, ...problems].join('\n');
       } finally {
         await database.close();
       }
@@ -139,9 +143,10 @@ export async function run(argv: string[], config: Config): Promise<string | unde
     case 'keys': {
       if (sub === 'rotate') {
         return withServices(config, async ({ keys, audit }) => {
-          const { kid, retired } = await keys.rotate();
-          await audit.record('keys_rotated', null, noMeta, { kid, retired });
-          return `new signing key ${kid} is active; ${retired.length} old key(s) keep verifying until their tokens expire`;
+          const { kid, refreshKid, retired } = await keys.rotate();
+          await audit.record('keys_rotated', null, noMeta, { kid, refreshKid, retired });
+          const access = kid ? `new signing key ${kid} is active` : 'access tokens stay signed with JWT_SECRET (change the setting to rotate it)';
+          return `${access}; new refresh key ${refreshKid} is active; ${retired.length} old key(s) keep verifying until their tokens expire`;
         });
       }
       break;

@@ -69,7 +69,7 @@ export async function createServices({
   const sessions = createSessions({ repos, tokens, revocations, audit, config, clock, limits });
   const accounts = createAccounts({ repos, sessions, audit, clock, limits, passwords });
   const outbox = createOutbox({ mailer: createMailer({ url: config.mailUrl, from: config.mailFrom, now: clock.now }), onError: onMailError });
-  const otp = createOtp({ repo: repos.otp, config, clock });
+  const otp = createOtp({ repo: repos.otp, keys, config, clock });
   const emailCodes = createEmailCodes({ repos, otp, outbox, limits, audit, sessions, passwords, config, clock });
   // A start that fails now must not leave Redis connections keeping the process alive.
   await sessions.loadRevocations().catch(async (e) => {

@@ -11,6 +11,7 @@ import type { Repositories } from '../store/repositories/index.js';
 import type { ProfileRow, UserRow } from '../store/repositories/users.js';
 import type { Audit, RequestMeta } from './audit.js';
 import type { Clock } from './clock.js';
+import { canonicalEmail } from './email.js';
 import { AuthError } from './errors.js';
 import { type Limits, noLimits } from './limits.js';
 import type { PasswordPolicy } from './passwordPolicy.js';
@@ -32,15 +33,7 @@ export interface ProfileInput {
 
 const invalid = (field: string, message: string) => new AuthError('BAD_USER_INPUT', message, { field });
 
-// Deliberately simple (RFC 5321 limits + one @ + a dot in the domain); the real check is the mail sent to it.
-const EMAIL = /^[^\s@]{1,64}@[^\s@]+\.[^\s@]+$/;
 const USERNAME = /^[A-Za-z0-9_.-]{3,32}$/;
-
-export function normalizeEmail(email: string): string {
-  const e = email.trim();
-  if (e.length > 254 || !EMAIL.test(e)) throw invalid('email', 'Enter a valid email address');
-  return e;
-}
 
 export function checkNewPassword(password: string, field = 'password'): void {
   // Length is counted in characters, never truncated: argon2 hashes the whole string.
@@ -92,7 +85,7 @@ export function createAccounts({ repos, sessions, audit, clock, limits = noLimit
   return {
     async register(input: RegisterInput, meta: RequestMeta): Promise<UserRow> {
       await limits.take('registerIp', meta.ip, meta);
-      const email = normalizeEmail(input.email);
+      const email = canonicalEmail(input.email);
       checkNew(input.password);
       const username = optionalText(input.username, 'username', 32);
       if (username && !USERNAME.test(username)) {
@@ -117,10 +110,11 @@ export function createAccounts({ repos, sessions, audit, clock, limits = noLimit
      * is spent, before any argon2 work); a success clears the account's count.
      */
     async checkPassword(emailInput: string, password: string, meta: RequestMeta): Promise<UserRow> {
-      const email = emailInput.trim();
       await limits.take('loginIp', meta.ip, meta);
+      // Every spelling of an address is one account and so one counter.
+      const email = canonicalEmail(emailInput);
       await limits.take('loginAccount', email, meta);
-      const user = email.length <= 254 && password.length <= PASSWORD_MAX * 4 ? await repos.users.findByEmail(email) : undefined;
+      const user = password.length <= PASSWORD_MAX * 4 ? await repos.users.findByEmail(email) : undefined;
       const ok = await verifyPassword(user?.passwordHash ?? dummyHash(), password);
       if (!user || !ok || !user.isActive) {
         await audit.record('login_failed', user?.id ?? null, meta, { reason: !user ? 'unknown_email' : !ok ? 'wrong_password' : 'inactive' });
@@ -168,7 +162,7 @@ export function createAccounts({ repos, sessions, audit, clock, limits = noLimit
 
     /** Deactivate a user and end every session (admin / CLI). */
     async deactivate(email: string, meta: RequestMeta): Promise<UserRow> {
-      const user = await repos.users.findByEmail(email.trim());
+      const user = await repos.users.findByEmail(canonicalEmail(email));
       if (!user) throw new AuthError('BAD_USER_INPUT', `No user with email ${email}`, { field: 'email' });
       await repos.users.setActive(user.id, false);
       await sessions.revokeAll(user.id, { reason: 'deactivated', meta });
@@ -177,7 +171,7 @@ export function createAccounts({ repos, sessions, audit, clock, limits = noLimit
     },
 
     findById: (id: string) => repos.users.findById(id),
-    findByEmail: (email: string) => repos.users.findByEmail(email.trim()),
+    findByEmail: (email: string) => repos.users.findByEmail(canonicalEmail(email)),
   };
 }
 

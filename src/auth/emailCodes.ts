@@ -17,9 +17,9 @@ import type { Outbox } from '../mail/outbox.js';
 import { codeMessage } from '../mail/templates.js';
 import type { Repositories } from '../store/repositories/index.js';
 import type { UserRow } from '../store/repositories/users.js';
-import { normalizeEmail } from './accounts.js';
 import type { Audit, RequestMeta } from './audit.js';
 import type { Clock } from './clock.js';
+import { canonicalEmail } from './email.js';
 import { AuthError } from './errors.js';
 import type { Limits } from './limits.js';
 import type { Otp, OtpPurpose } from './otp.js';
@@ -67,7 +67,7 @@ export function createEmailCodes({ repos, otp, outbox, limits, audit, sessions, 
   return {
     /** Mail a code to `email` if it has an active account. Always true (no account enumeration). */
     async request(emailInput: string, purpose: OtpPurpose, meta: RequestMeta): Promise<true> {
-      const email = normalizeEmail(emailInput);
+      const email = canonicalEmail(emailInput);
       await limits.take('otpRequestIp', meta.ip, meta);
       await limits.take('otpRequestEmail', email, meta);
       const found = await repos.users.findByEmail(email);
@@ -88,7 +88,7 @@ export function createEmailCodes({ repos, otp, outbox, limits, audit, sessions, 
      * no account. Receiving the code proves the address, so it is marked verified.
      */
     async login(emailInput: string, code: string, meta: RequestMeta): Promise<UserRow> {
-      const email = normalizeEmail(emailInput);
+      const email = canonicalEmail(emailInput);
       const user = await check(email, 'LOGIN', code, meta);
       // A sign-in by mailed code ends any password-guessing lockout on the account.
       await limits.reset('loginAccount', email);
@@ -111,7 +111,7 @@ export function createEmailCodes({ repos, otp, outbox, limits, audit, sessions, 
      * Like a sign-in code, the reset code proves the address, so it is marked verified.
      */
     async resetPassword(emailInput: string, code: string, newPassword: string, meta: RequestMeta): Promise<void> {
-      const email = normalizeEmail(emailInput);
+      const email = canonicalEmail(emailInput);
       // Checked first, so a password that would be refused does not use up the code.
       passwords.check(newPassword, 'newPassword');
       const user = await check(email, 'PASSWORD_RESET', code, meta);
