@@ -101,6 +101,8 @@ async function main() {
     HOST: '127.0.0.1',
     PORT: String(port),
     NODE_ENV: 'production',
+    // Production refuses to start without it (the refresh and code keys are encrypted at rest).
+    LATCHKEY_KEY_SECRET: 'bench key-encryption secret, not for real use',
     // Tokens are minted before the run and must outlive it.
     ACCESS_TOKEN_TTL: '2h',
     // Every request comes from 127.0.0.1 and the limits stay at their defaults: genuine
@@ -342,7 +344,7 @@ async function main() {
   let embedded: RunInfo['embedded'];
   if (selected('embedded')) {
     log('embedded PGlite: start time and idle memory …');
-    const env = { ...baseEnv(), NODE_ENV: 'production', LOG_LEVEL: 'warn' };
+    const env = { ...baseEnv(), NODE_ENV: 'production', LATCHKEY_KEY_SECRET: 'bench key-encryption secret, not for real use', LOG_LEVEL: 'warn' };
     embedded = { ...(await measureEmbedded({ root, env, logFile: logFile('embedded') })), postgresIdleRssMb };
     log(`embedded PGlite: ready in ${embedded.firstStartMs} ms (fresh), ${embedded.nextStartMs} ms (next start), ${embedded.idleRssMb} MB idle`);
   }

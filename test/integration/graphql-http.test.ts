@@ -232,7 +232,7 @@ describe('GraphQL over HTTP', () => {
 });
 
 describe('GraphQL over HTTP in production', () => {
-  const t = suiteServer(pglite, { env: { NODE_ENV: 'production' } });
+  const t = suiteServer(pglite, { env: { NODE_ENV: 'production', LATCHKEY_KEY_SECRET: 'a key-encryption secret for tests' } });
 
   it('turns introspection off', async () => {
     for (const query of ['{ __schema { types { name } } }', '{ __type(name: "User") { fields { name } } }']) {
