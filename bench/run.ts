@@ -24,11 +24,12 @@ import { httpTarget, measure, type LoadResult, type Measured, type Target } from
 import { startPeer, peerEmailOf, type Peer } from './peer.js';
 import { freePort, startProcess, type ServerProcess } from './processes.js';
 import { markdownTable, replaceGenerated, resultsSchema, runSchema, svgChart, type RunInfo, type ScenarioResult } from './report.js';
+import { hostileDocumentsScenario } from './hostile.js';
 import { chainFigures, pairedRatio, resultRow, skippedRow, type Scenario } from './scenarios.js';
 import { PASSWORD, emailOf, seedLatchkey } from './seed.js';
 import { percentile } from './stats.js';
 
-const ALL = ['me', 'refresh', 'login', 'verify', 'peer-session', 'peer-login', 'embedded'] as const;
+const ALL = ['me', 'refresh', 'login', 'verify', 'hostile-documents', 'peer-session', 'peer-login', 'embedded'] as const;
 
 const { values: args } = parseArgs({
   options: {
@@ -265,6 +266,7 @@ async function main() {
       })],
     });
   }
+  if (selected('hostile-documents')) scenarios.push(hostileDocumentsScenario({ server: latchkey, url: latchkeyUrl, me: latchkeyMe }));
   const peerTarget = 'Latchkey me ÷ better-auth ≥ 5, verify ÷ better-auth ≥ 20';
   if (selected('peer-session')) {
     if (!peer) {
