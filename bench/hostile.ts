@@ -26,7 +26,7 @@ export function hostileDocument(n: number): string {
       return `${salt}{ me { ${Array.from({ length: 40 }, (_, i) => `a${i}: id @include(if: true)`).join(' ')} } }`;
     default:
       // Inside every limit: what an attacker can still make the server validate.
-      return `${salt}{ me { ${'...F '.repeat(45)} } } fragment F on User { id email profile { displayName bio } }`;
+      return `${salt}{ me { ${'...F '.repeat(19)} } } fragment F on User { id email profile { displayName bio } }`;
   }
 }
 
@@ -73,8 +73,8 @@ export function hostileDocumentsScenario(o: { server: ServerProcess; url: string
             healthzP99MsQuiet: p99(`${quiet.name}:healthz`),
             hostileRequestsPerSecond: round(median(attacks.map((r) => r.rps)), 1),
             hostileP50Ms: round(median(attacks.map((r) => r.p50Ms)), 2),
-            // Every hostile document must be refused (400): none may be executed.
-            hostileAccepted: attacks.reduce((n, r) => n + r.ok, 0),
+            // Answered (200): only the document built inside every limit; the others are refused (400).
+            hostileWithinLimitsAnswered: attacks.reduce((n, r) => n + r.ok, 0),
           },
         }),
       ];

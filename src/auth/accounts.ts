@@ -43,14 +43,18 @@ export function checkNewPassword(password: string, field = 'password'): void {
 }
 
 // Control characters: none in a one-line field (a name shown in a header), only line breaks and tabs in a text.
-const CONTROL = { line: /\p{Cc}/u, text: /[^\P{Cc}\n\r\t]/u };
+// One-line fields also refuse format characters (\p{Cf}: bidi overrides and isolates, zero-width
+// spaces and joiners): a display name must not reorder or hide the text shown next to it.
+const CONTROL = { line: /[\p{Cc}\p{Cf}]/u, text: /[^\P{Cc}\n\r\t]/u };
 
 function optionalText(value: string | null | undefined, field: string, max: number, kind: keyof typeof CONTROL = 'line'): string | null | undefined {
   if (value === undefined) return undefined;
   if (value === null) return null;
   const v = value.trim();
   if (v.length > max) throw invalid(field, `${field} must be at most ${max} characters`);
-  if (CONTROL[kind].test(v)) throw invalid(field, `${field} must not contain control characters`);
+  if (CONTROL[kind].test(v)) {
+    throw invalid(field, kind === 'line' ? `${field} must not contain control, bidi or zero-width characters` : `${field} must not contain control characters`);
+  }
   return v === '' ? null : v;
 }
 
@@ -68,7 +72,7 @@ function avatarUrl(value: string | null | undefined): string | null | undefined 
 }
 
 interface Deps {
-  repos: Pick<Repositories, 'users'>;
+  repos: Pick<Repositories, 'users' | 'otp'>;
   sessions: Sessions;
   audit: Audit;
   clock: Clock;
@@ -142,6 +146,8 @@ export function createAccounts({ repos, sessions, audit, clock, limits = noLimit
       await limits.reset('loginAccount', user.email);
       checkNew(input.newPassword, 'newPassword');
       await repos.users.setPasswordHash(user.id, await hashPassword(input.newPassword), now());
+      // A code mailed before the change must not undo it (a reset code asked by whoever had the old password).
+      await repos.otp.invalidateAll(user.id, user.email, now());
       await audit.record('password_changed', user.id, meta);
       if (input.signOutOtherSessions) {
         await sessions.revokeAll(user.id, { reason: 'password_changed', meta, exceptSessionId: viewer.sessionId });

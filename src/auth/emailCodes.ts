@@ -14,7 +14,7 @@
  */
 import type { Config } from '../config.js';
 import type { Outbox } from '../mail/outbox.js';
-import { codeMessage } from '../mail/templates.js';
+import { accountExistsMessage, codeMessage } from '../mail/templates.js';
 import type { Repositories } from '../store/repositories/index.js';
 import type { UserRow } from '../store/repositories/users.js';
 import type { Audit, RequestMeta } from './audit.js';
@@ -28,7 +28,7 @@ import { hashPassword } from './passwords.js';
 import type { Sessions } from './sessions.js';
 
 interface Deps {
-  repos: Pick<Repositories, 'users'>;
+  repos: Pick<Repositories, 'users' | 'otp'>;
   otp: Otp;
   outbox: Outbox;
   limits: Limits;
@@ -64,6 +64,17 @@ export function createEmailCodes({ repos, otp, outbox, limits, audit, sessions, 
     return user;
   };
 
+  /**
+   * Pre-account hijacking: whoever registered an address before its owner proved it may
+   * hold a password and sessions. When the owner first proves the address without being
+   * signed in to the account (a code sign-in, a reset), all of that ends: every session,
+   * and the password (a reset sets a new one; after a code sign-in the owner sets their own).
+   */
+  const dropPreVerificationAccess = async (user: UserRow, meta: RequestMeta) => {
+    await sessions.revokeAll(user.id, { reason: 'email_proven', meta });
+    if (user.passwordHash) await repos.users.clearPassword(user.id);
+  };
+
   return {
     /** Mail a code to `email` if it has an active account. Always true (no account enumeration). */
     async request(emailInput: string, purpose: OtpPurpose, meta: RequestMeta): Promise<true> {
@@ -84,6 +95,38 @@ export function createEmailCodes({ repos, otp, outbox, limits, audit, sessions, 
     },
 
     /**
+     * REQUIRE_EMAIL_VERIFICATION: a password sign-in to an unproven address mails a
+     * confirmation code, under the same per-email limit as any code request.
+     */
+    async requestVerification(user: UserRow, meta: RequestMeta): Promise<void> {
+      await limits.take('otpRequestEmail', user.email, meta, user.id);
+      await send(user.email, 'VERIFY_EMAIL', user);
+      await audit.record('otp_requested', user.id, meta, { purpose: 'VERIFY_EMAIL' });
+    },
+
+    /**
+     * REQUIRE_EMAIL_VERIFICATION: a sign-up with an address that has an account answers as a
+     * new one does; the owner gets a note instead of a code, so the answer tells no one else.
+     */
+    async notifyTaken(emailInput: string, meta: RequestMeta): Promise<void> {
+      const owner = await repos.users.findByEmail(canonicalEmail(emailInput));
+      if (owner?.isActive) await outbox.enqueue(accountExistsMessage({ to: owner.email }));
+      await audit.record('signup_for_taken_email', owner?.id ?? null, meta);
+    },
+
+    /**
+     * The person who chose the password proves the address too (a password sign-in with the
+     * VERIFY_EMAIL code): the address is verified and nothing else changes.
+     */
+    async verifyWithPassword(user: UserRow, code: string, meta: RequestMeta): Promise<UserRow> {
+      const proven = await check(user.email, 'VERIFY_EMAIL', code, meta);
+      if (proven.id !== user.id) throw new AuthError('OTP_INVALID');
+      const verified = (await repos.users.markEmailVerified(user.id, new Date(clock.now()))) ?? user;
+      await audit.record('email_verified', user.id, meta);
+      return verified;
+    },
+
+    /**
      * Passwordless sign-in: the user a LOGIN code proves, or OTP_INVALID. Creates
      * no account. Receiving the code proves the address, so it is marked verified.
      */
@@ -92,6 +135,7 @@ export function createEmailCodes({ repos, otp, outbox, limits, audit, sessions, 
       const user = await check(email, 'LOGIN', code, meta);
       // A sign-in by mailed code ends any password-guessing lockout on the account.
       await limits.reset('loginAccount', email);
+      if (!user.emailVerifiedAt) await dropPreVerificationAccess(user, meta);
       return (await repos.users.markEmailVerified(user.id, new Date(clock.now()))) ?? user;
     },
 
@@ -118,6 +162,8 @@ export function createEmailCodes({ repos, otp, outbox, limits, audit, sessions, 
       const now = new Date(clock.now());
       await repos.users.setPasswordHash(user.id, await hashPassword(newPassword), now);
       await repos.users.markEmailVerified(user.id, now);
+      // Every other code of the account (a sign-in code, an older reset) dies with the old password.
+      await repos.otp.invalidateAll(user.id, user.email, now);
       await sessions.revokeAll(user.id, { reason: 'password_reset', meta });
       await limits.reset('loginAccount', email);
       await audit.record('password_reset', user.id, meta);

@@ -23,7 +23,7 @@ export const DOCUMENT_LIMITS = {
   /** graphql-js stops parsing past this many tokens. */
   tokens: 1000,
   /** Fragment definitions plus spreads plus inline fragments. */
-  fragments: 50,
+  fragments: 20,
   directives: 20,
 };
 

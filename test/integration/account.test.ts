@@ -208,7 +208,10 @@ describe.each(targets)('accounts on $name', (target) => {
       expect((await stranger.gql(ME)).body.data.me).not.toBeNull();
       expect((await stranger.gql(REFRESH)).body.errors).toBeUndefined();
       expect((await revoke(laptop, '6f1c8c9e-0000-4000-8000-000000000000')).body.data.revokeSession).toBe(false);
-      expect((await revoke(laptop, 'not-a-session')).body.data.revokeSession).toBe(false);
+      // An id that is not a UUID is bad input, never a database error (36 characters, and not).
+      for (const bad of ['not-a-session', '-'.repeat(36), 'g'.repeat(8) + '-0000-4000-8000-000000000000']) {
+        expect((await revoke(laptop, bad)).body.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'id' });
+      }
 
       const done = await revoke(laptop, phoneId);
       expect(done.body.data.revokeSession).toBe(true);
