@@ -189,7 +189,9 @@ describe.skipIf(!chromiumPath)(`web app in Chromium (${target.name}, 3 s access 
     page.on('request', (request) => {
       if (new URL(request.url()).origin !== t.url) offsite.push(request.url());
     });
-    const hostile = ['//evil.example/phish', 'https://evil.example/', '/\\evil.example', '/\t/evil.example', 'javascript:alert(1)', '//[oops'];
+    const hostile = ['//evil.example/phish', 'https://evil.example/', '/\\evil.example', '/\t/evil.example', 'javascript:alert(1)', '//[oops',
+      // Dot segments that normalise to `//evil.example/`: the History API refuses those, the page must not go blank.
+      '/.//evil.example/', '/%2e//evil.example', '/a/..//evil.example', '/./\\evil.example'];
     // Signing in with one, then visiting /login?next=… signed in, which goes straight on to `next`.
     await signIn(page, email, { next: encodeURIComponent(hostile[0]) });
     expect(page.url()).toBe(`${t.url}/dashboard`);
