@@ -15,8 +15,6 @@
 import type { Config } from '../config.js';
 import type { Outbox } from '../mail/outbox.js';
 import { accountExistsMessage, codeMessage } from '../mail/templates.js';
-import type { Repositories } from '../store/repositories/index.js';
-import type { UserRow } from '../store/repositories/users.js';
 import type { Audit, RequestMeta } from './audit.js';
 import type { Clock } from './clock.js';
 import { canonicalEmail } from './email.js';
@@ -24,6 +22,7 @@ import { AuthError } from './errors.js';
 import type { Limits } from './limits.js';
 import type { Otp, OtpPurpose } from './otp.js';
 import type { PasswordPolicy } from './passwordPolicy.js';
+import type { Repositories, User } from './ports.js';
 import { hashPassword } from './passwords.js';
 import type { Sessions } from './sessions.js';
 
@@ -40,7 +39,7 @@ interface Deps {
 }
 
 export function createEmailCodes({ repos, otp, outbox, limits, audit, sessions, passwords, config, clock }: Deps) {
-  const send = async (email: string, purpose: OtpPurpose, user: UserRow | undefined) => {
+  const send = async (email: string, purpose: OtpPurpose, user: User | undefined) => {
     const code = await otp.issue({ email, purpose, userId: user?.id ?? null });
     if (user) await outbox.enqueue(codeMessage({ to: user.email, purpose, code, ttlMs: config.otpTtlMs }));
   };
@@ -49,7 +48,7 @@ export function createEmailCodes({ repos, otp, outbox, limits, audit, sessions, 
    * Check a code under the verify limits; the user it proves, or OTP_INVALID.
    * A code for an email with no active account is never right: none was sent.
    */
-  const check = async (email: string, purpose: OtpPurpose, code: string, meta: RequestMeta): Promise<UserRow> => {
+  const check = async (email: string, purpose: OtpPurpose, code: string, meta: RequestMeta): Promise<User> => {
     await limits.take('otpVerifyIp', meta.ip, meta);
     await limits.take('otpVerifyEmail', email, meta);
     const result = await otp.check({ email, purpose, code });
@@ -70,7 +69,7 @@ export function createEmailCodes({ repos, otp, outbox, limits, audit, sessions, 
    * signed in to the account (a code sign-in, a reset), all of that ends: every session,
    * and the password (a reset sets a new one; after a code sign-in the owner sets their own).
    */
-  const dropPreVerificationAccess = async (user: UserRow, meta: RequestMeta) => {
+  const dropPreVerificationAccess = async (user: User, meta: RequestMeta) => {
     await sessions.revokeAll(user.id, { reason: 'email_proven', meta });
     if (user.passwordHash) await repos.users.clearPassword(user.id);
   };
@@ -89,7 +88,7 @@ export function createEmailCodes({ repos, otp, outbox, limits, audit, sessions, 
     },
 
     /** Mail the address-confirmation code to a new account (sign-up). */
-    async sendVerification(user: UserRow, meta: RequestMeta): Promise<void> {
+    async sendVerification(user: User, meta: RequestMeta): Promise<void> {
       await send(user.email, 'VERIFY_EMAIL', user);
       await audit.record('otp_requested', user.id, meta, { purpose: 'VERIFY_EMAIL' });
     },
@@ -98,7 +97,7 @@ export function createEmailCodes({ repos, otp, outbox, limits, audit, sessions, 
      * REQUIRE_EMAIL_VERIFICATION: a password sign-in to an unproven address mails a
      * confirmation code, under the same per-email limit as any code request.
      */
-    async requestVerification(user: UserRow, meta: RequestMeta): Promise<void> {
+    async requestVerification(user: User, meta: RequestMeta): Promise<void> {
       await limits.take('otpRequestEmail', user.email, meta, user.id);
       await send(user.email, 'VERIFY_EMAIL', user);
       await audit.record('otp_requested', user.id, meta, { purpose: 'VERIFY_EMAIL' });
@@ -118,7 +117,7 @@ export function createEmailCodes({ repos, otp, outbox, limits, audit, sessions, 
      * The person who chose the password proves the address too (a password sign-in with the
      * VERIFY_EMAIL code): the address is verified and nothing else changes.
      */
-    async verifyWithPassword(user: UserRow, code: string, meta: RequestMeta): Promise<UserRow> {
+    async verifyWithPassword(user: User, code: string, meta: RequestMeta): Promise<User> {
       const proven = await check(user.email, 'VERIFY_EMAIL', code, meta);
       if (proven.id !== user.id) throw new AuthError('OTP_INVALID');
       const verified = (await repos.users.markEmailVerified(user.id, new Date(clock.now()))) ?? user;
@@ -130,7 +129,7 @@ export function createEmailCodes({ repos, otp, outbox, limits, audit, sessions, 
      * Passwordless sign-in: the user a LOGIN code proves, or OTP_INVALID. Creates
      * no account. Receiving the code proves the address, so it is marked verified.
      */
-    async login(emailInput: string, code: string, meta: RequestMeta): Promise<UserRow> {
+    async login(emailInput: string, code: string, meta: RequestMeta): Promise<User> {
       const email = canonicalEmail(emailInput);
       const user = await check(email, 'LOGIN', code, meta);
       // A sign-in by mailed code ends any password-guessing lockout on the account.
@@ -140,7 +139,7 @@ export function createEmailCodes({ repos, otp, outbox, limits, audit, sessions, 
     },
 
     /** Confirm the signed-in user's email address with a VERIFY_EMAIL code. */
-    async verifyEmail(userId: string, code: string, meta: RequestMeta): Promise<UserRow> {
+    async verifyEmail(userId: string, code: string, meta: RequestMeta): Promise<User> {
       const viewer = await repos.users.findById(userId);
       if (!viewer?.isActive) throw new AuthError('UNAUTHENTICATED');
       const user = await check(viewer.email, 'VERIFY_EMAIL', code, meta);

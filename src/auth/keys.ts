@@ -21,9 +21,9 @@ import { createCipheriv, createDecipheriv, createHash, hkdf, randomBytes, random
 import { promisify } from 'node:util';
 import { exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
 import type { Config, JwtAlg } from '../config.js';
-import type { KeysRepository, NewSigningKey, SigningKeyRow } from '../store/repositories/keys.js';
 import type { Clock } from './clock.js';
 import { type JwsSign, jwsSigner } from './jws.js';
+import type { KeysRepository, NewSigningKey, SigningKeyRow } from './ports.js';
 
 type Key = CryptoKey | Uint8Array;
 

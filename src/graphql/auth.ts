@@ -1,7 +1,7 @@
 /** Sign-up, sign-in, refresh, sign-out and token inspection. Each resolver calls a service. */
 import { AuthError, isAuthError } from '../auth/errors.js';
+import type { User } from '../auth/ports.js';
 import type { AuthResult } from '../auth/sessions.js';
-import type { UserRow } from '../store/repositories/users.js';
 import { builder, type GraphQLContext } from './builder.js';
 import { AuthPayloadType, TokenInfoType, userRef, type AuthPayloadView, type UserRef } from './types.js';
 
@@ -12,7 +12,7 @@ export function authPayload(ctx: GraphQLContext, result: AuthResult, user: UserR
 }
 
 /** A user who just proved who they are (`method`: register, password, otp) gets a new session and its payload. */
-export async function signIn(ctx: GraphQLContext, user: UserRow, rememberMe: boolean | null | undefined, method: string): Promise<AuthPayloadView> {
+export async function signIn(ctx: GraphQLContext, user: User, rememberMe: boolean | null | undefined, method: string): Promise<AuthPayloadView> {
   const result = await ctx.services.sessions.start(user.id, { rememberMe: rememberMe ?? false, meta: ctx.meta, method });
   return authPayload(ctx, result, userRef({ ...user, lastLoginAt: result.signedInAt }));
 }
@@ -78,8 +78,7 @@ builder.mutationFields((t) => ({
         // The rotation checked the user is active; the row is loaded only if the query asks for it.
         return authPayload(ctx, result, { id: result.userId });
       } catch (e) {
-        // A dead refresh cookie is useless to the browser: drop it so the client stops sending it.
-        if (e instanceof AuthError && !args.refreshToken && e.code !== 'RATE_LIMITED') ctx.refreshCookie.clear();
+        if (!args.refreshToken) ctx.refreshCookie.refused(e);
         throw e;
       }
     },
@@ -108,6 +107,6 @@ builder.mutationFields((t) => ({
   verifyToken: t.field({
     type: TokenInfoType,
     args: { token: t.arg.string({ required: true }) },
-    resolve: (_root, args, ctx) => ctx.services.sessions.inspect(args.token),
+    resolve: (_root, args, ctx) => ctx.services.tokenInfo.inspect(args.token),
   }),
 }));

@@ -1,4 +1,5 @@
 /** All repositories over one database handle: what services are given. */
+import type { Repositories } from '../../auth/ports.js';
 import type { Executor } from '../db.js';
 import { auditRepository } from './audit.js';
 import { keysRepository } from './keys.js';
@@ -6,7 +7,7 @@ import { otpRepository } from './otp.js';
 import { sessionsRepository } from './sessions.js';
 import { usersRepository } from './users.js';
 
-export function repositories(db: Executor) {
+export function repositories(db: Executor): Repositories {
   return {
     users: usersRepository(db),
     sessions: sessionsRepository(db),
@@ -15,5 +16,3 @@ export function repositories(db: Executor) {
     otp: otpRepository(db),
   };
 }
-
-export type Repositories = ReturnType<typeof repositories>;
