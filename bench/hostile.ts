@@ -33,7 +33,14 @@ export function hostileDocument(n: number): string {
 export function hostileDocumentsScenario(o: { server: ServerProcess; url: string; me: Target }): Scenario {
   const sideRuns = new Map<string, LoadResult[]>();
   const keep = (key: string, r: LoadResult) => sideRuns.set(key, [...(sideRuns.get(key) ?? []), r]);
-  const healthz = httpTarget({ name: '/healthz', server: o.server, url: o.url, path: '/healthz', method: 'GET', connections: 1 });
+  const healthz = httpTarget({
+    name: '/healthz',
+    server: o.server,
+    url: o.url,
+    path: '/healthz',
+    method: 'GET',
+    connections: 1,
+  });
   const hostile = httpTarget({
     name: 'hostile documents',
     server: o.server,
@@ -46,7 +53,11 @@ export function hostileDocumentsScenario(o: { server: ServerProcess; url: string
     name,
     server: o.server,
     async run(seconds) {
-      const [me, health, attack] = await Promise.all([o.me.run(seconds), healthz.run(seconds), attacked ? hostile.run(seconds) : undefined]);
+      const [me, health, attack] = await Promise.all([
+        o.me.run(seconds),
+        healthz.run(seconds),
+        attacked ? hostile.run(seconds) : undefined,
+      ]);
       keep(`${name}:healthz`, health);
       if (attack) keep(`${name}:hostile`, attack);
       return me;

@@ -31,8 +31,15 @@ class UsageError extends Error {
 const KNOWN = new Set(['ConfigError', 'StartupError', 'UsageError', 'AuthError', 'DatabaseInUseError']);
 
 /** Run `fn` with services on the configured (already migrated) database, then close it. */
-async function withServices<T>(config: Config, fn: (services: Services) => Promise<T>, options: Partial<ServiceOptions> = {}): Promise<T> {
-  const [{ openCheckedDatabase }, { createServices }] = await Promise.all([import('./store/open.js'), import('./services.js')]);
+async function withServices<T>(
+  config: Config,
+  fn: (services: Services) => Promise<T>,
+  options: Partial<ServiceOptions> = {},
+): Promise<T> {
+  const [{ openCheckedDatabase }, { createServices }] = await Promise.all([
+    import('./store/open.js'),
+    import('./services.js'),
+  ]);
   const database = await openCheckedDatabase({ ...config, autoMigrate: false });
   let services: Services | undefined;
   try {
@@ -154,7 +161,9 @@ export async function run(argv: string[], config: Config): Promise<string | unde
         return withServices(config, async ({ keys, audit }) => {
           const { kid, refreshKid, retired } = await keys.rotate();
           await audit.record('keys_rotated', null, noMeta, { kid, refreshKid, retired });
-          const access = kid ? `new signing key ${kid} is active` : 'access tokens stay signed with JWT_SECRET (change the setting to rotate it)';
+          const access = kid
+            ? `new signing key ${kid} is active`
+            : 'access tokens stay signed with JWT_SECRET (change the setting to rotate it)';
           return `${access}; new refresh key ${refreshKid} is active; ${retired.length} old key(s) keep verifying until their tokens expire`;
         });
       }
@@ -178,7 +187,8 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
       console.log(usage);
       return;
     }
-    if (!COMMANDS.has(command)) throw new UsageError(`unknown command: ${argv.join(' ')} (\`latchkey help\` lists the commands)`);
+    if (!COMMANDS.has(command))
+      throw new UsageError(`unknown command: ${argv.join(' ')} (\`latchkey help\` lists the commands)`);
     const { loadConfig } = await import('./config.js');
     const out = await run(argv, loadConfig(process.env));
     if (out) console.log(out);

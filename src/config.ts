@@ -22,7 +22,10 @@ const duration = (min = 0) =>
   z.string().transform((value, ctx) => {
     const parsed = /^\d+$/.test(value.trim()) ? Number(value) : ms(value.trim() as ms.StringValue);
     if (typeof parsed !== 'number' || !Number.isFinite(parsed) || parsed < min) {
-      ctx.addIssue({ code: 'custom', message: `a duration like 90s, 5m, 12h or 30d${min ? ` (at least ${ms(min)})` : ''}` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `a duration like 90s, 5m, 12h or 30d${min ? ` (at least ${ms(min)})` : ''}`,
+      });
       return z.NEVER;
     }
     return parsed;
@@ -99,7 +102,10 @@ const trustProxy = z.string().transform((value, ctx): TrustProxy => {
   if (['false', '0', 'no', 'off'].includes(v)) return false;
   if (['true', 'yes', 'on'].includes(v)) return 1;
   if (/^\d+$/.test(v) && Number(v) <= 32) return Number(v);
-  const entries = v.split(',').map((e) => e.trim()).filter(Boolean);
+  const entries = v
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
   const named = ['loopback', 'linklocal', 'uniquelocal'];
   const valid = (e: string) => {
     if (named.includes(e)) return true;
@@ -109,7 +115,10 @@ const trustProxy = z.string().transform((value, ctx): TrustProxy => {
     return bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
   };
   if (entries.length && entries.every(valid)) return entries;
-  ctx.addIssue({ code: 'custom', message: 'false, true (one proxy), a hop count, or a comma list of proxy addresses or CIDR ranges' });
+  ctx.addIssue({
+    code: 'custom',
+    message: 'false, true (one proxy), a hop count, or a comma list of proxy addresses or CIDR ranges',
+  });
   return z.NEVER;
 });
 
@@ -145,7 +154,10 @@ const variables = {
   COOKIE_SAMESITE: [oneOf(['Strict', 'Lax', 'None']), 'Strict'],
   OTP_TTL: [duration(1000), '5m'],
   OTP_MAX_ATTEMPTS: [int(1, 100), '5'],
-  MAIL_URL: [z.string().regex(/^(console|file:.+|smtps?:\/\/.+)$/, 'console, file:DIR or smtp://user:pass@host:port'), 'console'],
+  MAIL_URL: [
+    z.string().regex(/^(console|file:.+|smtps?:\/\/.+)$/, 'console, file:DIR or smtp://user:pass@host:port'),
+    'console',
+  ],
   MAIL_FROM: [z.string().min(3, 'a sender such as "Latchkey <no-reply@example.com>"'), 'Latchkey <no-reply@localhost>'],
   PASSWORD_BLOCK_COMMON: [bool, 'true'],
   REVOCATION_POLL_INTERVAL: [duration(0), '500ms'],
@@ -261,7 +273,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError('JWT_SECRET is required when JWT_ALG=HS256: expected at least 32 characters');
   }
   if (p.COOKIE_SAMESITE === 'None' && !p.COOKIE_SECURE) {
-    throw new ConfigError('COOKIE_SAMESITE=None requires COOKIE_SECURE=true (browsers drop SameSite=None cookies without Secure)');
+    throw new ConfigError(
+      'COOKIE_SAMESITE=None requires COOKIE_SECURE=true (browsers drop SameSite=None cookies without Secure)',
+    );
   }
   return {
     port: p.PORT,

@@ -38,7 +38,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   // Without it the refresh and code keys sit in plain text in the database: whoever reads a
   // backup or a replica can forge a refresh token for any live session.
   if (config.production && !config.keySecret) {
-    throw new StartupError('NODE_ENV=production requires LATCHKEY_KEY_SECRET (at least 16 characters): it encrypts the signing, refresh and code keys stored in the database');
+    throw new StartupError(
+      'NODE_ENV=production requires LATCHKEY_KEY_SECRET (at least 16 characters): it encrypts the signing, refresh and code keys stored in the database',
+    );
   }
   const database = await openCheckedDatabase(config);
   const metrics = createMetrics();
@@ -110,7 +112,9 @@ function startWarnings(config: Config, kind: 'pglite' | 'postgres', log: Fastify
     );
   }
   if (!config.production) {
-    log.info('NODE_ENV is not "production": GraphQL introspection and "Did you mean" suggestions are on (NODE_ENV=production turns them off)');
+    log.info(
+      'NODE_ENV is not "production": GraphQL introspection and "Did you mean" suggestions are on (NODE_ENV=production turns them off)',
+    );
   }
 }
 
@@ -133,7 +137,8 @@ function every(ms: number, name: string, task: () => Promise<unknown>, log: Log)
           failing = false;
         },
         (err) => {
-          if (!failing) log.warn({ err, task: name }, `${name} failed; retrying every ${ms} ms, quietly until it works`);
+          if (!failing)
+            log.warn({ err, task: name }, `${name} failed; retrying every ${ms} ms, quietly until it works`);
           failing = true;
         },
       )

@@ -38,22 +38,26 @@ export function canonicalEmail(input: string): string {
   const at = trimmed.lastIndexOf('@');
   if (at < 1) throw invalid();
   const local = trimmed.slice(0, at).normalize('NFC').toLowerCase().normalize('NFC');
-  if ([...local].length > 64 || NOT_PLAIN.test(local) || local.startsWith('.') || local.endsWith('.') || local.includes('..')) throw invalid();
+  if (
+    [...local].length > 64 ||
+    NOT_PLAIN.test(local) ||
+    local.startsWith('.') ||
+    local.endsWith('.') ||
+    local.includes('..')
+  )
+    throw invalid();
   const domain = domainToASCII(trimmed.slice(at + 1));
   const labels = domain.split('.');
-  if (!domain || domain.length > 253 || labels.length < 2 || !labels.every((l) => LABEL.test(l)) || /^\d+$/.test(labels.at(-1)!)) {
+  if (
+    !domain ||
+    domain.length > 253 ||
+    labels.length < 2 ||
+    !labels.every((l) => LABEL.test(l)) ||
+    /^\d+$/.test(labels.at(-1)!)
+  ) {
     throw invalid();
   }
   const email = `${local}@${domain}`;
   if (email.length > 254) throw invalid();
   return email;
-}
-
-/** The canonical form, or undefined for an address that has none (for lookups that must not throw). */
-export function tryCanonicalEmail(input: string): string | undefined {
-  try {
-    return canonicalEmail(input);
-  } catch {
-    return undefined;
-  }
 }

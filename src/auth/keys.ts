@@ -60,7 +60,14 @@ interface LoadOptions {
   repo: KeysRepository;
   config: Pick<
     Config,
-    'jwtAlg' | 'jwtSecret' | 'keySecret' | 'accessTokenTtlMs' | 'jwtLeewayMs' | 'refreshTokenTtlMs' | 'rememberMeTtlMs' | 'sessionAbsoluteTtlMs'
+    | 'jwtAlg'
+    | 'jwtSecret'
+    | 'keySecret'
+    | 'accessTokenTtlMs'
+    | 'jwtLeewayMs'
+    | 'refreshTokenTtlMs'
+    | 'rememberMeTtlMs'
+    | 'sessionAbsoluteTtlMs'
   >;
   clock: Clock;
 }
@@ -77,7 +84,10 @@ export async function loadKeyRing({ repo, config, clock }: LoadOptions): Promise
     if (use !== 'sign') {
       privateJwk = { kty: 'oct', k: randomBytes(32).toString('base64url') };
     } else {
-      const pair = await generateKeyPair(alg, { extractable: true, ...(alg === 'RS256' ? { modulusLength: 2048 } : {}) });
+      const pair = await generateKeyPair(alg, {
+        extractable: true,
+        ...(alg === 'RS256' ? { modulusLength: 2048 } : {}),
+      });
       publicJwk = await exportJWK(pair.publicKey);
       privateJwk = await exportJWK(pair.privateKey);
     }
@@ -103,7 +113,8 @@ export async function loadKeyRing({ repo, config, clock }: LoadOptions): Promise
   if (sealer) {
     for (const row of existing) {
       if (isSealed(row)) continue;
-      if ((row.use === 'refresh' || row.use === 'otp') && !row.retiredAt) await repo.rotate(await newKeyRow(row.use), new Date(clock.now()));
+      if ((row.use === 'refresh' || row.use === 'otp') && !row.retiredAt)
+        await repo.rotate(await newKeyRow(row.use), new Date(clock.now()));
       await repo.sealPrivate(row.kid, await sealer.seal(row.privateJwk));
     }
   }
@@ -122,7 +133,8 @@ export async function loadKeyRing({ repo, config, clock }: LoadOptions): Promise
 
   const privateOf = async (row: SigningKeyRow): Promise<JWK> => {
     if (isSealed(row)) {
-      if (!sealer) throw new Error('signing keys are encrypted: set LATCHKEY_KEY_SECRET to the secret they were encrypted with');
+      if (!sealer)
+        throw new Error('signing keys are encrypted: set LATCHKEY_KEY_SECRET to the secret they were encrypted with');
       return JSON.parse(await sealer.open(row.privateJwk));
     }
     return JSON.parse(row.privateJwk);
@@ -132,7 +144,10 @@ export async function loadKeyRing({ repo, config, clock }: LoadOptions): Promise
   const stillVerifies = (row: SigningKeyRow) =>
     !row.retiredAt || row.retiredAt.getTime() + config.accessTokenTtlMs + config.jwtLeewayMs + 60_000 > clock.now();
   /** The longest a refresh token lives: the longer of the two lifetimes, never past a session's end. */
-  const refreshLifetime = Math.min(Math.max(config.refreshTokenTtlMs, config.rememberMeTtlMs), config.sessionAbsoluteTtlMs);
+  const refreshLifetime = Math.min(
+    Math.max(config.refreshTokenTtlMs, config.rememberMeTtlMs),
+    config.sessionAbsoluteTtlMs,
+  );
   const refreshStillVerifies = (row: SigningKeyRow) =>
     !row.retiredAt || row.retiredAt.getTime() + refreshLifetime + config.jwtLeewayMs + 60_000 > clock.now();
 
@@ -156,7 +171,8 @@ export async function loadKeyRing({ repo, config, clock }: LoadOptions): Promise
       if (row.use === 'refresh') {
         if (!refreshStillVerifies(row)) continue;
         const key = await hmacKey(await importJWK(await privateOf(row), 'HS256'));
-        if (!row.retiredAt && !nextRefreshSigner) nextRefreshSigner = { kid: row.kid, alg: 'HS256', key, sign: jwsSigner('HS256', key) };
+        if (!row.retiredAt && !nextRefreshSigner)
+          nextRefreshSigner = { kid: row.kid, alg: 'HS256', key, sign: jwsSigner('HS256', key) };
         nextRefresh.set(row.kid, key);
         continue;
       }
@@ -214,7 +230,11 @@ export async function loadKeyRing({ repo, config, clock }: LoadOptions): Promise
       const access = hs256 ? undefined : await repo.rotate(await newKeyRow('sign'), now);
       const refreshKey = await repo.rotate(await newKeyRow('refresh'), now);
       await reload();
-      return { kid: access?.active.kid, refreshKid: refreshKey.active.kid, retired: [...(access?.retired ?? []), ...refreshKey.retired] };
+      return {
+        kid: access?.active.kid,
+        refreshKid: refreshKey.active.kid,
+        retired: [...(access?.retired ?? []), ...refreshKey.retired],
+      };
     },
   };
 }
@@ -226,7 +246,10 @@ const isSealed = (row: SigningKeyRow) => row.privateJwk.startsWith('enc:');
  */
 async function hmacKey(secret: Key): Promise<CryptoKey> {
   if (!(secret instanceof Uint8Array)) return secret;
-  return crypto.subtle.importKey('raw', new Uint8Array(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
+  return crypto.subtle.importKey('raw', new Uint8Array(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [
+    'sign',
+    'verify',
+  ]);
 }
 
 /** AES-256-GCM with a key derived (HKDF-SHA256) from LATCHKEY_KEY_SECRET. */
@@ -248,7 +271,9 @@ async function createSealer(secret: string) {
       try {
         return Buffer.concat([decipher.update(body.subarray(0, body.length - 16)), decipher.final()]).toString('utf8');
       } catch {
-        throw new Error('signing keys could not be decrypted: LATCHKEY_KEY_SECRET is not the secret they were encrypted with');
+        throw new Error(
+          'signing keys could not be decrypted: LATCHKEY_KEY_SECRET is not the secret they were encrypted with',
+        );
       }
     },
   };

@@ -40,7 +40,15 @@ interface Deps {
 export function createOtp({ repo, keys, config, clock }: Deps) {
   return {
     /** A new code for this email and purpose (the previous one stops working). Returns the code to send. */
-    async issue({ email, purpose, userId }: { email: string; purpose: OtpPurpose; userId: string | null }): Promise<string> {
+    async issue({
+      email,
+      purpose,
+      userId,
+    }: {
+      email: string;
+      purpose: OtpPurpose;
+      userId: string | null;
+    }): Promise<string> {
       const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
       const salt = randomBytes(16);
       const key = keys.codeKey();

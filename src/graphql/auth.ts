@@ -12,8 +12,17 @@ export function authPayload(ctx: GraphQLContext, result: AuthResult, user: UserR
 }
 
 /** A user who just proved who they are (`method`: register, password, otp) gets a new session and its payload. */
-export async function signIn(ctx: GraphQLContext, user: User, rememberMe: boolean | null | undefined, method: string): Promise<AuthPayloadView> {
-  const result = await ctx.services.sessions.start(user.id, { rememberMe: rememberMe ?? false, meta: ctx.meta, method });
+export async function signIn(
+  ctx: GraphQLContext,
+  user: User,
+  rememberMe: boolean | null | undefined,
+  method: string,
+): Promise<AuthPayloadView> {
+  const result = await ctx.services.sessions.start(user.id, {
+    rememberMe: rememberMe ?? false,
+    meta: ctx.meta,
+    method,
+  });
   return authPayload(ctx, result, userRef({ ...user, lastLoginAt: result.signedInAt }));
 }
 
@@ -49,7 +58,9 @@ builder.mutationFields((t) => ({
       email: t.arg.string({ required: true }),
       password: t.arg.string({ required: true }),
       rememberMe: t.arg.boolean({ defaultValue: false }),
-      code: t.arg.string({ description: 'With REQUIRE_EMAIL_VERIFICATION: the VERIFY_EMAIL code mailed after EMAIL_NOT_VERIFIED.' }),
+      code: t.arg.string({
+        description: 'With REQUIRE_EMAIL_VERIFICATION: the VERIFY_EMAIL code mailed after EMAIL_NOT_VERIFIED.',
+      }),
     },
     resolve: async (_root, args, ctx) => {
       const { accounts, emailCodes, config } = ctx.services;
@@ -72,7 +83,11 @@ builder.mutationFields((t) => ({
     args: { refreshToken: t.arg.string() },
     resolve: async (_root, args, ctx) => {
       const presented = args.refreshToken ?? ctx.refreshCookie.read();
-      if (!presented) throw new AuthError('UNAUTHENTICATED', 'No refresh token: send the refresh cookie or the refreshToken argument');
+      if (!presented)
+        throw new AuthError(
+          'UNAUTHENTICATED',
+          'No refresh token: send the refresh cookie or the refreshToken argument',
+        );
       try {
         const result = await ctx.services.sessions.refresh(presented, ctx.meta);
         // The rotation checked the user is active; the row is loaded only if the query asks for it.
@@ -85,7 +100,8 @@ builder.mutationFields((t) => ({
   }),
 
   logout: t.boolean({
-    description: 'End this session (found by the refresh cookie, else the bearer token) or, with everywhere, all of them.',
+    description:
+      'End this session (found by the refresh cookie, else the bearer token) or, with everywhere, all of them.',
     args: { everywhere: t.arg.boolean({ defaultValue: false }) },
     resolve: async (_root, args, ctx) => {
       const { sessions } = ctx.services;

@@ -21,7 +21,11 @@ builder.mutationFields((t) => ({
     resolve: async (_root, args, ctx) => {
       const viewer = await ctx.requireViewer();
       const id = uuidArg(args.id, 'id');
-      const revoked = await ctx.services.sessions.revoke(id, { reason: 'revoked', meta: ctx.meta, userId: viewer.userId });
+      const revoked = await ctx.services.sessions.revoke(id, {
+        reason: 'revoked',
+        meta: ctx.meta,
+        userId: viewer.userId,
+      });
       if (revoked && id === viewer.sessionId) ctx.refreshCookie.clear();
       return revoked;
     },

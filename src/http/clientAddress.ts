@@ -24,7 +24,9 @@ export function clientAddress(request: FastifyRequest): string | null {
  * TRUST_PROXY as Fastify takes it. A hop count becomes a function (Fastify's types have
  * no number form): hop 0 is the socket's peer, hop 1 the right-most X-Forwarded-For entry.
  */
-export function trustProxyOption(setting: TrustProxy): boolean | string[] | ((address: string, hop: number) => boolean) {
+export function trustProxyOption(
+  setting: TrustProxy,
+): boolean | string[] | ((address: string, hop: number) => boolean) {
   if (typeof setting !== 'number') return setting;
   if (setting === 0) return false;
   return (_address, hop) => hop < setting;

@@ -59,7 +59,9 @@ export function checkDocumentCost(query: string): void {
     return; // a syntax error: Mercurius answers it (BAD_USER_INPUT) as before
   }
   const { fragments, directives } = countParts(document);
-  if (fragments > DOCUMENT_LIMITS.fragments) throw requestError(400, `Too many fragments: at most ${DOCUMENT_LIMITS.fragments} per document`);
-  if (directives > DOCUMENT_LIMITS.directives) throw requestError(400, `Too many directives: at most ${DOCUMENT_LIMITS.directives} per document`);
+  if (fragments > DOCUMENT_LIMITS.fragments)
+    throw requestError(400, `Too many fragments: at most ${DOCUMENT_LIMITS.fragments} per document`);
+  if (directives > DOCUMENT_LIMITS.directives)
+    throw requestError(400, `Too many directives: at most ${DOCUMENT_LIMITS.directives} per document`);
   passed.set(query, true);
 }

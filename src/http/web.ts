@@ -46,7 +46,10 @@ export async function findWebRoot(): Promise<string | undefined> {
   return undefined;
 }
 
-export async function webApp(app: FastifyInstance, { root, production = false }: { root: string; production?: boolean }) {
+export async function webApp(
+  app: FastifyInstance,
+  { root, production = false }: { root: string; production?: boolean },
+) {
   await app.register(fastifyStatic, {
     root,
     prefix: '/',
@@ -66,6 +69,8 @@ export async function webApp(app: FastifyInstance, { root, production = false }:
       !FILE_PATH.test(path) &&
       takesHtml(request.headers.accept);
     if (wantsPage) return reply.header('cache-control', 'no-cache').sendFile('index.html');
-    return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `Route ${request.method}:${request.url} not found` });
+    return reply
+      .code(404)
+      .send({ statusCode: 404, error: 'Not Found', message: `Route ${request.method}:${request.url} not found` });
   });
 }

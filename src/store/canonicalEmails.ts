@@ -45,7 +45,11 @@ export async function canonicalizeEmails(database: Database): Promise<EmailRepor
       continue;
     }
     if (canonical === row.email) continue;
-    const [holder] = await db.select({ id: users.id, email: users.email }).from(users).where(eq(users.email, canonical)).limit(1);
+    const [holder] = await db
+      .select({ id: users.id, email: users.email })
+      .from(users)
+      .where(eq(users.email, canonical))
+      .limit(1);
     if (holder) {
       report.conflicts.push({ ...row, canonical, holderId: holder.id, holderEmail: holder.email });
       continue;
@@ -67,6 +71,9 @@ export function describeEmailReport(report: EmailReport): string[] {
       (c) =>
         `email conflict: user ${c.id} <${c.email}> is the same address as user ${c.holderId} <${c.holderEmail}> (canonical ${c.canonical}); left unconverted, resolve by hand`,
     ),
-    ...report.invalid.map((r) => `email invalid: user ${r.id} <${r.email}> has no canonical form; left as it is, it cannot sign in by address`),
+    ...report.invalid.map(
+      (r) =>
+        `email invalid: user ${r.id} <${r.email}> has no canonical form; left as it is, it cannot sign in by address`,
+    ),
   ];
 }

@@ -34,8 +34,16 @@ describe.each(targets)('canonical email on $name', (target) => {
     expect((await t.client().gql(REQUEST, { email: real, purpose: 'PASSWORD_RESET' })).body.data.requestOtp).toBe(true);
     const resets = (await mailTo(t, real)).filter((m) => /reset/i.test(m.subject));
     expect(resets).toHaveLength(1);
-    expect((await mailTo(t, `victim.x${id}@xn--gmail-bgd.com`)).filter((m) => /reset/i.test(m.subject))).toHaveLength(0);
-    expect((await t.client().gql(RESET, { email: real, code: await lastCodeTo(t, real), newPassword: 'the owner chose this one' })).body.data.resetPassword).toBe(true);
+    expect((await mailTo(t, `victim.x${id}@xn--gmail-bgd.com`)).filter((m) => /reset/i.test(m.subject))).toHaveLength(
+      0,
+    );
+    expect(
+      (
+        await t
+          .client()
+          .gql(RESET, { email: real, code: await lastCodeTo(t, real), newPassword: 'the owner chose this one' })
+      ).body.data.resetPassword,
+    ).toBe(true);
 
     // The attacker's password signs in as the look-alike, never as the real address.
     const asReal = await t.client().gql(LOGIN, { email: real, password: TEST_PASSWORD });
@@ -48,7 +56,13 @@ describe.each(targets)('canonical email on $name', (target) => {
     const id = tag();
     // "josé" composed (NFC); the same letters decomposed (NFD) are the same address.
     const email = `josé.ivi${id}@example.test`;
-    const spellings = [email.toUpperCase(), ` ${email} `, email.normalize('NFD'), `JOSÉ.Ivi${id}@EXAMPLE.test`, email.normalize('NFD').toUpperCase()];
+    const spellings = [
+      email.toUpperCase(),
+      ` ${email} `,
+      email.normalize('NFD'),
+      `JOSÉ.Ivi${id}@EXAMPLE.test`,
+      email.normalize('NFD').toUpperCase(),
+    ];
     const { userId } = await registerUser(t.client(), { email });
     for (const spelling of spellings) {
       const res = await t.client().gql(LOGIN, { email: spelling, password: TEST_PASSWORD });
@@ -58,11 +72,15 @@ describe.each(targets)('canonical email on $name', (target) => {
     }
     // Ten wrong passwords spread over the spellings spend the one account's limit (10/15m)…
     for (let i = 0; i < 10; i++) {
-      const res = await t.client().gql(LOGIN, { email: spellings[i % spellings.length], password: `wrong password ${i}` });
+      const res = await t
+        .client()
+        .gql(LOGIN, { email: spellings[i % spellings.length], password: `wrong password ${i}` });
       expect(res.code).toBe('INVALID_CREDENTIALS');
     }
     for (const spelling of spellings) {
-      expect((await t.client().gql(LOGIN, { email: spelling, password: TEST_PASSWORD })).code, spelling).toBe('RATE_LIMITED');
+      expect((await t.client().gql(LOGIN, { email: spelling, password: TEST_PASSWORD })).code, spelling).toBe(
+        'RATE_LIMITED',
+      );
     }
     // …and a dotted capital I (U+0130), which PostgreSQL's lower() folded to "i", is another address: no way in.
     const dotted = await t.client().gql(LOGIN, { email: `josé.İvİ${id}@example.test`, password: TEST_PASSWORD });
@@ -79,7 +97,14 @@ describe.each(targets)('canonical email on $name', (target) => {
     const signInCodes = async () => (await mailTo(t, email)).filter((m) => m.subject.startsWith('Your sign-in code'));
     expect(await signInCodes()).toHaveLength(0);
     // RATE_LIMIT_OTP_REQUEST_EMAIL is 5/15m, whatever the letter case.
-    const spellings = [email, email.toUpperCase(), ` ${email}`, `IVI.ii${id}@Example.Test`, `ivi.II${id}@EXAMPLE.TEST`, email];
+    const spellings = [
+      email,
+      email.toUpperCase(),
+      ` ${email}`,
+      `IVI.ii${id}@Example.Test`,
+      `ivi.II${id}@EXAMPLE.TEST`,
+      email,
+    ];
     const codes = [];
     for (const spelling of spellings) codes.push((await t.client().gql(REQUEST, { email: spelling })).code);
     expect(codes).toEqual([undefined, undefined, undefined, undefined, undefined, 'RATE_LIMITED']);
@@ -105,7 +130,10 @@ describe.each(targets)('canonical email on $name', (target) => {
     for (const email of bad) {
       for (const doc of [REGISTER, LOGIN]) {
         const res = await t.client().gql(doc, { email, password: TEST_PASSWORD });
-        expect(res.body.errors?.[0].extensions, `${JSON.stringify(email)} ${doc.slice(9, 17)}`).toMatchObject({ code: 'BAD_USER_INPUT', field: 'email' });
+        expect(res.body.errors?.[0].extensions, `${JSON.stringify(email)} ${doc.slice(9, 17)}`).toMatchObject({
+          code: 'BAD_USER_INPUT',
+          field: 'email',
+        });
       }
       expect((await t.client().gql(REQUEST, { email })).code).toBe('BAD_USER_INPUT');
     }

@@ -21,8 +21,16 @@ const hostile: [string, string, RegExp][] = [
   ['9 kB (a long comment)', `# ${'x'.repeat(9 * 1024)}\n{ me { id } }`, /Document too large/],
   ['1,200 tokens', `{ me { ${'id '.repeat(1200)} } }`, /at most 1000 tokens/],
   ['25 fragment spreads', `{ me { ${'...F '.repeat(25)} } } fragment F on User { id }`, /Too many fragments/],
-  ['25 directives', `{ me { ${Array.from({ length: 25 }, (_, i) => `a${i}: id @include(if: true)`).join(' ')} } }`, /Too many directives/],
-  ['1,500 spreads in 52 kB', `{ me { ${'...F '.repeat(1500)} } } fragment F on User { id }`.padEnd(52_000, ' '), /Document too large/],
+  [
+    '25 directives',
+    `{ me { ${Array.from({ length: 25 }, (_, i) => `a${i}: id @include(if: true)`).join(' ')} } }`,
+    /Too many directives/,
+  ],
+  [
+    '1,500 spreads in 52 kB',
+    `{ me { ${'...F '.repeat(1500)} } } fragment F on User { id }`.padEnd(52_000, ' '),
+    /Document too large/,
+  ],
 ];
 
 describe.each(targets)('document cost on $name', (target) => {
@@ -34,7 +42,9 @@ describe.each(targets)('document cost on $name', (target) => {
     const res = await post(t.url, query, client.token);
     expect(res.status).toBe(400);
     expect(res.json.data).toBeUndefined();
-    expect(res.json.errors).toEqual([{ message: expect.stringMatching(message), extensions: { code: 'BAD_USER_INPUT' } }]);
+    expect(res.json.errors).toEqual([
+      { message: expect.stringMatching(message), extensions: { code: 'BAD_USER_INPUT' } },
+    ]);
     expect(res.text).not.toMatch(/\bat .*\.(js|ts):\d+/);
   });
 
@@ -42,7 +52,9 @@ describe.each(targets)('document cost on $name', (target) => {
     const query = `{ me { ${'id '.repeat(1200)} } }`;
     const res = await send(t.url, `/graphql?query=${encodeURIComponent(query)}`);
     expect(res.status).toBe(400);
-    expect(res.json.errors).toEqual([{ message: expect.stringMatching(/at most 1000 tokens/), extensions: { code: 'BAD_USER_INPUT' } }]);
+    expect(res.json.errors).toEqual([
+      { message: expect.stringMatching(/at most 1000 tokens/), extensions: { code: 'BAD_USER_INPUT' } },
+    ]);
   });
 
   it('answers real documents (fragments, directives, aliases within the limits) as before', async () => {

@@ -8,7 +8,15 @@
 import { describe, expect, it } from 'vitest';
 import { databaseTargets } from '../support/databases.js';
 import { lastCodeTo } from '../support/mail.js';
-import { ME, REFRESH, TEST_PASSWORD, loginUser, registerUser, suiteServer, type TestClient } from '../support/server.js';
+import {
+  ME,
+  REFRESH,
+  TEST_PASSWORD,
+  loginUser,
+  registerUser,
+  suiteServer,
+  type TestClient,
+} from '../support/server.js';
 
 const REQUEST = `mutation($email: String!, $purpose: OtpPurpose) { requestOtp(email: $email, purpose: $purpose) }`;
 const VERIFY = `mutation($email: String!, $code: String!) { verifyOtp(email: $email, code: $code) { accessToken } }`;
@@ -70,9 +78,13 @@ describe.each(targets)('review findings on $name', (target) => {
     const login = await lastCodeTo(t, email);
     await t.client().gql(REQUEST, { email, purpose: 'PASSWORD_RESET' });
     const reset = await lastCodeTo(t, email);
-    expect((await client.gql(CHANGE, { current: TEST_PASSWORD, next: 'a changed passphrase' })).body.data.changePassword).toBe(true);
+    expect(
+      (await client.gql(CHANGE, { current: TEST_PASSWORD, next: 'a changed passphrase' })).body.data.changePassword,
+    ).toBe(true);
     expect((await t.client().gql(VERIFY, { email, code: login })).code).toBe('OTP_INVALID');
-    expect((await t.client().gql(RESET, { email, code: reset, newPassword: 'an attacker choice' })).code).toBe('OTP_INVALID');
+    expect((await t.client().gql(RESET, { email, code: reset, newPassword: 'an attacker choice' })).code).toBe(
+      'OTP_INVALID',
+    );
   });
 
   it('a password reset invalidates the other outstanding codes of the account', async () => {
@@ -80,7 +92,10 @@ describe.each(targets)('review findings on $name', (target) => {
     await t.client().gql(REQUEST, { email, purpose: 'LOGIN' });
     const login = await lastCodeTo(t, email);
     await t.client().gql(REQUEST, { email, purpose: 'PASSWORD_RESET' });
-    expect((await t.client().gql(RESET, { email, code: await lastCodeTo(t, email), newPassword: 'a reset passphrase' })).body.data.resetPassword).toBe(true);
+    expect(
+      (await t.client().gql(RESET, { email, code: await lastCodeTo(t, email), newPassword: 'a reset passphrase' })).body
+        .data.resetPassword,
+    ).toBe(true);
     expect((await t.client().gql(VERIFY, { email, code: login })).code).toBe('OTP_INVALID');
   });
 
@@ -89,7 +104,10 @@ describe.each(targets)('review findings on $name', (target) => {
     const client = t.client();
     const { userId, email } = await registerUser(client);
     await loginUser(t, email, TEST_PASSWORD, { headers: { 'user-agent': agent } });
-    const events = await t.sql<{ user_agent: string }>(`select user_agent from audit_events where user_id = $1 and type = 'login_succeeded'`, [userId]);
+    const events = await t.sql<{ user_agent: string }>(
+      `select user_agent from audit_events where user_id = $1 and type = 'login_succeeded'`,
+      [userId],
+    );
     const mine = events.map((e) => e.user_agent).filter((a) => a?.startsWith('Mozilla/5.0 x'));
     expect(mine).toEqual([agent.slice(0, 512)]);
   });
@@ -99,9 +117,14 @@ describe.each(targets)('review findings on $name', (target) => {
     await registerUser(client);
     for (const name of ['Ada\u202Egnp.exe', 'A\u200Bda', 'A\u200Dda', '\u2066Ada\u2069', 'A\uFEFFda']) {
       const res = await client.gql(PROFILE, { name });
-      expect(res.body.errors?.[0].extensions, JSON.stringify(name)).toMatchObject({ code: 'BAD_USER_INPUT', field: 'displayName' });
+      expect(res.body.errors?.[0].extensions, JSON.stringify(name)).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        field: 'displayName',
+      });
     }
-    expect((await client.gql(PROFILE, { name: 'Ada Lovelace 🙂' })).body.data.updateProfile.displayName).toBe('Ada Lovelace 🙂');
+    expect((await client.gql(PROFILE, { name: 'Ada Lovelace 🙂' })).body.data.updateProfile.displayName).toBe(
+      'Ada Lovelace 🙂',
+    );
   });
 
   it('no input of a signed-in user makes the server write an error-level log line', async () => {
@@ -120,9 +143,13 @@ describe.each(targets)('review findings on $name', (target) => {
     ];
     for (const [query, variables] of hostile) {
       const res = await client.gql(query, variables);
-      for (const e of res.body.errors ?? []) expect(e.extensions?.code, query.slice(0, 40)).not.toBe('INTERNAL_SERVER_ERROR');
+      for (const e of res.body.errors ?? [])
+        expect(e.extensions?.code, query.slice(0, 40)).not.toBe('INTERNAL_SERVER_ERROR');
     }
-    const errors = lines.slice(before).map((l) => JSON.parse(l)).filter((l) => l.level >= 50);
+    const errors = lines
+      .slice(before)
+      .map((l) => JSON.parse(l))
+      .filter((l) => l.level >= 50);
     expect(errors).toEqual([]);
   });
 });

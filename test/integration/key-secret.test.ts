@@ -34,7 +34,11 @@ describe.each(targets)('LATCHKEY_KEY_SECRET on $name', (target) => {
         await (await startTestServer({ db: url, logLines: lines, env: { LOG_LEVEL: 'info' } })).close();
       }
       const withSecret: string[] = [];
-      const third = await startTestServer({ db: url, logLines: withSecret, env: { LOG_LEVEL: 'info', LATCHKEY_KEY_SECRET: SECRET } });
+      const third = await startTestServer({
+        db: url,
+        logLines: withSecret,
+        env: { LOG_LEVEL: 'info', LATCHKEY_KEY_SECRET: SECRET },
+      });
       expect(warning(withSecret)).toEqual([]);
       return third;
     }).then((t) => t.close());
@@ -48,17 +52,26 @@ describe.each(targets)('LATCHKEY_KEY_SECRET on $name', (target) => {
     it('are HMACs under an encrypted server key: the codes table alone gives no live code', async () => {
       const { email, userId } = await registerUser(t.client());
       const code = await lastCodeTo(t, email);
-      const [row] = await t.sql<{ code_hash: string }>('select code_hash from otp_codes where user_id = $1 and consumed_at is null', [userId]);
+      const [row] = await t.sql<{ code_hash: string }>(
+        'select code_hash from otp_codes where user_id = $1 and consumed_at is null',
+        [userId],
+      );
       const [scheme, kid, salt, digest] = row.code_hash.split('$');
       expect(scheme).toBe('hmac');
-      const [key] = await t.sql<{ private_jwk: string }>(`select private_jwk from signing_keys where kid = $1 and use = 'otp'`, [kid]);
+      const [key] = await t.sql<{ private_jwk: string }>(
+        `select private_jwk from signing_keys where kid = $1 and use = 'otp'`,
+        [kid],
+      );
       expect(key.private_jwk).toMatch(/^enc:v1:/);
       // The attack the unkeyed hash allowed: try all million codes against the row. Nothing matches.
       const saltBytes = Buffer.from(salt, 'base64url');
       let found: string | undefined;
       for (let i = 0; i < 1_000_000 && !found; i++) {
         const guess = String(i).padStart(6, '0');
-        const h = createHash('sha256').update(saltBytes).update(`\0VERIFY_EMAIL\0${email}\0${guess}`).digest('base64url');
+        const h = createHash('sha256')
+          .update(saltBytes)
+          .update(`\0VERIFY_EMAIL\0${email}\0${guess}`)
+          .digest('base64url');
         if (h === digest) found = guess;
       }
       expect(found).toBeUndefined();

@@ -9,7 +9,17 @@
 import { describe, expect, it } from 'vitest';
 import { databaseTargets } from '../support/databases.js';
 import { lastCodeTo, mailTo } from '../support/mail.js';
-import { LOGIN, ME, REFRESH, REGISTER, TEST_PASSWORD, loginUser, registerUser, suiteServer, uniqueEmail } from '../support/server.js';
+import {
+  LOGIN,
+  ME,
+  REFRESH,
+  REGISTER,
+  TEST_PASSWORD,
+  loginUser,
+  registerUser,
+  suiteServer,
+  uniqueEmail,
+} from '../support/server.js';
 
 const REQUEST = `mutation($email: String!, $purpose: OtpPurpose) { requestOtp(email: $email, purpose: $purpose) }`;
 const VERIFY = `mutation($email: String!, $code: String!) { verifyOtp(email: $email, code: $code) { accessToken user { id emailVerified } } }`;
@@ -55,15 +65,21 @@ describe.each(targets)('pre-account hijacking on $name', (target) => {
 
     // The owner chooses a password by reset, and it works.
     await t.client().gql(REQUEST, { email, purpose: 'PASSWORD_RESET' });
-    expect((await t.client().gql(RESET, { email, code: await lastCodeTo(t, email), newPassword: OWNER_PASSWORD })).body.data.resetPassword).toBe(true);
+    expect(
+      (await t.client().gql(RESET, { email, code: await lastCodeTo(t, email), newPassword: OWNER_PASSWORD })).body.data
+        .resetPassword,
+    ).toBe(true);
     expect((await t.client().gql(LOGIN, { email, password: OWNER_PASSWORD })).body.errors).toBeUndefined();
   });
 
-  it('a reset that first proves the address ends the registrant\'s sessions and replaces the password', async () => {
+  it("a reset that first proves the address ends the registrant's sessions and replaces the password", async () => {
     const attacker = t.client();
     const { email } = await registerUser(attacker);
     await t.client().gql(REQUEST, { email, purpose: 'PASSWORD_RESET' });
-    expect((await t.client().gql(RESET, { email, code: await lastCodeTo(t, email), newPassword: OWNER_PASSWORD })).body.data.resetPassword).toBe(true);
+    expect(
+      (await t.client().gql(RESET, { email, code: await lastCodeTo(t, email), newPassword: OWNER_PASSWORD })).body.data
+        .resetPassword,
+    ).toBe(true);
     expect((await attacker.gql(ME)).code).toBe('TOKEN_REVOKED');
     expect((await t.client().gql(LOGIN, { email, password: TEST_PASSWORD })).code).toBe('INVALID_CREDENTIALS');
     expect((await t.client().gql(LOGIN, { email, password: OWNER_PASSWORD })).body.errors).toBeUndefined();
@@ -91,15 +107,21 @@ describe.each(targets)('REQUIRE_EMAIL_VERIFICATION=true on $name', (target) => {
     expect(registered.code).toBe('EMAIL_NOT_VERIFIED');
     expect(registered.body.data).toBeNull();
     expect(registered.setCookies).toEqual([]);
-    expect((await mailTo(t, email)).map((m) => m.subject)).toEqual([expect.stringMatching(/^Confirm your email address/)]);
+    expect((await mailTo(t, email)).map((m) => m.subject)).toEqual([
+      expect.stringMatching(/^Confirm your email address/),
+    ]);
 
     const refused = await t.client().gql(LOGIN_WITH_CODE, { email, password: TEST_PASSWORD });
     expect(refused.code).toBe('EMAIL_NOT_VERIFIED');
     expect(refused.setCookies).toEqual([]);
     expect(await mailTo(t, email)).toHaveLength(2);
     // A wrong password is the same answer as ever: no hint that the account waits for a proof.
-    expect((await t.client().gql(LOGIN_WITH_CODE, { email, password: 'not the password' })).code).toBe('INVALID_CREDENTIALS');
-    expect((await t.client().gql(LOGIN_WITH_CODE, { email, password: TEST_PASSWORD, code: '000000' })).code).toBe('OTP_INVALID');
+    expect((await t.client().gql(LOGIN_WITH_CODE, { email, password: 'not the password' })).code).toBe(
+      'INVALID_CREDENTIALS',
+    );
+    expect((await t.client().gql(LOGIN_WITH_CODE, { email, password: TEST_PASSWORD, code: '000000' })).code).toBe(
+      'OTP_INVALID',
+    );
 
     const code = await lastCodeTo(t, email);
     const signedIn = await t.client().gql(LOGIN_WITH_CODE, { email, password: TEST_PASSWORD, code });
@@ -119,7 +141,9 @@ describe.each(targets)('REQUIRE_EMAIL_VERIFICATION=true on $name', (target) => {
     expect(taken.status).toBe(fresh.status);
     expect(taken.body).toEqual(fresh.body);
     expect(taken.code).toBe('EMAIL_NOT_VERIFIED');
-    const notes = (await mailTo(t, email)).filter((m) => m.subject === 'Someone tried to sign up with your email address');
+    const notes = (await mailTo(t, email)).filter(
+      (m) => m.subject === 'Someone tried to sign up with your email address',
+    );
     expect(notes).toHaveLength(1);
     expect(notes[0].text).not.toMatch(/\d{6}/);
   });

@@ -17,7 +17,11 @@ async function storedIp(t: TestServer, forwardedFor: string): Promise<string> {
   const client = t.client();
   const { res } = await registerUser(client);
   expect(res.body.errors).toBeUndefined();
-  const signedIn = await client.gql(LOGIN, { email: res.body.data.register.user.email, password: TEST_PASSWORD }, { headers: { 'x-forwarded-for': forwardedFor } });
+  const signedIn = await client.gql(
+    LOGIN,
+    { email: res.body.data.register.user.email, password: TEST_PASSWORD },
+    { headers: { 'x-forwarded-for': forwardedFor } },
+  );
   client.token = signedIn.body.data.login.accessToken;
   const sessions = (await client.gql(SESSIONS)).body.data.mySessions as { current: boolean; ip: string }[];
   return sessions.find((s) => s.current)!.ip;
@@ -31,7 +35,9 @@ describe('TRUST_PROXY settings', () => {
     expect(parse('2')).toBe(2);
     expect(parse('10.0.0.0/8, ::1, loopback')).toEqual(['10.0.0.0/8', '::1', 'loopback']);
     for (const bad of ['maybe', '10.0.0.0/33', '300.1.1.1', 'example.com']) {
-      expect(() => parse(bad), bad).toThrow(/^TRUST_PROXY=.* is invalid: expected false, true \(one proxy\), a hop count/);
+      expect(() => parse(bad), bad).toThrow(
+        /^TRUST_PROXY=.* is invalid: expected false, true \(one proxy\), a hop count/,
+      );
     }
   });
 });
@@ -54,7 +60,13 @@ describe.each(targets)('client address behind proxies on $name', (target) => {
       // Changing the client-written (left-most) entry does not make a new address for the limit.
       const codes = [];
       for (let i = 0; i < 4; i++) {
-        const res = await t.client().gql(LOGIN, { email: `nobody${i}@example.test`, password: 'wrong password' }, { headers: { 'x-forwarded-for': `198.51.100.${i}, 203.0.113.50` } });
+        const res = await t
+          .client()
+          .gql(
+            LOGIN,
+            { email: `nobody${i}@example.test`, password: 'wrong password' },
+            { headers: { 'x-forwarded-for': `198.51.100.${i}, 203.0.113.50` } },
+          );
         codes.push(res.code);
       }
       expect(codes).toEqual(['INVALID_CREDENTIALS', 'INVALID_CREDENTIALS', 'INVALID_CREDENTIALS', 'RATE_LIMITED']);

@@ -40,7 +40,9 @@ export function usersRepository(db: Executor): UsersRepository {
           const byEmail = await tx.select({ id: users.id }).from(users).where(eq(users.email, input.email));
           return { taken: byEmail.length ? 'email' : 'username' } as const;
         }
-        await tx.insert(profiles).values({ userId: user.id, displayName: input.displayName ?? null, updatedAt: input.createdAt });
+        await tx
+          .insert(profiles)
+          .values({ userId: user.id, displayName: input.displayName ?? null, updatedAt: input.createdAt });
         return { user };
       });
     },
@@ -91,11 +93,7 @@ export function usersRepository(db: Executor): UsersRepository {
       return rows[0];
     },
 
-    async updateProfile(
-      userId: string,
-      patch: ProfilePatch,
-      at: Date,
-    ): Promise<Profile> {
+    async updateProfile(userId: string, patch: ProfilePatch, at: Date): Promise<Profile> {
       const rows = await db
         .insert(profiles)
         .values({ userId, ...patch, updatedAt: at })
