@@ -20,6 +20,7 @@ export const errorCodes = [
   'FORBIDDEN',
   'INTERNAL_SERVER_ERROR',
   'SERVICE_UNAVAILABLE',
+  'EMAIL_NOT_VERIFIED',
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];
@@ -39,6 +40,7 @@ const defaultMessages: Record<ErrorCode, string> = {
   FORBIDDEN: 'Not allowed',
   INTERNAL_SERVER_ERROR: 'Internal server error',
   SERVICE_UNAVAILABLE: 'Service busy; try again shortly',
+  EMAIL_NOT_VERIFIED: 'Confirm your email address: sign in with your password and the code we mailed you',
 };
 
 /** Seconds a client is told to wait before retrying a SERVICE_UNAVAILABLE. */
