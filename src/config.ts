@@ -11,6 +11,7 @@
  */
 import ms from 'ms';
 import { z } from 'zod';
+import { type AppsConfig, appsConfig, appVariables } from './configApps.js';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -135,6 +136,7 @@ const variables = {
   GRAPHQL_MAX_ALIASES: [int(1, 1000), '30'],
   LOG_LEVEL: [oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info'],
   NODE_ENV: [z.string(), 'development'],
+  ...appVariables,
 } as const satisfies Record<string, readonly [z.ZodType, string | undefined]>;
 
 /** Every setting this server reads, with its default as typed (undefined: unset), e.g. `{ PORT: '4000', … }`. */
@@ -159,7 +161,7 @@ export interface RateLimits {
   registerIp: Rate;
 }
 
-export interface Config {
+export interface Config extends AppsConfig {
   port: number;
   host: string;
   /** `undefined` → embedded PGlite in dataDir; `memory:` → in-memory PGlite; else a PostgreSQL URL. */
@@ -219,7 +221,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     if (!result.success) {
       const expected = result.error.issues[0]?.message ?? 'a valid value';
       // Secrets are never printed; neither is the password inside a URL (DATABASE_URL, REDIS_URL, MAIL_URL).
-      const shown = /SECRET/.test(name) ? '(hidden)' : JSON.stringify(hideUrlPassword(value));
+      const shown = /SECRET|TOKEN/.test(name) ? '(hidden)' : JSON.stringify(hideUrlPassword(value));
       throw new ConfigError(`${name}=${shown} is invalid: expected ${expected}`);
     }
     out[name] = result.data;
@@ -274,5 +276,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     graphqlMaxAliases: p.GRAPHQL_MAX_ALIASES,
     logLevel: p.LOG_LEVEL,
     production: p.NODE_ENV === 'production',
+    ...appsConfig(p, p.HOST, p.PORT),
   };
 }

@@ -11,6 +11,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, 
 import helmet, { type HelmetOptions } from 'helmet';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Services } from '../services.js';
+import { allowOrigins } from './cors.js';
 import { graphqlRoutes } from './graphql.js';
 import { lazyChildLogger, type LogStream, loggerOptions } from './logging.js';
 import type { Metrics } from './metrics.js';
@@ -91,10 +92,11 @@ export async function buildApp({ services, metrics, logger, logStream, webRoot }
     done();
   });
   await app.register(cookie);
+  await allowOrigins(app, config);
   await app.register(graphqlRoutes, { services });
   await app.register(plainRoutes, { services, metrics });
-  const root = webRoot === false ? undefined : (webRoot ?? (await findWebRoot()));
-  if (root) await app.register(webApp, { root });
-  else if (webRoot === undefined) app.log.warn('web app not built (web/dist missing): run `npm run build`; serving the API only');
+  const root = webRoot === false || !config.webApp ? undefined : (webRoot ?? (await findWebRoot()));
+  if (root) await app.register(webApp, { root, config });
+  else if (webRoot === undefined && config.webApp) app.log.warn('web app not built (web/dist missing): run `npm run build`; serving the API only');
   return app;
 }

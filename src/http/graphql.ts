@@ -13,7 +13,7 @@ import type { Viewer } from '../auth/sessions.js';
 import type { GraphQLContext } from '../graphql/builder.js';
 import { graphqlSchema } from '../graphql/schema.js';
 import type { Services } from '../services.js';
-import { GRAPHQL_PATH, refreshCookie } from './cookies.js';
+import { refreshCookie } from './cookies.js';
 import { errorFormatter } from './errors.js';
 import { graphqlTransport } from './transport.js';
 import { validationRules } from './validation.js';
@@ -49,7 +49,7 @@ class RequestLoaders {
 export async function graphqlRoutes(app: FastifyInstance, { services }: { services: Services }) {
   const { config, sessions, accounts } = services;
 
-  graphqlTransport(app);
+  graphqlTransport(app, config.graphqlPath);
 
   const buildContext = (request: FastifyRequest, reply: FastifyReply): GraphQLContext => {
     let viewer: Promise<Viewer | null> | undefined;
@@ -78,7 +78,7 @@ export async function graphqlRoutes(app: FastifyInstance, { services }: { servic
 
   await app.register(mercurius, {
     schema: graphqlSchema(),
-    path: GRAPHQL_PATH,
+    path: config.graphqlPath,
     jit: 1,
     cache: true,
     allowBatchedQueries: false,

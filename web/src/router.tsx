@@ -4,6 +4,7 @@
  * routing it needs.
  */
 import { type AnchorHTMLAttributes, type MouseEvent, useSyncExternalStore } from 'react';
+import { serverSettings } from './settings';
 
 const listeners = new Set<() => void>();
 const notify = () => {
@@ -25,6 +26,8 @@ export function useLocation(): { path: string; query: URLSearchParams; href: str
 }
 
 export function navigate(to: string, { replace = false } = {}): void {
+  // Another app (one of REDIRECT_ORIGINS, vetted by safeNext): leave this one.
+  if (/^https?:\/\//i.test(to)) return void (replace ? window.location.replace(to) : window.location.assign(to));
   if (to === snapshot()) return;
   if (replace) window.history.replaceState(null, '', to);
   else window.history.pushState(null, '', to);
@@ -32,19 +35,23 @@ export function navigate(to: string, { replace = false } = {}): void {
 }
 
 /**
- * A `next` value from a URL is only followed if it is a path on this site.
+ * A `next` value from a URL is only followed if it is a path on this site or
+ * an http(s) URL on one of REDIRECT_ORIGINS (the hosted sign-in page of other apps).
  * It is judged the way the browser will read it (which drops tabs and line
  * breaks and takes `\` for `/`, so `/\t/evil.example` means `//evil.example`).
  */
-export function safeNext(next: string | null, fallback = '/dashboard'): string {
-  if (!next?.startsWith('/')) return fallback;
+export function safeNext(next: string | null, fallback = '/dashboard', redirectOrigins = serverSettings.redirectOrigins): string {
+  if (!next) return fallback;
   let url: URL;
   try {
     url = new URL(next, window.location.origin);
   } catch {
     return fallback; // e.g. `//[oops`: a host that does not parse
   }
-  return url.origin === window.location.origin ? url.pathname + url.search + url.hash : fallback;
+  if (next.startsWith('/') && url.origin === window.location.origin) return url.pathname + url.search + url.hash;
+  // The parsed URL's own text, not `next`: what was checked is what is followed.
+  if (/^https?:$/.test(url.protocol) && redirectOrigins.includes(url.origin)) return url.href;
+  return fallback;
 }
 
 export function Link({ href, onClick, ...rest }: AnchorHTMLAttributes<HTMLAnchorElement> & { href: string }) {

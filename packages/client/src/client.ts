@@ -10,8 +10,10 @@ import { type Fetch, postGraphQL } from './transport.js';
 import { AUTH_PAYLOAD_FIELDS, type AuthPayload, type LatchkeyUser } from './user.js';
 
 export interface LatchkeyClientOptions {
-  /** The Latchkey server's base URL; '' (default) is the page's own origin. GraphQL is at `${url}/graphql`. */
+  /** The Latchkey server's base URL; '' (default) is the page's own origin. GraphQL is at `${url}${graphqlPath}`. */
   url?: string;
+  /** Where the server's GraphQL endpoint is (its GRAPHQL_PATH); default `/graphql`. */
+  graphqlPath?: string;
   /** fetch to use (default: the global one). In Node, pass `createCookieFetch().fetch` from `@latchkey/client/node`. */
   fetch?: Fetch;
   /** Tabs that share a channel name share a session (default `latchkey`). */
@@ -99,7 +101,7 @@ function tokenLifetimeMs(jwt: string): number | undefined {
  *   const { me } = await latchkey.request<{ me: { email: string } }>('{ me { email } }');
  */
 export function createLatchkeyClient(options: LatchkeyClientOptions = {}): LatchkeyClient {
-  const endpoint = `${(options.url ?? '').replace(/\/+$/, '')}/graphql`;
+  const endpoint = `${(options.url ?? '').replace(/\/+$/, '')}${options.graphqlPath ?? '/graphql'}`;
   const fetchFn: Fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   const now = options.now ?? Date.now;
   const autoRefresh = options.autoRefresh ?? true;

@@ -5,8 +5,9 @@
  */
 import { createLatchkeyClient, LatchkeyError, type SessionState } from '@latchkey/client';
 import { useSyncExternalStore } from 'react';
+import { serverSettings } from '../settings';
 
-export const latchkey = createLatchkeyClient({ url: '' });
+export const latchkey = createLatchkeyClient({ url: '', graphqlPath: serverSettings.graphqlPath });
 
 /** The current sign-in state; re-renders on every change (in this tab or another). */
 export function useSession(): SessionState {
