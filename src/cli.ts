@@ -3,7 +3,7 @@
  * Exit status 0 on success; non-zero with a one-line reason otherwise.
  *
  *   serve | migrate | user create --email E [--password P] | user deactivate --email E
- *   sessions revoke --email E | tokens flush-expired | keys rotate
+ *   sessions revoke --email E | tokens flush-expired | keys rotate [--now]
  */
 // Only what every command needs is imported here: the rest is loaded by the command that uses it,
 // so `help` and a usage error answer without loading the database or the services.
@@ -21,7 +21,7 @@ const usage = `usage: latchkey <command>
   user deactivate --email E             deactivate a user and end every session
   sessions revoke --email E             sign a user out everywhere
   tokens flush-expired                  delete expired refresh tokens, dead sessions and expired codes
-  keys rotate                           make a new signing key active`;
+  keys rotate [--now]                   publish a new signing key; it signs after KEY_ACTIVATION_DELAY (--now: at once)`;
 
 class UsageError extends Error {
   override name = 'UsageError';
@@ -144,10 +144,12 @@ export async function run(argv: string[], config: Config): Promise<string | unde
     }
     case 'keys': {
       if (sub === 'rotate') {
+        const { values } = options(() => parseArgs({ args: rest, options: { now: { type: 'boolean' } }, strict: true }));
         return withServices(config, async ({ keys, audit }) => {
-          const { kid, retired } = await keys.rotate();
-          await audit.record('keys_rotated', null, noMeta, { kid, retired });
-          return `new signing key ${kid} is active; ${retired.length} old key(s) keep verifying until their tokens expire`;
+          const { kid, retired, activatesAt } = await keys.rotate({ now: values.now });
+          await audit.record('keys_rotated', null, noMeta, { kid, retired, activatesAt: activatesAt.toISOString() });
+          const when = values.now ? 'is active' : `is published; it signs from ${activatesAt.toISOString()} (KEY_ACTIVATION_DELAY)`;
+          return `new signing key ${kid} ${when}; ${retired.length} old key(s) keep verifying until their tokens expire`;
         });
       }
       break;

@@ -42,13 +42,17 @@ export interface KeyRing {
   jwks(): { keys: JWK[] } | undefined;
   /** Re-read keys from the database (another instance may have rotated). */
   reload(): Promise<void>;
-  /** Make a new access-signing key active; the old ones keep verifying until their tokens expire. */
-  rotate(): Promise<{ kid: string; retired: string[] }>;
+  /**
+   * Make a new access-signing key: published at once, signing after KEY_ACTIVATION_DELAY (so
+   * verifiers holding a cached JWKS already know it), or at once with `now` (a compromised key).
+   * The old ones stop signing then and keep verifying until their tokens expire.
+   */
+  rotate(options?: { now?: boolean }): Promise<{ kid: string; retired: string[]; activatesAt: Date }>;
 }
 
 interface LoadOptions {
   repo: KeysRepository;
-  config: Pick<Config, 'jwtAlg' | 'jwtSecret' | 'keySecret' | 'accessTokenTtlMs' | 'jwtLeewayMs'>;
+  config: Pick<Config, 'jwtAlg' | 'jwtSecret' | 'keySecret' | 'accessTokenTtlMs' | 'jwtLeewayMs'> & Partial<Pick<Config, 'keyActivationDelayMs'>>;
   clock: Clock;
 }
 
@@ -89,6 +93,12 @@ export async function loadKeyRing({ repo, config, clock }: LoadOptions): Promise
   }
 
   let rows: SigningKeyRow[] = [];
+  /**
+   * Keys that sign, newest first, each from its `createdAt` until its `retiredAt`: a key made by
+   * `rotate` has a `createdAt` in the future (when it starts signing) and the key it replaces is
+   * retired at that same moment, so the switch needs no reload at the right time.
+   */
+  let signers: { from: number; until: number; key: SigningKey }[] = [];
   let signer: SigningKey | undefined;
   let refresh: SigningKey | undefined;
   const verifiers = new Map<string, Key>();
@@ -116,6 +126,7 @@ export async function loadKeyRing({ repo, config, clock }: LoadOptions): Promise
     const nextRefresh = new Map<string, Key>();
     const nextPublic: JWK[] = [];
     let nextSigner: SigningKey | undefined;
+    const nextSigners: typeof signers = [];
     let nextRefreshSigner: SigningKey | undefined;
     // Newest first, so the newest active key signs.
     for (const row of [...rows].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())) {
@@ -129,17 +140,21 @@ export async function loadKeyRing({ repo, config, clock }: LoadOptions): Promise
       const publicJwk = row.publicJwk as JWK;
       nextVerifiers.set(row.kid, await importJWK(publicJwk, row.alg));
       nextPublic.push({ ...publicJwk, kid: row.kid, alg: row.alg, use: 'sig' });
-      if (!row.retiredAt && !nextSigner) {
+      const until = row.retiredAt?.getTime() ?? Infinity;
+      if (until > clock.now()) {
         const key = await importJWK(await privateOf(row), row.alg);
-        nextSigner = { kid: row.kid, alg: config.jwtAlg, key, sign: jwsSigner(config.jwtAlg, key) };
+        nextSigners.push({ from: row.createdAt.getTime(), until, key: { kid: row.kid, alg: config.jwtAlg, key, sign: jwsSigner(config.jwtAlg, key) } });
       }
     }
+    nextSigner = nextSigners.find((s) => s.from <= clock.now())?.key ?? nextSigners.at(-1)?.key;
     if (hs256) {
       nextSigner = { kid: hsKid, alg: 'HS256', key: hsKey!, sign: jwsSigner('HS256', hsKey!) };
       nextVerifiers.set(hsKid, hsKey!);
+      nextSigners.length = 0;
     }
     if (!nextSigner || !nextRefreshSigner) throw new Error('no active signing key');
     signer = nextSigner;
+    signers = nextSigners;
     refresh = nextRefreshSigner;
     verifiers.clear();
     for (const [k, v] of nextVerifiers) verifiers.set(k, v);
@@ -162,18 +177,28 @@ export async function loadKeyRing({ repo, config, clock }: LoadOptions): Promise
     return verifiers.get(kid);
   };
 
+  /** The key that signs now: the newest whose time has come (usually the first; a pending one is skipped). */
+  const accessSigner = (): SigningKey => {
+    if (signers.length < 2) return signer!;
+    const now = clock.now();
+    for (const s of signers) if (s.from <= now && s.until > now) return s.key;
+    return signer!;
+  };
+
   return {
-    accessSigner: () => signer!,
+    accessSigner,
     accessVerifier,
     refreshSigner: () => refresh!,
     refreshVerifier: (kid) => (kid ? refreshVerifiers.get(kid) : undefined),
     jwks: () => (hs256 ? undefined : { keys: publicKeys }),
     reload,
-    rotate: async () => {
+    rotate: async ({ now = false } = {}) => {
       if (hs256) throw new Error('JWT_ALG=HS256 uses JWT_SECRET; rotate it by changing the setting');
-      const { active, retired } = await repo.rotate(await newKeyRow('sign'), new Date(clock.now()));
+      const activatesAt = new Date(clock.now() + (now ? 0 : (config.keyActivationDelayMs ?? 0)));
+      // Stored with `createdAt` = when it starts signing; the keys it replaces retire at that moment.
+      const { active, retired } = await repo.rotate({ ...(await newKeyRow('sign')), createdAt: activatesAt }, activatesAt);
       await reload();
-      return { kid: active.kid, retired };
+      return { kid: active.kid, retired, activatesAt };
     },
   };
 }

@@ -12,6 +12,7 @@ import helmet, { type HelmetOptions } from 'helmet';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Services } from '../services.js';
 import { allowOrigins } from './cors.js';
+import { discoveryRoutes } from './discovery.js';
 import { graphqlRoutes } from './graphql.js';
 import { lazyChildLogger, type LogStream, loggerOptions } from './logging.js';
 import type { Metrics } from './metrics.js';
@@ -95,6 +96,7 @@ export async function buildApp({ services, metrics, logger, logStream, webRoot }
   await allowOrigins(app, config);
   await app.register(graphqlRoutes, { services });
   await app.register(plainRoutes, { services, metrics });
+  await app.register(discoveryRoutes, { config });
   const root = webRoot === false || !config.webApp ? undefined : (webRoot ?? (await findWebRoot()));
   if (root) await app.register(webApp, { root, config });
   else if (webRoot === undefined && config.webApp) app.log.warn('web app not built (web/dist missing): run `npm run build`; serving the API only');

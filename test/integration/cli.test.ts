@@ -154,11 +154,11 @@ describe.runIf(pgAvailable)('on PostgreSQL, next to a running server', () => {
     failed(await latchkey(['user', 'deactivate', '--email', uniqueEmail('nobody')], { env }), 1, /No user with email/);
   });
 
-  it('keys rotate: the JWKS lists both keys, and a token signed by the old key still verifies', async () => {
+  it('keys rotate --now: the JWKS lists both keys, and a token signed by the old key still verifies', async () => {
     const carol = t.client();
     await registerUser(carol);
     const oldKid = decodeProtectedHeader(carol.token!).kid;
-    const r = await latchkey(['keys', 'rotate'], { env });
+    const r = await latchkey(['keys', 'rotate', '--now'], { env });
     succeeded(r, /^new signing key k-\S+ is active; 1 old key\(s\) keep verifying until their tokens expire$/);
     const newKid = /signing key (\S+) is active/.exec(r.stdout)![1];
 
@@ -236,7 +236,7 @@ describe('on the embedded database (a data directory)', () => {
     await writeFile(join(dir, 'latchkey.pid'), '999999999');
     succeeded(await latchkey(['sessions', 'revoke', '--email', email], { env }), /^revoked 1 session\(s\)/);
     succeeded(await latchkey(['user', 'deactivate', '--email', b.email], { env }), /^deactivated/);
-    succeeded(await latchkey(['keys', 'rotate'], { env }), /^new signing key \S+ is active; 1 old key/);
+    succeeded(await latchkey(['keys', 'rotate'], { env }), /^new signing key \S+ is published; it signs from \S+ \(KEY_ACTIVATION_DELAY\); 1 old key/);
     succeeded(await latchkey(['tokens', 'flush-expired'], { env }), flushLine(setup.codes));
 
     t = await serveDir();

@@ -111,7 +111,7 @@ describe('rotation', () => {
     );
 
     d.clock.advance(1000);
-    const { kid, retired } = await d.keys.rotate();
+    const { kid, retired } = await d.keys.rotate({ now: true });
     expect(retired).toEqual([old.kid]);
     expect(kid).not.toBe(old.kid);
     const { token: after } = await d.tokens.signAccess({ sub: SUB, sid: SID });
@@ -143,7 +143,7 @@ describe('rotation', () => {
     d.clock.advance(5000);
 
     const other = await startDomain({ clock: d.clock, database: d.database });
-    await other.keys.rotate();
+    await other.keys.rotate({ now: true });
     const { token } = await other.tokens.signAccess({ sub: SUB, sid: SID });
     await other.close();
     reads = 0;
