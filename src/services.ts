@@ -17,6 +17,7 @@ import { createLimits } from './auth/limits.js';
 import { createOtp } from './auth/otp.js';
 import { createPasswordPolicy, loadCommonPasswords } from './auth/passwordPolicy.js';
 import { redisRevocationBus } from './auth/revocationBus.js';
+import { createRevocationFeed } from './auth/revocationFeed.js';
 import { type RevocationBus, createRevocationSync, createRevocations } from './auth/revocations.js';
 import { createSessions } from './auth/sessions.js';
 import { createTokenInfo } from './auth/tokenInfo.js';
@@ -27,6 +28,7 @@ import { createOutbox } from './mail/outbox.js';
 import type { Database } from './store/db.js';
 import { schemaProblem, schemaStatus } from './store/migrate.js';
 import { repositories } from './store/repositories/index.js';
+import { revocationFeedRepository } from './store/repositories/revocationFeed.js';
 import type { Log } from './shared/log.js';
 import { connectRedis } from './shared/redis.js';
 
@@ -77,6 +79,7 @@ export async function createServices({
   const sessions = createSessions({ repos, tokens, revocations, audit, config, clock, limits });
   const tokenInfo = createTokenInfo({ tokens, revocations });
   const revocationSync = createRevocationSync({ repo: repos.sessions, revocations, clock });
+  const revocationFeed = createRevocationFeed({ repo: revocationFeedRepository(database.db), lifetimeMs: revocations.ttlMs, clock });
   const accounts = createAccounts({ repos, sessions, audit, clock, limits, passwords });
   const outbox = createOutbox({ mailer: createMailer({ url: config.mailUrl, from: config.mailFrom, now: clock.now }), onError: onMailError });
   const otp = createOtp({ repo: repos.otp, config, clock });
@@ -100,7 +103,7 @@ export async function createServices({
   };
   return {
     config, database, clock, repos, keys, tokens, revocations, revocationSync, audit, sessions, tokenInfo, accounts, limits, outbox, otp,
-    emailCodes, health: healthOf(database), close,
+    emailCodes, revocationFeed, health: healthOf(database), close,
   };
 }
 

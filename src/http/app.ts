@@ -16,6 +16,7 @@ import { discoveryRoutes } from './discovery.js';
 import { graphqlRoutes } from './graphql.js';
 import { lazyChildLogger, type LogStream, loggerOptions } from './logging.js';
 import type { Metrics } from './metrics.js';
+import { revocationFeedRoutes } from './revocationFeed.js';
 import { plainRoutes } from './routes.js';
 import { findWebRoot, webApp } from './web.js';
 
@@ -97,6 +98,7 @@ export async function buildApp({ services, metrics, logger, logStream, webRoot }
   await app.register(graphqlRoutes, { services });
   await app.register(plainRoutes, { services, metrics });
   await app.register(discoveryRoutes, { config });
+  await app.register(revocationFeedRoutes, { services });
   const root = webRoot === false || !config.webApp ? undefined : (webRoot ?? (await findWebRoot()));
   if (root) await app.register(webApp, { root, config });
   else if (webRoot === undefined && config.webApp) app.log.warn('web app not built (web/dist missing): run `npm run build`; serving the API only');

@@ -14,7 +14,9 @@ import {
   timestamp,
   uniqueIndex,
   uuid,
+  bigint,
   bigserial,
+  pgSequence,
 } from 'drizzle-orm/pg-core';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
@@ -49,6 +51,12 @@ export const profiles = pgTable('profiles', {
   updatedAt: ts('updated_at').notNull().defaultNow(),
 });
 
+/**
+ * Numbers revocations in the order the database made them: instances follow it as a
+ * cursor to learn of revocations made elsewhere, without comparing clocks.
+ */
+export const sessionRevocations = pgSequence('session_revocations');
+
 /** A session is one refresh-token family. */
 export const sessions = pgTable(
   'sessions',
@@ -64,10 +72,16 @@ export const sessions = pgTable(
     expiresAt: ts('expires_at').notNull(),
     revokedAt: ts('revoked_at'),
     revokeReason: text('revoke_reason'),
+    /** `nextval('session_revocations')` when revoked: the revocation poll's cursor. */
+    revocationSeq: bigint('revocation_seq', { mode: 'number' }),
     userAgent: text('user_agent'),
     ip: text('ip'),
   },
-  (t) => [index('sessions_user_idx').on(t.userId), index('sessions_revoked_idx').on(t.revokedAt)],
+  (t) => [
+    index('sessions_user_idx').on(t.userId),
+    index('sessions_revoked_idx').on(t.revokedAt),
+    index('sessions_revocation_seq_idx').on(t.revocationSeq),
+  ],
 );
 
 /**

@@ -53,14 +53,14 @@ describe.runIf(pgAvailable)('fail closed on PostgreSQL', () => {
     await expect(start({ DATABASE_URL: url })).rejects.toThrow(/schema is behind.*run `latchkey migrate`/);
     const r = await latchkey(['serve'], { env: { DATABASE_URL: url, PORT: '0' } });
     expect(r.status).not.toBe(0);
-    expect(r.stderr).toMatch(/^latchkey: database schema is behind \(1 migration\(s\) pending\): run `latchkey migrate`.*\n$/);
+    expect(r.stderr).toMatch(/^latchkey: database schema is behind \(2 migration\(s\) pending\): run `latchkey migrate`.*\n$/);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(await tables(url)).toEqual([]);
   });
 
   it('migrates with latchkey migrate, idempotently, and then serves', async () => {
     const url = await database();
-    expect(await latchkey(['migrate'], { env: { DATABASE_URL: url } })).toMatchObject({ status: 0, stdout: 'applied 1 migration(s); schema is current\n' });
+    expect(await latchkey(['migrate'], { env: { DATABASE_URL: url } })).toMatchObject({ status: 0, stdout: 'applied 2 migration(s); schema is current\n' });
     expect(await latchkey(['migrate'], { env: { DATABASE_URL: url } })).toMatchObject({ status: 0, stdout: 'schema is already current\n' });
     expect(await tables(url)).toEqual(['audit_events', 'otp_codes', 'profiles', 'refresh_tokens', 'sessions', 'signing_keys', 'users']);
     const server = await start({ DATABASE_URL: url });
@@ -81,21 +81,21 @@ describe.runIf(pgAvailable)('fail closed on PostgreSQL', () => {
     const servers = await Promise.all([1, 2, 3].map(() => start({ DATABASE_URL: url, LATCHKEY_AUTO_MIGRATE: 'true' })));
     for (const server of servers) expect((await readyz(server.url)).status).toBe(200);
     await Promise.all(servers.map((s) => s.close()));
-    expect(await psql(url, 'select count(*)::int as n from drizzle.__drizzle_migrations')).toEqual([{ n: 1 }]);
+    expect(await psql(url, 'select count(*)::int as n from drizzle.__drizzle_migrations')).toEqual([{ n: 2 }]);
   });
 
   it('reports a schema rolled back under a running server on /readyz, and refuses to start on it', async () => {
     const url = await database();
     await latchkey(['migrate'], { env: { DATABASE_URL: url } });
     const server = await start({ DATABASE_URL: url });
-    const [applied] = await psql(url, 'select * from drizzle.__drizzle_migrations');
+    const applied = await psql(url, 'select * from drizzle.__drizzle_migrations');
     await psql(url, 'delete from drizzle.__drizzle_migrations');
     const behind = await readyz(server.url);
     expect(behind.status).toBe(503);
-    expect(behind.body.reason).toMatch(/behind \(1 migration\(s\) pending\): run `latchkey migrate`/);
+    expect(behind.body.reason).toMatch(/behind \(2 migration\(s\) pending\): run `latchkey migrate`/);
     await expect(start({ DATABASE_URL: url })).rejects.toThrow(/schema is behind.*latchkey migrate/);
 
-    await psql(url, `insert into drizzle.__drizzle_migrations (hash, created_at) values ('${applied.hash}', ${applied.created_at})`);
+    for (const row of applied) await psql(url, `insert into drizzle.__drizzle_migrations (hash, created_at) values ('${row.hash}', ${row.created_at})`);
     expect((await readyz(server.url)).status).toBe(200);
     await server.close();
   });

@@ -75,6 +75,9 @@ const ROTATE = `
   )
   select touched.*, successor.expires_at as token_expires_at from touched, successor`;
 
+/** The next number of the revocations' order (the revocation feed's and the poll's cursor). */
+const nextRevocation = sql`nextval('session_revocations')`;
+
 export function sessionsRepository(db: Executor): SessionsRepository {
   // The statements of every sign-in and refresh, prepared once per connection.
   const signInStatement = preparedStatement(db, 'latchkey_sign_in', SIGN_IN);
@@ -142,7 +145,7 @@ export function sessionsRepository(db: Executor): SessionsRepository {
     async revoke(id: string, reason: string, now: Date, userId?: string): Promise<Session | undefined> {
       const rows = await db
         .update(sessions)
-        .set({ revokedAt: now, revokeReason: reason })
+        .set({ revokedAt: now, revokeReason: reason, revocationSeq: nextRevocation })
         .where(and(eq(sessions.id, id), isNull(sessions.revokedAt), userId ? eq(sessions.userId, userId) : undefined))
         .returning();
       return rows[0];
@@ -152,7 +155,7 @@ export function sessionsRepository(db: Executor): SessionsRepository {
     async revokeAllForUser(userId: string, reason: string, now: Date, exceptId?: string): Promise<string[]> {
       const rows = await db
         .update(sessions)
-        .set({ revokedAt: now, revokeReason: reason })
+        .set({ revokedAt: now, revokeReason: reason, revocationSeq: nextRevocation })
         .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), exceptId ? ne(sessions.id, exceptId) : undefined))
         .returning({ id: sessions.id });
       return rows.map((r) => r.id);
