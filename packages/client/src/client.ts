@@ -7,7 +7,9 @@
 import { ACCESS_TOKEN_CODES, LatchkeyError, SESSION_ENDING_CODES } from './errors.js';
 import { createTabs, type SharedSession, type TabOptions } from './tabs.js';
 import { type Fetch, postGraphQL } from './transport.js';
-import { AUTH_PAYLOAD_FIELDS, type AuthPayload, type LatchkeyUser } from './user.js';
+import { onWake } from './wake.js';
+import { LOGIN, LOGOUT, REFRESH, REGISTER, REQUEST_OTP, VERIFY_OTP } from './operations.js';
+import { type AuthPayload, type LatchkeyUser } from './user.js';
 
 export interface LatchkeyClientOptions {
   /** The Latchkey server's base URL; '' (default) is the page's own origin. GraphQL is at `${url}${graphqlPath}`. */
@@ -30,6 +32,10 @@ export interface LatchkeyClientOptions {
   restore?: boolean;
   /** The local clock (ms). */
   now?: () => number;
+  /** Give up on a request after this long (ms, default 15 s): NETWORK_ERROR. */
+  requestTimeoutMs?: number;
+  /** Wait this long for another tab's refresh lock before taking it over (ms, default 10 s). */
+  lockTimeoutMs?: number;
 }
 
 /** Why a person is signed out: `SIGNED_OUT` (they or another tab chose to), or the server's code. `null`: never signed in. */
@@ -63,16 +69,6 @@ export interface LatchkeyClient {
   /** Stop timers and leave the tab channel. */
   close(): void;
 }
-
-const REFRESH = `mutation LatchkeyRefresh { refreshToken { ${AUTH_PAYLOAD_FIELDS} } }`;
-const LOGIN = `mutation LatchkeyLogin($email: String!, $password: String!, $rememberMe: Boolean) {
-  login(email: $email, password: $password, rememberMe: $rememberMe) { ${AUTH_PAYLOAD_FIELDS} } }`;
-const REGISTER = `mutation LatchkeyRegister($email: String!, $password: String!, $username: String, $displayName: String, $rememberMe: Boolean) {
-  register(email: $email, password: $password, username: $username, displayName: $displayName, rememberMe: $rememberMe) { ${AUTH_PAYLOAD_FIELDS} } }`;
-const REQUEST_OTP = `mutation LatchkeyRequestOtp($email: String!) { requestOtp(email: $email) }`;
-const VERIFY_OTP = `mutation LatchkeyVerifyOtp($email: String!, $code: String!, $rememberMe: Boolean) {
-  verifyOtp(email: $email, code: $code, rememberMe: $rememberMe) { ${AUTH_PAYLOAD_FIELDS} } }`;
-const LOGOUT = `mutation LatchkeyLogout($everywhere: Boolean) { logout(everywhere: $everywhere) }`;
 
 /** A token this close to expiry is refreshed before use rather than sent. */
 const MIN_REMAINING_MS = 500;
@@ -114,7 +110,7 @@ export function createLatchkeyClient(options: LatchkeyClientOptions = {}): Latch
   let closed = false;
 
   const gql = <T>(query: string, variables: Record<string, unknown> | undefined, token: string | null) =>
-    postGraphQL<T>(fetchFn, endpoint, query, variables, token);
+    postGraphQL<T>(fetchFn, endpoint, query, variables, token, options.requestTimeoutMs);
 
   const setState = (next: SessionState) => {
     state = next;
@@ -168,6 +164,7 @@ export function createLatchkeyClient(options: LatchkeyClientOptions = {}): Latch
   const tabs = createTabs({
     channelName: options.channelName ?? 'latchkey',
     locks: options.locks,
+    lockTimeoutMs: options.lockTimeoutMs,
     BroadcastChannel: options.BroadcastChannel,
     now,
     onMessage(message) {
@@ -213,6 +210,11 @@ export function createLatchkeyClient(options: LatchkeyClientOptions = {}): Latch
     })();
     return refreshing;
   };
+
+  // Back from the background or offline with an expired token: refresh now, not at the next request.
+  const stopWaking = onWake(() => {
+    if (session && !usable(session)) refresh(session.accessToken).catch(() => undefined);
+  });
 
   const restoring: Promise<void> =
     options.restore === false
@@ -288,6 +290,7 @@ export function createLatchkeyClient(options: LatchkeyClientOptions = {}): Latch
     },
     close() {
       closed = true;
+      stopWaking();
       clearTimeout(timer);
       tabs.close();
       listeners.clear();

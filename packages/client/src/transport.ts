@@ -22,13 +22,22 @@ export async function postGraphQL<T>(
   query: string,
   variables: Record<string, unknown> | undefined,
   token: string | null,
+  /** Give up after this long (a hung connection must not hold a refresh, and every tab waiting on it, forever). */
+  timeoutMs = 15_000,
 ): Promise<T> {
   const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
   if (token) headers.authorization = `Bearer ${token}`;
   let response: Response;
   try {
-    response = await fetchFn(endpoint, { method: 'POST', headers, credentials: 'include', body: JSON.stringify({ query, variables }) });
+    response = await fetchFn(endpoint, {
+      method: 'POST',
+      headers,
+      credentials: 'include',
+      body: JSON.stringify({ query, variables }),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
   } catch (e) {
+    if ((e as Error).name === 'TimeoutError') throw new LatchkeyError('NETWORK_ERROR', `The server did not answer within ${timeoutMs} ms`);
     throw new LatchkeyError('NETWORK_ERROR', `Could not reach the server: ${(e as Error).message}`);
   }
   let body: GraphQLBody<T>;
