@@ -14,6 +14,7 @@ import type { GraphQLContext } from '../graphql/builder.js';
 import { graphqlSchema } from '../graphql/schema.js';
 import type { Services } from '../services.js';
 import { refreshCookie } from './cookies.js';
+import { depthLimit } from './depth.js';
 import { errorFormatter } from './errors.js';
 import { graphqlTransport } from './transport.js';
 import { validationRules } from './validation.js';
@@ -82,8 +83,8 @@ export async function graphqlRoutes(app: FastifyInstance, { services }: { servic
     jit: 1,
     cache: true,
     allowBatchedQueries: false,
-    queryDepth: config.graphqlMaxDepth,
-    validationRules: validationRules({ maxAliases: config.graphqlMaxAliases, production: config.production }),
+    // The depth limit is a validation rule of ours (depth.ts), not Mercurius' queryDepth: it must not block introspection.
+    validationRules: [...validationRules({ maxAliases: config.graphqlMaxAliases, production: config.production }), depthLimit(config.graphqlMaxDepth)],
     graphiql: false,
     context: buildContext as never,
     errorFormatter: errorFormatter as never,
