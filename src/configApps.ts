@@ -22,12 +22,18 @@ function origin(value: string): string | undefined {
 }
 
 const originList = z.string().transform((value, ctx) => {
-  const items = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const items = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const out: string[] = [];
   for (const item of items) {
     const o = origin(item);
     if (!o) {
-      ctx.addIssue({ code: 'custom', message: `a comma list of exact origins like https://app.example.com (not ${JSON.stringify(item)})` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `a comma list of exact origins like https://app.example.com (not ${JSON.stringify(item)})`,
+      });
       return z.NEVER;
     }
     out.push(o);
@@ -38,10 +44,21 @@ const originList = z.string().transform((value, ctx) => {
 const path = z
   .string()
   .regex(/^(\/[\w\-.~]+)+$/, 'a path such as /graphql or /api/graphql (no trailing slash)')
-  .refine((p) => !/^\/(\.well-known|healthz|readyz|metrics|revocations|assets)(\/|$)/.test(p), 'a path not used by the server itself');
+  .refine(
+    (p) => !/^\/(\.well-known|healthz|readyz|metrics|revocations|assets)(\/|$)/.test(p),
+    'a path not used by the server itself',
+  );
 
 export const appVariables = {
-  PUBLIC_URL: [z.string().transform((v, ctx) => origin(v) ?? (ctx.addIssue({ code: 'custom', message: 'an origin such as https://auth.example.com' }), z.NEVER)), undefined],
+  PUBLIC_URL: [
+    z.string().transform((v, ctx) => {
+      const o = origin(v);
+      if (o) return o;
+      ctx.addIssue({ code: 'custom', message: 'an origin such as https://auth.example.com' });
+      return z.NEVER;
+    }),
+    undefined,
+  ],
   GRAPHQL_PATH: [path, '/graphql'],
   COOKIE_DOMAIN: [z.string().regex(/^\.?[a-z0-9-]+(\.[a-z0-9-]+)*$/i, 'a host name such as example.com'), undefined],
   CORS_ORIGINS: [originList, undefined],

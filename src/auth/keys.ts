@@ -52,7 +52,8 @@ export interface KeyRing {
 
 interface LoadOptions {
   repo: KeysRepository;
-  config: Pick<Config, 'jwtAlg' | 'jwtSecret' | 'keySecret' | 'accessTokenTtlMs' | 'jwtLeewayMs'> & Partial<Pick<Config, 'keyActivationDelayMs'>>;
+  config: Pick<Config, 'jwtAlg' | 'jwtSecret' | 'keySecret' | 'accessTokenTtlMs' | 'jwtLeewayMs'> &
+    Partial<Pick<Config, 'keyActivationDelayMs'>>;
   clock: Clock;
 }
 
@@ -68,7 +69,10 @@ export async function loadKeyRing({ repo, config, clock }: LoadOptions): Promise
     if (use === 'refresh') {
       privateJwk = { kty: 'oct', k: randomBytes(32).toString('base64url') };
     } else {
-      const pair = await generateKeyPair(alg, { extractable: true, ...(alg === 'RS256' ? { modulusLength: 2048 } : {}) });
+      const pair = await generateKeyPair(alg, {
+        extractable: true,
+        ...(alg === 'RS256' ? { modulusLength: 2048 } : {}),
+      });
       publicJwk = await exportJWK(pair.publicKey);
       privateJwk = await exportJWK(pair.privateKey);
     }
@@ -110,7 +114,8 @@ export async function loadKeyRing({ repo, config, clock }: LoadOptions): Promise
 
   const privateOf = async (row: SigningKeyRow): Promise<JWK> => {
     if (isSealed(row)) {
-      if (!sealer) throw new Error('signing keys are encrypted: set LATCHKEY_KEY_SECRET to the secret they were encrypted with');
+      if (!sealer)
+        throw new Error('signing keys are encrypted: set LATCHKEY_KEY_SECRET to the secret they were encrypted with');
       return JSON.parse(await sealer.open(row.privateJwk));
     }
     return JSON.parse(row.privateJwk);
@@ -132,7 +137,8 @@ export async function loadKeyRing({ repo, config, clock }: LoadOptions): Promise
     for (const row of [...rows].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())) {
       if (row.use === 'refresh') {
         const key = await hmacKey(await importJWK(await privateOf(row), 'HS256'));
-        if (!row.retiredAt && !nextRefreshSigner) nextRefreshSigner = { kid: row.kid, alg: 'HS256', key, sign: jwsSigner('HS256', key) };
+        if (!row.retiredAt && !nextRefreshSigner)
+          nextRefreshSigner = { kid: row.kid, alg: 'HS256', key, sign: jwsSigner('HS256', key) };
         nextRefresh.set(row.kid, key);
         continue;
       }
@@ -143,7 +149,11 @@ export async function loadKeyRing({ repo, config, clock }: LoadOptions): Promise
       const until = row.retiredAt?.getTime() ?? Infinity;
       if (until > clock.now()) {
         const key = await importJWK(await privateOf(row), row.alg);
-        nextSigners.push({ from: row.createdAt.getTime(), until, key: { kid: row.kid, alg: config.jwtAlg, key, sign: jwsSigner(config.jwtAlg, key) } });
+        nextSigners.push({
+          from: row.createdAt.getTime(),
+          until,
+          key: { kid: row.kid, alg: config.jwtAlg, key, sign: jwsSigner(config.jwtAlg, key) },
+        });
       }
     }
     nextSigner = nextSigners.find((s) => s.from <= clock.now())?.key ?? nextSigners.at(-1)?.key;
@@ -196,7 +206,10 @@ export async function loadKeyRing({ repo, config, clock }: LoadOptions): Promise
       if (hs256) throw new Error('JWT_ALG=HS256 uses JWT_SECRET; rotate it by changing the setting');
       const activatesAt = new Date(clock.now() + (now ? 0 : (config.keyActivationDelayMs ?? 0)));
       // Stored with `createdAt` = when it starts signing; the keys it replaces retire at that moment.
-      const { active, retired } = await repo.rotate({ ...(await newKeyRow('sign')), createdAt: activatesAt }, activatesAt);
+      const { active, retired } = await repo.rotate(
+        { ...(await newKeyRow('sign')), createdAt: activatesAt },
+        activatesAt,
+      );
       await reload();
       return { kid: active.kid, retired, activatesAt };
     },
@@ -210,7 +223,10 @@ const isSealed = (row: SigningKeyRow) => row.privateJwk.startsWith('enc:');
  */
 async function hmacKey(secret: Key): Promise<CryptoKey> {
   if (!(secret instanceof Uint8Array)) return secret;
-  return crypto.subtle.importKey('raw', new Uint8Array(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
+  return crypto.subtle.importKey('raw', new Uint8Array(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [
+    'sign',
+    'verify',
+  ]);
 }
 
 /** AES-256-GCM with a key derived (HKDF-SHA256) from LATCHKEY_KEY_SECRET. */
@@ -232,7 +248,9 @@ async function createSealer(secret: string) {
       try {
         return Buffer.concat([decipher.update(body.subarray(0, body.length - 16)), decipher.final()]).toString('utf8');
       } catch {
-        throw new Error('signing keys could not be decrypted: LATCHKEY_KEY_SECRET is not the secret they were encrypted with');
+        throw new Error(
+          'signing keys could not be decrypted: LATCHKEY_KEY_SECRET is not the secret they were encrypted with',
+        );
       }
     },
   };

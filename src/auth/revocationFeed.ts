@@ -37,21 +37,35 @@ export interface RevocationFeedPage {
 
 export const FEED_MAX_PAGE = 1000;
 
-export function createRevocationFeed({ repo, lifetimeMs, clock }: { repo: RevocationFeedRepository; lifetimeMs: number; clock: Clock }) {
+export function createRevocationFeed({
+  repo,
+  lifetimeMs,
+  clock,
+}: {
+  repo: RevocationFeedRepository;
+  lifetimeMs: number;
+  clock: Clock;
+}) {
   return {
     /** @throws AuthError BAD_USER_INPUT for a cursor this feed did not hand out. */
     async read(since: string | undefined, limit: number): Promise<RevocationFeedPage> {
-      if (since !== undefined && !/^\d{1,15}$/.test(since)) throw new AuthError('BAD_USER_INPUT', 'since: a cursor from an earlier answer');
+      if (since !== undefined && !/^\d{1,15}$/.test(since))
+        throw new AuthError('BAD_USER_INPUT', 'since: a cursor from an earlier answer');
       const after = since === undefined ? null : Number(since);
-      const rows = await repo.page(after, new Date(clock.now() - lifetimeMs), Math.min(Math.max(limit, 1), FEED_MAX_PAGE));
+      const rows = await repo.page(
+        after,
+        new Date(clock.now() - lifetimeMs),
+        Math.min(Math.max(limit, 1), FEED_MAX_PAGE),
+      );
       // An empty page keeps the cursor; an empty first page starts from the newest revocation.
       const cursor = rows.at(-1)?.seq ?? after ?? (await repo.last());
       return {
-        revocations: rows.map((r) => ({ sid: r.sid, until: new Date(r.revokedAt.getTime() + lifetimeMs).toISOString() })),
+        revocations: rows.map((r) => ({
+          sid: r.sid,
+          until: new Date(r.revokedAt.getTime() + lifetimeMs).toISOString(),
+        })),
         cursor: String(cursor),
       };
     },
   };
 }
-
-export type RevocationFeed = ReturnType<typeof createRevocationFeed>;

@@ -54,7 +54,8 @@ type TokenConfig = Pick<Config, 'jwtAlg' | 'jwtIssuer' | 'jwtAudience' | 'jwtLee
 const forbiddenHeaders = ['jwk', 'jku', 'x5u', 'x5c'] as const;
 
 /** `typ` is a media type: compared case-insensitively, `application/` optional (RFC 7515 §4.1.9, RFC 9068 §4). */
-const mediaType = (typ: unknown) => (typeof typ === 'string' ? typ.toLowerCase().replace(/^application\//, '') : undefined);
+const mediaType = (typ: unknown) =>
+  typeof typ === 'string' ? typ.toLowerCase().replace(/^application\//, '') : undefined;
 
 /** Reject what RFC 8725 says to reject before any key is looked up. */
 function checkHeader(token: string, alg: string, typ: string): JWTHeaderParameters {
@@ -77,7 +78,13 @@ function mapJoseError(e: unknown): never {
 
 function claimsOf(payload: JWTPayload): AccessClaims {
   const { sub, sid, jti, iat, exp } = payload as Record<string, unknown>;
-  if (typeof sub !== 'string' || typeof sid !== 'string' || typeof jti !== 'string' || typeof iat !== 'number' || typeof exp !== 'number') {
+  if (
+    typeof sub !== 'string' ||
+    typeof sid !== 'string' ||
+    typeof jti !== 'string' ||
+    typeof iat !== 'number' ||
+    typeof exp !== 'number'
+  ) {
     throw new AuthError('TOKEN_INVALID');
   }
   return { sub, sid, jti, iat, exp };
@@ -103,7 +110,13 @@ export function createTokens({ config, keys, clock }: { config: TokenConfig; key
     async signAccess({ sub, sid }) {
       const signer = keys.accessSigner();
       const iat = Math.floor(clock.now() / 1000);
-      const claims: AccessClaims = { sub, sid, jti: randomUUID(), iat, exp: iat + Math.ceil(config.accessTokenTtlMs / 1000) };
+      const claims: AccessClaims = {
+        sub,
+        sid,
+        jti: randomUUID(),
+        iat,
+        exp: iat + Math.ceil(config.accessTokenTtlMs / 1000),
+      };
       const token = compactJws(
         { alg: signer.alg, typ: ACCESS_TYP, kid: signer.kid },
         { sid, iss: config.jwtIssuer, aud: config.jwtAudience, sub, jti: claims.jti, iat, exp: claims.exp },
@@ -138,7 +151,15 @@ export function createTokens({ config, keys, clock }: { config: TokenConfig; key
       // Fixed claim order and HMAC make this deterministic (see keys.ts).
       return compactJws(
         { alg: 'HS256', typ: REFRESH_TYP, kid: signer.kid },
-        { sid: claims.sid, iss: config.jwtIssuer, aud: refreshAudience, sub: claims.sub, jti: claims.jti, iat: claims.iat, exp: claims.exp },
+        {
+          sid: claims.sid,
+          iss: config.jwtIssuer,
+          aud: refreshAudience,
+          sub: claims.sub,
+          jti: claims.jti,
+          iat: claims.iat,
+          exp: claims.exp,
+        },
         signer.sign,
       );
     },

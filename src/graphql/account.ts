@@ -38,7 +38,11 @@ builder.mutationFields((t) => ({
       const viewer = await ctx.requireViewer();
       await ctx.services.accounts.changePassword(
         viewer,
-        { currentPassword: args.currentPassword, newPassword: args.newPassword, signOutOtherSessions: args.signOutOtherSessions ?? true },
+        {
+          currentPassword: args.currentPassword,
+          newPassword: args.newPassword,
+          signOutOtherSessions: args.signOutOtherSessions ?? true,
+        },
         ctx.meta,
       );
       return true;

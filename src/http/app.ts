@@ -65,7 +65,13 @@ export interface AppOptions {
   webRoot?: string | false;
 }
 
-export async function buildApp({ services, metrics, logger, logStream, webRoot }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp({
+  services,
+  metrics,
+  logger,
+  logStream,
+  webRoot,
+}: AppOptions): Promise<FastifyInstance> {
   const { config } = services;
   const app = Fastify({
     logger: logger ?? loggerOptions(config.logLevel, logStream),
@@ -101,6 +107,7 @@ export async function buildApp({ services, metrics, logger, logStream, webRoot }
   await app.register(revocationFeedRoutes, { services });
   const root = webRoot === false || !config.webApp ? undefined : (webRoot ?? (await findWebRoot()));
   if (root) await app.register(webApp, { root, config });
-  else if (webRoot === undefined && config.webApp) app.log.warn('web app not built (web/dist missing): run `npm run build`; serving the API only');
+  else if (webRoot === undefined && config.webApp)
+    app.log.warn('web app not built (web/dist missing): run `npm run build`; serving the API only');
   return app;
 }

@@ -28,7 +28,10 @@ function sameOrigin(origin: string, request: FastifyRequest, publicUrl: string):
 }
 
 /** Called on the root instance (not registered as a child plugin), so its hooks see every route. */
-export async function allowOrigins(app: FastifyInstance, config: Pick<Config, 'corsOrigins' | 'graphqlPath' | 'publicUrl'>) {
+export async function allowOrigins(
+  app: FastifyInstance,
+  config: Pick<Config, 'corsOrigins' | 'graphqlPath' | 'publicUrl'>,
+) {
   const allowed = new Set(config.corsOrigins);
   const isGraphql = (request: FastifyRequest) => request.url.split('?', 1)[0] === config.graphqlPath;
 
@@ -51,10 +54,20 @@ export async function allowOrigins(app: FastifyInstance, config: Pick<Config, 'c
 
   app.addHook('onRequest', async (request, reply) => {
     const origin = request.headers.origin;
-    if (origin === undefined || !isGraphql(request) || allowed.has(origin) || sameOrigin(origin, request, config.publicUrl)) return;
+    if (
+      origin === undefined ||
+      !isGraphql(request) ||
+      allowed.has(origin) ||
+      sameOrigin(origin, request, config.publicUrl)
+    )
+      return;
     return reply
       .code(403)
       .header('cache-control', 'no-store')
-      .send({ errors: [{ message: `Origin ${origin} may not call this API (see CORS_ORIGINS)`, extensions: { code: 'FORBIDDEN' } }] });
+      .send({
+        errors: [
+          { message: `Origin ${origin} may not call this API (see CORS_ORIGINS)`, extensions: { code: 'FORBIDDEN' } },
+        ],
+      });
   });
 }

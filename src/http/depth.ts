@@ -11,7 +11,15 @@
  * @example
  *   validationRules: [...rules, depthLimit(10)]
  */
-import { type ASTNode, type FragmentDefinitionNode, GraphQLError, getIntrospectionQuery, Kind, parse, type ValidationRule } from 'graphql';
+import {
+  type ASTNode,
+  type FragmentDefinitionNode,
+  GraphQLError,
+  getIntrospectionQuery,
+  Kind,
+  parse,
+  type ValidationRule,
+} from 'graphql';
 
 interface Depths {
   ordinary: number;
@@ -67,10 +75,16 @@ export function depthLimit(max: number): ValidationRule {
     Document(document) {
       for (const { operation, ordinary, introspection } of documentDepths(document)) {
         if (ordinary > max) {
-          context.reportError(new GraphQLError(`Query is ${ordinary} levels deep; at most ${max} allowed`, { nodes: [operation] }));
+          context.reportError(
+            new GraphQLError(`Query is ${ordinary} levels deep; at most ${max} allowed`, { nodes: [operation] }),
+          );
         }
         if (introspection > Math.max(max, INTROSPECTION_DEPTH)) {
-          context.reportError(new GraphQLError(`Introspection is ${introspection} levels deep; at most ${INTROSPECTION_DEPTH} allowed`, { nodes: [operation] }));
+          context.reportError(
+            new GraphQLError(`Introspection is ${introspection} levels deep; at most ${INTROSPECTION_DEPTH} allowed`, {
+              nodes: [operation],
+            }),
+          );
         }
       }
     },

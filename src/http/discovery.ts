@@ -16,7 +16,8 @@ export async function discoveryRoutes(app: FastifyInstance, { config }: { config
     token_endpoint_auth_methods_supported: ['none'],
   };
   app.get('/.well-known/openid-configuration', async (_request, reply) => {
-    if (config.jwtAlg === 'HS256') return reply.code(404).send({ error: 'JWKS_DISABLED', message: 'JWT_ALG=HS256: there are no public keys' });
+    if (config.jwtAlg === 'HS256')
+      return reply.code(404).send({ error: 'JWKS_DISABLED', message: 'JWT_ALG=HS256: there are no public keys' });
     return reply.header('cache-control', `public, max-age=${JWKS_MAX_AGE_S}`).send(document);
   });
 }

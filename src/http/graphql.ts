@@ -84,7 +84,10 @@ export async function graphqlRoutes(app: FastifyInstance, { services }: { servic
     cache: true,
     allowBatchedQueries: false,
     // The depth limit is a validation rule of ours (depth.ts), not Mercurius' queryDepth: it must not block introspection.
-    validationRules: [...validationRules({ maxAliases: config.graphqlMaxAliases, production: config.production }), depthLimit(config.graphqlMaxDepth)],
+    validationRules: [
+      ...validationRules({ maxAliases: config.graphqlMaxAliases, production: config.production }),
+      depthLimit(config.graphqlMaxDepth),
+    ],
     graphiql: false,
     context: buildContext as never,
     errorFormatter: errorFormatter as never,

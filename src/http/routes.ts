@@ -4,10 +4,14 @@ import { JWKS_MAX_AGE_S } from '../configApps.js';
 import type { Services } from '../services.js';
 import type { Metrics } from './metrics.js';
 
-export async function plainRoutes(app: FastifyInstance, { services, metrics }: { services: Services; metrics: Metrics }) {
+export async function plainRoutes(
+  app: FastifyInstance,
+  { services, metrics }: { services: Services; metrics: Metrics },
+) {
   app.get('/.well-known/jwks.json', async (_request, reply) => {
     const jwks = services.keys.jwks();
-    if (!jwks) return reply.code(404).send({ error: 'JWKS_DISABLED', message: 'JWT_ALG=HS256: there are no public keys' });
+    if (!jwks)
+      return reply.code(404).send({ error: 'JWKS_DISABLED', message: 'JWT_ALG=HS256: there are no public keys' });
     // Other services cache this: `keys rotate` publishes a key KEY_ACTIVATION_DELAY (this max-age + 1 min)
     // before it signs, and keeps old keys listed until their tokens expire.
     return reply.header('cache-control', `public, max-age=${JWKS_MAX_AGE_S}`).send(jwks);

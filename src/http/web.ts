@@ -71,7 +71,8 @@ export async function webApp(
     graphqlPath: config.graphqlPath,
     redirectOrigins: config.redirectOrigins,
   });
-  const sendPage = (reply: FastifyReply) => reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(page);
+  const sendPage = (reply: FastifyReply) =>
+    reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(page);
   const isServerPath = (path: string) => SERVER_PATHS.test(path) || path === config.graphqlPath;
 
   app.get('/', (_request, reply) => sendPage(reply));
@@ -93,6 +94,8 @@ export async function webApp(
       !FILE_PATH.test(path) &&
       takesHtml(request.headers.accept);
     if (wantsPage) return sendPage(reply);
-    return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `Route ${request.method}:${request.url} not found` });
+    return reply
+      .code(404)
+      .send({ statusCode: 404, error: 'Not Found', message: `Route ${request.method}:${request.url} not found` });
   });
 }

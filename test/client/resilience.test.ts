@@ -8,7 +8,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLatchkeyClient, type LatchkeyClient } from '../../packages/client/src/index.js';
 
-const USER = { id: 'u1', email: 'ada@example.com', username: null, emailVerified: true, profile: { displayName: null, bio: null, avatarUrl: null } };
+const USER = {
+  id: 'u1',
+  email: 'ada@example.com',
+  username: null,
+  emailVerified: true,
+  profile: { displayName: null, bio: null, avatarUrl: null },
+};
 
 /** A server stand-in: answers each operation by its first field; counts them. */
 function fakeServer(answers: Record<string, () => unknown>) {
@@ -17,7 +23,10 @@ function fakeServer(answers: Record<string, () => unknown>) {
     const field = /\{\s*(\w+)/.exec(JSON.parse(String(init.body)).query)?.[1] ?? '?';
     calls.push(field);
     const answer = answers[field];
-    if (!answer) return new Promise<Response>((_resolve, reject) => init.signal?.addEventListener('abort', () => reject(init.signal!.reason)));
+    if (!answer)
+      return new Promise<Response>((_resolve, reject) =>
+        init.signal?.addEventListener('abort', () => reject(init.signal!.reason)),
+      );
     return new Response(JSON.stringify(answer()), { headers: { 'content-type': 'application/json' } });
   };
   return { calls, fetch: fetch as typeof globalThis.fetch };
@@ -59,7 +68,9 @@ describe('@latchkey/client resilience', () => {
           stolen.push(name);
           return task();
         }
-        return new Promise((_resolve, reject) => options.signal?.addEventListener('abort', () => reject(options.signal!.reason)));
+        return new Promise((_resolve, reject) =>
+          options.signal?.addEventListener('abort', () => reject(options.signal!.reason)),
+        );
       },
     } as unknown as LockManager;
     const server = fakeServer({ refreshToken: () => ({ data: { refreshToken: payload(300_000) } }) });

@@ -12,24 +12,37 @@ import { REGISTER, TEST_PASSWORD, parseSetCookie, send, suiteServer, uniqueEmail
 
 const APP = 'http://app.localhost:5173';
 const json = { 'content-type': 'application/json' };
-const registerBody = () => JSON.stringify({ query: REGISTER, variables: { email: uniqueEmail('layout'), password: TEST_PASSWORD } });
+const registerBody = () =>
+  JSON.stringify({ query: REGISTER, variables: { email: uniqueEmail('layout'), password: TEST_PASSWORD } });
 
 describe('GRAPHQL_PATH, COOKIE_DOMAIN and CORS_ORIGINS', () => {
-  const t = suiteServer(pglite, { env: { GRAPHQL_PATH: '/auth/graphql', COOKIE_DOMAIN: 'localhost', CORS_ORIGINS: `${APP}, https://other.example` } });
+  const t = suiteServer(pglite, {
+    env: { GRAPHQL_PATH: '/auth/graphql', COOKIE_DOMAIN: 'localhost', CORS_ORIGINS: `${APP}, https://other.example` },
+  });
 
   it('serves GraphQL at GRAPHQL_PATH only, and the refresh cookie follows it with the configured Domain', async () => {
     const res = await send(t.url, '/auth/graphql', { method: 'POST', headers: json, body: registerBody() });
     expect(res.json.errors).toBeUndefined();
     expect(res.json.data.register.accessToken).toBeTruthy();
-    const cookie = parseSetCookie((await fetch(`${t.url}/auth/graphql`, { method: 'POST', headers: json, body: registerBody() })).headers.getSetCookie()[0]);
-    expect(cookie.attributes).toMatchObject({ path: '/auth/graphql', domain: 'localhost', httponly: true });
-    expect((await send(t.url, '/graphql', { method: 'POST', headers: json, body: '{"query":"{ me { id } }"}' })).status).toBe(404);
+    const cookie = parseSetCookie(
+      (
+        await fetch(`${t.url}/auth/graphql`, { method: 'POST', headers: json, body: registerBody() })
+      ).headers.getSetCookie()[0],
+    );
+    expect(cookie).toMatchObject({ path: '/auth/graphql', domain: 'localhost', httpOnly: true });
+    expect(
+      (await send(t.url, '/graphql', { method: 'POST', headers: json, body: '{"query":"{ me { id } }"}' })).status,
+    ).toBe(404);
   });
 
   it('answers a listed origin’s preflight with its exact origin, credentials, Vary and a cached max-age', async () => {
     const res = await send(t.url, '/auth/graphql', {
       method: 'OPTIONS',
-      headers: { origin: APP, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type, authorization' },
+      headers: {
+        origin: APP,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type, authorization',
+      },
     });
     expect(res.status).toBe(204);
     expect(res.headers.get('access-control-allow-origin')).toBe(APP);
@@ -40,7 +53,11 @@ describe('GRAPHQL_PATH, COOKIE_DOMAIN and CORS_ORIGINS', () => {
   });
 
   it('lets a listed origin call the API with credentials', async () => {
-    const res = await fetch(`${t.url}/auth/graphql`, { method: 'POST', headers: { ...json, origin: APP }, body: registerBody() });
+    const res = await fetch(`${t.url}/auth/graphql`, {
+      method: 'POST',
+      headers: { ...json, origin: APP },
+      body: registerBody(),
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('access-control-allow-origin')).toBe(APP);
     expect(res.headers.get('access-control-allow-credentials')).toBe('true');
@@ -50,7 +67,10 @@ describe('GRAPHQL_PATH, COOKIE_DOMAIN and CORS_ORIGINS', () => {
 
   it('gives an unlisted origin no CORS headers and refuses its requests before execution', async () => {
     for (const origin of ['https://evil.example', 'http://app.localhost:5174', 'null', `${APP}.evil.example`]) {
-      const preflight = await send(t.url, '/auth/graphql', { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST' } });
+      const preflight = await send(t.url, '/auth/graphql', {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'POST' },
+      });
       expect(preflight.headers.get('access-control-allow-origin'), origin).toBeNull();
       expect(preflight.headers.get('access-control-allow-credentials'), origin).toBeNull();
 
@@ -63,13 +83,19 @@ describe('GRAPHQL_PATH, COOKIE_DOMAIN and CORS_ORIGINS', () => {
       // Not executed: the account does not exist.
       expect(await t.sql('select 1 from users where email = $1', [email])).toHaveLength(0);
       // A cross-site GET needs no preflight: refused all the same.
-      const get = await send(t.url, `/auth/graphql?query=${encodeURIComponent('{ me { id } }')}`, { headers: { origin } });
+      const get = await send(t.url, `/auth/graphql?query=${encodeURIComponent('{ me { id } }')}`, {
+        headers: { origin },
+      });
       expect(get.status, origin).toBe(403);
     }
   });
 
   it('still serves its own origin (the web app) without CORS headers', async () => {
-    const res = await send(t.url, '/auth/graphql', { method: 'POST', headers: { ...json, origin: t.url }, body: registerBody() });
+    const res = await send(t.url, '/auth/graphql', {
+      method: 'POST',
+      headers: { ...json, origin: t.url },
+      body: registerBody(),
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('access-control-allow-origin')).toBeNull();
   });
@@ -84,7 +110,9 @@ describe('WEB_APP=false', () => {
     expect(page.text).not.toContain('<div id="root">');
     expect((await send(t.url, '/login', { headers: { accept: 'text/html' } })).status).toBe(404);
     expect((await send(t.url, '/healthz')).status).toBe(200);
-    expect((await send(t.url, '/graphql', { method: 'POST', headers: json, body: '{"query":"{ me { id } }"}' })).json).toEqual({ data: { me: null } });
+    expect(
+      (await send(t.url, '/graphql', { method: 'POST', headers: json, body: '{"query":"{ me { id } }"}' })).json,
+    ).toEqual({ data: { me: null } });
   });
 });
 
@@ -128,6 +156,8 @@ describe('settings of other apps', () => {
   });
 
   it('never prints REVOCATION_FEED_TOKEN', () => {
-    expect(() => loadConfig({ REVOCATION_FEED_TOKEN: 'short-secret' })).toThrow('REVOCATION_FEED_TOKEN=(hidden) is invalid');
+    expect(() => loadConfig({ REVOCATION_FEED_TOKEN: 'short-secret' })).toThrow(
+      'REVOCATION_FEED_TOKEN=(hidden) is invalid',
+    );
   });
 });

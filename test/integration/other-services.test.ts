@@ -45,7 +45,9 @@ describe('keys published before they sign', () => {
         activatesAt = rotated.activatesAt.getTime();
         // Published at once, signing only after the default delay: the JWKS max-age (300 s) plus a minute.
         expect(activatesAt - t.clock!.now()).toBe(360_000);
-        expect((await send(t.url, '/.well-known/jwks.json')).json.keys.map((k: { kid: string }) => k.kid)).toContain(rotated.kid);
+        expect((await send(t.url, '/.well-known/jwks.json')).json.keys.map((k: { kid: string }) => k.kid)).toContain(
+          rotated.kid,
+        );
       }
       const verify = verifierOf();
       await verify(latest);
@@ -56,7 +58,8 @@ describe('keys published before they sign', () => {
       const kid = decodeProtectedHeader(token).kid!;
       if (kids.at(-1) !== kid) kids.push(kid);
       latest = token;
-      for (const [i, check] of verifiers.entries()) await expect(check(token), `step ${step} (${kid}), service ${i}`).resolves.toBeDefined();
+      for (const [i, check] of verifiers.entries())
+        await expect(check(token), `step ${step} (${kid}), service ${i}`).resolves.toBeDefined();
       advance(20_000);
     }
     // The rotation happened inside the run: the old key signed first, then (after the delay) the new one.
@@ -71,19 +74,28 @@ describe('keys published before they sign', () => {
     await expect(verify(bob.token!)).resolves.toBeDefined();
     await t.server.services.keys.rotate({ now: true });
     const next = await bob.gql(REFRESH);
-    await expect(verify(next.body.data.refreshToken.accessToken)).rejects.toMatchObject({ code: 'ERR_JWKS_NO_MATCHING_KEY' });
+    await expect(verify(next.body.data.refreshToken.accessToken)).rejects.toMatchObject({
+      code: 'ERR_JWKS_NO_MATCHING_KEY',
+    });
     // Latchkey itself knows the key at once.
-    expect((await bob.gql(ME, undefined, { token: next.body.data.refreshToken.accessToken })).body.data.me).not.toBeNull();
+    expect(
+      (await bob.gql(ME, undefined, { token: next.body.data.refreshToken.accessToken })).body.data.me,
+    ).not.toBeNull();
   });
 });
 
 describe('discovery and tokenInfo', () => {
-  const t = suiteServer(pglite, { env: { PUBLIC_URL: 'https://auth.example.com', JWT_ISSUER: 'https://auth.example.com' } });
+  const t = suiteServer(pglite, {
+    env: { PUBLIC_URL: 'https://auth.example.com', JWT_ISSUER: 'https://auth.example.com' },
+  });
 
   it('names the issuer and the JWKS URL on PUBLIC_URL', async () => {
     const res = await send(t.url, '/.well-known/openid-configuration');
     expect(res.status).toBe(200);
-    expect(res.json).toMatchObject({ issuer: 'https://auth.example.com', jwks_uri: 'https://auth.example.com/.well-known/jwks.json' });
+    expect(res.json).toMatchObject({
+      issuer: 'https://auth.example.com',
+      jwks_uri: 'https://auth.example.com/.well-known/jwks.json',
+    });
     expect(res.headers.get('cache-control')).toMatch(/max-age=300/);
   });
 
@@ -93,11 +105,18 @@ describe('discovery and tokenInfo', () => {
     const token = carol.token!;
     const query = `query Info($token: String!) { tokenInfo(token: $token) { valid tokenType userId expiresAt reason } }`;
     const asQuery = (await carol.gql(query, { token })).body.data.tokenInfo;
-    const asMutation = (await carol.gql(`mutation V($token: String!) { verifyToken(token: $token) { valid tokenType userId expiresAt reason } }`, { token })).body
-      .data.verifyToken;
+    const asMutation = (
+      await carol.gql(
+        `mutation V($token: String!) { verifyToken(token: $token) { valid tokenType userId expiresAt reason } }`,
+        { token },
+      )
+    ).body.data.verifyToken;
     expect(asQuery).toEqual(asMutation);
     expect(asQuery).toMatchObject({ valid: true, tokenType: 'access', userId: res.body.data.register.user.id });
-    const get = await send(t.url, `/graphql?query=${encodeURIComponent(query)}&variables=${encodeURIComponent(JSON.stringify({ token: 'nonsense' }))}`);
+    const get = await send(
+      t.url,
+      `/graphql?query=${encodeURIComponent(query)}&variables=${encodeURIComponent(JSON.stringify({ token: 'nonsense' }))}`,
+    );
     expect(get.json.data.tokenInfo).toMatchObject({ valid: false });
   });
 });

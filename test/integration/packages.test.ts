@@ -14,7 +14,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
 const PACKAGES = ['client', 'verify', 'react'] as const;
-const npm = (args: string[], cwd: string) => run('npm', args, { cwd, env: { ...process.env, npm_config_update_notifier: 'false' }, maxBuffer: 8 << 20 });
+const npm = (args: string[], cwd: string) =>
+  run('npm', args, { cwd, env: { ...process.env, npm_config_update_notifier: 'false' }, maxBuffer: 8 << 20 });
 
 describe('published packages', () => {
   let scratch: string;
@@ -34,8 +35,13 @@ describe('published packages', () => {
       const { stdout } = await npm(['pack', '--json', '--pack-destination', scratch], dir);
       const [packed] = JSON.parse(stdout) as { filename: string; files: { path: string }[] }[];
       const files = packed.files.map((f) => f.path);
-      expect(files, name).toEqual(expect.arrayContaining(['README.md', 'package.json', 'dist/index.js', 'dist/index.d.ts']));
-      expect(files.some((f) => f.startsWith('src/')), name).toBe(false);
+      expect(files, name).toEqual(
+        expect.arrayContaining(['README.md', 'package.json', 'dist/index.js', 'dist/index.d.ts']),
+      );
+      expect(
+        files.some((f) => f.startsWith('src/')),
+        name,
+      ).toBe(false);
       tarballs.push(join(scratch, packed.filename));
     }
 
@@ -84,7 +90,14 @@ export { state, claims };
 `,
     );
     const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-    const compilerOptions = { strict: true, noEmit: true, module: 'nodenext', moduleResolution: 'nodenext', lib: ['es2022', 'dom'], types: [] };
+    const compilerOptions = {
+      strict: true,
+      noEmit: true,
+      module: 'nodenext',
+      moduleResolution: 'nodenext',
+      lib: ['es2022', 'dom'],
+      types: [],
+    };
     await writeFile(join(scratch, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: ['check.ts'] }));
     await run(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: scratch });
   });

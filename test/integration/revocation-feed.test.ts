@@ -24,7 +24,11 @@ describe.each(targets)('revocation feed on $name', (target) => {
   const t = suiteServer(target, { env: { REVOCATION_FEED_TOKEN: FEED_TOKEN, ACCESS_TOKEN_TTL: '5m' } });
 
   it('refuses a missing or wrong bearer token with 401', async () => {
-    for (const init of [{}, auth('feed-token-0123456789-0123456789-abcdeX'), { headers: { authorization: `Basic ${FEED_TOKEN}` } }]) {
+    for (const init of [
+      {},
+      auth('feed-token-0123456789-0123456789-abcdeX'),
+      { headers: { authorization: `Basic ${FEED_TOKEN}` } },
+    ]) {
       const res = await send(t.url, '/revocations', init);
       expect(res.status).toBe(401);
       expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/);

@@ -39,7 +39,8 @@ async function psql(url: string, query: string): Promise<any[]> {
   }
 }
 
-const start = (env: Record<string, string>) => startServer(loadConfig({ PORT: '0', LOG_LEVEL: 'silent', ...env }), { logger: false });
+const start = (env: Record<string, string>) =>
+  startServer(loadConfig({ PORT: '0', LOG_LEVEL: 'silent', ...env }), { logger: false });
 const tables = async (url: string) =>
   (await psql(url, `select tablename from pg_tables where schemaname = 'public' order by 1`)).map((r) => r.tablename);
 const readyz = async (url: string) => {
@@ -53,16 +54,32 @@ describe.runIf(pgAvailable)('fail closed on PostgreSQL', () => {
     await expect(start({ DATABASE_URL: url })).rejects.toThrow(/schema is behind.*run `latchkey migrate`/);
     const r = await latchkey(['serve'], { env: { DATABASE_URL: url, PORT: '0' } });
     expect(r.status).not.toBe(0);
-    expect(r.stderr).toMatch(/^latchkey: database schema is behind \(2 migration\(s\) pending\): run `latchkey migrate`.*\n$/);
+    expect(r.stderr).toMatch(
+      /^latchkey: database schema is behind \(2 migration\(s\) pending\): run `latchkey migrate`.*\n$/,
+    );
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(await tables(url)).toEqual([]);
   });
 
   it('migrates with latchkey migrate, idempotently, and then serves', async () => {
     const url = await database();
-    expect(await latchkey(['migrate'], { env: { DATABASE_URL: url } })).toMatchObject({ status: 0, stdout: 'applied 2 migration(s); schema is current\n' });
-    expect(await latchkey(['migrate'], { env: { DATABASE_URL: url } })).toMatchObject({ status: 0, stdout: 'schema is already current\n' });
-    expect(await tables(url)).toEqual(['audit_events', 'otp_codes', 'profiles', 'refresh_tokens', 'sessions', 'signing_keys', 'users']);
+    expect(await latchkey(['migrate'], { env: { DATABASE_URL: url } })).toMatchObject({
+      status: 0,
+      stdout: 'applied 2 migration(s); schema is current\n',
+    });
+    expect(await latchkey(['migrate'], { env: { DATABASE_URL: url } })).toMatchObject({
+      status: 0,
+      stdout: 'schema is already current\n',
+    });
+    expect(await tables(url)).toEqual([
+      'audit_events',
+      'otp_codes',
+      'profiles',
+      'refresh_tokens',
+      'sessions',
+      'signing_keys',
+      'users',
+    ]);
     const server = await start({ DATABASE_URL: url });
     expect(await readyz(server.url)).toEqual({ status: 200, body: { status: 'ready' } });
     await server.close();
@@ -95,7 +112,12 @@ describe.runIf(pgAvailable)('fail closed on PostgreSQL', () => {
     expect(behind.body.reason).toMatch(/behind \(2 migration\(s\) pending\): run `latchkey migrate`/);
     await expect(start({ DATABASE_URL: url })).rejects.toThrow(/schema is behind.*latchkey migrate/);
 
-    for (const row of applied) await psql(url, `insert into drizzle.__drizzle_migrations (hash, created_at) values ('${row.hash}', ${row.created_at})`);
+    for (const row of applied) {
+      await psql(
+        url,
+        `insert into drizzle.__drizzle_migrations (hash, created_at) values ('${row.hash}', ${row.created_at})`,
+      );
+    }
     expect((await readyz(server.url)).status).toBe(200);
     await server.close();
   });
@@ -118,7 +140,9 @@ describe.runIf(pgAvailable)('fail closed on PostgreSQL', () => {
 });
 
 describe('the embedded database', () => {
-  it('is migrated by the server itself on a new data directory, and a missing table still stops it', { timeout: 60_000 }, async () => {
+  it('is migrated by the server itself on a new data directory, and a missing table still stops it', {
+    timeout: 60_000,
+  }, async () => {
     const dir = await mkdtemp(join(tmpdir(), 'latchkey-data-'));
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
     const server = await start({ LATCHKEY_DATA_DIR: dir });

@@ -78,8 +78,14 @@ describe('@latchkey/verify', () => {
       .setExpirationTime('5m')
       .sign(privateKey);
     expect(await call(forged)).toMatchObject({ status: 401, body: { error: 'TOKEN_INVALID' } });
-    const other = createVerifier({ issuer: 'latchkey', audience: 'another-app', jwksUrl: `${t.url}/.well-known/jwks.json` });
-    await expect(other.verify(carol.token!)).rejects.toMatchObject({ code: 'TOKEN_INVALID' } satisfies Partial<VerifyError>);
+    const other = createVerifier({
+      issuer: 'latchkey',
+      audience: 'another-app',
+      jwksUrl: `${t.url}/.well-known/jwks.json`,
+    });
+    await expect(other.verify(carol.token!)).rejects.toMatchObject({
+      code: 'TOKEN_INVALID',
+    } satisfies Partial<VerifyError>);
     // A refresh token is never an access token.
     await expect(verifier.verify(carol.refreshToken()!)).rejects.toMatchObject({ code: 'TOKEN_INVALID' });
   });

@@ -40,7 +40,11 @@ export function navigate(to: string, { replace = false } = {}): void {
  * It is judged the way the browser will read it (which drops tabs and line
  * breaks and takes `\` for `/`, so `/\t/evil.example` means `//evil.example`).
  */
-export function safeNext(next: string | null, fallback = '/dashboard', redirectOrigins = serverSettings.redirectOrigins): string {
+export function safeNext(
+  next: string | null,
+  fallback = '/dashboard',
+  redirectOrigins = serverSettings.redirectOrigins,
+): string {
   if (!next) return fallback;
   let url: URL;
   try {
@@ -57,7 +61,15 @@ export function safeNext(next: string | null, fallback = '/dashboard', redirectO
 export function Link({ href, onClick, ...rest }: AnchorHTMLAttributes<HTMLAnchorElement> & { href: string }) {
   const handle = (event: MouseEvent<HTMLAnchorElement>) => {
     onClick?.(event);
-    if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+    if (
+      event.defaultPrevented ||
+      event.button !== 0 ||
+      event.metaKey ||
+      event.ctrlKey ||
+      event.shiftKey ||
+      event.altKey
+    )
+      return;
     event.preventDefault();
     navigate(href);
   };

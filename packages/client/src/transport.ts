@@ -37,14 +37,18 @@ export async function postGraphQL<T>(
       signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (e) {
-    if ((e as Error).name === 'TimeoutError') throw new LatchkeyError('NETWORK_ERROR', `The server did not answer within ${timeoutMs} ms`);
+    if ((e as Error).name === 'TimeoutError')
+      throw new LatchkeyError('NETWORK_ERROR', `The server did not answer within ${timeoutMs} ms`);
     throw new LatchkeyError('NETWORK_ERROR', `Could not reach the server: ${(e as Error).message}`);
   }
   let body: GraphQLBody<T>;
   try {
     body = (await response.json()) as GraphQLBody<T>;
   } catch {
-    throw new LatchkeyError(response.status >= 500 ? 'INTERNAL_SERVER_ERROR' : 'NETWORK_ERROR', `Unexpected response (HTTP ${response.status})`);
+    throw new LatchkeyError(
+      response.status >= 500 ? 'INTERNAL_SERVER_ERROR' : 'NETWORK_ERROR',
+      `Unexpected response (HTTP ${response.status})`,
+    );
   }
   const first = body.errors?.[0];
   if (first) {

@@ -46,10 +46,10 @@ export function useUser(): LatchkeyUser | null {
 
 /** Its children only while someone is signed in. */
 export function SignedIn({ children }: { children?: ReactNode }) {
-  return useSession().status === 'signedIn' ? <>{children}</> : null;
+  return useSession().status === 'signedIn' ? children : null;
 }
 
 /** Its children only once it is known that nobody is signed in (not while restoring). */
 export function SignedOut({ children }: { children?: ReactNode }) {
-  return useSession().status === 'signedOut' ? <>{children}</> : null;
+  return useSession().status === 'signedOut' ? children : null;
 }

@@ -43,11 +43,19 @@ export interface AccessClaims extends JWTPayload {
   sid: string;
 }
 
-export type VerifyErrorCode = 'TOKEN_INVALID' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' | 'UNAUTHENTICATED' | 'REVOCATIONS_UNAVAILABLE';
+export type VerifyErrorCode =
+  | 'TOKEN_INVALID'
+  | 'TOKEN_EXPIRED'
+  | 'TOKEN_REVOKED'
+  | 'UNAUTHENTICATED'
+  | 'REVOCATIONS_UNAVAILABLE';
 
 export class VerifyError extends Error {
   override name = 'VerifyError';
-  constructor(readonly code: VerifyErrorCode, message: string) {
+  constructor(
+    readonly code: VerifyErrorCode,
+    message: string,
+  ) {
     super(message);
   }
 }

@@ -37,7 +37,9 @@ export function followRevocations(options: FeedOptions) {
       const url = new URL(options.url);
       url.searchParams.set('limit', String(PAGE));
       if (cursor !== undefined) url.searchParams.set('since', cursor);
-      const res = await fetchFn(url, { headers: { authorization: `Bearer ${options.token}`, accept: 'application/json' } });
+      const res = await fetchFn(url, {
+        headers: { authorization: `Bearer ${options.token}`, accept: 'application/json' },
+      });
       if (!res.ok) throw new Error(`revocation feed answered HTTP ${res.status}`);
       const page = (await res.json()) as FeedPage;
       for (const r of page.revocations) revoked.set(r.sid, Date.parse(r.until));

@@ -21,7 +21,9 @@ export function revocationFeedRepository(db: Executor): RevocationFeedRepository
     },
 
     async last(): Promise<number> {
-      const [row] = await db.select({ seq: sql<number>`coalesce(max(${sessions.revocationSeq}), 0)`.mapWith(Number) }).from(sessions);
+      const [row] = await db
+        .select({ seq: sql<number>`coalesce(max(${sessions.revocationSeq}), 0)`.mapWith(Number) })
+        .from(sessions);
       return row?.seq ?? 0;
     },
   };

@@ -41,7 +41,16 @@ export function Login() {
         </p>
       )}
       <form onSubmit={submit}>
-        <Field id="email" label="Email" type="email" autoComplete="email" required autoFocus value={email} onChange={(e) => setEmail(e.target.value)} />
+        <Field
+          id="email"
+          label="Email"
+          type="email"
+          autoComplete="email"
+          required
+          autoFocus
+          value={email}
+          onChange={(e) => setEmail(e.target.value)}
+        />
         <Field
           id="password"
           label="Password"
