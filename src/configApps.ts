@@ -83,7 +83,7 @@ export const appVariables = {
       }
       return n;
     }),
-    `${(JWKS_MAX_AGE_S + 60) * 1000}`,
+    `${(JWKS_MAX_AGE_S + 60) / 60}m`,
   ],
 } as const;
 
