@@ -227,7 +227,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     if (!result.success) {
       const expected = result.error.issues[0]?.message ?? 'a valid value';
       // Secrets are never printed; neither is the password inside a URL (DATABASE_URL, REDIS_URL, MAIL_URL).
-      const shown = /SECRET|TOKEN/.test(name) ? '(hidden)' : JSON.stringify(hideUrlPassword(value));
+      const shown = /SECRET|FEED_TOKEN/.test(name) ? '(hidden)' : JSON.stringify(hideUrlPassword(value));
       throw new ConfigError(`${name}=${shown} is invalid: expected ${expected}`);
     }
     out[name] = result.data;

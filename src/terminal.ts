@@ -49,7 +49,7 @@ export function changedSettings(env: Record<string, string | undefined>): string
   for (const [name, fallback] of Object.entries(settingDefaults)) {
     const value = env[name];
     if (value === undefined || value === '' || value === fallback) continue;
-    out.push(`${name}=${/SECRET|TOKEN/.test(name) ? '(hidden)' : hideUrlPassword(value)}`);
+    out.push(`${name}=${/SECRET|FEED_TOKEN/.test(name) ? '(hidden)' : hideUrlPassword(value)}`);
   }
   return out;
 }
