@@ -21,7 +21,7 @@ const usage = `usage: latchkey <command>
   user deactivate --email E             deactivate a user and end every session
   sessions revoke --email E             sign a user out everywhere
   tokens flush-expired                  delete expired refresh tokens, dead sessions and expired codes
-  keys rotate [--now]                   publish a new signing key; it signs after KEY_ACTIVATION_DELAY (--now: at once)`;
+  keys rotate [--now]                   new signing and refresh keys; the signing key signs after KEY_ACTIVATION_DELAY (--now: at once)`;
 
 class UsageError extends Error {
   override name = 'UsageError';
@@ -100,14 +100,18 @@ export async function run(argv: string[], config: Config): Promise<string | unde
       return startupFacts(config, process.env, server.url, webServed).join('\n');
     }
     case 'migrate': {
-      const [{ openDatabase }, { migrate }] = await Promise.all([
+      const [{ openDatabase }, { migrate }, { describeEmailReport }] = await Promise.all([
         import('./store/db.js'),
         import('./store/migrate.js'),
+        import('./store/canonicalEmails.js'),
       ]);
       const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
       try {
-        const { applied } = await migrate(database);
-        return applied ? `applied ${applied} migration(s); schema is current` : 'schema is already current';
+        const { applied, emails } = await migrate(database, { checkEmails: true });
+        const problems = emails ? describeEmailReport(emails) : [];
+        const converted = emails?.converted ? `; ${emails.converted} email(s) rewritten to their canonical form` : '';
+        const status = applied ? `applied ${applied} migration(s); schema is current` : 'schema is already current';
+        return [`${status}${converted}`, ...problems].join('\n');
       } finally {
         await database.close();
       }
@@ -166,12 +170,20 @@ export async function run(argv: string[], config: Config): Promise<string | unde
           parseArgs({ args: rest, options: { now: { type: 'boolean' } }, strict: true }),
         );
         return withServices(config, async ({ keys, audit }) => {
-          const { kid, retired, activatesAt } = await keys.rotate({ now: values.now });
-          await audit.record('keys_rotated', null, noMeta, { kid, retired, activatesAt: activatesAt.toISOString() });
+          const { kid, refreshKid, retired, activatesAt } = await keys.rotate({ now: values.now });
+          await audit.record('keys_rotated', null, noMeta, {
+            kid,
+            refreshKid,
+            retired,
+            activatesAt: activatesAt.toISOString(),
+          });
           const when = values.now
             ? 'is active'
             : `is published; it signs from ${activatesAt.toISOString()} (KEY_ACTIVATION_DELAY)`;
-          return `new signing key ${kid} ${when}; ${retired.length} old key(s) keep verifying until their tokens expire`;
+          const access = kid
+            ? `new signing key ${kid} ${when}`
+            : 'access tokens stay signed with JWT_SECRET (change the setting to rotate it)';
+          return `${access}; new refresh key ${refreshKid} is active; ${retired.length} old key(s) keep verifying until their tokens expire`;
         });
       }
       break;

@@ -19,6 +19,7 @@ export const errorCodes = [
   'EMAIL_TAKEN',
   'FORBIDDEN',
   'INTERNAL_SERVER_ERROR',
+  'EMAIL_NOT_VERIFIED',
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];
@@ -37,6 +38,7 @@ const defaultMessages: Record<ErrorCode, string> = {
   EMAIL_TAKEN: 'An account with this email already exists',
   FORBIDDEN: 'Not allowed',
   INTERNAL_SERVER_ERROR: 'Internal server error',
+  EMAIL_NOT_VERIFIED: 'Confirm your email address: sign in with your password and the code we mailed you',
 };
 
 export class AuthError extends Error {

@@ -11,6 +11,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, 
 import helmet, { type HelmetOptions } from 'helmet';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Services } from '../services.js';
+import { trustProxyOption } from './clientAddress.js';
 import { allowOrigins } from './cors.js';
 import { discoveryRoutes } from './discovery.js';
 import { graphqlRoutes } from './graphql.js';
@@ -75,7 +76,7 @@ export async function buildApp({
   const { config } = services;
   const app = Fastify({
     logger: logger ?? loggerOptions(config.logLevel, logStream),
-    trustProxy: config.trustProxy,
+    trustProxy: trustProxyOption(config.trustProxy),
     bodyLimit: 64 * 1024,
     // Request ids in logs tie an INTERNAL_SERVER_ERROR to its cause.
     requestIdHeader: false,

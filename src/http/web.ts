@@ -7,6 +7,8 @@
  * files (`/assets/gone.js`) and clients that take only something else (`accept:
  * application/json`) keep their plain 404.
  *
+ * In production `*.map` files are not served (404).
+ *
  * Hashed assets are cached for a year; `index.html` is revalidated every time,
  * so a new build is picked up on the next load.
  *
@@ -65,7 +67,7 @@ export async function findWebRoot(): Promise<string | undefined> {
 
 export async function webApp(
   app: FastifyInstance,
-  { root, config }: { root: string; config: Pick<Config, 'graphqlPath' | 'redirectOrigins'> },
+  { root, config }: { root: string; config: Pick<Config, 'graphqlPath' | 'redirectOrigins' | 'production'> },
 ) {
   const page = withSettings(await readFile(`${root}index.html`, 'utf8'), {
     graphqlPath: config.graphqlPath,
@@ -81,6 +83,9 @@ export async function webApp(
     root,
     prefix: '/',
     index: false,
+    // Source maps are built (web/vite.config.ts) for debugging, and served only outside production:
+    // there they would hand out the app's source, comments included.
+    allowedPath: config.production ? (path) => !path.endsWith('.map') : undefined,
     setHeaders(reply, path) {
       reply.header('cache-control', /[\\/]assets[\\/]/.test(path) ? 'public, max-age=31536000, immutable' : 'no-cache');
     },

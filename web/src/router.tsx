@@ -4,6 +4,7 @@
  * routing it needs.
  */
 import { type AnchorHTMLAttributes, type MouseEvent, useSyncExternalStore } from 'react';
+import { safeNext as safeNextFor } from './safeNext';
 import { serverSettings } from './settings';
 
 const listeners = new Set<() => void>();
@@ -35,27 +36,11 @@ export function navigate(to: string, { replace = false } = {}): void {
 }
 
 /**
- * A `next` value from a URL is only followed if it is a path on this site or
- * an http(s) URL on one of REDIRECT_ORIGINS (the hosted sign-in page of other apps).
- * It is judged the way the browser will read it (which drops tabs and line
- * breaks and takes `\` for `/`, so `/\t/evil.example` means `//evil.example`).
+ * A `next` value from the URL, followed only to a path on this site or to one of REDIRECT_ORIGINS
+ * (see safeNext.ts); else the dashboard, which is where `/` sends a signed-in person (one step, not two).
  */
-export function safeNext(
-  next: string | null,
-  fallback = '/dashboard',
-  redirectOrigins = serverSettings.redirectOrigins,
-): string {
-  if (!next) return fallback;
-  let url: URL;
-  try {
-    url = new URL(next, window.location.origin);
-  } catch {
-    return fallback; // e.g. `//[oops`: a host that does not parse
-  }
-  if (next.startsWith('/') && url.origin === window.location.origin) return url.pathname + url.search + url.hash;
-  // The parsed URL's own text, not `next`: what was checked is what is followed.
-  if (/^https?:$/.test(url.protocol) && redirectOrigins.includes(url.origin)) return url.href;
-  return fallback;
+export function safeNext(next: string | null): string {
+  return safeNextFor(next, window.location.origin, '/dashboard', serverSettings.redirectOrigins);
 }
 
 export function Link({ href, onClick, ...rest }: AnchorHTMLAttributes<HTMLAnchorElement> & { href: string }) {
