@@ -74,7 +74,9 @@ describe('a small GRAPHQL_MAX_DEPTH', () => {
 });
 
 describe('introspection in production', () => {
-  const t = suiteServer(pglite, { env: { NODE_ENV: 'production' } });
+  const t = suiteServer(pglite, {
+    env: { NODE_ENV: 'production', LATCHKEY_KEY_SECRET: 'a-key-secret-for-the-sdl-test' },
+  });
 
   it('is off', async () => {
     const res = await introspect(t.url);
