@@ -51,11 +51,11 @@ describe('@latchkey/client resilience', () => {
     return c;
   };
 
-  it('gives up on a request the server never answers, with NETWORK_ERROR', async () => {
+  it('gives up on a request the server never answers, with TIMEOUT', async () => {
     const server = fakeServer({ refreshToken: noSession });
-    const c = client({ fetch: server.fetch, requestTimeoutMs: 200 });
+    const c = client({ fetch: server.fetch, timeoutMs: 200 });
     await c.ready();
-    await expect(c.login({ email: 'ada@example.com', password: 'x' })).rejects.toMatchObject({ code: 'NETWORK_ERROR' });
+    await expect(c.login({ email: 'ada@example.com', password: 'x' })).rejects.toMatchObject({ code: 'TIMEOUT' });
     expect(server.calls).toEqual(['refreshToken', 'login']);
   });
 

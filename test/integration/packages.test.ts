@@ -84,7 +84,7 @@ client.close();
       join(scratch, 'check.ts'),
       `import { createLatchkeyClient, type SessionState } from '@latchkey/client';
 import { createVerifier, type AccessClaims } from '@latchkey/verify';
-const state: SessionState = createLatchkeyClient({ graphqlPath: '/api/graphql', requestTimeoutMs: 5000 }).getState();
+const state: SessionState = createLatchkeyClient({ graphqlPath: '/api/graphql', timeoutMs: 5000 }).getState();
 const claims: Promise<AccessClaims> = createVerifier({ issuer: 'i', audience: 'a', jwksUrl: 'https://x/jwks' }).verify('t');
 export { state, claims };
 `,

@@ -6,6 +6,7 @@
  */
 import { ACCESS_TOKEN_CODES, LatchkeyError, SESSION_ENDING_CODES } from './errors.js';
 import { createTabs, type SharedSession, type TabOptions } from './tabs.js';
+import { type RetryOptions, retrying } from './retry.js';
 import { type Fetch, postGraphQL } from './transport.js';
 import { onWake } from './wake.js';
 import { LOGIN, LOGOUT, REFRESH, REGISTER, REQUEST_OTP, VERIFY_OTP } from './operations.js';
@@ -32,8 +33,13 @@ export interface LatchkeyClientOptions {
   restore?: boolean;
   /** The local clock (ms). */
   now?: () => number;
-  /** Give up on a request after this long (ms, default 15 s): NETWORK_ERROR. */
-  requestTimeoutMs?: number;
+  /**
+   * How a SERVICE_UNAVAILABLE answer (the server's database busy or away) is retried: default 3
+   * more tries, backoff from 250 ms honouring `retryAfter`. Never a reason to sign anyone out.
+   */
+  retry?: RetryOptions;
+  /** Give up on a request after this long (default 15 s): TIMEOUT, which signs nobody out. */
+  timeoutMs?: number;
   /** Wait this long for another tab's refresh lock before taking it over (ms, default 10 s). */
   lockTimeoutMs?: number;
 }
@@ -124,7 +130,7 @@ export function createLatchkeyClient(options: LatchkeyClientOptions = {}): Latch
   let closed = false;
 
   const gql = <T>(query: string, variables: Record<string, unknown> | undefined, token: string | null) =>
-    postGraphQL<T>(fetchFn, endpoint, query, variables, token, options.requestTimeoutMs);
+    retrying(() => postGraphQL<T>(fetchFn, endpoint, query, variables, token, options.timeoutMs), options.retry);
 
   const setState = (next: SessionState) => {
     state = next;
