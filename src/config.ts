@@ -11,6 +11,7 @@
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { type AppsConfig, appsConfig, appVariables } from './configApps.js';
 import { bool, duration, int, oneOf, rate, type Rate } from './configValues.js';
 
 export type { Rate } from './configValues.js';
@@ -123,6 +124,7 @@ const variables = {
   GRAPHQL_MAX_ALIASES: [int(1, 1000), '30'],
   LOG_LEVEL: [oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info'],
   NODE_ENV: [z.string(), 'development'],
+  ...appVariables,
 } as const satisfies Record<string, readonly [z.ZodType, string | undefined]>;
 
 /** Every setting this server reads, with its default as typed (undefined: unset), e.g. `{ PORT: '4000', … }`. */
@@ -147,7 +149,7 @@ export interface RateLimits {
   registerIp: Rate;
 }
 
-export interface Config {
+export interface Config extends AppsConfig {
   port: number;
   host: string;
   /** `undefined` → embedded PGlite in dataDir; `memory:` → in-memory PGlite; else a PostgreSQL URL. */
@@ -226,7 +228,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     if (!result.success) {
       const expected = result.error.issues[0]?.message ?? 'a valid value';
       // Secrets are never printed; neither is the password inside a URL (DATABASE_URL, REDIS_URL, MAIL_URL).
-      const shown = /SECRET/.test(name) ? '(hidden)' : JSON.stringify(hideUrlPassword(value));
+      const shown = /SECRET|FEED_TOKEN/.test(name) ? '(hidden)' : JSON.stringify(hideUrlPassword(value));
       throw new ConfigError(`${name}=${shown} is invalid: expected ${expected}`);
     }
     out[name] = result.data;
@@ -292,5 +294,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     graphqlMaxAliases: p.GRAPHQL_MAX_ALIASES,
     logLevel: p.LOG_LEVEL,
     production: p.NODE_ENV === 'production',
+    ...appsConfig(p, p.HOST, p.PORT),
   };
 }

@@ -6,6 +6,7 @@ import './auth.js';
 import './account.js';
 import './sessions.js';
 import './otp.js';
+import './tokenInfo.js';
 
 builder.queryType({});
 builder.mutationType({});
