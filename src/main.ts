@@ -78,17 +78,19 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     throw e;
   }
 
+  // Every failed tick is counted (a metric), though only the first of an outage is logged.
+  const failed = (task: string) => metrics.backgroundFailures.inc({ task });
   const timers = [
     setInterval(() => services.revocations.sweep(), 60_000),
     // Keys rotated by another instance or the CLI are picked up within seconds.
-    every(5_000, 'signing-key reload', () => services.keys.reload(), log),
+    every(5_000, 'signing-key reload', () => services.keys.reload(), log, failed),
   ];
-  if (corrected) timers.push(every(5_000, 'database clock reading', readDatabaseClock, log));
+  if (corrected) timers.push(every(5_000, 'database clock reading', readDatabaseClock, log, failed));
   // Revocations made elsewhere (the CLI, another instance, one whose Redis message was lost)
   // reach this process within a second: one indexed query per interval, never one per request.
   // The database is the record; Redis pub/sub only makes it faster.
   if (config.revocationPollMs > 0) {
-    timers.push(every(config.revocationPollMs, 'revocation sync', services.revocationSync.follower(), log));
+    timers.push(every(config.revocationPollMs, 'revocation sync', services.revocationSync.follower(), log, failed));
   }
   for (const t of timers) t.unref();
 
@@ -134,7 +136,7 @@ function startWarnings(config: Config, kind: 'pglite' | 'postgres', log: Fastify
  * not a warning per tick; a tick is skipped while the previous run is still
  * waiting (a slow database must not pile up queries).
  */
-function every(ms: number, name: string, task: () => Promise<unknown>, log: Log) {
+function every(ms: number, name: string, task: () => Promise<unknown>, log: Log, failed: (task: string) => void) {
   let running = false;
   let failing = false;
   return setInterval(() => {
@@ -147,6 +149,7 @@ function every(ms: number, name: string, task: () => Promise<unknown>, log: Log)
           failing = false;
         },
         (err) => {
+          failed(name);
           if (!failing)
             log.warn({ err, task: name }, `${name} failed; retrying every ${ms} ms, quietly until it works`);
           failing = true;

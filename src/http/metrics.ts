@@ -52,6 +52,13 @@ export function createMetrics() {
     registers: [registry],
   });
 
+  const backgroundFailures = new Counter({
+    name: 'latchkey_background_task_failures_total',
+    help: 'Failed runs of background tasks (revocation sync, signing-key reload, …) by task; warned once per outage',
+    labelNames: ['task'],
+    registers: [registry],
+  });
+
   const authEvents: AuthEvents = {
     count(type: AuditType, n = 1) {
       events.inc({ type }, n);
@@ -68,6 +75,7 @@ export function createMetrics() {
     revokedSet,
     redisSkipped,
     redisTrips,
+    backgroundFailures,
   };
 }
 
