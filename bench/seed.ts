@@ -61,7 +61,7 @@ export async function seedLatchkey(config: Config, counts: { users: number; acce
         if (!('user' in created)) throw new Error(`seeding: ${emailOf(i)} already taken`);
         return created.user.id;
       });
-      const start = (i: number) => services.sessions.start(ids[i % ids.length], { rememberMe: false, meta, method: 'password' });
+      const start = (i: number) => services.sessions.start(ids[i % ids.length], { rememberMe: false, meta, method: 'password', amr: ['pwd'] });
       const accessTokens = await inBatches(Array.from({ length: counts.accessTokens }, (_, i) => i), 8, async (i) => (await start(i)).accessToken);
       const chain = async (i: number): Promise<Chain> => {
         const r = await start(i);

@@ -133,6 +133,12 @@ const variables = {
   EXPOSE_REFRESH_TOKEN: [bool, 'false'],
   GRAPHQL_MAX_DEPTH: [int(1, 100), '10'],
   GRAPHQL_MAX_ALIASES: [int(1, 1000), '30'],
+  PUBLIC_URL: [z.string().url('an origin such as https://auth.example.com').refine((v) => /^https?:\/\//.test(v), 'an http(s) origin'), undefined],
+  WEBAUTHN_RP_ID: [z.string().regex(/^[a-z0-9.-]+$/i, 'a host name such as example.com'), undefined],
+  WEBAUTHN_RP_NAME: [z.string().min(1, 'a non-empty name').max(64, 'at most 64 characters'), 'Latchkey'],
+  MFA_REQUIRED: [bool, 'false'],
+  REAUTH_MAX_AGE: [duration(1000), '10m'],
+  RATE_LIMIT_MFA_ACCOUNT: [rate, '5/15m'],
   LOG_LEVEL: [oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info'],
   NODE_ENV: [z.string(), 'development'],
 } as const satisfies Record<string, readonly [z.ZodType, string | undefined]>;
@@ -157,6 +163,8 @@ export interface RateLimits {
   otpVerifyIp: Rate;
   refreshIp: Rate;
   registerIp: Rate;
+  /** Failed second-factor checks per account (a challenge dies when they reach the limit). */
+  mfaAccount: Rate;
 }
 
 export interface Config {
@@ -201,6 +209,14 @@ export interface Config {
   exposeRefreshToken: boolean;
   graphqlMaxDepth: number;
   graphqlMaxAliases: number;
+  /** The origin people see (no trailing slash): the WebAuthn origin. */
+  publicUrl: string;
+  webauthnRpId: string;
+  webauthnRpName: string;
+  /** Every account must enrol a second factor before it gets tokens. */
+  mfaRequired: boolean;
+  /** How recent the session's last real sign-in must be for sensitive operations. */
+  reauthMaxAgeMs: number;
   logLevel: string;
   production: boolean;
 }
@@ -231,6 +247,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (p.COOKIE_SAMESITE === 'None' && !p.COOKIE_SECURE) {
     throw new ConfigError('COOKIE_SAMESITE=None requires COOKIE_SECURE=true (browsers drop SameSite=None cookies without Secure)');
   }
+  const publicUrl = (p.PUBLIC_URL ?? defaultPublicUrl(p.HOST, p.PORT)).replace(/\/+$/, '');
   return {
     port: p.PORT,
     host: p.HOST,
@@ -267,13 +284,25 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       otpVerifyIp: p.RATE_LIMIT_OTP_VERIFY_IP,
       refreshIp: p.RATE_LIMIT_REFRESH_IP,
       registerIp: p.RATE_LIMIT_REGISTER_IP,
+      mfaAccount: p.RATE_LIMIT_MFA_ACCOUNT,
     },
     trustProxy: p.TRUST_PROXY,
     exposeRefreshToken: p.EXPOSE_REFRESH_TOKEN,
     graphqlMaxDepth: p.GRAPHQL_MAX_DEPTH,
     graphqlMaxAliases: p.GRAPHQL_MAX_ALIASES,
+    publicUrl,
+    webauthnRpId: p.WEBAUTHN_RP_ID ?? new URL(publicUrl).hostname,
+    webauthnRpName: p.WEBAUTHN_RP_NAME,
+    mfaRequired: p.MFA_REQUIRED,
+    reauthMaxAgeMs: p.REAUTH_MAX_AGE,
     logLevel: p.LOG_LEVEL,
     production: p.NODE_ENV === 'production',
     ...overrides,
   };
+}
+
+/** `http://localhost:PORT` on a loopback address (browsers refuse an IP address as WebAuthn RP ID), else `http://HOST:PORT`. */
+function defaultPublicUrl(host: string, port: number): string {
+  const loopback = host === 'localhost' || host === '::1' || /^127\./.test(host);
+  return `http://${loopback ? 'localhost' : host.includes(':') ? `[${host}]` : host}:${port}`;
 }

@@ -19,6 +19,8 @@ import { createPasswordPolicy, loadCommonPasswords } from './auth/passwordPolicy
 import { redisRevocationBus } from './auth/revocationBus.js';
 import { type RevocationBus, createRevocations } from './auth/revocations.js';
 import { createSessions } from './auth/sessions.js';
+import { createSignIn } from './auth/signIn.js';
+import { createChallenges } from './auth/challenges.js';
 import { createTokens } from './auth/tokens.js';
 import type { Config } from './config.js';
 import { createMailer } from './mail/mailer.js';
@@ -67,6 +69,8 @@ export async function createServices({
   const audit = createAudit({ repo: repos.audit, clock, events });
   const limits = createLimits({ settings: config.rateLimits, audit, redis: redis?.client, prefix: config.redisKeyPrefix });
   const sessions = createSessions({ repos, tokens, revocations, audit, config, clock, limits });
+  const challenges = createChallenges({ store: repos.challenges, clock });
+  const signIn = createSignIn({ sessions, factors: repos.factors, challenges, audit, config });
   const accounts = createAccounts({ repos, sessions, audit, clock, limits, passwords });
   const outbox = createOutbox({ mailer: createMailer({ url: config.mailUrl, from: config.mailFrom, now: clock.now }), onError: onMailError });
   const otp = createOtp({ repo: repos.otp, config, clock });
@@ -88,7 +92,7 @@ export async function createServices({
     await outbox.close();
     await redis?.close();
   };
-  return { config, database, clock, repos, keys, tokens, revocations, audit, sessions, accounts, limits, outbox, otp, emailCodes, close };
+  return { config, database, clock, repos, keys, tokens, revocations, audit, sessions, signIn, challenges, accounts, limits, outbox, otp, emailCodes, close };
 }
 
 export type Services = Awaited<ReturnType<typeof createServices>>;

@@ -19,6 +19,12 @@ export const errorCodes = [
   'EMAIL_TAKEN',
   'FORBIDDEN',
   'INTERNAL_SERVER_ERROR',
+  // API.md §11 (second factors and passkeys)
+  'SECOND_FACTOR_REQUIRED',
+  'SECOND_FACTOR_ENROLLMENT_REQUIRED',
+  'REAUTH_REQUIRED',
+  'CHALLENGE_INVALID',
+  'PASSKEY_INVALID',
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];
@@ -37,6 +43,11 @@ const defaultMessages: Record<ErrorCode, string> = {
   EMAIL_TAKEN: 'An account with this email already exists',
   FORBIDDEN: 'Not allowed',
   INTERNAL_SERVER_ERROR: 'Internal server error',
+  SECOND_FACTOR_REQUIRED: 'A second factor is required to finish signing in',
+  SECOND_FACTOR_ENROLLMENT_REQUIRED: 'Set up a second factor to finish signing in',
+  REAUTH_REQUIRED: 'Confirm it is you: sign in again to do this',
+  CHALLENGE_INVALID: 'This sign-in step has expired or was already used; start again',
+  PASSKEY_INVALID: 'The passkey could not be verified',
 };
 
 export class AuthError extends Error {

@@ -1,6 +1,7 @@
 /** Sign-up, sign-in, refresh, sign-out and token inspection. Each resolver calls a service. */
 import { AuthError } from '../auth/errors.js';
 import type { AuthResult } from '../auth/sessions.js';
+import { FIRST_FACTOR_AMR } from '../auth/signIn.js';
 import type { UserRow } from '../store/repositories/users.js';
 import { builder, type GraphQLContext } from './builder.js';
 import { AuthPayloadType, TokenInfoType, userRef, type AuthPayloadView, type UserRef } from './types.js';
@@ -11,9 +12,19 @@ export function authPayload(ctx: GraphQLContext, result: AuthResult, user: UserR
   return { ...result, user, exposedRefreshToken: ctx.services.config.exposeRefreshToken ? result.refreshToken : null };
 }
 
-/** A user who just proved who they are (`method`: register, password, otp) gets a new session and its payload. */
-export async function signIn(ctx: GraphQLContext, user: UserRow, rememberMe: boolean | null | undefined, method: string): Promise<AuthPayloadView> {
-  const result = await ctx.services.sessions.start(user.id, { rememberMe: rememberMe ?? false, meta: ctx.meta, method });
+/**
+ * A user who just proved a factor goes through the sign-in pipeline (auth/signIn.ts): a new
+ * session and its payload with the refresh cookie, or the pipeline's error (a second step is
+ * needed) with neither. `method` names the factor for the audit row, `amr` its RFC 8176 methods.
+ */
+export async function signIn(
+  ctx: GraphQLContext,
+  user: UserRow,
+  rememberMe: boolean | null | undefined,
+  method: string,
+  amr: readonly string[],
+): Promise<AuthPayloadView> {
+  const result = await ctx.services.signIn.finish(user, { rememberMe: rememberMe ?? false, meta: ctx.meta, method, amr });
   return authPayload(ctx, result, userRef({ ...user, lastLoginAt: result.signedInAt }));
 }
 
@@ -30,7 +41,7 @@ builder.mutationFields((t) => ({
     resolve: async (_root, args, ctx) => {
       const user = await ctx.services.accounts.register(args, ctx.meta);
       await ctx.services.emailCodes.sendVerification(user, ctx.meta);
-      return signIn(ctx, user, args.rememberMe, 'register');
+      return signIn(ctx, user, args.rememberMe, 'register', FIRST_FACTOR_AMR.register);
     },
   }),
 
@@ -43,7 +54,7 @@ builder.mutationFields((t) => ({
     },
     resolve: async (_root, args, ctx) => {
       const user = await ctx.services.accounts.checkPassword(args.email, args.password, ctx.meta);
-      return signIn(ctx, user, args.rememberMe, 'password');
+      return signIn(ctx, user, args.rememberMe, 'password', FIRST_FACTOR_AMR.password);
     },
   }),
 

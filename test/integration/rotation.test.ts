@@ -50,7 +50,7 @@ describe.each(targets)('refresh rotation on $name', (target) => {
     await drop?.();
   });
 
-  const start = (rememberMe: boolean) => services.sessions.start(userId, { rememberMe, meta: noMeta, method: 'password' });
+  const start = (rememberMe: boolean) => services.sessions.start(userId, { rememberMe, meta: noMeta, method: 'password', amr: ['pwd'] });
 
   it('issues a successor that expires by the remember-me choice, in whole seconds', async () => {
     const plain = await start(false);
@@ -97,7 +97,7 @@ describe.each(targets)('refresh rotation on $name', (target) => {
 
   it('refuses to rotate for a deactivated user, and leaves the token unused', async () => {
     const other = await services.accounts.register({ email: `gone-${target.name}@example.com`, password: TEST_PASSWORD }, noMeta);
-    const session = await services.sessions.start(other.id, { rememberMe: false, meta: noMeta, method: 'password' });
+    const session = await services.sessions.start(other.id, { rememberMe: false, meta: noMeta, method: 'password', amr: ['pwd'] });
     await services.repos.users.setActive(other.id, false);
     await expect(services.sessions.refresh(session.refreshToken, noMeta)).rejects.toMatchObject({ code: 'TOKEN_REVOKED' });
     const found = await services.repos.sessions.findToken(String(decodeJwt(session.refreshToken).jti));

@@ -5,7 +5,7 @@
  * what to do; LATCHKEY_AUTO_MIGRATE=true migrates; `latchkey migrate` is
  * idempotent; /readyz reports the schema. The embedded database migrates itself.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -16,6 +16,9 @@ import { latchkey, serve } from '../support/cli.js';
 import { freshPostgresDatabase, postgresAvailable } from '../support/databases.js';
 
 const pgAvailable = await postgresAvailable('fail-closed tests on PostgreSQL');
+
+/** How many migrations the repository ships (each one is a pending step on a fresh database). */
+const MIGRATIONS: number = JSON.parse(await readFile(new URL('../../src/store/migrations/meta/_journal.json', import.meta.url), 'utf8')).entries.length;
 
 const cleanups: (() => Promise<void>)[] = [];
 afterAll(async () => {
@@ -53,16 +56,18 @@ describe.runIf(pgAvailable)('fail closed on PostgreSQL', () => {
     await expect(start({ DATABASE_URL: url })).rejects.toThrow(/schema is behind.*run `latchkey migrate`/);
     const r = await latchkey(['serve'], { env: { DATABASE_URL: url, PORT: '0' } });
     expect(r.status).not.toBe(0);
-    expect(r.stderr).toMatch(/^latchkey: database schema is behind \(1 migration\(s\) pending\): run `latchkey migrate`.*\n$/);
+    expect(r.stderr).toMatch(new RegExp(`^latchkey: database schema is behind \\(${MIGRATIONS} migration\\(s\\) pending\\): run \`latchkey migrate\`.*\n$`));
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(await tables(url)).toEqual([]);
   });
 
   it('migrates with latchkey migrate, idempotently, and then serves', async () => {
     const url = await database();
-    expect(await latchkey(['migrate'], { env: { DATABASE_URL: url } })).toMatchObject({ status: 0, stdout: 'applied 1 migration(s); schema is current\n' });
+    expect(await latchkey(['migrate'], { env: { DATABASE_URL: url } })).toMatchObject({ status: 0, stdout: `applied ${MIGRATIONS} migration(s); schema is current\n` });
     expect(await latchkey(['migrate'], { env: { DATABASE_URL: url } })).toMatchObject({ status: 0, stdout: 'schema is already current\n' });
-    expect(await tables(url)).toEqual(['audit_events', 'otp_codes', 'profiles', 'refresh_tokens', 'sessions', 'signing_keys', 'users']);
+    expect(await tables(url)).toEqual([
+      'audit_events', 'auth_challenges', 'otp_codes', 'passkeys', 'profiles', 'recovery_codes', 'refresh_tokens', 'sessions', 'signing_keys', 'totp_factors', 'users',
+    ]);
     const server = await start({ DATABASE_URL: url });
     expect(await readyz(server.url)).toEqual({ status: 200, body: { status: 'ready' } });
     await server.close();
@@ -81,21 +86,21 @@ describe.runIf(pgAvailable)('fail closed on PostgreSQL', () => {
     const servers = await Promise.all([1, 2, 3].map(() => start({ DATABASE_URL: url, LATCHKEY_AUTO_MIGRATE: 'true' })));
     for (const server of servers) expect((await readyz(server.url)).status).toBe(200);
     await Promise.all(servers.map((s) => s.close()));
-    expect(await psql(url, 'select count(*)::int as n from drizzle.__drizzle_migrations')).toEqual([{ n: 1 }]);
+    expect(await psql(url, 'select count(*)::int as n from drizzle.__drizzle_migrations')).toEqual([{ n: MIGRATIONS }]);
   });
 
   it('reports a schema rolled back under a running server on /readyz, and refuses to start on it', async () => {
     const url = await database();
     await latchkey(['migrate'], { env: { DATABASE_URL: url } });
     const server = await start({ DATABASE_URL: url });
-    const [applied] = await psql(url, 'select * from drizzle.__drizzle_migrations');
+    const applied = await psql(url, 'select * from drizzle.__drizzle_migrations order by id');
     await psql(url, 'delete from drizzle.__drizzle_migrations');
     const behind = await readyz(server.url);
     expect(behind.status).toBe(503);
-    expect(behind.body.reason).toMatch(/behind \(1 migration\(s\) pending\): run `latchkey migrate`/);
+    expect(behind.body.reason).toMatch(new RegExp(`behind \\(${MIGRATIONS} migration\\(s\\) pending\\): run \`latchkey migrate\``));
     await expect(start({ DATABASE_URL: url })).rejects.toThrow(/schema is behind.*latchkey migrate/);
 
-    await psql(url, `insert into drizzle.__drizzle_migrations (hash, created_at) values ('${applied.hash}', ${applied.created_at})`);
+    for (const row of applied) await psql(url, `insert into drizzle.__drizzle_migrations (hash, created_at) values ('${row.hash}', ${row.created_at})`);
     expect((await readyz(server.url)).status).toBe(200);
     await server.close();
   });

@@ -1,8 +1,11 @@
 /** All repositories over one database handle: what services are given. */
 import type { Executor } from '../db.js';
 import { auditRepository } from './audit.js';
+import { challengesRepository } from './challenges.js';
+import { factorsRepository } from './factors.js';
 import { keysRepository } from './keys.js';
 import { otpRepository } from './otp.js';
+import { passkeysRepository } from './passkeys.js';
 import { sessionsRepository } from './sessions.js';
 import { usersRepository } from './users.js';
 
@@ -13,6 +16,9 @@ export function repositories(db: Executor) {
     keys: keysRepository(db),
     audit: auditRepository(db),
     otp: otpRepository(db),
+    challenges: challengesRepository(db),
+    factors: factorsRepository(db),
+    passkeys: passkeysRepository(db),
   };
 }
 
