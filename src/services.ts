@@ -21,6 +21,13 @@ import { type RevocationBus, createRevocations } from './auth/revocations.js';
 import { createSessions } from './auth/sessions.js';
 import { createSignIn } from './auth/signIn.js';
 import { createChallenges } from './auth/challenges.js';
+import { createPasskeys } from './auth/passkeys.js';
+import { createReauth } from './auth/reauth.js';
+import { createRecoveryCodes } from './auth/recoveryCodes.js';
+import { createSealer } from './auth/sealer.js';
+import { createSecondStep } from './auth/secondStep.js';
+import { createSecurity } from './auth/security.js';
+import { createTotp } from './auth/totp.js';
 import { createTokens } from './auth/tokens.js';
 import type { Config } from './config.js';
 import { createMailer } from './mail/mailer.js';
@@ -75,6 +82,18 @@ export async function createServices({
   const outbox = createOutbox({ mailer: createMailer({ url: config.mailUrl, from: config.mailFrom, now: clock.now }), onError: onMailError });
   const otp = createOtp({ repo: repos.otp, config, clock });
   const emailCodes = createEmailCodes({ repos, otp, outbox, limits, audit, sessions, passwords, config, clock });
+  const findUser = (id: string) => repos.users.findById(id);
+  const totp = createTotp({
+    store: repos.factors,
+    sealer: config.keySecret ? await createSealer(config.keySecret, 'totp-secrets-v1', 'TOTP secrets') : undefined,
+    clock,
+    issuer: config.webauthnRpName,
+  });
+  const recoveryCodes = createRecoveryCodes({ store: repos.factors, clock });
+  const passkeys = createPasskeys({ store: repos.passkeys, challenges, config, clock });
+  const secondStep = createSecondStep({ challenges, totp, recoveryCodes, passkeys, signIn, findUser, limits, audit, config });
+  const reauth = createReauth({ sessions, findUser, totp, passkeys, emailCodes, limits, audit, config, clock });
+  const security = createSecurity({ findUser, factors: repos.factors, totp, recoveryCodes, passkeys, challenges, reauth, sessions, audit, config });
   // A start that fails now must not leave Redis connections keeping the process alive.
   await sessions.loadRevocations().catch(async (e) => {
     await redis?.close();
@@ -92,7 +111,7 @@ export async function createServices({
     await outbox.close();
     await redis?.close();
   };
-  return { config, database, clock, repos, keys, tokens, revocations, audit, sessions, signIn, challenges, accounts, limits, outbox, otp, emailCodes, close };
+  return { config, database, clock, repos, keys, tokens, revocations, audit, sessions, signIn, challenges, accounts, limits, outbox, otp, emailCodes, passkeys, secondStep, reauth, security, close };
 }
 
 export type Services = Awaited<ReturnType<typeof createServices>>;

@@ -50,7 +50,7 @@ export function createChallenges({ store, clock }: { store: ChallengeStore; cloc
       if ((await store.fail(row.id)) >= limit) await store.kill(row.id, now());
     },
     kill: (row: ChallengeRow) => store.kill(row.id, now()),
-    markProven: (row: ChallengeRow) => store.markProven(row.id, now()),
+    markProven: (row: ChallengeRow, amr: string[]) => store.markProven(row.id, now(), [...new Set([...row.amr, ...amr])]),
   };
 }
 

@@ -51,7 +51,8 @@ export interface ChallengeStore {
   fail(id: string): Promise<number>;
   /** Kill a challenge (limit reached, or its purpose is over). */
   kill(id: string, now: Date): Promise<void>;
-  markProven(id: string, now: Date): Promise<void>;
+  /** Enrolment under this challenge proved a new factor: record it and the methods it adds. */
+  markProven(id: string, now: Date, amr: string[]): Promise<void>;
   /** Delete challenges that expired before `before`; returns how many. */
   flushExpired(before: Date): Promise<number>;
 }

@@ -225,8 +225,13 @@ export function createSessions({ repos, tokens, revocations, audit, config, cloc
       return row && row.userId === viewer.userId && !row.revokedAt && row.expiresAt.getTime() > now ? row : undefined;
     },
 
+    /** Record a real sign-in on a live session (a password change proves the password); false when it is not live. */
+    async markAuthenticated(viewer: { userId: string; sessionId: string }, amr: string[]): Promise<boolean> {
+      return Boolean(await repos.sessions.markAuthenticated(viewer.sessionId, viewer.userId, new Date(clock.now()), amr));
+    },
+
     /**
-     * Record a real sign-in on a live session (reauthentication, a password change) and hand
+     * Record a real sign-in on a live session (reauthentication) and hand
      * out tokens that say so: a new access token, and the session's current refresh token.
      */
     async reauthenticated(viewer: { userId: string; sessionId: string }, amr: string[]): Promise<AuthResult> {

@@ -49,8 +49,8 @@ export function challengesRepository(db: Executor): ChallengeStore {
     async kill(id, now) {
       await db.update(authChallenges).set({ consumedAt: now }).where(and(eq(authChallenges.id, id), isNull(authChallenges.consumedAt)));
     },
-    async markProven(id, now) {
-      await db.update(authChallenges).set({ provenAt: now }).where(eq(authChallenges.id, id));
+    async markProven(id, now, amr) {
+      await db.update(authChallenges).set({ provenAt: now, amr }).where(eq(authChallenges.id, id));
     },
     async flushExpired(before) {
       const rows = await db.delete(authChallenges).where(lt(authChallenges.expiresAt, before)).returning({ id: authChallenges.id });
