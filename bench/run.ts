@@ -8,7 +8,7 @@
  *   npm run bench                      full run (warm-up, 3 rounds × 10 s per target)
  *   npm run bench -- --smoke           a second or so per target: proves the bench works
  *   npm run bench -- --only me,verify  some scenarios (results go to bench/results/partial.json);
- *                                      names: me refresh login verify peer-session peer-login embedded
+ *                                      names: me refresh login verify login-totp passkey-signin peer-session peer-login embedded
  *   npm run bench -- --cpu-prof        also write a CPU profile of the Latchkey server to bench/results/
  *   --rounds N --seconds S --warmup S  override the run lengths
  */
@@ -25,10 +25,11 @@ import { startPeer, peerEmailOf, type Peer } from './peer.js';
 import { freePort, startProcess, type ServerProcess } from './processes.js';
 import { markdownTable, replaceGenerated, resultsSchema, runSchema, svgChart, type RunInfo, type ScenarioResult } from './report.js';
 import { chainFigures, pairedRatio, resultRow, skippedRow, type Scenario } from './scenarios.js';
+import { secondFactorScenarios, seedSecondFactors } from './secondFactors.js';
 import { PASSWORD, emailOf, seedLatchkey } from './seed.js';
 import { percentile } from './stats.js';
 
-const ALL = ['me', 'refresh', 'login', 'verify', 'peer-session', 'peer-login', 'embedded'] as const;
+const ALL = ['me', 'refresh', 'login', 'verify', 'login-totp', 'passkey-signin', 'peer-session', 'peer-login', 'embedded'] as const;
 
 const { values: args } = parseArgs({
   options: {
@@ -111,6 +112,9 @@ async function main() {
   const runsPerTarget = settings.rounds + 1;
   log(`seeding ${settings.users} users, ${settings.users} access tokens, ${2 * settings.connections * runsPerTarget} refresh chains …`);
   const seed = await seedLatchkey(config, { users: settings.users, accessTokens: settings.users, chains: settings.connections * runsPerTarget });
+  const factorSeed = selected('login-totp') || selected('passkey-signin')
+    ? await seedSecondFactors(config, { totpUsers: selected('login-totp') ? settings.users : 0, passkeyUsers: selected('passkey-signin') ? settings.loginConnections : 0 })
+    : undefined;
 
   // ── servers ─────────────────────────────────────────────────────────────────
   const latchkeyUrl = `http://127.0.0.1:${port}`;
@@ -263,6 +267,7 @@ async function main() {
       })],
     });
   }
+  if (factorSeed) scenarios.push(...secondFactorScenarios(factorSeed, { url: latchkeyUrl, server: latchkey, workers: settings.loginConnections, login: latchkeyLogin, selected }));
   const peerTarget = 'Latchkey me ÷ better-auth ≥ 5, verify ÷ better-auth ≥ 20';
   if (selected('peer-session')) {
     if (!peer) {

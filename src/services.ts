@@ -111,7 +111,7 @@ export async function createServices({
     await outbox.close();
     await redis?.close();
   };
-  return { config, database, clock, repos, keys, tokens, revocations, audit, sessions, signIn, challenges, accounts, limits, outbox, otp, emailCodes, passkeys, secondStep, reauth, security, close };
+  return { config, database, clock, repos, keys, tokens, revocations, audit, sessions, signIn, challenges, accounts, limits, outbox, otp, emailCodes, totp, passkeys, secondStep, reauth, security, close };
 }
 
 export type Services = Awaited<ReturnType<typeof createServices>>;
