@@ -5,15 +5,14 @@
  *   serve | migrate | user create --email E [--password P] | user deactivate --email E
  *   sessions revoke --email E | tokens flush-expired | keys rotate
  */
+// Only what every command needs is imported here: the rest is loaded by the command that uses it,
+// so `help` and a usage error answer without loading the database or the services.
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { noMeta } from './auth/audit.js';
 import { AuthError } from './auth/errors.js';
-import { ConfigError, loadConfig, type Config } from './config.js';
-import { createServices, type Services } from './services.js';
-import { DatabaseInUseError, openDatabase } from './store/db.js';
-import { migrate } from './store/migrate.js';
-import { openCheckedDatabase, StartupError } from './store/open.js';
+import type { Config } from './config.js';
+import type { ServiceOptions, Services } from './services.js';
 
 const usage = `usage: latchkey <command>
   serve                                 start the server (what npm start runs)
@@ -24,14 +23,21 @@ const usage = `usage: latchkey <command>
   tokens flush-expired                  delete expired refresh tokens, dead sessions and expired codes
   keys rotate                           make a new signing key active`;
 
-class UsageError extends Error {}
+class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** Errors whose message is the whole story (by name: their modules may not be loaded). */
+const KNOWN = new Set(['ConfigError', 'StartupError', 'UsageError', 'AuthError', 'DatabaseInUseError']);
 
 /** Run `fn` with services on the configured (already migrated) database, then close it. */
-async function withServices<T>(config: Config, fn: (services: Services) => Promise<T>): Promise<T> {
+async function withServices<T>(config: Config, fn: (services: Services) => Promise<T>, options: Partial<ServiceOptions> = {}): Promise<T> {
+  const [{ openCheckedDatabase }, { createServices }] = await Promise.all([import('./store/open.js'), import('./services.js')]);
   const database = await openCheckedDatabase({ ...config, autoMigrate: false });
   let services: Services | undefined;
   try {
-    services = await createServices({ config, database });
+    // A one-shot process serves no requests: it needs no revoked set of its own.
+    services = await createServices({ config, database, loadRevocations: false, commonPasswords: false, ...options });
     return await fn(services);
   } finally {
     await services?.close();
@@ -54,19 +60,14 @@ function emailOption(args: string[]): string {
   return values.email;
 }
 
+/** At a terminal, a prompt that does not echo; otherwise the first line of standard input (a pipe). */
 async function readPassword(): Promise<string> {
-  const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: process.stdin.isTTY });
+  if (process.stdin.isTTY) {
+    const { default: password } = await import('@inquirer/password');
+    return password({ message: 'Password' }, { output: process.stderr });
+  }
+  const rl = createInterface({ input: process.stdin, terminal: false });
   try {
-    if (process.stdin.isTTY) {
-      // Do not echo the password as it is typed.
-      const write = (rl as unknown as { _writeToOutput: (s: string) => void })._writeToOutput;
-      process.stderr.write('Password: ');
-      (rl as unknown as { _writeToOutput: (s: string) => void })._writeToOutput = () => {};
-      const answer = await rl.question('');
-      (rl as unknown as { _writeToOutput: (s: string) => void })._writeToOutput = write;
-      process.stderr.write('\n');
-      return answer;
-    }
     for await (const line of rl) return line;
     throw new UsageError('no password given: pass --password or type it on standard input');
   } finally {
@@ -84,6 +85,7 @@ export async function run(argv: string[], config: Config): Promise<string | unde
       return undefined;
     }
     case 'migrate': {
+      const [{ openDatabase }, { migrate }] = await Promise.all([import('./store/db.js'), import('./store/migrate.js')]);
       const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
       try {
         const { applied } = await migrate(database);
@@ -99,10 +101,14 @@ export async function run(argv: string[], config: Config): Promise<string | unde
         );
         if (!values.email) throw new UsageError('--email is required');
         const password = values.password ?? (await readPassword());
-        return withServices(config, async ({ accounts }) => {
-          const user = await accounts.register({ email: values.email!, password }, noMeta);
-          return `created user ${user.id} <${user.email}>`;
-        });
+        return withServices(
+          config,
+          async ({ accounts }) => {
+            const user = await accounts.register({ email: values.email!, password }, noMeta);
+            return `created user ${user.id} <${user.email}>`;
+          },
+          { commonPasswords: true },
+        );
       }
       if (sub === 'deactivate') {
         const email = emailOption(rest);
@@ -128,9 +134,9 @@ export async function run(argv: string[], config: Config): Promise<string | unde
     }
     case 'tokens': {
       if (sub === 'flush-expired') {
-        return withServices(config, async ({ sessions, repos, clock }) => {
+        return withServices(config, async ({ sessions, otp }) => {
           const n = await sessions.flushExpired();
-          const codes = await repos.otp.deleteExpired(new Date(clock.now()));
+          const codes = await otp.flushExpired();
           return `deleted ${n.refreshTokens} expired refresh token(s) and ${n.sessions} dead session(s); ${codes} expired one-time code(s)`;
         });
       }
@@ -154,14 +160,22 @@ export async function run(argv: string[], config: Config): Promise<string | unde
   throw new UsageError(`unknown command: ${argv.join(' ')} (\`latchkey help\` lists the commands)`);
 }
 
+const COMMANDS = new Set(['serve', 'migrate', 'user', 'sessions', 'tokens', 'keys']);
+
 /** One line on stderr and a non-zero status for anything that went wrong. */
 export async function main(argv = process.argv.slice(2)): Promise<void> {
   try {
-    const config = loadConfig(process.env);
-    const out = await run(argv, config);
+    const [command] = argv;
+    if (command === undefined || command === 'help' || command === '--help') {
+      console.log(usage);
+      return;
+    }
+    if (!COMMANDS.has(command)) throw new UsageError(`unknown command: ${argv.join(' ')} (\`latchkey help\` lists the commands)`);
+    const { loadConfig } = await import('./config.js');
+    const out = await run(argv, loadConfig(process.env));
     if (out) console.log(out);
   } catch (e) {
-    const known = [ConfigError, StartupError, UsageError, AuthError, DatabaseInUseError].some((type) => e instanceof type);
+    const known = KNOWN.has((e as Error | null)?.name ?? '');
     // Not every throw is an Error (PGlite throws a plain { name, message, status }).
     const message = String((e as { message?: unknown } | null)?.message ?? e);
     console.error(`latchkey: ${known ? message : `error: ${message.split('\n')[0]}`}`);

@@ -225,7 +225,7 @@ export interface Config {
  * Parse and validate the environment.
  * @throws ConfigError naming the first bad variable, its value and what was expected.
  */
-export function loadConfig(env: Record<string, string | undefined> = process.env, overrides: Partial<Config> = {}): Config {
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const out: Record<string, unknown> = {};
   for (const [name, [schema, fallback]] of Object.entries(variables)) {
     const raw = env[name] === '' ? undefined : env[name];
@@ -297,7 +297,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     reauthMaxAgeMs: p.REAUTH_MAX_AGE,
     logLevel: p.LOG_LEVEL,
     production: p.NODE_ENV === 'production',
-    ...overrides,
   };
 }
 

@@ -70,7 +70,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   // reach this process within a second: one indexed query per interval, never one per request.
   // The database is the record; Redis pub/sub only makes it faster.
   if (config.revocationPollMs > 0) {
-    timers.push(every(config.revocationPollMs, 'revocation sync', services.sessions.revocationFollower(), log));
+    timers.push(every(config.revocationPollMs, 'revocation sync', services.revocationSync.follower(), log));
   }
   for (const t of timers) t.unref();
 

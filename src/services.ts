@@ -17,7 +17,7 @@ import { createLimits } from './auth/limits.js';
 import { createOtp } from './auth/otp.js';
 import { createPasswordPolicy, loadCommonPasswords } from './auth/passwordPolicy.js';
 import { redisRevocationBus } from './auth/revocationBus.js';
-import { type RevocationBus, createRevocations } from './auth/revocations.js';
+import { type RevocationBus, createRevocationSync, createRevocations } from './auth/revocations.js';
 import { createSessions } from './auth/sessions.js';
 import { createSignIn } from './auth/signIn.js';
 import { createChallenges } from './auth/challenges.js';
@@ -28,11 +28,13 @@ import { createSealer } from './auth/sealer.js';
 import { createSecondStep } from './auth/secondStep.js';
 import { createSecurity } from './auth/security.js';
 import { createTotp } from './auth/totp.js';
+import { createTokenInfo } from './auth/tokenInfo.js';
 import { createTokens } from './auth/tokens.js';
 import type { Config } from './config.js';
 import { createMailer } from './mail/mailer.js';
 import { createOutbox } from './mail/outbox.js';
 import type { Database } from './store/db.js';
+import { schemaProblem, schemaStatus } from './store/migrate.js';
 import { repositories } from './store/repositories/index.js';
 import type { Log } from './shared/log.js';
 import { connectRedis } from './shared/redis.js';
@@ -48,6 +50,10 @@ export interface ServiceOptions {
   log?: Log;
   /** Told when a queued mail could not be sent (the message itself is never passed on). */
   onMailError?: (error: Error) => void;
+  /** Fill the revoked set from the database (default); a one-shot CLI command serves no requests and skips it. */
+  loadRevocations?: boolean;
+  /** Read the common-password list when PASSWORD_BLOCK_COMMON is on (default); a command that sets no password skips it. */
+  commonPasswords?: boolean;
 }
 
 export async function createServices({
@@ -58,13 +64,15 @@ export async function createServices({
   bus,
   log = stderrLog,
   onMailError = (e) => console.error(`latchkey: ${e.message}`),
+  loadRevocations = true,
+  commonPasswords = true,
 }: ServiceOptions) {
   const repos = repositories(database.db);
   const keys = await loadKeyRing({ repo: repos.keys, config, clock });
   const tokens = createTokens({ config, keys, clock });
   // A revoked session stays in the set as long as one of its access tokens could still be valid.
   const revokedFor = config.accessTokenTtlMs + config.jwtLeewayMs + 1000;
-  const passwords = createPasswordPolicy(config.passwordBlockCommon ? await loadCommonPasswords() : null);
+  const passwords = createPasswordPolicy(config.passwordBlockCommon && commonPasswords ? await loadCommonPasswords() : null);
   // One Redis connection pair, shared by the limits and the revocation fan-out.
   const redis = config.redisUrl ? await connectRedis(config.redisUrl, log) : undefined;
   const revocations = createRevocations({
@@ -78,6 +86,8 @@ export async function createServices({
   const sessions = createSessions({ repos, tokens, revocations, audit, config, clock, limits });
   const challenges = createChallenges({ store: repos.challenges, clock });
   const signIn = createSignIn({ sessions, factors: repos.factors, challenges, audit, config });
+  const tokenInfo = createTokenInfo({ tokens, revocations });
+  const revocationSync = createRevocationSync({ repo: repos.sessions, revocations, clock });
   const accounts = createAccounts({ repos, sessions, audit, clock, limits, passwords });
   const outbox = createOutbox({ mailer: createMailer({ url: config.mailUrl, from: config.mailFrom, now: clock.now }), onError: onMailError });
   const otp = createOtp({ repo: repos.otp, config, clock });
@@ -95,13 +105,13 @@ export async function createServices({
   const reauth = createReauth({ sessions, findUser, totp, passkeys, emailCodes, limits, audit, config, clock });
   const security = createSecurity({ findUser, factors: repos.factors, totp, recoveryCodes, passkeys, challenges, reauth, sessions, audit, config });
   // A start that fails now must not leave Redis connections keeping the process alive.
-  await sessions.loadRevocations().catch(async (e) => {
+  if (loadRevocations) await revocationSync.load().catch(async (e) => {
     await redis?.close();
     throw e;
   });
   // Pub/sub drops what is published while an instance is disconnected: reread it from the database.
   redis?.onReconnect(() =>
-    void sessions.loadRevocations().then(
+    void revocationSync.load().then(
       (n) => log.info({ revocations: n }, 'revocations reloaded from the database after Redis returned'),
       (err) => log.warn({ err }, 'revocations could not be reloaded after Redis returned; the database poll will catch up'),
     ),
@@ -111,10 +121,23 @@ export async function createServices({
     await outbox.close();
     await redis?.close();
   };
-  return { config, database, clock, repos, keys, tokens, revocations, audit, sessions, signIn, challenges, accounts, limits, outbox, otp, emailCodes, totp, passkeys, secondStep, reauth, security, close };
+  return {
+    config, database, clock, repos, keys, tokens, revocations, revocationSync, audit, sessions, tokenInfo, accounts, limits, outbox, otp,
+    emailCodes, health: healthOf(database), signIn, challenges, totp, passkeys, secondStep, reauth, security, close,
+  };
 }
 
 export type Services = Awaited<ReturnType<typeof createServices>>;
+
+/** Readiness (`/readyz`): the reason the database cannot serve, or undefined; throws when it does not answer. */
+function healthOf(database: Database) {
+  return {
+    async problem(): Promise<string | undefined> {
+      await database.ping();
+      return schemaProblem(await schemaStatus(database));
+    },
+  };
+}
 
 /** Outside the server (the CLI): warnings as one line on stderr. */
 const stderrLog: Log = {

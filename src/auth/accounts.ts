@@ -7,14 +7,13 @@
  *   const user = await accounts.register({ email, password }, meta);
  *   const found = await accounts.checkPassword(email, password, meta); // or INVALID_CREDENTIALS
  */
-import type { Repositories } from '../store/repositories/index.js';
-import type { ProfileRow, UserRow } from '../store/repositories/users.js';
 import type { Audit, RequestMeta } from './audit.js';
+import type { Profile, Repositories, User } from './ports.js';
 import type { Clock } from './clock.js';
 import { AuthError } from './errors.js';
 import { type Limits, noLimits } from './limits.js';
 import type { PasswordPolicy } from './passwordPolicy.js';
-import { PASSWORD_MAX, PASSWORD_MIN, dummyHash, hashPassword, needsRehash, verifyPassword } from './passwords.js';
+import { PASSWORD_MAX, dummyHash, hashPassword, needsRehash, verifyPassword } from './passwords.js';
 import type { Sessions } from './sessions.js';
 
 export interface RegisterInput {
@@ -42,12 +41,6 @@ export function normalizeEmail(email: string): string {
   return e;
 }
 
-export function checkNewPassword(password: string, field = 'password'): void {
-  // Length is counted in characters, never truncated: argon2 hashes the whole string.
-  const length = [...password].length;
-  if (length < PASSWORD_MIN) throw invalid(field, `Password must be at least ${PASSWORD_MIN} characters`);
-  if (length > PASSWORD_MAX) throw invalid(field, `Password must be at most ${PASSWORD_MAX} characters`);
-}
 
 // Control characters: none in a one-line field (a name shown in a header), only line breaks and tabs in a text.
 const CONTROL = { line: /\p{Cc}/u, text: /[^\P{Cc}\n\r\t]/u };
@@ -81,16 +74,16 @@ interface Deps {
   clock: Clock;
   /** Login and sign-up limits (none when omitted). */
   limits?: Limits;
-  /** Rules for new passwords (length only when omitted). */
-  passwords?: PasswordPolicy;
+  /** Rules for new passwords. */
+  passwords: PasswordPolicy;
 }
 
 export function createAccounts({ repos, sessions, audit, clock, limits = noLimits, passwords }: Deps) {
   const now = () => new Date(clock.now());
-  const checkNew = (password: string, field?: string) => (passwords ? passwords.check(password, field) : checkNewPassword(password, field));
+  const checkNew = (password: string, field?: string) => passwords.check(password, field);
 
   return {
-    async register(input: RegisterInput, meta: RequestMeta): Promise<UserRow> {
+    async register(input: RegisterInput, meta: RequestMeta): Promise<User> {
       await limits.take('registerIp', meta.ip, meta);
       const email = normalizeEmail(input.email);
       checkNew(input.password);
@@ -116,7 +109,7 @@ export function createAccounts({ repos, sessions, audit, clock, limits = noLimit
      * Failures are counted per account and per address (RATE_LIMITED once either
      * is spent, before any argon2 work); a success clears the account's count.
      */
-    async checkPassword(emailInput: string, password: string, meta: RequestMeta): Promise<UserRow> {
+    async checkPassword(emailInput: string, password: string, meta: RequestMeta): Promise<User> {
       const email = emailInput.trim();
       await limits.take('loginIp', meta.ip, meta);
       await limits.take('loginAccount', email, meta);
@@ -154,7 +147,7 @@ export function createAccounts({ repos, sessions, audit, clock, limits = noLimit
       }
     },
 
-    async updateProfile(userId: string, input: ProfileInput, meta: RequestMeta): Promise<ProfileRow> {
+    async updateProfile(userId: string, input: ProfileInput, meta: RequestMeta): Promise<Profile> {
       const patch = {
         displayName: optionalText(input.displayName, 'displayName', 100),
         bio: optionalText(input.bio, 'bio', 1000, 'text'),
@@ -167,7 +160,7 @@ export function createAccounts({ repos, sessions, audit, clock, limits = noLimit
     },
 
     /** Deactivate a user and end every session (admin / CLI). */
-    async deactivate(email: string, meta: RequestMeta): Promise<UserRow> {
+    async deactivate(email: string, meta: RequestMeta): Promise<User> {
       const user = await repos.users.findByEmail(email.trim());
       if (!user) throw new AuthError('BAD_USER_INPUT', `No user with email ${email}`, { field: 'email' });
       await repos.users.setActive(user.id, false);
@@ -177,6 +170,8 @@ export function createAccounts({ repos, sessions, audit, clock, limits = noLimit
     },
 
     findById: (id: string) => repos.users.findById(id),
+    /** Users with their profiles, one query for any number of ids (the per-request loader's batch). */
+    withProfiles: (ids: readonly string[]) => repos.users.withProfiles(ids),
     findByEmail: (email: string) => repos.users.findByEmail(email.trim()),
   };
 }

@@ -2,8 +2,8 @@
  * Recording audit events and counting them for metrics, in one call.
  * Services say what happened; this decides where it goes.
  */
-import type { AuditRepository, NewAuditEvent } from '../store/repositories/audit.js';
 import type { Clock } from './clock.js';
+import type { AuditRepository, NewAuditEvent } from './ports.js';
 
 /** Who made the request: carried from HTTP into services, recorded with events. */
 export interface RequestMeta {

@@ -15,8 +15,6 @@
 import type { Config } from '../config.js';
 import type { Outbox } from '../mail/outbox.js';
 import { codeMessage } from '../mail/templates.js';
-import type { Repositories } from '../store/repositories/index.js';
-import type { UserRow } from '../store/repositories/users.js';
 import { normalizeEmail } from './accounts.js';
 import type { Audit, RequestMeta } from './audit.js';
 import type { Clock } from './clock.js';
@@ -24,6 +22,7 @@ import { AuthError } from './errors.js';
 import type { Limits } from './limits.js';
 import type { Otp, OtpPurpose } from './otp.js';
 import type { PasswordPolicy } from './passwordPolicy.js';
+import type { Repositories, User } from './ports.js';
 import { hashPassword } from './passwords.js';
 import type { Sessions } from './sessions.js';
 
@@ -40,7 +39,7 @@ interface Deps {
 }
 
 export function createEmailCodes({ repos, otp, outbox, limits, audit, sessions, passwords, config, clock }: Deps) {
-  const send = async (email: string, purpose: OtpPurpose, user: UserRow | undefined) => {
+  const send = async (email: string, purpose: OtpPurpose, user: User | undefined) => {
     const code = await otp.issue({ email, purpose, userId: user?.id ?? null });
     if (user) await outbox.enqueue(codeMessage({ to: user.email, purpose, code, ttlMs: config.otpTtlMs }));
   };
@@ -49,7 +48,7 @@ export function createEmailCodes({ repos, otp, outbox, limits, audit, sessions, 
    * Check a code under the verify limits; the user it proves, or OTP_INVALID.
    * A code for an email with no active account is never right: none was sent.
    */
-  const check = async (email: string, purpose: OtpPurpose, code: string, meta: RequestMeta): Promise<UserRow> => {
+  const check = async (email: string, purpose: OtpPurpose, code: string, meta: RequestMeta): Promise<User> => {
     await limits.take('otpVerifyIp', meta.ip, meta);
     await limits.take('otpVerifyEmail', email, meta);
     const result = await otp.check({ email, purpose, code });
@@ -78,7 +77,7 @@ export function createEmailCodes({ repos, otp, outbox, limits, audit, sessions, 
     },
 
     /** Mail the address-confirmation code to a new account (sign-up). */
-    async sendVerification(user: UserRow, meta: RequestMeta): Promise<void> {
+    async sendVerification(user: User, meta: RequestMeta): Promise<void> {
       await send(user.email, 'VERIFY_EMAIL', user);
       await audit.record('otp_requested', user.id, meta, { purpose: 'VERIFY_EMAIL' });
     },
@@ -87,7 +86,7 @@ export function createEmailCodes({ repos, otp, outbox, limits, audit, sessions, 
      * Passwordless sign-in: the user a LOGIN code proves, or OTP_INVALID. Creates
      * no account. Receiving the code proves the address, so it is marked verified.
      */
-    async login(emailInput: string, code: string, meta: RequestMeta): Promise<UserRow> {
+    async login(emailInput: string, code: string, meta: RequestMeta): Promise<User> {
       const email = normalizeEmail(emailInput);
       const user = await check(email, 'LOGIN', code, meta);
       // A sign-in by mailed code ends any password-guessing lockout on the account.
@@ -96,7 +95,7 @@ export function createEmailCodes({ repos, otp, outbox, limits, audit, sessions, 
     },
 
     /** Confirm the signed-in user's email address with a VERIFY_EMAIL code. */
-    async verifyEmail(userId: string, code: string, meta: RequestMeta): Promise<UserRow> {
+    async verifyEmail(userId: string, code: string, meta: RequestMeta): Promise<User> {
       const viewer = await repos.users.findById(userId);
       if (!viewer?.isActive) throw new AuthError('UNAUTHENTICATED');
       const user = await check(viewer.email, 'VERIFY_EMAIL', code, meta);

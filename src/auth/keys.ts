@@ -16,9 +16,9 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
 import type { Config, JwtAlg } from '../config.js';
-import type { KeysRepository, NewSigningKey, SigningKeyRow } from '../store/repositories/keys.js';
 import type { Clock } from './clock.js';
 import { type JwsSign, jwsSigner } from './jws.js';
+import type { KeysRepository, NewSigningKey, SigningKeyRow } from './ports.js';
 import { createSealer, isSealedText } from './sealer.js';
 
 type Key = CryptoKey | Uint8Array;

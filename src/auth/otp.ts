@@ -10,15 +10,15 @@
  */
 import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import type { Config } from '../config.js';
-import type { OtpRepository, OtpRow } from '../store/repositories/otp.js';
 import type { Clock } from './clock.js';
+import type { OtpCode, OtpRepository } from './ports.js';
 
 export type OtpPurpose = 'LOGIN' | 'VERIFY_EMAIL' | 'PASSWORD_RESET';
 
 export type OtpCheck =
-  | { ok: true; row: OtpRow }
+  | { ok: true; row: OtpCode }
   /** `row` is the code that was tried, when there was a live one; `attemptsLeft` how many tries it has left. */
-  | { ok: false; row?: OtpRow; attemptsLeft: number };
+  | { ok: false; row?: OtpCode; attemptsLeft: number };
 
 const CODE = /^\d{6}$/;
 
@@ -59,6 +59,9 @@ export function createOtp({ repo, config, clock }: { repo: OtpRepository; config
       if (!(await repo.consume(row.id, now))) return { ok: false, row, attemptsLeft };
       return { ok: true, row };
     },
+
+    /** Delete the codes already expired (`latchkey tokens flush-expired`); how many. */
+    flushExpired: () => repo.deleteExpired(new Date(clock.now())),
   };
 }
 

@@ -12,8 +12,8 @@
 import { access, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { checkNewPassword } from './accounts.js';
 import { AuthError } from './errors.js';
+import { PASSWORD_MAX, PASSWORD_MIN } from './passwords.js';
 
 export interface PasswordPolicy {
   /** Throws AuthError('BAD_USER_INPUT', …, { field }) when `password` may not be used. */
@@ -41,12 +41,22 @@ export async function loadCommonPasswords(path?: string): Promise<ReadonlySet<st
   return new Set(text.split('\n').map((l) => l.trim().toLowerCase()).filter(Boolean));
 }
 
+const invalid = (field: string, message: string) => new AuthError('BAD_USER_INPUT', message, { field });
+
+/** The length rule alone (what every new password must meet, common or not). */
+function checkNewPassword(password: string, field = 'password'): void {
+  // Length is counted in characters, never truncated: argon2 hashes the whole string.
+  const length = [...password].length;
+  if (length < PASSWORD_MIN) throw invalid(field, `Password must be at least ${PASSWORD_MIN} characters`);
+  if (length > PASSWORD_MAX) throw invalid(field, `Password must be at most ${PASSWORD_MAX} characters`);
+}
+
 export function createPasswordPolicy(common: ReadonlySet<string> | null): PasswordPolicy {
   return {
     check(password, field = 'password') {
       checkNewPassword(password, field);
       if (common?.has(password.toLowerCase())) {
-        throw new AuthError('BAD_USER_INPUT', 'This password is one of the most common passwords: choose another', { field });
+        throw invalid(field, 'This password is one of the most common passwords: choose another');
       }
     },
   };

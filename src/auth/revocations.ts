@@ -15,6 +15,7 @@
  *   revoked.has('session-id'); // true
  */
 import type { Clock } from './clock.js';
+import type { SessionsRepository } from './ports.js';
 
 /** Carries revocations between instances (Redis pub/sub); optional. */
 export interface RevocationBus {
@@ -78,3 +79,39 @@ export function createRevocations({
     },
   };
 }
+
+/**
+ * The revoked set kept in step with the database, the record: `load` fills it (at
+ * start, and when Redis returns) with the sessions whose access tokens may still be
+ * live; `follower` makes a function that, each time it is called, adds the sessions
+ * revoked since its last call (by the CLI, or by an instance that cannot reach this
+ * one). It overlaps by a few seconds for clock skew; adding twice is harmless.
+ */
+export function createRevocationSync({
+  repo,
+  revocations,
+  clock,
+}: {
+  repo: Pick<SessionsRepository, 'revokedSince'>;
+  revocations: Revocations;
+  clock: Clock;
+}) {
+  const addSince = async (since: number) => {
+    const rows = await repo.revokedSince(new Date(since));
+    for (const r of rows) revocations.add([r.id], r.revokedAt.getTime() + revocations.ttlMs);
+    return rows.length;
+  };
+  return {
+    load: () => addSince(clock.now() - revocations.ttlMs),
+    follower() {
+      let last = clock.now();
+      return async () => {
+        const started = clock.now();
+        await addSince(last - 5000);
+        last = started;
+      };
+    },
+  };
+}
+
+export type RevocationSync = ReturnType<typeof createRevocationSync>;

@@ -17,16 +17,15 @@
  *   const next = await sessions.refresh(result.refreshToken, meta);
  */
 import { randomUUID } from 'node:crypto';
-import { decodeProtectedHeader } from 'jose';
 import type { Config } from '../config.js';
-import type { Repositories } from '../store/repositories/index.js';
-import type { LiveSession, NewToken, RefreshTokenRow, SessionRow, Successor } from '../store/repositories/sessions.js';
 import type { Audit, RequestMeta } from './audit.js';
 import type { Clock } from './clock.js';
-import { AuthError, isAuthError } from './errors.js';
+import { AuthError } from './errors.js';
 import { type Limits, noLimits } from './limits.js';
+import type { LiveSession, NewToken, RefreshTokenRow, Repositories, Session, Successor } from './ports.js';
+import { refreshExpiry } from './refreshExpiry.js';
 import type { Revocations } from './revocations.js';
-import { ACCESS_TYP, REFRESH_TYP, type Tokens } from './tokens.js';
+import type { Tokens } from './tokens.js';
 
 export interface AuthResult {
   userId: string;
@@ -45,17 +44,6 @@ export interface SignedIn extends AuthResult {
   signedInAt: Date;
 }
 
-export interface TokenInfo {
-  valid: boolean;
-  tokenType: 'access' | 'refresh' | null;
-  userId: string | null;
-  expiresAt: Date | null;
-  /** An error code of API.md §5 when not valid. */
-  reason: string | null;
-}
-
-const codeOf = (e: unknown) => (isAuthError(e) ? e.code : 'TOKEN_INVALID');
-
 /** Who an access token speaks for. */
 export interface Viewer {
   userId: string;
@@ -66,7 +54,7 @@ export interface Viewer {
 }
 
 /** A session's last real sign-in: rows older than the column count from their start. */
-export const authenticatedAtOf = (session: Pick<SessionRow, 'authenticatedAt' | 'createdAt'>) => session.authenticatedAt ?? session.createdAt;
+export const authenticatedAtOf = (session: Pick<Session, 'authenticatedAt' | 'createdAt'>) => session.authenticatedAt ?? session.createdAt;
 
 type SessionConfig = Pick<
   Config,
@@ -93,22 +81,20 @@ const seconds = (ms: number) => Math.floor(ms / 1000);
 const goneReason = (exp: number, now: number) => (exp * 1000 <= now ? 'TOKEN_EXPIRED' : 'TOKEN_REVOKED');
 
 export function createSessions({ repos, tokens, revocations, audit, config, clock, limits = noLimits }: Deps) {
-  /** A refresh token's lifetime: the remember-me choice, never past the session's absolute end. */
-  // Whole seconds, so the token string can be signed again from the row alone.
-  const expiry = (rememberMe: boolean, now: number) => seconds(now + (rememberMe ? config.rememberMeTtlMs : config.refreshTokenTtlMs)) * 1000;
-  const newToken = (session: Pick<SessionRow, 'rememberMe' | 'expiresAt'>, now: number): NewToken => {
-    const exp = Math.min(expiry(session.rememberMe, now), seconds(session.expiresAt.getTime()) * 1000);
-    return { jti: randomUUID(), issuedAt: new Date(seconds(now) * 1000), expiresAt: new Date(exp) };
-  };
-  /** The same rule for a rotation, where the database knows the session: it picks and caps (see Successor). */
+  const newToken = (session: Pick<Session, 'rememberMe' | 'expiresAt'>, now: number): NewToken => ({
+    jti: randomUUID(),
+    issuedAt: new Date(seconds(now) * 1000),
+    expiresAt: refreshExpiry(config, session.rememberMe, now, session.expiresAt.getTime()),
+  });
+  /** A rotation's successor: the database knows the session, so it gets both answers (see Successor). */
   const successor = (now: number): Successor => ({
     jti: randomUUID(),
     issuedAt: new Date(seconds(now) * 1000),
-    expiresAt: { rememberMe: new Date(expiry(true, now)), plain: new Date(expiry(false, now)) },
+    expiresAt: { rememberMe: refreshExpiry(config, true, now), plain: refreshExpiry(config, false, now) },
   });
 
   /** The token pair for a session whose current refresh token is `token`. */
-  const issue = async (session: SessionRow, token: RefreshTokenRow | NewToken): Promise<AuthResult> => {
+  const issue = async (session: Session, token: RefreshTokenRow | NewToken): Promise<AuthResult> => {
     const [access, refreshToken] = await Promise.all([
       tokens.signAccess({ sub: session.userId, sid: session.id, authTime: authenticatedAtOf(session), amr: session.amr ?? [] }),
       tokens.signRefresh({
@@ -129,10 +115,6 @@ export function createSessions({ repos, tokens, revocations, audit, config, cloc
       refreshTokenIssuedAt: token.issuedAt,
       refreshTokenExpiresAt: token.expiresAt,
     };
-  };
-
-  const revokeIds = async (ids: string[]) => {
-    await revocations.revoke(ids);
   };
 
   /** One refresh, limits aside: a rotation, the current token inside the grace, or an AuthError. */
@@ -157,7 +139,7 @@ export function createSessions({ repos, tokens, revocations, audit, config, cloc
         if (current && current.expiresAt.getTime() > now) return issue(session, current);
       }
       const revoked = await repos.sessions.revoke(session.id, 'reuse', new Date(now));
-      if (revoked) await revokeIds([session.id]);
+      if (revoked) await revocations.revoke([session.id]);
       await audit.record('refresh_reuse_detected', session.userId, meta, { sessionId: session.id, jti: token.jti });
       throw new AuthError('TOKEN_REUSED');
     }
@@ -177,7 +159,7 @@ export function createSessions({ repos, tokens, revocations, audit, config, cloc
       { rememberMe, meta, method, amr }: { rememberMe: boolean; meta: RequestMeta; method: string; amr: string[] },
     ): Promise<SignedIn> {
       const now = clock.now();
-      const session: SessionRow & { amr: string[] } = {
+      const session: Session & { amr: string[] } = {
         id: randomUUID(),
         userId,
         rememberMe,
@@ -219,7 +201,7 @@ export function createSessions({ repos, tokens, revocations, audit, config, cloc
     },
 
     /** The live session behind a viewer (for the recent sign-in rule), or undefined. */
-    async live(viewer: { userId: string; sessionId: string }): Promise<SessionRow | undefined> {
+    async live(viewer: { userId: string; sessionId: string }): Promise<Session | undefined> {
       const row = await repos.sessions.findById(viewer.sessionId);
       const now = clock.now();
       return row && row.userId === viewer.userId && !row.revokedAt && row.expiresAt.getTime() > now ? row : undefined;
@@ -256,7 +238,7 @@ export function createSessions({ repos, tokens, revocations, audit, config, cloc
     async revoke(sessionId: string, opts: { reason: string; meta: RequestMeta; userId?: string }): Promise<boolean> {
       const row = await repos.sessions.revoke(sessionId, opts.reason, new Date(clock.now()), opts.userId);
       // Refuse its access tokens here even if it was already revoked (idempotent).
-      if (row || !opts.userId) await revokeIds([sessionId]);
+      if (row || !opts.userId) await revocations.revoke([sessionId]);
       if (row) await audit.record(opts.reason === 'logout' ? 'logout' : 'session_revoked', row.userId, opts.meta, { sessionId, reason: opts.reason });
       return Boolean(row);
     },
@@ -264,7 +246,7 @@ export function createSessions({ repos, tokens, revocations, audit, config, cloc
     /** End every session of a user (optionally keeping one); returns how many ended. */
     async revokeAll(userId: string, opts: { reason: string; meta: RequestMeta; exceptSessionId?: string }): Promise<number> {
       const ids = await repos.sessions.revokeAllForUser(userId, opts.reason, new Date(clock.now()), opts.exceptSessionId);
-      await revokeIds(ids);
+      await revocations.revoke(ids);
       if (ids.length) {
         await audit.record(opts.reason === 'logout' ? 'logout' : 'session_revoked', userId, opts.meta, {
           sessions: ids.length,
@@ -274,52 +256,8 @@ export function createSessions({ repos, tokens, revocations, audit, config, cloc
       return ids.length;
     },
 
-    /**
-     * Whether `token` would be accepted as a bearer (access) token now, and what it
-     * is: the `verifyToken` operation. A refresh token is never `valid` here, so a
-     * service that looks only at `valid` cannot take one for an access token
-     * (API.md §4.1). Changes nothing and makes no database query.
-     */
-    async inspect(token: string): Promise<TokenInfo> {
-      let typ: unknown;
-      try {
-        typ = decodeProtectedHeader(token).typ;
-      } catch {
-        typ = undefined;
-      }
-      const tokenType = typ === ACCESS_TYP ? 'access' : typ === REFRESH_TYP ? 'refresh' : null;
-      try {
-        const claims = await tokens.verifyAccess(token);
-        const revoked = revocations.has(claims.sid);
-        return {
-          valid: !revoked,
-          tokenType: 'access',
-          userId: revoked ? null : claims.sub,
-          expiresAt: new Date(claims.exp * 1000),
-          reason: revoked ? 'TOKEN_REVOKED' : null,
-        };
-      } catch (e) {
-        return { valid: false, tokenType, userId: null, expiresAt: null, reason: codeOf(e) };
-      }
-    },
-
     async list(userId: string): Promise<LiveSession[]> {
       return repos.sessions.listLive(userId, new Date(clock.now()));
-    },
-
-    /**
-     * A function that, each time it is called, adds to the revoked set the
-     * sessions revoked since its last call (by the CLI, or by an instance that
-     * cannot reach this one). Overlaps by a few seconds for clock skew; adding twice is harmless.
-     */
-    revocationFollower() {
-      let last = clock.now();
-      return async () => {
-        const started = clock.now();
-        const rows = await repos.sessions.revokedSince(new Date(last - 5000));
-        for (const r of rows) revocations.add([r.id], r.revokedAt.getTime() + revocations.ttlMs);
-        last = started;
-      };
     },
 
     /**
@@ -330,13 +268,6 @@ export function createSessions({ repos, tokens, revocations, audit, config, cloc
     async flushExpired(): Promise<{ sessions: number; refreshTokens: number }> {
       const now = clock.now();
       return repos.sessions.flushExpired(new Date(now), new Date(now - revocations.ttlMs));
-    },
-
-    /** Fill the revoked set from the database (at start): sessions whose access tokens may still be live. */
-    async loadRevocations(): Promise<number> {
-      const rows = await repos.sessions.revokedSince(new Date(clock.now() - revocations.ttlMs));
-      for (const r of rows) revocations.add([r.id], r.revokedAt.getTime() + revocations.ttlMs);
-      return rows.length;
     },
   };
 }

@@ -1,8 +1,8 @@
 /** Sign-up, sign-in, refresh, sign-out and token inspection. Each resolver calls a service. */
 import { AuthError } from '../auth/errors.js';
+import type { User } from '../auth/ports.js';
 import type { AuthResult } from '../auth/sessions.js';
 import { FIRST_FACTOR_AMR } from '../auth/signIn.js';
-import type { UserRow } from '../store/repositories/users.js';
 import { builder, type GraphQLContext } from './builder.js';
 import { AuthPayloadType, TokenInfoType, userRef, type AuthPayloadView, type UserRef } from './types.js';
 
@@ -19,7 +19,7 @@ export function authPayload(ctx: GraphQLContext, result: AuthResult, user: UserR
  */
 export async function signIn(
   ctx: GraphQLContext,
-  user: UserRow,
+  user: User,
   rememberMe: boolean | null | undefined,
   method: string,
   amr: readonly string[],
@@ -70,8 +70,7 @@ builder.mutationFields((t) => ({
         // The rotation checked the user is active; the row is loaded only if the query asks for it.
         return authPayload(ctx, result, { id: result.userId });
       } catch (e) {
-        // A dead refresh cookie is useless to the browser: drop it so the client stops sending it.
-        if (e instanceof AuthError && !args.refreshToken && e.code !== 'RATE_LIMITED') ctx.refreshCookie.clear();
+        if (!args.refreshToken) ctx.refreshCookie.refused(e);
         throw e;
       }
     },
@@ -95,6 +94,6 @@ builder.mutationFields((t) => ({
   verifyToken: t.field({
     type: TokenInfoType,
     args: { token: t.arg.string({ required: true }) },
-    resolve: (_root, args, ctx) => ctx.services.sessions.inspect(args.token),
+    resolve: (_root, args, ctx) => ctx.services.tokenInfo.inspect(args.token),
   }),
 }));

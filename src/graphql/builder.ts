@@ -2,15 +2,17 @@
 import SchemaBuilder from '@pothos/core';
 import type DataLoader from 'dataloader';
 import type { RequestMeta } from '../auth/audit.js';
+import type { UserWithProfile } from '../auth/ports.js';
 import type { AuthResult, Viewer } from '../auth/sessions.js';
 import type { Services } from '../services.js';
-import type { UserWithProfile } from '../store/repositories/users.js';
 
 /** The refresh-token cookie, as resolvers may touch it. */
 export interface RefreshCookie {
   read(): string | undefined;
   set(result: AuthResult): void;
   clear(): void;
+  /** A refresh with the cookie's token failed with `error`: the cookie layer decides whether it goes. */
+  refused(error: unknown): void;
 }
 
 export interface GraphQLContext {

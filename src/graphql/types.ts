@@ -1,12 +1,11 @@
 /** The object types of API.md §3, backed by the rows and results services return. */
-import type { TokenInfo } from '../auth/sessions.js';
+import type { TokenInfo } from '../auth/tokenInfo.js';
 import type { AuthResult } from '../auth/sessions.js';
-import type { LiveSession } from '../store/repositories/sessions.js';
-import type { ProfileRow, UserRow } from '../store/repositories/users.js';
+import type { LiveSession, Profile, User } from '../auth/ports.js';
 import { AuthError } from '../auth/errors.js';
 import { builder, type GraphQLContext } from './builder.js';
 
-export const ProfileType = builder.objectRef<ProfileRow>('Profile').implement({
+export const ProfileType = builder.objectRef<Profile>('Profile').implement({
   fields: (t) => ({
     displayName: t.exposeString('displayName', { nullable: true }),
     bio: t.exposeString('bio', { nullable: true }),
@@ -22,15 +21,15 @@ export const ProfileType = builder.objectRef<ProfileRow>('Profile').implement({
  */
 export interface UserRef {
   id: string;
-  user?: UserRow;
+  user?: User;
   /** Undefined: not loaded yet (null: loaded, and the user has none). */
-  profile?: ProfileRow | null;
+  profile?: Profile | null;
 }
 
 /** A ref for a row the caller already has. */
-export const userRef = (user: UserRow): UserRef => ({ id: user.id, user });
+export const userRef = (user: User): UserRef => ({ id: user.id, user });
 
-async function loaded(ref: UserRef, ctx: GraphQLContext): Promise<{ user: UserRow; profile: ProfileRow | null }> {
+async function loaded(ref: UserRef, ctx: GraphQLContext): Promise<{ user: User; profile: Profile | null }> {
   if (ref.user && ref.profile !== undefined) return { user: ref.user, profile: ref.profile };
   const found = await ctx.loaders.user.load(ref.id);
   if (!found) throw new AuthError('UNAUTHENTICATED');
@@ -38,7 +37,7 @@ async function loaded(ref: UserRef, ctx: GraphQLContext): Promise<{ user: UserRo
 }
 
 const fromUser =
-  <T>(pick: (user: UserRow) => T) =>
+  <T>(pick: (user: User) => T) =>
   async (ref: UserRef, _args: unknown, ctx: GraphQLContext): Promise<T> =>
     pick(ref.user ?? (await loaded(ref, ctx)).user);
 

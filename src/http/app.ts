@@ -20,8 +20,8 @@ import { findWebRoot, webApp } from './web.js';
 /**
  * Fastify's two lines per request ("incoming request", "request completed") at debug
  * instead of info: at thousands of requests a second they cost more than the request
- * itself. Failures keep their error lines, with the request id; LOG_LEVEL=debug brings
- * the access lines back.
+ * itself (docs/performance.md). Failures keep their error lines, with the request id;
+ * LOG_LEVEL=debug brings the access lines back.
  */
 class RequestLinesAtDebug extends LogController {
   override incomingRequest(request: FastifyRequest): void {
@@ -36,9 +36,8 @@ class RequestLinesAtDebug extends LogController {
 
 /**
  * The headers helmet sets, worked out once: with these options they do not depend on the
- * request. (@fastify/helmet builds helmet's middleware anew for every request, and even
- * built once, running it per request set a dozen headers one by one on the raw response:
- * a tenth of the memory `{ me { id } }` allocated.)
+ * request, and running helmet's middleware per request is a measurable share of a
+ * request's cost (docs/performance.md, "The speed work").
  */
 function securityHeaders(options: HelmetOptions): Record<string, string> {
   const headers: Record<string, string> = {};

@@ -1,10 +1,12 @@
 /**
  * The refresh-token cookie: HttpOnly, Secure and SameSite per settings, path
- * limited to the GraphQL endpoint. Remember-me off → a session cookie (no
- * Max-Age); on → Max-Age until the token expires. Responses that set or clear
- * it are marked `Cache-Control: no-store`.
+ * limited to the GraphQL endpoint; its Max-Age is the domain's `refreshCookieMaxAge`
+ * (none without remember-me). Responses that set or clear it are marked
+ * `Cache-Control: no-store`.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { isAuthError } from '../auth/errors.js';
+import { refreshCookieMaxAge } from '../auth/refreshExpiry.js';
 import type { AuthResult } from '../auth/sessions.js';
 import type { Config } from '../config.js';
 import type { RefreshCookie } from '../graphql/builder.js';
@@ -23,22 +25,22 @@ export function refreshCookie(
     sameSite: config.cookieSameSite.toLowerCase() as 'strict' | 'lax' | 'none',
     path: GRAPHQL_PATH,
   };
+  function clear() {
+    reply.header('cache-control', 'no-store');
+    reply.clearCookie(REFRESH_COOKIE, attributes);
+  }
   return {
     read: () => request.cookies[REFRESH_COOKIE] || undefined,
     set(result: AuthResult) {
       reply.header('cache-control', 'no-store');
-      // The token's own lifetime (exp − iat, whole seconds): a fresh remember-me token gets exactly
-      // REMEMBER_ME_TTL however long the request took, and one capped by SESSION_ABSOLUTE_TTL less.
-      // (A token handed again inside the grace window keeps its cookie a few seconds past its
-      // expiry at most; the server refuses it then.)
-      const maxAge = result.rememberMe
-        ? Math.max(0, Math.ceil((result.refreshTokenExpiresAt.getTime() - result.refreshTokenIssuedAt.getTime()) / 1000))
-        : undefined;
+      const maxAge = refreshCookieMaxAge(result);
       reply.setCookie(REFRESH_COOKIE, result.refreshToken, maxAge === undefined ? attributes : { ...attributes, maxAge });
     },
-    clear() {
-      reply.header('cache-control', 'no-store');
-      reply.clearCookie(REFRESH_COOKIE, attributes);
+    clear,
+    refused(error) {
+      // A dead refresh cookie is useless to the browser: drop it so the client stops sending it.
+      // A rate limit says nothing about the token, so it stays.
+      if (isAuthError(error) && error.code !== 'RATE_LIMITED') clear();
     },
   };
 }

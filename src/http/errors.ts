@@ -11,6 +11,7 @@
  * `data` and a 4xx status (400, or 405/413/415 from the transport), or 500
  * when the server itself failed.
  */
+import createError, { type FastifyError } from '@fastify/error';
 import { GraphQLError } from 'graphql';
 import type { FastifyBaseLogger } from 'fastify';
 import { AuthError } from '../auth/errors.js';
@@ -30,14 +31,21 @@ interface Execution {
 
 type WithStatus = Error & { statusCode?: number; errors?: unknown[]; code?: string };
 
+// The refusals before execution, by status; each answers BAD_USER_INPUT (see `format`).
+const refusals = {
+  400: createError('LATCHKEY_BAD_REQUEST', '%s', 400),
+  405: createError('LATCHKEY_METHOD_NOT_ALLOWED', '%s', 405),
+  415: createError('LATCHKEY_UNSUPPORTED_MEDIA_TYPE', '%s', 415),
+};
+
 /**
  * An error that refuses the whole request before execution, answered with this status and BAD_USER_INPUT.
  *
  * @example
  *   throw requestError(415, 'Unsupported charset: send UTF-8 JSON');
  */
-export function requestError(statusCode: number, message: string): WithStatus {
-  return Object.assign(new Error(message), { statusCode });
+export function requestError(statusCode: keyof typeof refusals, message: string): FastifyError {
+  return new refusals[statusCode](message);
 }
 
 // Duck-typed rather than `instanceof`: Mercurius and this module may load different copies of graphql (CJS/ESM).

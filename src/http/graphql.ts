@@ -8,12 +8,11 @@ import DataLoader from 'dataloader';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import mercurius from 'mercurius';
 import { AuthError } from '../auth/errors.js';
+import type { UserWithProfile } from '../auth/ports.js';
 import type { Viewer } from '../auth/sessions.js';
 import type { GraphQLContext } from '../graphql/builder.js';
 import { graphqlSchema } from '../graphql/schema.js';
 import type { Services } from '../services.js';
-import type { Repositories } from '../store/repositories/index.js';
-import type { UserWithProfile } from '../store/repositories/users.js';
 import { GRAPHQL_PATH, refreshCookie } from './cookies.js';
 import { errorFormatter } from './errors.js';
 import { graphqlTransport } from './transport.js';
@@ -30,21 +29,17 @@ export function bearerToken(header: string | undefined): string | undefined {
 
 /**
  * A request's loaders, each made on first use. A class with a getter, not an object
- * literal with one: measured under `{ me { id } }` load (`node --trace-gc-nvp`), the
- * literal's getter kept ~3 MB alive through every young-generation collection (5 ms
- * pauses, whole requests promoted to wait for a full collection); the class keeps 16 kB
- * (0.6 ms), and the same server answered 57 % more requests. V8 appears to give each
- * literal with an accessor its own hidden class in old space, which holds the getter's
- * closure, and the request it closes over, until a full collection.
+ * literal with one: the literal's getter kept each request alive past young-generation
+ * collections (docs/performance.md, "The speed work").
  */
 class RequestLoaders {
   #user: DataLoader<string, UserWithProfile | null> | undefined;
 
-  constructor(private readonly users: Repositories['users']) {}
+  constructor(private readonly accounts: Services['accounts']) {}
 
   get user(): DataLoader<string, UserWithProfile | null> {
     return (this.#user ??= new DataLoader(async (ids: readonly string[]) => {
-      const rows = await this.users.withProfiles(ids);
+      const rows = await this.accounts.withProfiles(ids);
       const byId = new Map(rows.map((r) => [r.user.id, r]));
       return ids.map((id) => byId.get(id) ?? null);
     }));
@@ -52,7 +47,7 @@ class RequestLoaders {
 }
 
 export async function graphqlRoutes(app: FastifyInstance, { services }: { services: Services }) {
-  const { config, sessions, repos } = services;
+  const { config, sessions, accounts } = services;
 
   graphqlTransport(app);
 
@@ -75,7 +70,7 @@ export async function graphqlRoutes(app: FastifyInstance, { services }: { servic
         if (!v) throw new AuthError('UNAUTHENTICATED');
         return v;
       },
-      loaders: new RequestLoaders(repos.users),
+      loaders: new RequestLoaders(accounts),
       refreshCookie: refreshCookie(request, reply, config),
     };
     return context;

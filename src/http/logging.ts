@@ -107,11 +107,10 @@ type ChildOptions = NonNullable<Parameters<FastifyBaseLogger['child']>[1]>;
 type LevelAware = FastifyBaseLogger & { isLevelEnabled(level: string): boolean };
 
 /**
- * A request's logger, made when it first writes a line. Fastify makes a pino child for
- * every request (to bind its reqId), and pino runs the redaction paths over the bindings
- * then and there: a tenth of all the memory `{ me { id } }` allocated, for a logger that
- * most requests never use (their access lines are at debug). The child, once made, is
- * the same as Fastify's own.
+ * A request's logger, made when it first writes a line: a pino child runs the redaction
+ * paths over its bindings when made, which is costly for a logger most requests never use
+ * (their access lines are at debug; docs/performance.md). The child, once made, is the
+ * same as Fastify's own.
  */
 class LazyRequestLogger {
   #child: LevelAware | undefined;

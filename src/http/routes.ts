@@ -1,7 +1,6 @@
 /** The small routes: JWKS, liveness, readiness, Prometheus metrics. */
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../services.js';
-import { schemaProblem, schemaStatus } from '../store/migrate.js';
 import type { Metrics } from './metrics.js';
 
 export async function plainRoutes(app: FastifyInstance, { services, metrics }: { services: Services; metrics: Metrics }) {
@@ -16,8 +15,7 @@ export async function plainRoutes(app: FastifyInstance, { services, metrics }: {
 
   app.get('/readyz', async (request, reply) => {
     try {
-      await services.database.ping();
-      const problem = schemaProblem(await schemaStatus(services.database));
+      const problem = await services.health.problem();
       if (problem) return reply.code(503).send({ status: 'unavailable', reason: problem });
       return { status: 'ready' };
     } catch (err) {

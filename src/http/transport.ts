@@ -39,8 +39,8 @@ export function containsNul(value: unknown, depth = 0): boolean {
 /**
  * Starts like a GraphQL document: an optional `{` and then a name or a comment. Of
  * such texts only a bare `true`, `false` or `null` is also JSON. Tested first because
- * JSON.parse throws on every ordinary document, and an exception per request was an
- * eighth of the busy time of `{ me { id } }` (bench/profile.ts).
+ * JSON.parse throws on every ordinary document, and an exception per request is costly
+ * (docs/performance.md).
  */
 const GRAPHQL_START = /^[\s,]*(?:\{[\s,]*)?[_A-Za-z#]/;
 const JSON_LITERAL = /^\s*(?:true|false|null)\s*$/;

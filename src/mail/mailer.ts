@@ -10,24 +10,9 @@
 import { consoleTransport } from './transports/console.js';
 import { fileTransport } from './transports/file.js';
 import { smtpTransport } from './transports/smtp.js';
+import type { Mailer } from './message.js';
 
-/** A message with its plain-text and HTML parts. */
-export interface MailMessage {
-  to: string;
-  subject: string;
-  text: string;
-  html: string;
-}
-
-export interface Mailer {
-  send(message: MailMessage): Promise<void>;
-  /**
-   * Delivery stays on this machine and takes a millisecond (console, file): the
-   * outbox lets the request wait for it, so a message is there when the answer is.
-   */
-  readonly local?: boolean;
-  close(): Promise<void>;
-}
+export type { MailMessage, Mailer } from './message.js';
 
 export interface MailerOptions {
   /** MAIL_URL: `console`, `file:DIR` or `smtp://user:pass@host:port`. */

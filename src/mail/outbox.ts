@@ -12,7 +12,7 @@
  *   await outbox.enqueue(message);  // at once for SMTP; once written for file:
  *   await outbox.idle();      // tests and shutdown: everything queued has been tried
  */
-import type { MailMessage, Mailer } from './mailer.js';
+import type { MailMessage, Mailer } from './message.js';
 
 export interface Outbox {
   /** Queue a message; resolves at once for a mail server, after delivery (or its failure) for a local transport. */

@@ -7,7 +7,7 @@
  *   const message = codeMessage({ to: 'alice@example.com', purpose: 'LOGIN', code: '042137', ttlMs: 300_000 });
  *   message.subject; // 'Your sign-in code: 042137'
  */
-import type { MailMessage } from './mailer.js';
+import type { MailMessage } from './message.js';
 
 export type CodePurpose = 'LOGIN' | 'VERIFY_EMAIL' | 'PASSWORD_RESET';
 

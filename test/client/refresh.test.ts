@@ -13,6 +13,7 @@ import { createCookieFetch } from '../../packages/client/src/node.js';
 import { noMeta } from '../../src/auth/audit.js';
 import { databaseTargets } from '../support/databases.js';
 import { jwtPayload, suiteServer, TEST_PASSWORD, uniqueEmail } from '../support/server.js';
+import { auditEventsOf, sessionRow } from '../support/rows.js';
 
 const targets = await databaseTargets();
 // One database is enough here: the server's own suites cover both; PostgreSQL when it is there.
@@ -193,8 +194,8 @@ describe(`@latchkey/client against a real server on ${target.name}`, () => {
     expect(second.getState().status).toBe('signedIn');
     // Without a lock both may refresh; the server's grace window answers the second — never more than one each.
     expect(calls.filter((c) => c === 'refreshToken').length).toBeLessThanOrEqual(2);
-    expect(await t.server.services.repos.audit.list({ userId, type: 'refresh_reuse_detected' })).toEqual([]);
-    expect((await t.server.services.repos.sessions.findById(sessionId))?.revokedAt).toBeNull();
+    expect(await auditEventsOf(t.server.services, { userId, type: 'refresh_reuse_detected' })).toEqual([]);
+    expect((await sessionRow(t.server.services, sessionId))?.revokedAt).toBeNull();
     // The chain is intact: a third tab opened now still restores the session.
     expect((await tab().ready()).status).toBe('signedIn');
   });
@@ -217,7 +218,7 @@ describe(`@latchkey/client against a real server on ${target.name}`, () => {
     expect(first.getState()).toEqual({ status: 'signedOut', user: null, reason: 'SIGNED_OUT' });
     await signedOutWith(second, 'SIGNED_OUT');
     expect(seen).toEqual(['signedOut:SIGNED_OUT']);
-    expect((await t.server.services.repos.sessions.findById(sessionId))?.revokedAt).not.toBeNull();
+    expect((await sessionRow(t.server.services, sessionId))?.revokedAt).not.toBeNull();
     // Nothing left to restore from: a new tab starts signed out.
     expect((await tab().ready()).status).toBe('signedOut');
   });

@@ -13,6 +13,7 @@ import { findChromium, launchChromium } from '../support/browser.js';
 import { databaseTargets } from '../support/databases.js';
 import { lastCodeTo } from '../support/mail.js';
 import { createClient, jwtPayload, registerUser, suiteServer, TEST_PASSWORD, uniqueEmail } from '../support/server.js';
+import { auditEventsOf, refreshTokenRow } from '../support/rows.js';
 
 const chromiumPath = await findChromium();
 const targets = await databaseTargets();
@@ -146,10 +147,10 @@ describe.skipIf(!chromiumPath)(`web app in Chromium (${target.name}, 3 s access 
     await shot(page, 'profile-saved');
     expect(path(page)).toBe('/profile');
 
-    const first = await t.server.services.repos.sessions.findToken(firstJti);
+    const first = await refreshTokenRow(t.server.services, firstJti);
     expect(first?.token.usedAt).not.toBeNull();
     expect(first?.token.replacedBy).toBeTruthy();
-    expect(await t.server.services.repos.sessions.findToken(first!.token.replacedBy!)).toBeDefined();
+    expect(await refreshTokenRow(t.server.services, first!.token.replacedBy!)).toBeDefined();
     expect(first?.session.revokedAt).toBeNull();
 
     // Reload: the session comes back from the cookie; the page stays, with the saved data.
@@ -223,7 +224,7 @@ describe.skipIf(!chromiumPath)(`web app in Chromium (${target.name}, 3 s access 
 
     expect([path(one.page), path(two.page)]).toEqual(['/profile', '/profile']);
     expect([...one.visited, ...two.visited].filter((p) => p !== '/profile')).toEqual([]);
-    expect(await t.server.services.repos.audit.list({ userId, type: 'refresh_reuse_detected' })).toEqual([]);
+    expect(await auditEventsOf(t.server.services, { userId, type: 'refresh_reuse_detected' })).toEqual([]);
     const sessions = await t.server.services.sessions.list(userId);
     expect(sessions).toHaveLength(1); // one browser, one session, still live
   });

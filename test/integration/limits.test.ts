@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { pglite } from '../support/databases.js';
 import { lastCodeTo } from '../support/mail.js';
 import { LOGIN, REFRESH, REGISTER, TEST_PASSWORD, registerUser, suiteServer, uniqueEmail, type TestClient } from '../support/server.js';
+import { auditEventsOf } from '../support/rows.js';
 
 const REQUEST = `mutation($email: String!) { requestOtp(email: $email) }`;
 const VERIFY = `mutation($email: String!, $code: String!) { verifyOtp(email: $email, code: $code) { accessToken } }`;
@@ -32,7 +33,7 @@ describe('abuse controls (memory store)', () => {
     },
   });
 
-  const audit = (type: string) => t.server.services.repos.audit.list({ type }, 1000);
+  const audit = (type: string) => auditEventsOf(t.server.services, { type }, 1000);
   const login = (client: TestClient, email: string, password: string, ip = newIp()) => client.gql(LOGIN, { email, password }, from(ip));
   const register = async (email = uniqueEmail(), ip = newIp()) => {
     const c = t.client();

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { databaseTargets } from '../support/databases.js';
 import { codeIn, lastCodeTo, mailTo } from '../support/mail.js';
 import { LOGIN, ME, REFRESH, TEST_PASSWORD, loginUser, registerUser, suiteServer, uniqueEmail } from '../support/server.js';
+import { auditEventsOf } from '../support/rows.js';
 
 const REQUEST = `mutation($email: String!, $purpose: OtpPurpose) { requestOtp(email: $email, purpose: $purpose) }`;
 const VERIFY = `mutation($email: String!, $code: String!, $rememberMe: Boolean) {
@@ -20,7 +21,7 @@ const targets = await databaseTargets();
 describe.each(targets)('one-time codes on $name', (target) => {
   const t = suiteServer(target, { manualClock: true });
 
-  const audit = (type: string) => t.server.services.repos.audit.list({ type }, 1000);
+  const audit = (type: string) => auditEventsOf(t.server.services, { type }, 1000);
   const wrong = (code: string) => String((Number(code) + 1) % 1_000_000).padStart(6, '0');
 
   it('answers requestOtp the same for a known and an unknown email, and mails only the known one', async () => {

@@ -14,6 +14,7 @@ import { openDatabase, type Database } from '../../src/store/db.js';
 import { migrate } from '../../src/store/migrate.js';
 import { databaseTargets } from '../support/databases.js';
 import { TEST_PASSWORD } from '../support/server.js';
+import { refreshTokenRow } from '../support/rows.js';
 
 const targets = await databaseTargets();
 const DAY = 86_400_000;
@@ -100,7 +101,7 @@ describe.each(targets)('refresh rotation on $name', (target) => {
     const session = await services.sessions.start(other.id, { rememberMe: false, meta: noMeta, method: 'password', amr: ['pwd'] });
     await services.repos.users.setActive(other.id, false);
     await expect(services.sessions.refresh(session.refreshToken, noMeta)).rejects.toMatchObject({ code: 'TOKEN_REVOKED' });
-    const found = await services.repos.sessions.findToken(String(decodeJwt(session.refreshToken).jti));
+    const found = await refreshTokenRow(services, String(decodeJwt(session.refreshToken).jti));
     expect(found?.token.usedAt).toBeNull();
   });
 });

@@ -3,7 +3,7 @@
  * works without a mail server and the code can be read off the terminal.
  * (It writes to stdout itself, never through the logger: logs stay free of codes.)
  */
-import type { MailMessage, Mailer } from '../mailer.js';
+import type { MailMessage, Mailer } from '../message.js';
 
 export function consoleTransport({ from, write }: { from: string; write: (chunk: string) => void }): Mailer {
   return {

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { MailMessage, Mailer } from '../mailer.js';
+import type { MailMessage, Mailer } from '../message.js';
 
 export function fileTransport({ dir, now }: { dir: string; now: () => number }): Mailer {
   let made: Promise<unknown> | undefined;

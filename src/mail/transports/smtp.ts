@@ -11,7 +11,7 @@
  * the certificate is verified (`?tls.rejectUnauthorized=false` turns that off).
  */
 import nodemailer, { type Transporter } from 'nodemailer';
-import type { MailMessage, Mailer } from '../mailer.js';
+import type { MailMessage, Mailer } from '../message.js';
 
 function transportOptions(url: string) {
   const { protocol, searchParams } = new URL(url);

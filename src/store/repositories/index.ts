@@ -1,4 +1,5 @@
 /** All repositories over one database handle: what services are given. */
+import type { Repositories } from '../../auth/ports.js';
 import type { Executor } from '../db.js';
 import { auditRepository } from './audit.js';
 import { challengesRepository } from './challenges.js';
@@ -9,7 +10,7 @@ import { passkeysRepository } from './passkeys.js';
 import { sessionsRepository } from './sessions.js';
 import { usersRepository } from './users.js';
 
-export function repositories(db: Executor) {
+export function repositories(db: Executor): Repositories {
   return {
     users: usersRepository(db),
     sessions: sessionsRepository(db),
@@ -21,5 +22,3 @@ export function repositories(db: Executor) {
     passkeys: passkeysRepository(db),
   };
 }
-
-export type Repositories = ReturnType<typeof repositories>;

@@ -1,12 +1,10 @@
 /** Signing keys as stored: public JWK, private JWK (possibly encrypted), lifetime. */
 import { and, eq, isNull, sql } from 'drizzle-orm';
+import type { KeysRepository, NewSigningKey, SigningKeyRow } from '../../auth/ports.js';
 import type { Executor } from '../db.js';
 import { signingKeys } from '../schema.js';
 
-export type SigningKeyRow = typeof signingKeys.$inferSelect;
-export type NewSigningKey = typeof signingKeys.$inferInsert;
-
-export function keysRepository(db: Executor) {
+export function keysRepository(db: Executor): KeysRepository {
   return {
     async all(): Promise<SigningKeyRow[]> {
       return db.select().from(signingKeys);
@@ -53,5 +51,3 @@ export function keysRepository(db: Executor) {
     },
   };
 }
-
-export type KeysRepository = ReturnType<typeof keysRepository>;

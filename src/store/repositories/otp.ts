@@ -6,18 +6,16 @@
  * and consuming is `UPDATE … WHERE consumed_at IS NULL`, so a code works once.
  */
 import { and, eq, isNull, lt, sql } from 'drizzle-orm';
+import type { NewOtp, OtpCode, OtpRepository } from '../../auth/ports.js';
 import type { Executor } from '../db.js';
 import { otpCodes } from '../schema.js';
 
-export type OtpRow = typeof otpCodes.$inferSelect;
-export type NewOtp = Omit<typeof otpCodes.$inferInsert, 'id' | 'attempts' | 'consumedAt'>;
-
 const sameEmail = (email: string) => sql`lower(${otpCodes.email}) = lower(${email})`;
 
-export function otpRepository(db: Executor) {
+export function otpRepository(db: Executor): OtpRepository {
   return {
     /** Store a new code; any live code for this email and purpose stops working. */
-    async issue(code: NewOtp): Promise<OtpRow> {
+    async issue(code: NewOtp): Promise<OtpCode> {
       return db.transaction(async (tx) => {
         // One issue at a time per email and purpose: two simultaneous requests must not both
         // find nothing to supersede and leave two live codes. (Held until the transaction ends.)
@@ -36,7 +34,7 @@ export function otpRepository(db: Executor) {
      * return it — or undefined when there is none (never issued, used,
      * superseded, expired, or out of attempts).
      */
-    async reserveAttempt(email: string, purpose: string, now: Date, maxAttempts: number): Promise<OtpRow | undefined> {
+    async reserveAttempt(email: string, purpose: string, now: Date, maxAttempts: number): Promise<OtpCode | undefined> {
       const live = db
         .select({ id: otpCodes.id })
         .from(otpCodes)
@@ -75,5 +73,3 @@ export function otpRepository(db: Executor) {
     },
   };
 }
-
-export type OtpRepository = ReturnType<typeof otpRepository>;

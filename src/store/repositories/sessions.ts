@@ -7,47 +7,10 @@
  * successor is inserted by the same statement (all or nothing, one round trip).
  */
 import { and, desc, eq, gt, isNull, lt, ne, or, sql } from 'drizzle-orm';
+import type { LiveSession, NewAuditEvent, NewSession, NewToken, RefreshTokenRow, RotateResult, Session, SessionsRepository, Successor } from '../../auth/ports.js';
 import { type Executor, preparedStatement } from '../db.js';
-import { auditValues, INSERT_AUDIT_EVENT, type NewAuditEvent } from './audit.js';
+import { auditValues, INSERT_AUDIT_EVENT } from './audit.js';
 import { refreshTokens, sessions, users } from '../schema.js';
-
-export type SessionRow = typeof sessions.$inferSelect;
-export type RefreshTokenRow = typeof refreshTokens.$inferSelect;
-
-export interface NewToken {
-  jti: string;
-  issuedAt: Date;
-  expiresAt: Date;
-}
-
-/**
- * The successor of a rotated token: its id, its issue time, and when it expires for a
- * session with and without remember-me — capped by the database at the session's
- * absolute end (in whole seconds), the rule `sessions.newToken` applies in code.
- */
-export interface Successor {
-  jti: string;
-  issuedAt: Date;
-  expiresAt: { rememberMe: Date; plain: Date };
-}
-
-export interface NewSession {
-  id: string;
-  userId: string;
-  rememberMe: boolean;
-  createdAt: Date;
-  expiresAt: Date;
-  userAgent: string | null;
-  ip: string | null;
-  /** The sign-in's time (the session's start) and its RFC 8176 methods. */
-  amr: string[];
-}
-
-export type RotateResult =
-  | { kind: 'rotated'; session: SessionRow; token: RefreshTokenRow }
-  /** The token could not be rotated; here is what the database knows about it. */
-  | { kind: 'refused'; token: RefreshTokenRow; session: SessionRow; userActive: boolean }
-  | { kind: 'unknown' };
 
 /** A row of the rotation statement: the touched session (raw columns) and its new token's expiry. */
 interface RotatedRow {
@@ -68,10 +31,6 @@ interface RotatedRow {
 
 // Raw statements come back as the driver parses them: node-postgres and PGlite give Dates for timestamptz.
 const asDate = (v: Date | string) => (v instanceof Date ? v : new Date(v));
-
-export interface LiveSession extends SessionRow {
-  tokenExpiresAt: Date;
-}
 
 /**
  * See `signIn`. $1–$7 the session, $8–$10 its first token, $11–$16 the audit event
@@ -94,7 +53,8 @@ const SIGN_IN = `
 
 /**
  * See `rotate`. $1 now, $2 the successor's jti, $3 the presented jti, $4 / $5 the
- * successor's expiry with / without remember-me (capped at the session's end), $6 its issue time.
+ * successor's expiry with / without remember-me (the domain's `refreshExpiry`; the session's
+ * choice is taken, capped at its end), $6 its issue time.
  */
 const ROTATE = `
   with claimed as (
@@ -118,7 +78,7 @@ const ROTATE = `
   )
   select touched.*, successor.expires_at as token_expires_at from touched, successor`;
 
-export function sessionsRepository(db: Executor) {
+export function sessionsRepository(db: Executor): SessionsRepository {
   // The statements of every sign-in and refresh, prepared once per connection.
   const signInStatement = preparedStatement(db, 'latchkey_sign_in', SIGN_IN);
   const rotateStatement = preparedStatement<RotatedRow>(db, 'latchkey_refresh_rotate', ROTATE);
@@ -184,23 +144,13 @@ export function sessionsRepository(db: Executor) {
       return rows[0];
     },
 
-    async findToken(jti: string): Promise<{ token: RefreshTokenRow; session: SessionRow } | undefined> {
-      const rows = await db
-        .select({ token: refreshTokens, session: sessions })
-        .from(refreshTokens)
-        .innerJoin(sessions, eq(sessions.id, refreshTokens.sessionId))
-        .where(eq(refreshTokens.jti, jti))
-        .limit(1);
-      return rows[0];
-    },
-
-    async findById(id: string): Promise<SessionRow | undefined> {
+    async findById(id: string): Promise<Session | undefined> {
       const rows = await db.select().from(sessions).where(eq(sessions.id, id)).limit(1);
       return rows[0];
     },
 
     /** A real sign-in on a live session of this user (reauthentication): its time and methods; false if the session is not live. */
-    async markAuthenticated(id: string, userId: string, at: Date, amr: string[]): Promise<SessionRow | undefined> {
+    async markAuthenticated(id: string, userId: string, at: Date, amr: string[]): Promise<Session | undefined> {
       const rows = await db
         .update(sessions)
         .set({ authenticatedAt: at, amr })
@@ -210,7 +160,7 @@ export function sessionsRepository(db: Executor) {
     },
 
     /** Revoke one session (if still live); returns it when this call revoked it. */
-    async revoke(id: string, reason: string, now: Date, userId?: string): Promise<SessionRow | undefined> {
+    async revoke(id: string, reason: string, now: Date, userId?: string): Promise<Session | undefined> {
       const rows = await db
         .update(sessions)
         .set({ revokedAt: now, revokeReason: reason })
@@ -286,5 +236,3 @@ export function sessionsRepository(db: Executor) {
     },
   };
 }
-
-export type SessionsRepository = ReturnType<typeof sessionsRepository>;

@@ -1,25 +1,10 @@
 /** Users and profiles. Emails are matched case-insensitively (lower(email)). */
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { eq, inArray, sql } from 'drizzle-orm';
+import type { NewUser, Profile, ProfilePatch, User, UserWithProfile, UsersRepository } from '../../auth/ports.js';
 import type { Executor } from '../db.js';
 import { profiles, users } from '../schema.js';
 
-export type UserRow = typeof users.$inferSelect;
-export type ProfileRow = typeof profiles.$inferSelect;
-export interface UserWithProfile {
-  user: UserRow;
-  profile: ProfileRow | null;
-}
-
-export interface NewUser {
-  email: string;
-  username?: string | null;
-  passwordHash: string | null;
-  displayName?: string | null;
-  createdAt: Date;
-  emailVerifiedAt?: Date | null;
-}
-
-export function usersRepository(db: Executor) {
+export function usersRepository(db: Executor): UsersRepository {
   // Built once and prepared by name on each connection: `me` runs it on every request.
   const withProfileById = db
     .select({ user: users, profile: profiles })
@@ -37,7 +22,7 @@ export function usersRepository(db: Executor) {
 
   return {
     /** Insert a user and an empty profile in one transaction; `null` when the email or username is taken. */
-    async create(input: NewUser): Promise<{ user: UserRow } | { taken: 'email' | 'username' }> {
+    async create(input: NewUser): Promise<{ user: User } | { taken: 'email' | 'username' }> {
       return db.transaction(async (tx) => {
         const inserted = await tx
           .insert(users)
@@ -60,20 +45,14 @@ export function usersRepository(db: Executor) {
       });
     },
 
-    async findByEmail(email: string): Promise<UserRow | undefined> {
+    async findByEmail(email: string): Promise<User | undefined> {
       const rows = await byEmail.execute({ email });
       return rows[0];
     },
 
-    async findById(id: string): Promise<UserRow | undefined> {
+    async findById(id: string): Promise<User | undefined> {
       const rows = await db.select().from(users).where(eq(users.id, id)).limit(1);
       return rows[0];
-    },
-
-    /** One query for any number of ids (the per-request loader's batch function). */
-    async findManyByIds(ids: readonly string[]): Promise<UserRow[]> {
-      if (!ids.length) return [];
-      return db.select().from(users).where(inArray(users.id, [...ids]));
     },
 
     /** Users with their profiles (null when none), one query for any number of ids: the per-request loader's batch. */
@@ -98,7 +77,7 @@ export function usersRepository(db: Executor) {
       await db.update(users).set({ isActive }).where(eq(users.id, id));
     },
 
-    async markEmailVerified(id: string, at: Date): Promise<UserRow | undefined> {
+    async markEmailVerified(id: string, at: Date): Promise<User | undefined> {
       const rows = await db
         .update(users)
         .set({ emailVerifiedAt: sql`coalesce(${users.emailVerifiedAt}, ${at.toISOString()}::timestamptz)` })
@@ -109,9 +88,9 @@ export function usersRepository(db: Executor) {
 
     async updateProfile(
       userId: string,
-      patch: Partial<Pick<ProfileRow, 'displayName' | 'bio' | 'avatarUrl'>>,
+      patch: ProfilePatch,
       at: Date,
-    ): Promise<ProfileRow> {
+    ): Promise<Profile> {
       const rows = await db
         .insert(profiles)
         .values({ userId, ...patch, updatedAt: at })
@@ -119,12 +98,5 @@ export function usersRepository(db: Executor) {
         .returning();
       return rows[0];
     },
-
-    async isActive(id: string): Promise<boolean> {
-      const rows = await db.select({ a: users.isActive }).from(users).where(and(eq(users.id, id))).limit(1);
-      return rows[0]?.a ?? false;
-    },
   };
 }
-
-export type UsersRepository = ReturnType<typeof usersRepository>;

@@ -7,6 +7,7 @@ import type { RequestMeta } from '../../../src/auth/audit.js';
 import { type AuthResult, createSessions } from '../../../src/auth/sessions.js';
 import { codeOf, startDomain, suiteDomain } from '../../support/domain.js';
 import { jwtPayload, uniqueEmail } from '../../support/server.js';
+import { auditEventsOf } from '../../support/rows.js';
 
 const meta: RequestMeta = { ip: '192.0.2.7', userAgent: 'unit test' };
 const MIN = 60_000;
@@ -77,7 +78,7 @@ describe('sessions', () => {
     for (const access of [first.accessToken, winner.accessToken]) expect(await codeOf(d.sessions.authenticate(access))).toBe('TOKEN_REVOKED');
     // Presented again, the stolen token is still refused; the session stays revoked.
     expect(await codeOf(d.sessions.refresh(first.refreshToken, meta))).toBe('TOKEN_REVOKED');
-    const events = await d.repos.audit.list({ type: 'refresh_reuse_detected' });
+    const events = await auditEventsOf(d, { type: 'refresh_reuse_detected' });
     expect(events.filter((e) => (e.detail as { sessionId: string }).sessionId === first.sessionId)).toHaveLength(1);
   });
 
@@ -190,18 +191,18 @@ describe('sessions', () => {
 
   it('inspects a token as a bearer token for verifyToken: a refresh token is never valid there, and nothing changes', async () => {
     const a = await signIn();
-    expect(await d.sessions.inspect(a.accessToken)).toEqual({
+    expect(await d.tokenInfo.inspect(a.accessToken)).toEqual({
       valid: true,
       tokenType: 'access',
       userId: a.userId,
       expiresAt: a.accessTokenExpiresAt,
       reason: null,
     });
-    expect(await d.sessions.inspect(a.refreshToken)).toEqual({ valid: false, tokenType: 'refresh', userId: null, expiresAt: null, reason: 'TOKEN_INVALID' });
+    expect(await d.tokenInfo.inspect(a.refreshToken)).toEqual({ valid: false, tokenType: 'refresh', userId: null, expiresAt: null, reason: 'TOKEN_INVALID' });
     expect(await codeOf(d.sessions.refresh(a.refreshToken, meta))).toBe('ok');
-    expect(await d.sessions.inspect('garbage')).toMatchObject({ valid: false, tokenType: null, reason: 'TOKEN_INVALID' });
+    expect(await d.tokenInfo.inspect('garbage')).toMatchObject({ valid: false, tokenType: null, reason: 'TOKEN_INVALID' });
     d.clock.advance(5 * MIN);
-    expect(await d.sessions.inspect(a.accessToken)).toMatchObject({ valid: false, tokenType: 'access', reason: 'TOKEN_EXPIRED' });
+    expect(await d.tokenInfo.inspect(a.accessToken)).toMatchObject({ valid: false, tokenType: 'access', reason: 'TOKEN_EXPIRED' });
   });
 
   it('flushes expired tokens and dead sessions, but keeps a recently revoked one so a restart still refuses its access tokens', async () => {
@@ -229,7 +230,7 @@ describe('sessions', () => {
     await d.sessions.revoke(a.sessionId, { reason: 'logout', meta });
     const restarted = await startDomain({ env: { ACCESS_TOKEN_TTL: '5m' }, clock: d.clock, database: d.database });
     expect(await codeOf(restarted.sessions.authenticate(a.accessToken))).toBe('TOKEN_REVOKED');
-    const follow = restarted.sessions.revocationFollower();
+    const follow = restarted.revocationSync.follower();
     expect(await codeOf(restarted.sessions.authenticate(b.accessToken))).toBe('ok');
     // Revoked by "another process" (the first instance), seen by this one on its next poll.
     await d.sessions.revoke(b.sessionId, { reason: 'admin', meta });
