@@ -11,6 +11,7 @@
  */
 import ms from 'ms';
 import { z } from 'zod';
+import { defaultPublicUrl } from './shared/publicUrl.js';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -209,13 +210,11 @@ export interface Config {
   exposeRefreshToken: boolean;
   graphqlMaxDepth: number;
   graphqlMaxAliases: number;
-  /** The origin people see (no trailing slash): the WebAuthn origin. */
+  /** PUBLIC_URL (no trailing slash: the WebAuthn origin), the WebAuthn RP, MFA_REQUIRED, REAUTH_MAX_AGE (docs/second-factors.md). */
   publicUrl: string;
   webauthnRpId: string;
   webauthnRpName: string;
-  /** Every account must enrol a second factor before it gets tokens. */
   mfaRequired: boolean;
-  /** How recent the session's last real sign-in must be for sensitive operations. */
   reauthMaxAgeMs: number;
   logLevel: string;
   production: boolean;
@@ -298,10 +297,4 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: p.LOG_LEVEL,
     production: p.NODE_ENV === 'production',
   };
-}
-
-/** `http://localhost:PORT` on a loopback address (browsers refuse an IP address as WebAuthn RP ID), else `http://HOST:PORT`. */
-function defaultPublicUrl(host: string, port: number): string {
-  const loopback = host === 'localhost' || host === '::1' || /^127\./.test(host);
-  return `http://${loopback ? 'localhost' : host.includes(':') ? `[${host}]` : host}:${port}`;
 }
