@@ -147,3 +147,19 @@ describe.each(targets)('TOTP and recovery codes on $name', (target) => {
     expect(jwtPayload(plain.res.body.data.login.accessToken).amr).toEqual(['pwd']);
   });
 });
+
+describe('TOTP secrets at rest with LATCHKEY_KEY_SECRET', () => {
+  const t = suiteServer(targets[0], { manualClock: true, env: { ...FACTOR_ENV, LATCHKEY_KEY_SECRET: 'a secret of at least sixteen characters' } });
+
+  it('stores the secret encrypted, and still checks codes made from it', async () => {
+    const client = t.client();
+    const { email, userId } = await registerUser(client);
+    const { secret } = await enrolTotp(t, client);
+    const [row] = await t.sql('select secret from totp_factors where user_id = $1', [userId]);
+    expect(row.secret).toMatch(/^enc:v1:/);
+    expect(row.secret).not.toContain(secret);
+    nextStep(t);
+    const step = await loginToChallenge(t, email);
+    expect((await step.client.gql(COMPLETE, { c: step.challenge, totp: totpAt(secret, now(t)) })).body.errors).toBeUndefined();
+  });
+});
