@@ -3,6 +3,15 @@ import { defineConfig } from 'vitest/config';
 
 const require = createRequire(import.meta.url);
 
+/** Suites that drive child processes (the `latchkey` command, clusters, PostgreSQL/Redis servers of their own, Chromium). */
+const PROCESSES = [
+  'test/integration/cli*.test.ts',
+  'test/integration/config.test.ts',
+  'test/integration/schema.test.ts',
+  'test/cluster/**/*.test.ts',
+  'test/e2e/**/*.test.ts',
+];
+
 export default defineConfig({
   resolve: {
     // graphql 16 ships CJS and ESM copies; Node loads the CJS one for everybody,
@@ -10,13 +19,32 @@ export default defineConfig({
     alias: [{ find: /^graphql$/, replacement: require.resolve('graphql') }],
   },
   test: {
-    include: ['test/**/*.test.ts'],
     // Tests that run bin/latchkey.js (the CLI, test/cluster) use the compiled server: rebuild dist/ first when src/ is newer.
-    globalSetup: ['test/support/build.ts'],
+    // The PGlite template (a migrated data directory, made once per run) is made there too.
+    globalSetup: ['test/support/build.ts', 'test/support/template.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // 2 cores: argon2 and PGlite are CPU-heavy; two files at a time keeps runs steady.
     maxWorkers: 2,
     pool: 'forks',
+    // `npm test` runs both projects; `npx vitest run --project in-process` runs the fast one alone.
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'in-process',
+          include: ['test/**/*.test.ts'],
+          exclude: PROCESSES,
+          // One worker process serves many files: PGlite's WebAssembly, Fastify and the GraphQL
+          // schema are loaded once per worker, not once per file (most of the suite's time before).
+          // Every suite makes its own server and database, so nothing leaks from file to file.
+          isolate: false,
+        },
+      },
+      {
+        extends: true,
+        test: { name: 'processes', include: PROCESSES },
+      },
+    ],
   },
 });

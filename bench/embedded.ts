@@ -23,7 +23,15 @@ export interface EmbeddedFigures {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function measureEmbedded({ root, env, logFile }: { root: string; env: Record<string, string | undefined>; logFile: string }): Promise<EmbeddedFigures> {
+export async function measureEmbedded({
+  root,
+  env,
+  logFile,
+}: {
+  root: string;
+  env: Record<string, string | undefined>;
+  logFile: string;
+}): Promise<EmbeddedFigures> {
   const dataDir = await mkdtemp(join(tmpdir(), 'latchkey-embedded-'));
   try {
     const start = async () => {

@@ -46,7 +46,10 @@ export interface HttpTargetOptions {
    * Per-connection state: called once per connection; its `headers()` are sent with each
    * request and `onResponse` sees each answer's headers (e.g. to keep a rotated cookie).
    */
-  perConnection?: () => { headers(): Record<string, string>; onResponse(headers: Record<string, string | string[]>): void };
+  perConnection?: () => {
+    headers(): Record<string, string>;
+    onResponse(headers: Record<string, string | string[]>): void;
+  };
   /** False when a 2xx answer is still a failure (e.g. a GraphQL error). Default: any 2xx is fine. */
   check?: (body: string) => boolean;
 }
@@ -104,7 +107,9 @@ export function httpTarget(o: HttpTargetOptions): Target {
               const send = () => client.setHeaders({ ...base, ...state.headers() });
               send();
               // autocannon hands the parser's info here: { headers: [k, v, …], statusCode, … }
-              client.on('headers', (info: unknown) => state.onResponse(headerObject((info as { headers?: unknown }).headers)));
+              client.on('headers', (info: unknown) =>
+                state.onResponse(headerObject((info as { headers?: unknown }).headers)),
+              );
               client.on('response', send);
             }
           : undefined,
@@ -144,7 +149,11 @@ export async function measure(target: Target, seconds: number): Promise<Measured
   // Requests still queued (password hashes above all) must not spill into the next run.
   await target.server?.waitIdle();
   const after = await target.server?.read();
-  const cpuUsPerRequest = before && after && load.requests ? Math.round(((after.cpuMs - before.cpuMs) * 1000) / load.requests) : undefined;
-  const loopUsPerRequest = before && after && load.requests ? Math.round(((after.loopBusyMs - before.loopBusyMs) * 1000) / load.requests) : undefined;
+  const cpuUsPerRequest =
+    before && after && load.requests ? Math.round(((after.cpuMs - before.cpuMs) * 1000) / load.requests) : undefined;
+  const loopUsPerRequest =
+    before && after && load.requests
+      ? Math.round(((after.loopBusyMs - before.loopBusyMs) * 1000) / load.requests)
+      : undefined;
   return { load, reading, cpuUsPerRequest, loopUsPerRequest };
 }

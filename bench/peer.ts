@@ -33,14 +33,22 @@ export interface Peer {
 /** Install the peer's locked dependencies unless present; resolves to its version. */
 export async function ensurePeerInstalled(log: (line: string) => void): Promise<string> {
   const manifest = join(PEER_DIR, 'node_modules', 'better-auth', 'package.json');
-  const installed = await access(manifest).then(() => true, () => false);
+  const installed = await access(manifest).then(
+    () => true,
+    () => false,
+  );
   if (!installed) {
     log('installing the better-auth peer (npm ci in bench/peers/better-auth) …');
     try {
-      await promisify(execFile)('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: PEER_DIR, timeout: 300_000 });
+      await promisify(execFile)('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], {
+        cwd: PEER_DIR,
+        timeout: 300_000,
+      });
     } catch (e) {
       const err = e as { stderr?: string; message: string };
-      throw new Error(`npm ci in bench/peers/better-auth failed: ${(err.stderr || err.message).trim().split('\n').slice(-3).join(' ')}`);
+      throw new Error(
+        `npm ci in bench/peers/better-auth failed: ${(err.stderr || err.message).trim().split('\n').slice(-3).join(' ')}`,
+      );
     }
   }
   return (JSON.parse(await readFile(manifest, 'utf8')) as { version: string }).version;
@@ -89,7 +97,13 @@ export async function startPeer(options: {
       name: `better-auth (cookie cache ${cache})`,
       args: [join(PEER_DIR, 'server.mjs')],
       cwd: PEER_DIR,
-      env: { ...options.env, DATABASE_URL: options.database.url, PORT: String(port), COOKIE_CACHE: cache, BETTER_AUTH_SECRET: 'bench-secret-bench-secret-bench-secret-0123' },
+      env: {
+        ...options.env,
+        DATABASE_URL: options.database.url,
+        PORT: String(port),
+        COOKIE_CACHE: cache,
+        BETTER_AUTH_SECRET: 'bench-secret-bench-secret-bench-secret-0123',
+      },
       ready: `${url}/api/auth/ok`,
       logFile: options.logFile,
     });
@@ -105,7 +119,8 @@ export async function startPeer(options: {
     for (let i = 0; i < users.length; i += 4) await Promise.all(users.slice(i, i + 4).map((u) => signUp(plain.url, u)));
     const cookies: Peer['cookies'] = [];
     for (const u of users) cookies.push({ plain: await signIn(plain.url, u), cached: await signIn(cached.url, u) });
-    if (!cookies[0].cached.includes('session_data=')) throw new Error('better-auth with cookie cache on set no session_data cookie');
+    if (!cookies[0].cached.includes('session_data='))
+      throw new Error('better-auth with cookie cache on set no session_data cookie');
     return {
       version,
       plain,

@@ -68,11 +68,15 @@ async function tail(file: string, lines = 20): Promise<string> {
 export async function startProcess(options: StartOptions): Promise<ServerProcess> {
   const log = createWriteStream(options.logFile, { flags: 'a' });
   await new Promise((r) => log.once('open', r));
-  const child: ChildProcess = spawn(process.execPath, [...(options.nodeFlags ?? []), '--import', probePath, ...options.args], {
-    cwd: options.cwd,
-    env: options.env as NodeJS.ProcessEnv,
-    stdio: ['ignore', log, log, 'ipc'],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [...(options.nodeFlags ?? []), '--import', probePath, ...options.args],
+    {
+      cwd: options.cwd,
+      env: options.env as NodeJS.ProcessEnv,
+      stdio: ['ignore', log, log, 'ipc'],
+    },
+  );
   let exited: { code: number | null; signal: string | null } | undefined;
   const exit = new Promise<void>((resolve) =>
     child.once('exit', (code, signal) => {
@@ -94,7 +98,9 @@ export async function startProcess(options: StartOptions): Promise<ServerProcess
       child.on('message', onMessage);
       child.send({ id, op, arg });
     });
-  const readyMessage = new Promise<void>((resolve) => child.on('message', (m: { ready?: boolean }) => m?.ready && resolve()));
+  const readyMessage = new Promise<void>((resolve) =>
+    child.on('message', (m: { ready?: boolean }) => m?.ready && resolve()),
+  );
 
   const server: ServerProcess = {
     name: options.name,
@@ -125,11 +131,17 @@ export async function startProcess(options: StartOptions): Promise<ServerProcess
 
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (exited) throw new Error(`${options.name} exited before it was ready (${JSON.stringify(exited)}):\n${await tail(options.logFile)}`);
+    if (exited)
+      throw new Error(
+        `${options.name} exited before it was ready (${JSON.stringify(exited)}):\n${await tail(options.logFile)}`,
+      );
     const ok =
       options.ready === 'message'
         ? await Promise.race([readyMessage.then(() => true), sleep(100).then(() => false)])
-        : await fetch(options.ready).then((r) => r.ok, () => false);
+        : await fetch(options.ready).then(
+            (r) => r.ok,
+            () => false,
+          );
     if (ok) break;
     if (Date.now() > deadline) {
       await server.stop();

@@ -46,12 +46,16 @@ export function summarise(profile: CpuProfile) {
     fns.set(key, (fns.get(key) ?? 0) + us);
     owners.set(ownerOf(f.url), (owners.get(ownerOf(f.url)) ?? 0) + us);
   }
-  const top = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1]).map(([k, us]) => ({ what: k, ms: us / 1000, share: us / total }));
+  const top = (m: Map<string, number>) =>
+    [...m].sort((a, b) => b[1] - a[1]).map(([k, us]) => ({ what: k, ms: us / 1000, share: us / total }));
   return { totalMs: total / 1000, functions: top(fns), owners: top(owners) };
 }
 
 async function main() {
-  const { values, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: 'string', default: '25' } } });
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { top: { type: 'string', default: '25' } },
+  });
   const n = Number(values.top);
   for (const file of positionals) {
     const s = summarise(JSON.parse(await readFile(file, 'utf8')) as CpuProfile);

@@ -81,7 +81,9 @@ export const runSchema = z.object({
 export type RunInfo = z.infer<typeof runSchema>;
 
 const num = (v: number | null | undefined, digits = 0) =>
-  v === null || v === undefined || Number.isNaN(v) ? '–' : v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+  v === null || v === undefined || Number.isNaN(v)
+    ? '–'
+    : v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 const verdict = (met: boolean | null) => (met === null ? '' : met ? ' ✅' : ' ❌');
 
@@ -93,7 +95,9 @@ export function markdownTable(results: readonly ScenarioResult[]): string {
   ];
   for (const r of results) {
     if (r.skipped) {
-      lines.push(`| ${r.scenario} | skipped: ${r.skipped.replaceAll('|', '/')} | | | | ${r.reference} | | | ${r.target} | | |`);
+      lines.push(
+        `| ${r.scenario} | skipped: ${r.skipped.replaceAll('|', '/')} | | | | ${r.reference} | | | ${r.target} | | |`,
+      );
       continue;
     }
     lines.push(
@@ -113,7 +117,10 @@ const kindOf = (name: string): keyof typeof colors =>
  * A horizontal bar chart of req/s (log scale): per scenario one bar for Latchkey and one
  * for each reference or peer, measured in the same run. Self-contained SVG, no library.
  */
-export function svgChart(results: readonly ScenarioResult[], title = 'Requests per second (log scale), same run'): string {
+export function svgChart(
+  results: readonly ScenarioResult[],
+  title = 'Requests per second (log scale), same run',
+): string {
   const measured = results.filter((r) => !r.skipped && r.sides.length);
   const bars = measured.flatMap((r) => r.sides.map((s) => ({ scenario: r.scenario, ...s })));
   const max = Math.max(10, ...bars.map((b) => b.rps));
@@ -175,7 +182,13 @@ export const GENERATED_END = '<!-- bench:end -->';
  */
 export function replaceGenerated(
   doc: string,
-  { table, machine, chartPath, when, embedded }: { table: string; machine: string; chartPath: string; when: string; embedded?: Embedded },
+  {
+    table,
+    machine,
+    chartPath,
+    when,
+    embedded,
+  }: { table: string; machine: string; chartPath: string; when: string; embedded?: Embedded },
 ): string {
   const body = [
     GENERATED_START,

@@ -22,8 +22,16 @@ import { freshDatabase, postgresVersion, type FreshDatabase } from './database.j
 import { measureEmbedded } from './embedded.js';
 import { httpTarget, measure, type LoadResult, type Measured, type Target } from './load.js';
 import { startPeer, peerEmailOf, type Peer } from './peer.js';
-import { freePort, startProcess, type ServerProcess } from './processes.js';
-import { markdownTable, replaceGenerated, resultsSchema, runSchema, svgChart, type RunInfo, type ScenarioResult } from './report.js';
+import { freePort, startProcess } from './processes.js';
+import {
+  markdownTable,
+  replaceGenerated,
+  resultsSchema,
+  runSchema,
+  svgChart,
+  type RunInfo,
+  type ScenarioResult,
+} from './report.js';
 import { chainFigures, pairedRatio, resultRow, skippedRow, type Scenario } from './scenarios.js';
 import { secondFactorScenarios, seedSecondFactors } from './secondFactors.js';
 import { PASSWORD, emailOf, seedLatchkey } from './seed.js';
@@ -45,7 +53,9 @@ const { values: args } = parseArgs({
 
 const smoke = args.smoke;
 const only = args.only ? args.only.split(',').map((s) => s.trim()) : undefined;
-for (const name of only ?? []) if (!(ALL as readonly string[]).includes(name)) throw new Error(`--only: unknown scenario ${name} (${ALL.join(', ')})`);
+for (const name of only ?? [])
+  if (!(ALL as readonly string[]).includes(name))
+    throw new Error(`--only: unknown scenario ${name} (${ALL.join(', ')})`);
 const selected = (name: string) => !only || only.includes(name);
 const settings = {
   rounds: Number(args.rounds ?? (smoke ? 1 : 3)),
@@ -73,7 +83,8 @@ process.once('SIGINT', () => void cleanup().then(() => process.exit(130)));
 /** The environment of every server process: the caller's, without settings meant for another database. */
 function baseEnv(): Record<string, string | undefined> {
   const env: Record<string, string | undefined> = { ...process.env };
-  for (const k of Object.keys(env)) if (/^(DATABASE_URL|REDIS_URL|LATCHKEY_|RATE_LIMIT_|JWT_|PORT$|HOST$)/.test(k)) delete env[k];
+  for (const k of Object.keys(env))
+    if (/^(DATABASE_URL|REDIS_URL|LATCHKEY_|RATE_LIMIT_|JWT_|PORT$|HOST$)/.test(k)) delete env[k];
   return env;
 }
 
@@ -89,7 +100,9 @@ async function main() {
   for (const f of await readdir(resultsDir)) if (f.endsWith('.log')) await rm(join(resultsDir, f));
   const startedAt = new Date().toISOString();
   const logFile = (name: string) => join(resultsDir, `${name}.log`);
-  log(`latchkey bench: ${smoke ? 'smoke' : full ? 'full' : 'partial'} run — ${settings.rounds} round(s) × ${settings.seconds} s per target, warm-up ${settings.warmup} s`);
+  log(
+    `latchkey bench: ${smoke ? 'smoke' : full ? 'full' : 'partial'} run — ${settings.rounds} round(s) × ${settings.seconds} s per target, warm-up ${settings.warmup} s`,
+  );
 
   // ── databases and seed ──────────────────────────────────────────────────────
   const db = await freshDatabase('lk_bench');
@@ -110,11 +123,21 @@ async function main() {
   };
   const config = loadConfig(latchkeyEnv);
   const runsPerTarget = settings.rounds + 1;
-  log(`seeding ${settings.users} users, ${settings.users} access tokens, ${2 * settings.connections * runsPerTarget} refresh chains …`);
-  const seed = await seedLatchkey(config, { users: settings.users, accessTokens: settings.users, chains: settings.connections * runsPerTarget });
-  const factorSeed = selected('login-totp') || selected('passkey-signin')
-    ? await seedSecondFactors(config, { totpUsers: selected('login-totp') ? settings.users : 0, passkeyUsers: selected('passkey-signin') ? settings.loginConnections : 0 })
-    : undefined;
+  log(
+    `seeding ${settings.users} users, ${settings.users} access tokens, ${2 * settings.connections * runsPerTarget} refresh chains …`,
+  );
+  const seed = await seedLatchkey(config, {
+    users: settings.users,
+    accessTokens: settings.users,
+    chains: settings.connections * runsPerTarget,
+  });
+  const factorSeed =
+    selected('login-totp') || selected('passkey-signin')
+      ? await seedSecondFactors(config, {
+          totpUsers: selected('login-totp') ? settings.users : 0,
+          passkeyUsers: selected('passkey-signin') ? settings.loginConnections : 0,
+        })
+      : undefined;
 
   // ── servers ─────────────────────────────────────────────────────────────────
   const latchkeyUrl = `http://127.0.0.1:${port}`;
@@ -149,7 +172,13 @@ async function main() {
       const dropPeerDb = peerDb;
       cleanups.push(() => dropPeerDb.drop());
       log(`starting better-auth (cookie cache off and on), ${settings.peerUsers} users …`);
-      peer = await startPeer({ database: peerDb, users: settings.peerUsers, env: baseEnv(), logFile: logFile('better-auth'), log });
+      peer = await startPeer({
+        database: peerDb,
+        users: settings.peerUsers,
+        env: baseEnv(),
+        logFile: logFile('better-auth'),
+        log,
+      });
       const started = peer;
       cleanups.push(() => started.stop());
       log(`better-auth ${peer.version} ready`);
@@ -166,10 +195,45 @@ async function main() {
   const noErrors = (body: string) => !body.includes('"errors"');
   const http = { connections: settings.connections };
 
-  const latchkeyMe = httpTarget({ ...http, name: 'Latchkey me', server: latchkey, url: latchkeyUrl, path: '/graphql', body: meQuery, vary: (n) => ({ headers: bearer(n) }), check: (b) => noErrors(b) && b.includes('"displayName"') });
-  const referenceMe = httpTarget({ ...http, name: 'bare Fastify + pg lookup', server: reference, url: refUrl, path: '/me', body: meQuery, vary: (n) => ({ headers: bearer(n) }), check: (b) => b.includes('"displayName"') });
-  const latchkeyVerify = httpTarget({ ...http, name: 'Latchkey verify', server: latchkey, url: latchkeyUrl, path: '/graphql', body: verifyQuery, vary: (n) => ({ headers: bearer(n) }), check: (b) => noErrors(b) && b.includes('"id"') });
-  const hello = httpTarget({ ...http, name: 'bare Fastify hello', server: reference, url: refUrl, path: '/hello', body: verifyQuery, vary: (n) => ({ headers: bearer(n) }) });
+  const latchkeyMe = httpTarget({
+    ...http,
+    name: 'Latchkey me',
+    server: latchkey,
+    url: latchkeyUrl,
+    path: '/graphql',
+    body: meQuery,
+    vary: (n) => ({ headers: bearer(n) }),
+    check: (b) => noErrors(b) && b.includes('"displayName"'),
+  });
+  const referenceMe = httpTarget({
+    ...http,
+    name: 'bare Fastify + pg lookup',
+    server: reference,
+    url: refUrl,
+    path: '/me',
+    body: meQuery,
+    vary: (n) => ({ headers: bearer(n) }),
+    check: (b) => b.includes('"displayName"'),
+  });
+  const latchkeyVerify = httpTarget({
+    ...http,
+    name: 'Latchkey verify',
+    server: latchkey,
+    url: latchkeyUrl,
+    path: '/graphql',
+    body: verifyQuery,
+    vary: (n) => ({ headers: bearer(n) }),
+    check: (b) => noErrors(b) && b.includes('"id"'),
+  });
+  const hello = httpTarget({
+    ...http,
+    name: 'bare Fastify hello',
+    server: reference,
+    url: refUrl,
+    path: '/hello',
+    body: verifyQuery,
+    vary: (n) => ({ headers: bearer(n) }),
+  });
 
   const latchkeyChains = chainPool(seed.latchkeyChains, (c) => `latchkey_refresh=${c.token}`);
   const referenceChains = chainPool(seed.referenceChains, (c) => `ref=${c.jti}`);
@@ -184,22 +248,70 @@ async function main() {
       return r;
     },
   });
-  const latchkeyRefresh = counting(httpTarget({ ...http, name: 'Latchkey refresh', server: latchkey, url: latchkeyUrl, path: '/graphql', body: refreshBody, perConnection: latchkeyChains.connection, check: (b) => noErrors(b) && b.includes('"accessToken"') }));
-  const referenceRefresh = counting(httpTarget({ ...http, name: 'bare Fastify + pg rotation', server: reference, url: refUrl, path: '/refresh', body: refreshBody, perConnection: referenceChains.connection, check: (b) => b.includes('"accessToken"') }));
+  const latchkeyRefresh = counting(
+    httpTarget({
+      ...http,
+      name: 'Latchkey refresh',
+      server: latchkey,
+      url: latchkeyUrl,
+      path: '/graphql',
+      body: refreshBody,
+      perConnection: latchkeyChains.connection,
+      check: (b) => noErrors(b) && b.includes('"accessToken"'),
+    }),
+  );
+  const referenceRefresh = counting(
+    httpTarget({
+      ...http,
+      name: 'bare Fastify + pg rotation',
+      server: reference,
+      url: refUrl,
+      path: '/refresh',
+      body: refreshBody,
+      perConnection: referenceChains.connection,
+      check: (b) => b.includes('"accessToken"'),
+    }),
+  );
 
-  const loginBody = (n: number) => JSON.stringify({
-    query: 'mutation($email: String!, $password: String!) { login(email: $email, password: $password) { accessToken } }',
-    variables: { email: emailOf(n % seed.userCount), password: PASSWORD },
+  const loginBody = (n: number) =>
+    JSON.stringify({
+      query:
+        'mutation($email: String!, $password: String!) { login(email: $email, password: $password) { accessToken } }',
+      variables: { email: emailOf(n % seed.userCount), password: PASSWORD },
+    });
+  const latchkeyLogin = httpTarget({
+    name: 'Latchkey login',
+    server: latchkey,
+    url: latchkeyUrl,
+    path: '/graphql',
+    connections: settings.loginConnections,
+    vary: (n) => ({ body: loginBody(n) }),
+    check: (b) => noErrors(b) && b.includes('"accessToken"'),
   });
-  const latchkeyLogin = httpTarget({ name: 'Latchkey login', server: latchkey, url: latchkeyUrl, path: '/graphql', connections: settings.loginConnections, vary: (n) => ({ body: loginBody(n) }), check: (b) => noErrors(b) && b.includes('"accessToken"') });
-  const argon2 = await startProcess({ name: 'argon2 reference', args: [join(root, 'dist', 'bench', 'references', 'argon2.js')], env: { ...baseEnv(), CONCURRENCY: String(settings.loginConnections) }, ready: 'message', logFile: logFile('argon2') });
+  const argon2 = await startProcess({
+    name: 'argon2 reference',
+    args: [join(root, 'dist', 'bench', 'references', 'argon2.js')],
+    env: { ...baseEnv(), CONCURRENCY: String(settings.loginConnections) },
+    ready: 'message',
+    logFile: logFile('argon2'),
+  });
   cleanups.push(() => argon2.stop());
   const rawArgon2: Target = {
     name: 'raw @node-rs/argon2 verify',
     server: argon2,
     async run(seconds) {
-      const r = await argon2.call<{ count: number; errors: number; seconds: number; latencies: number[] }>('run', seconds);
-      return { requests: r.count, rps: r.count / r.seconds, p50Ms: percentile(r.latencies, 50), p99Ms: percentile(r.latencies, 99), errors: r.errors, ok: r.count - r.errors };
+      const r = await argon2.call<{ count: number; errors: number; seconds: number; latencies: number[] }>(
+        'run',
+        seconds,
+      );
+      return {
+        requests: r.count,
+        rps: r.count / r.seconds,
+        p50Ms: percentile(r.latencies, 50),
+        p99Ms: percentile(r.latencies, 99),
+        errors: r.errors,
+        ok: r.count - r.errors,
+      };
     },
   };
 
@@ -209,14 +321,16 @@ async function main() {
     scenarios.push({
       name: 'me',
       targets: [latchkeyMe, referenceMe],
-      rows: async (m) => [resultRow({
-        scenario: 'me',
-        what: '{ me { id email profile { displayName } } }, bearer token, 50 connections, many users',
-        subject: { name: latchkeyMe.name, runs: m.get(latchkeyMe)! },
-        reference: { name: referenceMe.name, runs: m.get(referenceMe)! },
-        target: 'ratio ≥ 0.5, p99 ≤ 15 ms',
-        goals: (r) => r.ratio >= 0.5 && r.p99Ms <= 15,
-      })],
+      rows: async (m) => [
+        resultRow({
+          scenario: 'me',
+          what: '{ me { id email profile { displayName } } }, bearer token, 50 connections, many users',
+          subject: { name: latchkeyMe.name, runs: m.get(latchkeyMe)! },
+          reference: { name: referenceMe.name, runs: m.get(referenceMe)! },
+          target: 'ratio ≥ 0.5, p99 ≤ 15 ms',
+          goals: (r) => r.ratio >= 0.5 && r.p99Ms <= 15,
+        }),
+      ],
     });
   }
   if (selected('refresh')) {
@@ -224,18 +338,32 @@ async function main() {
       name: 'refresh',
       targets: [latchkeyRefresh, referenceRefresh],
       rows: async (m) => {
-        const mine = chainFigures('latchkey', await checkChains(db.url, latchkeyChains.used()), answered.get(latchkeyRefresh.name) ?? 0, settings.connections, runsPerTarget);
-        const theirs = chainFigures('reference', await checkChains(db.url, referenceChains.used()), answered.get(referenceRefresh.name) ?? 0, settings.connections, runsPerTarget);
-        return [resultRow({
-          scenario: 'refresh',
-          what: 'mutation { refreshToken { accessToken } }, refresh cookie, each connection on its own session chain',
-          subject: { name: latchkeyRefresh.name, runs: m.get(latchkeyRefresh)! },
-          reference: { name: referenceRefresh.name, runs: m.get(referenceRefresh)! },
-          target: 'ratio ≥ 0.5, 0 errors, no duplicate rotation',
-          goals: (r) => r.ratio >= 0.5 && r.errors === 0,
-          extra: { ...mine.extra, ...theirs.extra, referenceErrors: theirs.errors },
-          extraErrors: mine.errors,
-        })];
+        const mine = chainFigures(
+          'latchkey',
+          await checkChains(db.url, latchkeyChains.used()),
+          answered.get(latchkeyRefresh.name) ?? 0,
+          settings.connections,
+          runsPerTarget,
+        );
+        const theirs = chainFigures(
+          'reference',
+          await checkChains(db.url, referenceChains.used()),
+          answered.get(referenceRefresh.name) ?? 0,
+          settings.connections,
+          runsPerTarget,
+        );
+        return [
+          resultRow({
+            scenario: 'refresh',
+            what: 'mutation { refreshToken { accessToken } }, refresh cookie, each connection on its own session chain',
+            subject: { name: latchkeyRefresh.name, runs: m.get(latchkeyRefresh)! },
+            reference: { name: referenceRefresh.name, runs: m.get(referenceRefresh)! },
+            target: 'ratio ≥ 0.5, 0 errors, no duplicate rotation',
+            goals: (r) => r.ratio >= 0.5 && r.errors === 0,
+            extra: { ...mine.extra, ...theirs.extra, referenceErrors: theirs.errors },
+            extraErrors: mine.errors,
+          }),
+        ];
       },
     });
   }
@@ -243,39 +371,61 @@ async function main() {
     scenarios.push({
       name: 'login',
       targets: [latchkeyLogin, rawArgon2],
-      rows: async (m) => [resultRow({
-        scenario: 'login',
-        what: 'login with the right password (argon2id m=19456 t=2 p=1), 16 connections',
-        subject: { name: latchkeyLogin.name, runs: m.get(latchkeyLogin)! },
-        reference: { name: rawArgon2.name, runs: m.get(rawArgon2)! },
-        target: 'ratio ≥ 0.9',
-        goals: (r) => r.ratio >= 0.9,
-      })],
+      rows: async (m) => [
+        resultRow({
+          scenario: 'login',
+          what: 'login with the right password (argon2id m=19456 t=2 p=1), 16 connections',
+          subject: { name: latchkeyLogin.name, runs: m.get(latchkeyLogin)! },
+          reference: { name: rawArgon2.name, runs: m.get(rawArgon2)! },
+          target: 'ratio ≥ 0.9',
+          goals: (r) => r.ratio >= 0.9,
+        }),
+      ],
     });
   }
   if (selected('verify')) {
     scenarios.push({
       name: 'verify',
       targets: [latchkeyVerify, hello],
-      rows: async (m) => [resultRow({
-        scenario: 'verify',
-        what: '{ me { id } }, bearer token (needs only the viewer id)',
-        subject: { name: latchkeyVerify.name, runs: m.get(latchkeyVerify)! },
-        reference: { name: hello.name, runs: m.get(hello)! },
-        target: 'ratio ≥ 0.4',
-        goals: (r) => r.ratio >= 0.4,
-      })],
+      rows: async (m) => [
+        resultRow({
+          scenario: 'verify',
+          what: '{ me { id } }, bearer token (needs only the viewer id)',
+          subject: { name: latchkeyVerify.name, runs: m.get(latchkeyVerify)! },
+          reference: { name: hello.name, runs: m.get(hello)! },
+          target: 'ratio ≥ 0.4',
+          goals: (r) => r.ratio >= 0.4,
+        }),
+      ],
     });
   }
   if (factorSeed) scenarios.push(...secondFactorScenarios(factorSeed, { url: latchkeyUrl, server: latchkey, workers: settings.loginConnections, login: latchkeyLogin, selected }));
   const peerTarget = 'Latchkey me ÷ better-auth ≥ 5, verify ÷ better-auth ≥ 20';
   if (selected('peer-session')) {
     if (!peer) {
-      for (const s of ['peer-session', 'peer-session-cached']) skipped.push(skippedRow(s, 'better-auth get-session', 'better-auth get-session', peerTarget, peerSkipped ?? 'peer not started'));
+      for (const s of ['peer-session', 'peer-session-cached'])
+        skipped.push(
+          skippedRow(
+            s,
+            'better-auth get-session',
+            'better-auth get-session',
+            peerTarget,
+            peerSkipped ?? 'peer not started',
+          ),
+        );
     } else {
       const p = peer;
       const session = (which: 'plain' | 'cached') =>
-        httpTarget({ ...http, name: `better-auth get-session (cookie cache ${which === 'plain' ? 'off' : 'on'})`, server: p[which].server, url: p[which].url, path: '/api/auth/get-session', method: 'GET', vary: (n) => ({ headers: { cookie: p.cookies[n % p.cookies.length][which] } }), check: (b) => b.includes('"session"') });
+        httpTarget({
+          ...http,
+          name: `better-auth get-session (cookie cache ${which === 'plain' ? 'off' : 'on'})`,
+          server: p[which].server,
+          url: p[which].url,
+          path: '/api/auth/get-session',
+          method: 'GET',
+          vary: (n) => ({ headers: { cookie: p.cookies[n % p.cookies.length][which] } }),
+          check: (b) => b.includes('"session"'),
+        });
       const plain = session('plain');
       const cached = session('cached');
       scenarios.push({
@@ -294,17 +444,43 @@ async function main() {
             });
             const verifyRatio = pairedRatio(m.get(latchkeyVerify)!, m.get(ba)!);
             const meRatio = row.ratio ?? NaN;
-            return { ...row, met: (row.met ?? true) && meRatio >= 5 && verifyRatio >= 20, extra: { verifyRps: row.sides[2].rps, verifyRatio: Number.isNaN(verifyRatio) ? null : verifyRatio, peerEventLoopP99Ms: row.sides[1].eventLoopP99Ms, peerRssMb: row.sides[1].rssMb } };
+            return {
+              ...row,
+              met: (row.met ?? true) && meRatio >= 5 && verifyRatio >= 20,
+              extra: {
+                verifyRps: row.sides[2].rps,
+                verifyRatio: Number.isNaN(verifyRatio) ? null : verifyRatio,
+                peerEventLoopP99Ms: row.sides[1].eventLoopP99Ms,
+                peerRssMb: row.sides[1].rssMb,
+              },
+            };
           }),
       });
     }
   }
   if (selected('peer-login')) {
     if (!peer) {
-      skipped.push(skippedRow('peer-login', 'better-auth sign-in/email', 'better-auth sign-in/email', 'report the ratio', peerSkipped ?? 'peer not started'));
+      skipped.push(
+        skippedRow(
+          'peer-login',
+          'better-auth sign-in/email',
+          'better-auth sign-in/email',
+          'report the ratio',
+          peerSkipped ?? 'peer not started',
+        ),
+      );
     } else {
       const p = peer;
-      const signIn = httpTarget({ name: 'better-auth sign-in/email (scrypt)', server: p.plain.server, url: p.plain.url, path: '/api/auth/sign-in/email', connections: settings.loginConnections, headers: { origin: p.plain.url }, vary: (n) => ({ body: JSON.stringify({ email: peerEmailOf(n % p.cookies.length), password: PASSWORD }) }), check: (b) => b.includes('"token"') });
+      const signIn = httpTarget({
+        name: 'better-auth sign-in/email (scrypt)',
+        server: p.plain.server,
+        url: p.plain.url,
+        path: '/api/auth/sign-in/email',
+        connections: settings.loginConnections,
+        headers: { origin: p.plain.url },
+        vary: (n) => ({ body: JSON.stringify({ email: peerEmailOf(n % p.cookies.length), password: PASSWORD }) }),
+        check: (b) => b.includes('"token"'),
+      });
       scenarios.push({
         name: 'peer-login',
         targets: [latchkeyLogin, signIn],
@@ -317,7 +493,9 @@ async function main() {
             target: 'report the ratio',
             goals: () => null,
           });
-          return [{ ...row, extra: { peerEventLoopP99Ms: row.sides[1].eventLoopP99Ms, peerRssMb: row.sides[1].rssMb } }];
+          return [
+            { ...row, extra: { peerEventLoopP99Ms: row.sides[1].eventLoopP99Ms, peerRssMb: row.sides[1].rssMb } },
+          ];
         },
       });
     }
@@ -329,7 +507,9 @@ async function main() {
     const tag = `[${index + 1}/${scenarios.length}] ${scenario.name}`;
     const measured = new Map<Target, Measured[]>(scenario.targets.map((t) => [t, []]));
     const show = (what: string, t: Target, r: Measured) =>
-      log(`${tag} · ${what} · ${t.name}: ${fmt(r.load.rps)} req/s, p99 ${fmt(r.load.p99Ms, 1)} ms, ${r.load.errors} errors${r.reading ? `, loop p99 ${fmt(r.reading.eventLoopP99Ms, 1)} ms, RSS ${fmt(r.reading.peakRssMb)} MB, ${fmt(r.cpuUsPerRequest ?? NaN)} µs CPU/req (loop ${fmt(r.loopUsPerRequest ?? NaN)})` : ''}`);
+      log(
+        `${tag} · ${what} · ${t.name}: ${fmt(r.load.rps)} req/s, p99 ${fmt(r.load.p99Ms, 1)} ms, ${r.load.errors} errors${r.reading ? `, loop p99 ${fmt(r.reading.eventLoopP99Ms, 1)} ms, RSS ${fmt(r.reading.peakRssMb)} MB, ${fmt(r.cpuUsPerRequest ?? NaN)} µs CPU/req (loop ${fmt(r.loopUsPerRequest ?? NaN)})` : ''}`,
+      );
     if (settings.warmup > 0) for (const t of scenario.targets) show('warm-up', t, await measure(t, settings.warmup));
     for (let round = 1; round <= settings.rounds; round++) {
       // Alternate who goes first, so a drift in the machine's speed does not favour one side.
@@ -349,7 +529,9 @@ async function main() {
     log('embedded PGlite: start time and idle memory …');
     const env = { ...baseEnv(), NODE_ENV: 'production', LOG_LEVEL: 'warn' };
     embedded = { ...(await measureEmbedded({ root, env, logFile: logFile('embedded') })), postgresIdleRssMb };
-    log(`embedded PGlite: ready in ${embedded.firstStartMs} ms (fresh), ${embedded.nextStartMs} ms (next start), ${embedded.idleRssMb} MB idle`);
+    log(
+      `embedded PGlite: ready in ${embedded.firstStartMs} ms (fresh), ${embedded.nextStartMs} ms (next start), ${embedded.idleRssMb} MB idle`,
+    );
   }
 
   // ── results ─────────────────────────────────────────────────────────────────
@@ -369,7 +551,16 @@ async function main() {
     await writeFile(join(root, 'docs', 'performance.svg'), svgChart(results));
     const docPath = join(root, 'docs', 'performance.md');
     const doc = await readFile(docPath, 'utf8').catch(() => '# Performance\n');
-    await writeFile(docPath, replaceGenerated(doc, { table, machine: run.machine, chartPath: 'performance.svg', when: startedAt.slice(0, 16).replace('T', ' ') + ' UTC', embedded }));
+    await writeFile(
+      docPath,
+      replaceGenerated(doc, {
+        table,
+        machine: run.machine,
+        chartPath: 'performance.svg',
+        when: `${startedAt.slice(0, 16).replace('T', ' ')} UTC`,
+        embedded,
+      }),
+    );
   }
   process.stdout.write(`\n${table}\n\n`);
   log(`results: ${out}${full ? ', docs/performance.md, docs/performance.svg' : ''}`);
@@ -390,4 +581,3 @@ main()
     await cleanup();
     process.exit(1);
   });
-

@@ -25,7 +25,9 @@ export function side(name: string, runs: readonly Measured[]): Side {
     errors: runs.reduce((n, r) => n + r.load.errors, 0),
     eventLoopP99Ms: readings.length ? round(median(readings.map((r) => r.eventLoopP99Ms)), 2) : null,
     rssMb: readings.length ? round(Math.max(...readings.map((r) => r.peakRssMb)), 1) : null,
-    cpuUsPerRequest: runs.some((r) => r.cpuUsPerRequest !== undefined) ? round(median(runs.flatMap((r) => (r.cpuUsPerRequest === undefined ? [] : [r.cpuUsPerRequest]))), 0) : null,
+    cpuUsPerRequest: runs.some((r) => r.cpuUsPerRequest !== undefined)
+      ? round(median(runs.flatMap((r) => (r.cpuUsPerRequest === undefined ? [] : [r.cpuUsPerRequest]))), 0)
+      : null,
     rounds: runs.map((r) => round(r.load.rps, 1)),
   };
 }
@@ -84,7 +86,13 @@ export function resultRow(spec: RowSpec): ScenarioResult {
 }
 
 /** A row for a scenario that could not run. */
-export function skippedRow(scenario: string, what: string, reference: string, target: string, reason: string): ScenarioResult {
+export function skippedRow(
+  scenario: string,
+  what: string,
+  reference: string,
+  target: string,
+  reason: string,
+): ScenarioResult {
   return {
     scenario,
     what,
@@ -107,7 +115,13 @@ export function skippedRow(scenario: string, what: string, reference: string, ta
 }
 
 /** Figures of a refresh-chain check, as extra fields, and how many of them are errors. */
-export function chainFigures(prefix: string, check: ChainCheck, clientOk: number, connectionsPerRun: number, runs: number) {
+export function chainFigures(
+  prefix: string,
+  check: ChainCheck,
+  clientOk: number,
+  connectionsPerRun: number,
+  runs: number,
+) {
   // Rotations the server made but whose answer was cut off when a run ended: at most one per connection and run.
   const unseen = check.rotations - clientOk;
   const plausible = unseen >= 0 && unseen <= connectionsPerRun * runs;

@@ -34,7 +34,11 @@ export interface Seed {
 }
 
 /** Run `fn` over `items`, `width` at a time. */
-async function inBatches<T, R>(items: readonly T[], width: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
+async function inBatches<T, R>(
+  items: readonly T[],
+  width: number,
+  fn: (item: T, i: number) => Promise<R>,
+): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
   await Promise.all(
@@ -48,7 +52,10 @@ async function inBatches<T, R>(items: readonly T[], width: number, fn: (item: T,
   return out;
 }
 
-export async function seedLatchkey(config: Config, counts: { users: number; accessTokens: number; chains: number }): Promise<Seed> {
+export async function seedLatchkey(
+  config: Config,
+  counts: { users: number; accessTokens: number; chains: number },
+): Promise<Seed> {
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: '' });
   try {
     await migrate(database);
@@ -56,19 +63,41 @@ export async function seedLatchkey(config: Config, counts: { users: number; acce
     try {
       const passwordHash = await hashPassword(PASSWORD);
       const meta = { ip: '127.0.0.1', userAgent: 'latchkey-bench' };
-      const ids = await inBatches(Array.from({ length: counts.users }, (_, i) => i), 8, async (i) => {
-        const created = await services.repos.users.create({ email: emailOf(i), passwordHash, displayName: `Bench User ${i}`, createdAt: new Date() });
-        if (!('user' in created)) throw new Error(`seeding: ${emailOf(i)} already taken`);
-        return created.user.id;
-      });
-      const start = (i: number) => services.sessions.start(ids[i % ids.length], { rememberMe: false, meta, method: 'password', amr: ['pwd'] });
-      const accessTokens = await inBatches(Array.from({ length: counts.accessTokens }, (_, i) => i), 8, async (i) => (await start(i)).accessToken);
+      const ids = await inBatches(
+        Array.from({ length: counts.users }, (_, i) => i),
+        8,
+        async (i) => {
+          const created = await services.repos.users.create({
+            email: emailOf(i),
+            passwordHash,
+            displayName: `Bench User ${i}`,
+            createdAt: new Date(),
+          });
+          if (!('user' in created)) throw new Error(`seeding: ${emailOf(i)} already taken`);
+          return created.user.id;
+        },
+      );
+      const start = (i: number) =>
+        services.sessions.start(ids[i % ids.length], { rememberMe: false, meta, method: 'password', amr: ['pwd'] });
+      const accessTokens = await inBatches(
+        Array.from({ length: counts.accessTokens }, (_, i) => i),
+        8,
+        async (i) => (await start(i)).accessToken,
+      );
       const chain = async (i: number): Promise<Chain> => {
         const r = await start(i);
         return { sessionId: r.sessionId, token: r.refreshToken, jti: String(decodeJwt(r.refreshToken).jti) };
       };
-      const latchkeyChains = await inBatches(Array.from({ length: counts.chains }, (_, i) => i), 8, chain);
-      const referenceChains = await inBatches(Array.from({ length: counts.chains }, (_, i) => i), 8, chain);
+      const latchkeyChains = await inBatches(
+        Array.from({ length: counts.chains }, (_, i) => i),
+        8,
+        chain,
+      );
+      const referenceChains = await inBatches(
+        Array.from({ length: counts.chains }, (_, i) => i),
+        8,
+        chain,
+      );
       return { userCount: counts.users, accessTokens, latchkeyChains, referenceChains };
     } finally {
       await services.close();

@@ -31,8 +31,15 @@ class UsageError extends Error {
 const KNOWN = new Set(['ConfigError', 'StartupError', 'UsageError', 'AuthError', 'DatabaseInUseError']);
 
 /** Run `fn` with services on the configured (already migrated) database, then close it. */
-async function withServices<T>(config: Config, fn: (services: Services) => Promise<T>, options: Partial<ServiceOptions> = {}): Promise<T> {
-  const [{ openCheckedDatabase }, { createServices }] = await Promise.all([import('./store/open.js'), import('./services.js')]);
+async function withServices<T>(
+  config: Config,
+  fn: (services: Services) => Promise<T>,
+  options: Partial<ServiceOptions> = {},
+): Promise<T> {
+  const [{ openCheckedDatabase }, { createServices }] = await Promise.all([
+    import('./store/open.js'),
+    import('./services.js'),
+  ]);
   const database = await openCheckedDatabase({ ...config, autoMigrate: false });
   let services: Services | undefined;
   try {
@@ -85,7 +92,10 @@ export async function run(argv: string[], config: Config): Promise<string | unde
       return undefined;
     }
     case 'migrate': {
-      const [{ openDatabase }, { migrate }] = await Promise.all([import('./store/db.js'), import('./store/migrate.js')]);
+      const [{ openDatabase }, { migrate }] = await Promise.all([
+        import('./store/db.js'),
+        import('./store/migrate.js'),
+      ]);
       const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
       try {
         const { applied } = await migrate(database);
@@ -170,7 +180,8 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
       console.log(usage);
       return;
     }
-    if (!COMMANDS.has(command)) throw new UsageError(`unknown command: ${argv.join(' ')} (\`latchkey help\` lists the commands)`);
+    if (!COMMANDS.has(command))
+      throw new UsageError(`unknown command: ${argv.join(' ')} (\`latchkey help\` lists the commands)`);
     const { loadConfig } = await import('./config.js');
     const out = await run(argv, loadConfig(process.env));
     if (out) console.log(out);

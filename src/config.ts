@@ -22,7 +22,10 @@ const duration = (min = 0) =>
   z.string().transform((value, ctx) => {
     const parsed = /^\d+$/.test(value.trim()) ? Number(value) : ms(value.trim() as ms.StringValue);
     if (typeof parsed !== 'number' || !Number.isFinite(parsed) || parsed < min) {
-      ctx.addIssue({ code: 'custom', message: `a duration like 90s, 5m, 12h or 30d${min ? ` (at least ${ms(min)})` : ''}` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `a duration like 90s, 5m, 12h or 30d${min ? ` (at least ${ms(min)})` : ''}`,
+      });
       return z.NEVER;
     }
     return parsed;
@@ -117,7 +120,10 @@ const variables = {
   COOKIE_SAMESITE: [oneOf(['Strict', 'Lax', 'None']), 'Strict'],
   OTP_TTL: [duration(1000), '5m'],
   OTP_MAX_ATTEMPTS: [int(1, 100), '5'],
-  MAIL_URL: [z.string().regex(/^(console|file:.+|smtps?:\/\/.+)$/, 'console, file:DIR or smtp://user:pass@host:port'), 'console'],
+  MAIL_URL: [
+    z.string().regex(/^(console|file:.+|smtps?:\/\/.+)$/, 'console, file:DIR or smtp://user:pass@host:port'),
+    'console',
+  ],
   MAIL_FROM: [z.string().min(3, 'a sender such as "Latchkey <no-reply@example.com>"'), 'Latchkey <no-reply@localhost>'],
   PASSWORD_BLOCK_COMMON: [bool, 'true'],
   REVOCATION_POLL_INTERVAL: [duration(0), '500ms'],
@@ -244,7 +250,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError('JWT_SECRET is required when JWT_ALG=HS256: expected at least 32 characters');
   }
   if (p.COOKIE_SAMESITE === 'None' && !p.COOKIE_SECURE) {
-    throw new ConfigError('COOKIE_SAMESITE=None requires COOKIE_SECURE=true (browsers drop SameSite=None cookies without Secure)');
+    throw new ConfigError(
+      'COOKIE_SAMESITE=None requires COOKIE_SECURE=true (browsers drop SameSite=None cookies without Secure)',
+    );
   }
   const publicUrl = (p.PUBLIC_URL ?? defaultPublicUrl(p.HOST, p.PORT)).replace(/\/+$/, '');
   return {

@@ -113,7 +113,8 @@ function every(ms: number, name: string, task: () => Promise<unknown>, log: Log)
           failing = false;
         },
         (err) => {
-          if (!failing) log.warn({ err, task: name }, `${name} failed; retrying every ${ms} ms, quietly until it works`);
+          if (!failing)
+            log.warn({ err, task: name }, `${name} failed; retrying every ${ms} ms, quietly until it works`);
           failing = true;
         },
       )

@@ -72,7 +72,9 @@ export async function createServices({
   const tokens = createTokens({ config, keys, clock });
   // A revoked session stays in the set as long as one of its access tokens could still be valid.
   const revokedFor = config.accessTokenTtlMs + config.jwtLeewayMs + 1000;
-  const passwords = createPasswordPolicy(config.passwordBlockCommon && commonPasswords ? await loadCommonPasswords() : null);
+  const passwords = createPasswordPolicy(
+    config.passwordBlockCommon && commonPasswords ? await loadCommonPasswords() : null,
+  );
   // One Redis connection pair, shared by the limits and the revocation fan-out.
   const redis = config.redisUrl ? await connectRedis(config.redisUrl, log) : undefined;
   const revocations = createRevocations({
@@ -82,14 +84,22 @@ export async function createServices({
     onRevoke: events?.revoked,
   });
   const audit = createAudit({ repo: repos.audit, clock, events });
-  const limits = createLimits({ settings: config.rateLimits, audit, redis: redis?.client, prefix: config.redisKeyPrefix });
+  const limits = createLimits({
+    settings: config.rateLimits,
+    audit,
+    redis: redis?.client,
+    prefix: config.redisKeyPrefix,
+  });
   const sessions = createSessions({ repos, tokens, revocations, audit, config, clock, limits });
   const challenges = createChallenges({ store: repos.challenges, clock });
   const signIn = createSignIn({ sessions, factors: repos.factors, challenges, audit, config });
   const tokenInfo = createTokenInfo({ tokens, revocations });
   const revocationSync = createRevocationSync({ repo: repos.sessions, revocations, clock });
   const accounts = createAccounts({ repos, sessions, audit, clock, limits, passwords });
-  const outbox = createOutbox({ mailer: createMailer({ url: config.mailUrl, from: config.mailFrom, now: clock.now }), onError: onMailError });
+  const outbox = createOutbox({
+    mailer: createMailer({ url: config.mailUrl, from: config.mailFrom, now: clock.now }),
+    onError: onMailError,
+  });
   const otp = createOtp({ repo: repos.otp, config, clock });
   const emailCodes = createEmailCodes({ repos, otp, outbox, limits, audit, sessions, passwords, config, clock });
   const findUser = (id: string) => repos.users.findById(id);
@@ -105,16 +115,19 @@ export async function createServices({
   const reauth = createReauth({ sessions, findUser, totp, passkeys, emailCodes, limits, audit, config, clock });
   const security = createSecurity({ findUser, factors: repos.factors, totp, recoveryCodes, passkeys, challenges, reauth, sessions, audit, config });
   // A start that fails now must not leave Redis connections keeping the process alive.
-  if (loadRevocations) await revocationSync.load().catch(async (e) => {
-    await redis?.close();
-    throw e;
-  });
+  if (loadRevocations)
+    await revocationSync.load().catch(async (e) => {
+      await redis?.close();
+      throw e;
+    });
   // Pub/sub drops what is published while an instance is disconnected: reread it from the database.
-  redis?.onReconnect(() =>
-    void revocationSync.load().then(
-      (n) => log.info({ revocations: n }, 'revocations reloaded from the database after Redis returned'),
-      (err) => log.warn({ err }, 'revocations could not be reloaded after Redis returned; the database poll will catch up'),
-    ),
+  redis?.onReconnect(
+    () =>
+      void revocationSync.load().then(
+        (n) => log.info({ revocations: n }, 'revocations reloaded from the database after Redis returned'),
+        (err) =>
+          log.warn({ err }, 'revocations could not be reloaded after Redis returned; the database poll will catch up'),
+      ),
   );
   /** Send what is queued and drop connections (the database is closed by its owner). */
   const close = async () => {
@@ -122,8 +135,31 @@ export async function createServices({
     await redis?.close();
   };
   return {
-    config, database, clock, repos, keys, tokens, revocations, revocationSync, audit, sessions, tokenInfo, accounts, limits, outbox, otp,
-    emailCodes, health: healthOf(database), signIn, challenges, totp, passkeys, secondStep, reauth, security, close,
+    config,
+    database,
+    clock,
+    repos,
+    keys,
+    tokens,
+    revocations,
+    revocationSync,
+    audit,
+    sessions,
+    tokenInfo,
+    accounts,
+    limits,
+    outbox,
+    otp,
+    emailCodes,
+    health: healthOf(database),
+    signIn,
+    challenges,
+    totp,
+    passkeys,
+    secondStep,
+    reauth,
+    security,
+    close,
   };
 }
 

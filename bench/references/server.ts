@@ -74,4 +74,11 @@ app.post('/refresh', async (request, reply) => {
 app.get('/ready', async () => ({ ok: true }));
 
 await app.listen({ port: Number(process.env.PORT ?? 4200), host: '127.0.0.1' });
-process.once('SIGTERM', () => void app.close().then(() => pool.end()).then(() => process.exit(0)));
+process.once(
+  'SIGTERM',
+  () =>
+    void app
+      .close()
+      .then(() => pool.end())
+      .then(() => process.exit(0)),
+);

@@ -41,11 +41,15 @@ export function normalizeEmail(email: string): string {
   return e;
 }
 
-
 // Control characters: none in a one-line field (a name shown in a header), only line breaks and tabs in a text.
 const CONTROL = { line: /\p{Cc}/u, text: /[^\P{Cc}\n\r\t]/u };
 
-function optionalText(value: string | null | undefined, field: string, max: number, kind: keyof typeof CONTROL = 'line'): string | null | undefined {
+function optionalText(
+  value: string | null | undefined,
+  field: string,
+  max: number,
+  kind: keyof typeof CONTROL = 'line',
+): string | null | undefined {
   if (value === undefined) return undefined;
   if (value === null) return null;
   const v = value.trim();
@@ -63,7 +67,8 @@ function avatarUrl(value: string | null | undefined): string | null | undefined 
   } catch {
     throw invalid('avatarUrl', 'Avatar URL must be an http(s) URL');
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw invalid('avatarUrl', 'Avatar URL must be an http(s) URL');
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw invalid('avatarUrl', 'Avatar URL must be an http(s) URL');
   return url.toString();
 }
 
@@ -92,7 +97,13 @@ export function createAccounts({ repos, sessions, audit, clock, limits = noLimit
         throw invalid('username', 'Username must be 3–32 letters, digits, dots, dashes or underscores');
       }
       const displayName = optionalText(input.displayName, 'displayName', 100);
-      const created = await repos.users.create({ email, username, displayName, passwordHash: await hashPassword(input.password), createdAt: now() });
+      const created = await repos.users.create({
+        email,
+        username,
+        displayName,
+        passwordHash: await hashPassword(input.password),
+        createdAt: now(),
+      });
       if ('taken' in created) {
         if (created.taken === 'email') throw new AuthError('EMAIL_TAKEN');
         throw new AuthError('BAD_USER_INPUT', 'That username is taken', { field: 'username' });
@@ -113,15 +124,19 @@ export function createAccounts({ repos, sessions, audit, clock, limits = noLimit
       const email = emailInput.trim();
       await limits.take('loginIp', meta.ip, meta);
       await limits.take('loginAccount', email, meta);
-      const user = email.length <= 254 && password.length <= PASSWORD_MAX * 4 ? await repos.users.findByEmail(email) : undefined;
+      const user =
+        email.length <= 254 && password.length <= PASSWORD_MAX * 4 ? await repos.users.findByEmail(email) : undefined;
       const ok = await verifyPassword(user?.passwordHash ?? dummyHash(), password);
       if (!user || !ok || !user.isActive) {
-        await audit.record('login_failed', user?.id ?? null, meta, { reason: !user ? 'unknown_email' : !ok ? 'wrong_password' : 'inactive' });
+        await audit.record('login_failed', user?.id ?? null, meta, {
+          reason: !user ? 'unknown_email' : !ok ? 'wrong_password' : 'inactive',
+        });
         throw new AuthError('INVALID_CREDENTIALS');
       }
       await limits.reset('loginAccount', email);
       await limits.forgive('loginIp', meta.ip);
-      if (needsRehash(user.passwordHash!)) await repos.users.setPasswordHash(user.id, await hashPassword(password), null);
+      if (needsRehash(user.passwordHash!))
+        await repos.users.setPasswordHash(user.id, await hashPassword(password), null);
       return user;
     },
 
@@ -131,7 +146,7 @@ export function createAccounts({ repos, sessions, audit, clock, limits = noLimit
       meta: RequestMeta,
     ): Promise<void> {
       const user = await repos.users.findById(viewer.userId);
-      if (!user || !user.isActive) throw new AuthError('UNAUTHENTICATED');
+      if (!user?.isActive) throw new AuthError('UNAUTHENTICATED');
       // A stolen access token must not become a way around the login limit: same counter.
       await limits.take('loginAccount', user.email, meta, user.id);
       if (!user.passwordHash || !(await verifyPassword(user.passwordHash, input.currentPassword))) {
@@ -175,5 +190,3 @@ export function createAccounts({ repos, sessions, audit, clock, limits = noLimit
     findByEmail: (email: string) => repos.users.findByEmail(email.trim()),
   };
 }
-
-export type Accounts = ReturnType<typeof createAccounts>;

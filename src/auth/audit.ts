@@ -66,10 +66,25 @@ export interface Audit {
   ): Promise<void>;
 }
 
-export function createAudit({ repo, clock, events = noEvents }: { repo: AuditRepository; clock: Clock; events?: AuthEvents }): Audit {
+export function createAudit({
+  repo,
+  clock,
+  events = noEvents,
+}: {
+  repo: AuditRepository;
+  clock: Clock;
+  events?: AuthEvents;
+}): Audit {
   const audit: Audit = {
     async recordWith(type, userId, meta, detail, write) {
-      await write({ type, userId, ip: meta.ip, userAgent: meta.userAgent, at: new Date(clock.now()), detail: detail ?? null });
+      await write({
+        type,
+        userId,
+        ip: meta.ip,
+        userAgent: meta.userAgent,
+        at: new Date(clock.now()),
+        detail: detail ?? null,
+      });
       events.count(type);
     },
     record: (type, userId, meta, detail) => audit.recordWith(type, userId, meta, detail, repo.record),

@@ -54,7 +54,10 @@ export function createEmailCodes({ repos, otp, outbox, limits, audit, sessions, 
     const result = await otp.check({ email, purpose, code });
     const user = result.ok && result.row.userId ? await repos.users.findById(result.row.userId) : undefined;
     if (!result.ok || !user?.isActive) {
-      await audit.record('otp_failed', result.row?.userId ?? null, meta, { purpose, attemptsLeft: result.ok ? 0 : result.attemptsLeft });
+      await audit.record('otp_failed', result.row?.userId ?? null, meta, {
+        purpose,
+        attemptsLeft: result.ok ? 0 : result.attemptsLeft,
+      });
       throw new AuthError('OTP_INVALID');
     }
     await limits.reset('otpVerifyEmail', email);
@@ -123,5 +126,3 @@ export function createEmailCodes({ repos, otp, outbox, limits, audit, sessions, 
     },
   };
 }
-
-export type EmailCodes = ReturnType<typeof createEmailCodes>;

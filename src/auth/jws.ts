@@ -37,7 +37,11 @@ export function jwsSigner(alg: JwtAlg, key: CryptoKey | Uint8Array): JwsSign {
 const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 /** `base64url(header).base64url(payload).base64url(signature)`; key order is kept as given. */
-export function compactJws(header: Record<string, unknown>, payload: Record<string, unknown>, signWith: JwsSign): string {
+export function compactJws(
+  header: Record<string, unknown>,
+  payload: Record<string, unknown>,
+  signWith: JwsSign,
+): string {
   const input = `${part(header)}.${part(payload)}`;
   return `${input}.${signWith(input).toString('base64url')}`;
 }

@@ -64,7 +64,10 @@ export async function loadKeyRing({ repo, config, clock }: LoadOptions): Promise
     if (use === 'refresh') {
       privateJwk = { kty: 'oct', k: randomBytes(32).toString('base64url') };
     } else {
-      const pair = await generateKeyPair(alg, { extractable: true, ...(alg === 'RS256' ? { modulusLength: 2048 } : {}) });
+      const pair = await generateKeyPair(alg, {
+        extractable: true,
+        ...(alg === 'RS256' ? { modulusLength: 2048 } : {}),
+      });
       publicJwk = await exportJWK(pair.publicKey);
       privateJwk = await exportJWK(pair.privateKey);
     }
@@ -100,7 +103,8 @@ export async function loadKeyRing({ repo, config, clock }: LoadOptions): Promise
 
   const privateOf = async (row: SigningKeyRow): Promise<JWK> => {
     if (isSealed(row)) {
-      if (!sealer) throw new Error('signing keys are encrypted: set LATCHKEY_KEY_SECRET to the secret they were encrypted with');
+      if (!sealer)
+        throw new Error('signing keys are encrypted: set LATCHKEY_KEY_SECRET to the secret they were encrypted with');
       return JSON.parse(await sealer.open(row.privateJwk));
     }
     return JSON.parse(row.privateJwk);
@@ -121,7 +125,8 @@ export async function loadKeyRing({ repo, config, clock }: LoadOptions): Promise
     for (const row of [...rows].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())) {
       if (row.use === 'refresh') {
         const key = await hmacKey(await importJWK(await privateOf(row), 'HS256'));
-        if (!row.retiredAt && !nextRefreshSigner) nextRefreshSigner = { kid: row.kid, alg: 'HS256', key, sign: jwsSigner('HS256', key) };
+        if (!row.retiredAt && !nextRefreshSigner)
+          nextRefreshSigner = { kid: row.kid, alg: 'HS256', key, sign: jwsSigner('HS256', key) };
         nextRefresh.set(row.kid, key);
         continue;
       }
@@ -185,5 +190,8 @@ const isSealed = (row: SigningKeyRow) => isSealedText(row.privateJwk);
  */
 async function hmacKey(secret: Key): Promise<CryptoKey> {
   if (!(secret instanceof Uint8Array)) return secret;
-  return crypto.subtle.importKey('raw', new Uint8Array(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
+  return crypto.subtle.importKey('raw', new Uint8Array(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [
+    'sign',
+    'verify',
+  ]);
 }

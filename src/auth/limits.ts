@@ -45,7 +45,11 @@ const digest = (key: string) => createHash('sha256').update(key.toLowerCase()).d
 const seconds = (ms: number) => ms / 1000;
 
 function limiter(name: LimitName, rate: Rate, redis: Redis | undefined, prefix: string): RateLimiterAbstract {
-  const memory = new RateLimiterMemory({ keyPrefix: `${prefix}:rl:${name}`, points: rate.points, duration: seconds(rate.durationMs) });
+  const memory = new RateLimiterMemory({
+    keyPrefix: `${prefix}:rl:${name}`,
+    points: rate.points,
+    duration: seconds(rate.durationMs),
+  });
   if (!redis) return memory;
   return new RateLimiterRedis({
     storeClient: redis,
@@ -84,7 +88,8 @@ export function createLimits({
         if (!(e instanceof RateLimiterRes)) throw e;
         const retryAfter = Math.max(1, Math.ceil(e.msBeforeNext / 1000));
         // One audit row per window and key, not one per refused request: a flood must not flood the table.
-        if (e.consumedPoints === settings[name].points + 1) await audit.record('rate_limited', userId, meta, { limit: name, retryAfter });
+        if (e.consumedPoints === settings[name].points + 1)
+          await audit.record('rate_limited', userId, meta, { limit: name, retryAfter });
         throw new AuthError('RATE_LIMITED', `Too many attempts; try again in ${retryAfter} s`, { retryAfter });
       }
     },

@@ -26,10 +26,26 @@ function hashCode(salt: Buffer, purpose: string, email: string, code: string): B
   return createHash('sha256').update(salt).update(`\0${purpose}\0${email.toLowerCase()}\0${code}`).digest();
 }
 
-export function createOtp({ repo, config, clock }: { repo: OtpRepository; config: Pick<Config, 'otpTtlMs' | 'otpMaxAttempts'>; clock: Clock }) {
+export function createOtp({
+  repo,
+  config,
+  clock,
+}: {
+  repo: OtpRepository;
+  config: Pick<Config, 'otpTtlMs' | 'otpMaxAttempts'>;
+  clock: Clock;
+}) {
   return {
     /** A new code for this email and purpose (the previous one stops working). Returns the code to send. */
-    async issue({ email, purpose, userId }: { email: string; purpose: OtpPurpose; userId: string | null }): Promise<string> {
+    async issue({
+      email,
+      purpose,
+      userId,
+    }: {
+      email: string;
+      purpose: OtpPurpose;
+      userId: string | null;
+    }): Promise<string> {
       const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
       const salt = randomBytes(16);
       const now = clock.now();

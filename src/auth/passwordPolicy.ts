@@ -38,7 +38,12 @@ async function listPath(): Promise<string> {
 /** The shipped list of common passwords, lower-cased. */
 export async function loadCommonPasswords(path?: string): Promise<ReadonlySet<string>> {
   const text = await readFile(path ?? (await listPath()), 'utf8');
-  return new Set(text.split('\n').map((l) => l.trim().toLowerCase()).filter(Boolean));
+  return new Set(
+    text
+      .split('\n')
+      .map((l) => l.trim().toLowerCase())
+      .filter(Boolean),
+  );
 }
 
 const invalid = (field: string, message: string) => new AuthError('BAD_USER_INPUT', message, { field });

@@ -12,7 +12,7 @@
 import type { Config } from '../config.js';
 import type { Audit, RequestMeta } from './audit.js';
 import type { Clock } from './clock.js';
-import type { EmailCodes } from './emailCodes.js';
+import type { createEmailCodes } from './emailCodes.js';
 import { AuthError } from './errors.js';
 import type { Limits } from './limits.js';
 import type { Passkeys } from './passkeys.js';
@@ -34,7 +34,7 @@ interface Deps {
   findUser(id: string): Promise<{ id: string; email: string; isActive: boolean; passwordHash: string | null } | undefined>;
   totp: Totp;
   passkeys: Passkeys;
-  emailCodes: Pick<EmailCodes, 'login'>;
+  emailCodes: Pick<ReturnType<typeof createEmailCodes>, 'login'>;
   limits: Limits;
   audit: Audit;
   config: Pick<Config, 'reauthMaxAgeMs'>;

@@ -11,7 +11,12 @@ export type RefreshExpiryConfig = Pick<Config, 'refreshTokenTtlMs' | 'rememberMe
 const wholeSeconds = (ms: number) => Math.floor(ms / 1000) * 1000;
 
 /** The remember-me choice picks the lifetime; never past the session's absolute end. */
-export function refreshExpiry(config: RefreshExpiryConfig, rememberMe: boolean, now: number, sessionEndsAt = Infinity): Date {
+export function refreshExpiry(
+  config: RefreshExpiryConfig,
+  rememberMe: boolean,
+  now: number,
+  sessionEndsAt = Infinity,
+): Date {
   const lifetime = rememberMe ? config.rememberMeTtlMs : config.refreshTokenTtlMs;
   return new Date(Math.min(wholeSeconds(now + lifetime), wholeSeconds(sessionEndsAt)));
 }
@@ -23,7 +28,14 @@ export function refreshExpiry(config: RefreshExpiryConfig, rememberMe: boolean, 
  * end less. (A token handed again inside the grace window keeps its cookie a few seconds
  * past its expiry at most; the server refuses it then.)
  */
-export function refreshCookieMaxAge(result: { rememberMe: boolean; refreshTokenIssuedAt: Date; refreshTokenExpiresAt: Date }): number | undefined {
+export function refreshCookieMaxAge(result: {
+  rememberMe: boolean;
+  refreshTokenIssuedAt: Date;
+  refreshTokenExpiresAt: Date;
+}): number | undefined {
   if (!result.rememberMe) return undefined;
-  return Math.max(0, Math.ceil((result.refreshTokenExpiresAt.getTime() - result.refreshTokenIssuedAt.getTime()) / 1000));
+  return Math.max(
+    0,
+    Math.ceil((result.refreshTokenExpiresAt.getTime() - result.refreshTokenIssuedAt.getTime()) / 1000),
+  );
 }

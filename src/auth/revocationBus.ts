@@ -46,7 +46,12 @@ function parse(text: string): { ids: string[]; until: number } | undefined {
   try {
     const value = JSON.parse(text) as { ids?: unknown; until?: unknown };
     const { ids, until } = value;
-    if (!Array.isArray(ids) || !ids.every((id) => typeof id === 'string') || typeof until !== 'number' || !Number.isFinite(until)) {
+    if (
+      !Array.isArray(ids) ||
+      !ids.every((id) => typeof id === 'string') ||
+      typeof until !== 'number' ||
+      !Number.isFinite(until)
+    ) {
       return undefined;
     }
     return { ids, until };

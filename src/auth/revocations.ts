@@ -113,5 +113,3 @@ export function createRevocationSync({
     },
   };
 }
-
-export type RevocationSync = ReturnType<typeof createRevocationSync>;

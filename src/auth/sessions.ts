@@ -174,7 +174,9 @@ export function createSessions({ repos, tokens, revocations, audit, config, cloc
         amr,
       };
       const token = newToken(session, now);
-      await audit.recordWith('login_succeeded', userId, meta, { method }, (event) => repos.sessions.signIn(session, token, event));
+      await audit.recordWith('login_succeeded', userId, meta, { method }, (event) =>
+        repos.sessions.signIn(session, token, event),
+      );
       return { ...(await issue(session, token)), signedInAt: session.createdAt };
     },
 
@@ -239,13 +241,25 @@ export function createSessions({ repos, tokens, revocations, audit, config, cloc
       const row = await repos.sessions.revoke(sessionId, opts.reason, new Date(clock.now()), opts.userId);
       // Refuse its access tokens here even if it was already revoked (idempotent).
       if (row || !opts.userId) await revocations.revoke([sessionId]);
-      if (row) await audit.record(opts.reason === 'logout' ? 'logout' : 'session_revoked', row.userId, opts.meta, { sessionId, reason: opts.reason });
+      if (row)
+        await audit.record(opts.reason === 'logout' ? 'logout' : 'session_revoked', row.userId, opts.meta, {
+          sessionId,
+          reason: opts.reason,
+        });
       return Boolean(row);
     },
 
     /** End every session of a user (optionally keeping one); returns how many ended. */
-    async revokeAll(userId: string, opts: { reason: string; meta: RequestMeta; exceptSessionId?: string }): Promise<number> {
-      const ids = await repos.sessions.revokeAllForUser(userId, opts.reason, new Date(clock.now()), opts.exceptSessionId);
+    async revokeAll(
+      userId: string,
+      opts: { reason: string; meta: RequestMeta; exceptSessionId?: string },
+    ): Promise<number> {
+      const ids = await repos.sessions.revokeAllForUser(
+        userId,
+        opts.reason,
+        new Date(clock.now()),
+        opts.exceptSessionId,
+      );
       await revocations.revoke(ids);
       if (ids.length) {
         await audit.record(opts.reason === 'logout' ? 'logout' : 'session_revoked', userId, opts.meta, {

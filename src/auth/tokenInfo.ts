@@ -46,5 +46,3 @@ export function createTokenInfo({ tokens, revocations }: { tokens: Tokens; revoc
     },
   };
 }
-
-export type TokenInspector = ReturnType<typeof createTokenInfo>;

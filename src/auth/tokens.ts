@@ -61,7 +61,8 @@ type TokenConfig = Pick<Config, 'jwtAlg' | 'jwtIssuer' | 'jwtAudience' | 'jwtLee
 const forbiddenHeaders = ['jwk', 'jku', 'x5u', 'x5c'] as const;
 
 /** `typ` is a media type: compared case-insensitively, `application/` optional (RFC 7515 §4.1.9, RFC 9068 §4). */
-const mediaType = (typ: unknown) => (typeof typ === 'string' ? typ.toLowerCase().replace(/^application\//, '') : undefined);
+const mediaType = (typ: unknown) =>
+  typeof typ === 'string' ? typ.toLowerCase().replace(/^application\//, '') : undefined;
 
 /** Reject what RFC 8725 says to reject before any key is looked up. */
 function checkHeader(token: string, alg: string, typ: string): JWTHeaderParameters {
@@ -84,7 +85,13 @@ function mapJoseError(e: unknown): never {
 
 function claimsOf(payload: JWTPayload): TokenClaims {
   const { sub, sid, jti, iat, exp } = payload as Record<string, unknown>;
-  if (typeof sub !== 'string' || typeof sid !== 'string' || typeof jti !== 'string' || typeof iat !== 'number' || typeof exp !== 'number') {
+  if (
+    typeof sub !== 'string' ||
+    typeof sid !== 'string' ||
+    typeof jti !== 'string' ||
+    typeof iat !== 'number' ||
+    typeof exp !== 'number'
+  ) {
     throw new AuthError('TOKEN_INVALID');
   }
   return { sub, sid, jti, iat, exp };
@@ -154,7 +161,15 @@ export function createTokens({ config, keys, clock }: { config: TokenConfig; key
       // Fixed claim order and HMAC make this deterministic (see keys.ts).
       return compactJws(
         { alg: 'HS256', typ: REFRESH_TYP, kid: signer.kid },
-        { sid: claims.sid, iss: config.jwtIssuer, aud: refreshAudience, sub: claims.sub, jti: claims.jti, iat: claims.iat, exp: claims.exp },
+        {
+          sid: claims.sid,
+          iss: config.jwtIssuer,
+          aud: refreshAudience,
+          sub: claims.sub,
+          jti: claims.jti,
+          iat: claims.iat,
+          exp: claims.exp,
+        },
         signer.sign,
       );
     },

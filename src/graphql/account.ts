@@ -39,7 +39,11 @@ builder.mutationFields((t) => ({
       const viewer = await ctx.requireViewer();
       await ctx.services.accounts.changePassword(
         viewer,
-        { currentPassword: args.currentPassword, newPassword: args.newPassword, signOutOtherSessions: args.signOutOtherSessions ?? true },
+        {
+          currentPassword: args.currentPassword,
+          newPassword: args.newPassword,
+          signOutOtherSessions: args.signOutOtherSessions ?? true,
+        },
         ctx.meta,
       );
       // The right current password is itself a recent sign-in (API.md §8.2.4).

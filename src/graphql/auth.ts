@@ -64,7 +64,11 @@ builder.mutationFields((t) => ({
     args: { refreshToken: t.arg.string() },
     resolve: async (_root, args, ctx) => {
       const presented = args.refreshToken ?? ctx.refreshCookie.read();
-      if (!presented) throw new AuthError('UNAUTHENTICATED', 'No refresh token: send the refresh cookie or the refreshToken argument');
+      if (!presented)
+        throw new AuthError(
+          'UNAUTHENTICATED',
+          'No refresh token: send the refresh cookie or the refreshToken argument',
+        );
       try {
         const result = await ctx.services.sessions.refresh(presented, ctx.meta);
         // The rotation checked the user is active; the row is loaded only if the query asks for it.
@@ -77,16 +81,19 @@ builder.mutationFields((t) => ({
   }),
 
   logout: t.boolean({
-    description: 'End this session (found by the refresh cookie, else the bearer token) or, with everywhere, all of them.',
+    description:
+      'End this session (found by the refresh cookie, else the bearer token) or, with everywhere, all of them.',
     args: { everywhere: t.arg.boolean({ defaultValue: false }) },
     resolve: async (_root, args, ctx) => {
       const { sessions } = ctx.services;
       const cookie = ctx.refreshCookie.read();
       ctx.refreshCookie.clear();
-      const owner = (cookie && (await sessions.sessionOfRefreshToken(cookie))) || (await ctx.viewer().catch(() => null));
+      const owner =
+        (cookie && (await sessions.sessionOfRefreshToken(cookie))) || (await ctx.viewer().catch(() => null));
       if (!owner) return false;
       const userId = 'userId' in owner ? owner.userId : undefined;
-      if (args.everywhere && userId) return (await sessions.revokeAll(userId, { reason: 'logout', meta: ctx.meta })) > 0;
+      if (args.everywhere && userId)
+        return (await sessions.revokeAll(userId, { reason: 'logout', meta: ctx.meta })) > 0;
       return sessions.revoke(owner.sessionId, { reason: 'logout', meta: ctx.meta, userId });
     },
   }),

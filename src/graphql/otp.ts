@@ -6,7 +6,8 @@ import { AuthPayloadType, OtpPurpose, UserType, userRef } from './types.js';
 
 builder.mutationFields((t) => ({
   requestOtp: t.boolean({
-    description: 'Mail a one-time code to this address if it has an account. Always true: the answer never tells whether it has one.',
+    description:
+      'Mail a one-time code to this address if it has an account. Always true: the answer never tells whether it has one.',
     args: {
       email: t.arg.string({ required: true }),
       purpose: t.arg({ type: OtpPurpose, defaultValue: 'LOGIN' }),

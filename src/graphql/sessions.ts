@@ -21,7 +21,11 @@ builder.mutationFields((t) => ({
       const viewer = await ctx.requireViewer();
       const id = String(args.id);
       if (!/^[0-9a-f-]{36}$/i.test(id)) return false;
-      const revoked = await ctx.services.sessions.revoke(id, { reason: 'revoked', meta: ctx.meta, userId: viewer.userId });
+      const revoked = await ctx.services.sessions.revoke(id, {
+        reason: 'revoked',
+        meta: ctx.meta,
+        userId: viewer.userId,
+      });
       if (revoked && id === viewer.sessionId) ctx.refreshCookie.clear();
       return revoked;
     },

@@ -111,4 +111,6 @@ export const ProfileInput = builder.inputType('ProfileInput', {
   }),
 });
 
-export const OtpPurpose = builder.enumType('OtpPurpose', { values: ['LOGIN', 'VERIFY_EMAIL', 'PASSWORD_RESET'] as const });
+export const OtpPurpose = builder.enumType('OtpPurpose', {
+  values: ['LOGIN', 'VERIFY_EMAIL', 'PASSWORD_RESET'] as const,
+});

@@ -62,7 +62,13 @@ export interface AppOptions {
   webRoot?: string | false;
 }
 
-export async function buildApp({ services, metrics, logger, logStream, webRoot }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp({
+  services,
+  metrics,
+  logger,
+  logStream,
+  webRoot,
+}: AppOptions): Promise<FastifyInstance> {
   const { config } = services;
   const app = Fastify({
     logger: logger ?? loggerOptions(config.logLevel, logStream),
@@ -95,6 +101,7 @@ export async function buildApp({ services, metrics, logger, logStream, webRoot }
   await app.register(plainRoutes, { services, metrics });
   const root = webRoot === false ? undefined : (webRoot ?? (await findWebRoot()));
   if (root) await app.register(webApp, { root });
-  else if (webRoot === undefined) app.log.warn('web app not built (web/dist missing): run `npm run build`; serving the API only');
+  else if (webRoot === undefined)
+    app.log.warn('web app not built (web/dist missing): run `npm run build`; serving the API only');
   return app;
 }

@@ -34,7 +34,11 @@ export function refreshCookie(
     set(result: AuthResult) {
       reply.header('cache-control', 'no-store');
       const maxAge = refreshCookieMaxAge(result);
-      reply.setCookie(REFRESH_COOKIE, result.refreshToken, maxAge === undefined ? attributes : { ...attributes, maxAge });
+      reply.setCookie(
+        REFRESH_COOKIE,
+        result.refreshToken,
+        maxAge === undefined ? attributes : { ...attributes, maxAge },
+      );
     },
     clear,
     refused(error) {

@@ -49,7 +49,8 @@ export function requestError(statusCode: keyof typeof refusals, message: string)
 }
 
 // Duck-typed rather than `instanceof`: Mercurius and this module may load different copies of graphql (CJS/ESM).
-const isGraphQLError = (e: unknown): e is GraphQLError => (e as Error | undefined)?.name === 'GraphQLError' || e instanceof GraphQLError;
+const isGraphQLError = (e: unknown): e is GraphQLError =>
+  (e as Error | undefined)?.name === 'GraphQLError' || e instanceof GraphQLError;
 
 function originalOf(error: GraphQLError | Error): WithStatus | undefined {
   return (isGraphQLError(error) ? error.originalError : error) as WithStatus | undefined;
@@ -72,7 +73,10 @@ function format(error: GraphQLError | Error, log: FastifyBaseLogger, wrapper?: W
   return { message: 'Internal server error', ...where, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
 }
 
-export function errorFormatter(execution: Execution, context: { reply?: { log: FastifyBaseLogger }; app: { log: FastifyBaseLogger } }) {
+export function errorFormatter(
+  execution: Execution,
+  context: { reply?: { log: FastifyBaseLogger }; app: { log: FastifyBaseLogger } },
+) {
   const log = context.reply?.log ?? context.app.log;
   const errors: FormattedError[] = [];
   for (const error of execution.errors) {
@@ -84,7 +88,8 @@ export function errorFormatter(execution: Execution, context: { reply?: { log: F
     }
   }
   // `data` is absent (not null) when the request failed before execution.
-  if (execution.data !== undefined) return { statusCode: 200, response: { data: execution.data as never, errors: errors as never } };
+  if (execution.data !== undefined)
+    return { statusCode: 200, response: { data: execution.data as never, errors: errors as never } };
   const single = execution.errors.length === 1 ? originalOf(execution.errors[0]) : undefined;
   const statusCode =
     execution.statusCode ??

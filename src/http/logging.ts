@@ -45,7 +45,9 @@ export function urlWithoutQuery(url: string | undefined): string | undefined {
 
 /** Drivers append the bound values to the message (`…\nparams: a,b,c`): cut them off. */
 const withoutParams = (text: unknown) =>
-  typeof text === 'string' ? text.replace(/\nparams: [\s\S]*?(?=\n {4}at |\ncaused by|$)/g, '\nparams: [redacted]') : undefined;
+  typeof text === 'string'
+    ? text.replace(/\nparams: [\s\S]*?(?=\n {4}at |\ncaused by|$)/g, '\nparams: [redacted]')
+    : undefined;
 
 interface LoggedError {
   type: string;
@@ -60,7 +62,8 @@ interface LoggedError {
 
 /** An error as the logs may show it: type, message, stack, code, SQL text and cause — nothing else. */
 export function serializeError(err: unknown, depth = 0): LoggedError | undefined {
-  if (!(err instanceof Error)) return err === undefined ? undefined : { type: typeof err, message: withoutParams(String(err)) };
+  if (!(err instanceof Error))
+    return err === undefined ? undefined : { type: typeof err, message: withoutParams(String(err)) };
   const e = err as Error & { code?: unknown; statusCode?: unknown; query?: unknown };
   return {
     type: e.constructor?.name ?? e.name,
@@ -138,12 +141,24 @@ class LazyRequestLogger {
     this.#logger().level = level;
   }
 
-  fatal(...args: unknown[]) { this.#write('fatal', args); }
-  error(...args: unknown[]) { this.#write('error', args); }
-  warn(...args: unknown[]) { this.#write('warn', args); }
-  info(...args: unknown[]) { this.#write('info', args); }
-  debug(...args: unknown[]) { this.#write('debug', args); }
-  trace(...args: unknown[]) { this.#write('trace', args); }
+  fatal(...args: unknown[]) {
+    this.#write('fatal', args);
+  }
+  error(...args: unknown[]) {
+    this.#write('error', args);
+  }
+  warn(...args: unknown[]) {
+    this.#write('warn', args);
+  }
+  info(...args: unknown[]) {
+    this.#write('info', args);
+  }
+  debug(...args: unknown[]) {
+    this.#write('debug', args);
+  }
+  trace(...args: unknown[]) {
+    this.#write('trace', args);
+  }
   silent() {}
 
   child(bindings: Bindings, options?: ChildOptions): FastifyBaseLogger {
@@ -152,7 +167,12 @@ class LazyRequestLogger {
 }
 
 /** Fastify's `childLoggerFactory`: see LazyRequestLogger. A logger that cannot tell its level gets its child at once. */
-export function lazyChildLogger(logger: FastifyBaseLogger, bindings: Bindings, options: ChildOptions): FastifyBaseLogger {
-  if (typeof (logger as Partial<LevelAware>).isLevelEnabled !== 'function' || options.level) return logger.child(bindings, options);
+export function lazyChildLogger(
+  logger: FastifyBaseLogger,
+  bindings: Bindings,
+  options: ChildOptions,
+): FastifyBaseLogger {
+  if (typeof (logger as Partial<LevelAware>).isLevelEnabled !== 'function' || options.level)
+    return logger.child(bindings, options);
   return new LazyRequestLogger(logger as LevelAware, bindings, options) as unknown as FastifyBaseLogger;
 }

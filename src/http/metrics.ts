@@ -15,11 +15,32 @@ export function createMetrics() {
     labelNames: ['type'],
     registers: [registry],
   });
-  const logins = new Counter({ name: 'latchkey_logins_total', help: 'Sign-ins by result', labelNames: ['result'], registers: [registry] });
-  const refreshes = new Counter({ name: 'latchkey_refreshes_total', help: 'Refresh-token rotations', registers: [registry] });
-  const reuse = new Counter({ name: 'latchkey_refresh_reuse_detected_total', help: 'Rotated refresh tokens replayed after the grace window', registers: [registry] });
-  const revocations = new Counter({ name: 'latchkey_revocations_total', help: 'Sessions ended by logout, revoke, password change or deactivation', registers: [registry] });
-  const revokedSet = new Gauge({ name: 'latchkey_revoked_sessions', help: 'Sessions in the in-process revoked set', registers: [registry] });
+  const logins = new Counter({
+    name: 'latchkey_logins_total',
+    help: 'Sign-ins by result',
+    labelNames: ['result'],
+    registers: [registry],
+  });
+  const refreshes = new Counter({
+    name: 'latchkey_refreshes_total',
+    help: 'Refresh-token rotations',
+    registers: [registry],
+  });
+  const reuse = new Counter({
+    name: 'latchkey_refresh_reuse_detected_total',
+    help: 'Rotated refresh tokens replayed after the grace window',
+    registers: [registry],
+  });
+  const revocations = new Counter({
+    name: 'latchkey_revocations_total',
+    help: 'Sessions ended by logout, revoke, password change or deactivation',
+    registers: [registry],
+  });
+  const revokedSet = new Gauge({
+    name: 'latchkey_revoked_sessions',
+    help: 'Sessions in the in-process revoked set',
+    registers: [registry],
+  });
 
   const authEvents: AuthEvents = {
     count(type: AuditType, n = 1) {

@@ -3,10 +3,14 @@ import type { FastifyInstance } from 'fastify';
 import type { Services } from '../services.js';
 import type { Metrics } from './metrics.js';
 
-export async function plainRoutes(app: FastifyInstance, { services, metrics }: { services: Services; metrics: Metrics }) {
+export async function plainRoutes(
+  app: FastifyInstance,
+  { services, metrics }: { services: Services; metrics: Metrics },
+) {
   app.get('/.well-known/jwks.json', async (_request, reply) => {
     const jwks = services.keys.jwks();
-    if (!jwks) return reply.code(404).send({ error: 'JWKS_DISABLED', message: 'JWT_ALG=HS256: there are no public keys' });
+    if (!jwks)
+      return reply.code(404).send({ error: 'JWKS_DISABLED', message: 'JWT_ALG=HS256: there are no public keys' });
     // Other services cache this; rotation keeps old keys listed until their tokens expire.
     return reply.header('cache-control', 'public, max-age=300').send(jwks);
   });

@@ -20,7 +20,7 @@
  *   await app.register(mercurius, options);
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { getOperationAST, parse } from 'graphql';
+import { type DocumentNode, getOperationAST, parse } from 'graphql';
 import { GRAPHQL_PATH } from './cookies.js';
 import { requestError } from './errors.js';
 
@@ -72,14 +72,19 @@ function getVariables(raw: unknown): unknown {
  * (the client POSTs), so parsing twice costs nothing that matters.
  */
 function checkGetOperation(query: string, operationName: unknown): void {
-  let document;
+  let document: DocumentNode;
   try {
     document = parse(query);
   } catch {
     return; // Mercurius reports the syntax error itself
   }
   if (!getOperationAST(document, typeof operationName === 'string' ? operationName : undefined)) {
-    throw requestError(400, operationName ? `Unknown operation named "${String(operationName)}"` : 'Must provide operation name if query contains multiple operations');
+    throw requestError(
+      400,
+      operationName
+        ? `Unknown operation named "${String(operationName)}"`
+        : 'Must provide operation name if query contains multiple operations',
+    );
   }
 }
 
@@ -109,7 +114,8 @@ export function graphqlTransport(app: FastifyInstance): void {
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
     const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(request.headers['content-type'] ?? '')?.[1].toLowerCase();
-    if (charset && charset !== 'utf-8' && charset !== 'utf8') return done(requestError(415, 'Unsupported charset: send UTF-8 JSON'), undefined);
+    if (charset && charset !== 'utf-8' && charset !== 'utf8')
+      return done(requestError(415, 'Unsupported charset: send UTF-8 JSON'), undefined);
     let text: string;
     try {
       text = utf8.decode(body as Buffer);
@@ -122,11 +128,16 @@ export function graphqlTransport(app: FastifyInstance): void {
   // After schema validation (which coerces a number `query` to a string), before Mercurius sees the request.
   app.addHook('preHandler', async (request: FastifyRequest) => {
     if (request.validationError) return; // Mercurius reports it
-    const params = (request.method === 'GET' ? request.query : request.body) as { query?: unknown; variables?: unknown } | undefined;
+    const params = (request.method === 'GET' ? request.query : request.body) as
+      | { query?: unknown; variables?: unknown }
+      | undefined;
     const variables = request.method === 'GET' ? getVariables(params?.variables) : undefined;
-    if (containsNul(params) || containsNul(variables)) throw requestError(400, 'Text must not contain NUL (U+0000) characters');
-    if (typeof params?.query === 'string' && isJson(params.query)) throw requestError(400, '"query" must be a GraphQL document');
-    if (request.method === 'GET' && typeof params?.query === 'string') checkGetOperation(params.query, (params as { operationName?: unknown }).operationName);
+    if (containsNul(params) || containsNul(variables))
+      throw requestError(400, 'Text must not contain NUL (U+0000) characters');
+    if (typeof params?.query === 'string' && isJson(params.query))
+      throw requestError(400, '"query" must be a GraphQL document');
+    if (request.method === 'GET' && typeof params?.query === 'string')
+      checkGetOperation(params.query, (params as { operationName?: unknown }).operationName);
   });
 
   app.addHook('onSend', async (request, reply, payload) => {
@@ -134,7 +145,11 @@ export function graphqlTransport(app: FastifyInstance): void {
     // Answers are personal (me, mySessions, tokens): no cache, shared or private, keeps one.
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
     const type = reply.getHeader('content-type');
-    if (typeof type === 'string' && type.startsWith('application/json') && acceptsGraphqlResponse(request.headers.accept)) {
+    if (
+      typeof type === 'string' &&
+      type.startsWith('application/json') &&
+      acceptsGraphqlResponse(request.headers.accept)
+    ) {
       reply.header('content-type', `${GRAPHQL_RESPONSE}; charset=utf-8`);
     }
     return payload;
@@ -144,6 +159,8 @@ export function graphqlTransport(app: FastifyInstance): void {
     method: ['PUT', 'PATCH', 'DELETE'],
     url: GRAPHQL_PATH,
     handler: (_request, reply) =>
-      reply.code(405).send({ errors: [{ message: `Method not allowed: use ${ALLOW}`, extensions: { code: 'BAD_USER_INPUT' } }] }),
+      reply
+        .code(405)
+        .send({ errors: [{ message: `Method not allowed: use ${ALLOW}`, extensions: { code: 'BAD_USER_INPUT' } }] }),
   });
 }

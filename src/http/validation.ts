@@ -49,7 +49,8 @@ export const oneCredentialField: ValidationRule = (context) => {
 /** A string literal such as `"a\u0000b"` in the document itself. */
 export const noNulInStrings: ValidationRule = (context) => ({
   StringValue(node) {
-    if (node.value.includes('\u0000')) context.reportError(new GraphQLError('Text must not contain NUL (U+0000) characters', { nodes: [node] }));
+    if (node.value.includes('\u0000'))
+      context.reportError(new GraphQLError('Text must not contain NUL (U+0000) characters', { nodes: [node] }));
   },
 });
 

@@ -61,6 +61,8 @@ export async function webApp(app: FastifyInstance, { root }: { root: string }) {
       !FILE_PATH.test(path) &&
       takesHtml(request.headers.accept);
     if (wantsPage) return reply.header('cache-control', 'no-cache').sendFile('index.html');
-    return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `Route ${request.method}:${request.url} not found` });
+    return reply
+      .code(404)
+      .send({ statusCode: 404, error: 'Not Found', message: `Route ${request.method}:${request.url} not found` });
   });
 }

@@ -37,7 +37,9 @@ export function createOutbox({ mailer, onError }: { mailer: Mailer; onError: (er
       pending++;
       tail = tail
         .then(() => mailer.send(message))
-        .catch((e: unknown) => onError(new Error(`mail delivery failed: ${e instanceof Error ? e.message : String(e)}`)))
+        .catch((e: unknown) =>
+          onError(new Error(`mail delivery failed: ${e instanceof Error ? e.message : String(e)}`)),
+        )
         .finally(() => {
           pending--;
         });

@@ -52,12 +52,22 @@ const wording: Record<CodePurpose, { subject: string; intro: string; ignore: str
 const escapeHtml = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
-function fill(template: string, values: Record<string, string>, escape: (s: string) => string = (s) => s): string {
-  return template.replace(/\{\{(\w+)\}\}/g, (_, name: string) => escape(values[name] ?? ''));
+function fill(template: string, values: Record<string, string>, escapeValue: (s: string) => string = (s) => s): string {
+  return template.replace(/\{\{(\w+)\}\}/g, (_, name: string) => escapeValue(values[name] ?? ''));
 }
 
 /** The message carrying a one-time code for `purpose`. */
-export function codeMessage({ to, purpose, code, ttlMs }: { to: string; purpose: CodePurpose; code: string; ttlMs: number }): MailMessage {
+export function codeMessage({
+  to,
+  purpose,
+  code,
+  ttlMs,
+}: {
+  to: string;
+  purpose: CodePurpose;
+  code: string;
+  ttlMs: number;
+}): MailMessage {
   const w = wording[purpose];
   const values = { code, minutes: String(Math.max(1, Math.round(ttlMs / 60_000))), intro: w.intro, ignore: w.ignore };
   return {

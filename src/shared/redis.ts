@@ -86,7 +86,9 @@ export async function connectRedis(url: string, log: Log): Promise<RedisLink> {
       closing = true;
       // QUIT lets pending replies arrive; a connection that is down is just dropped.
       await Promise.all(
-        [client, subscriber].map((conn) => (conn.status === 'ready' ? conn.quit().catch(() => conn.disconnect()) : conn.disconnect())),
+        [client, subscriber].map((conn) =>
+          conn.status === 'ready' ? conn.quit().catch(() => conn.disconnect()) : conn.disconnect(),
+        ),
       );
     },
   };

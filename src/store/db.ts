@@ -108,7 +108,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   };
 }
 
-const exists = (path: string) => access(path).then(() => true, () => false);
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
 
 /** Data directories this process holds (a lock file naming our pid, left by a crash, is not ours). */
 const held = new Set<string>();

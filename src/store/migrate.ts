@@ -13,7 +13,11 @@ import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import type { Database } from './db.js';
 import * as schema from './schema.js';
 
-const exists = (path: string) => access(path).then(() => true, () => false);
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
 
 /** The committed migrations live in src/store/migrations, whether running from src/ or from dist/src/. */
 async function migrationsFolder(): Promise<string> {
@@ -27,7 +31,11 @@ async function migrationsFolder(): Promise<string> {
   throw new Error('migrations folder not found');
 }
 
-const config = async () => ({ migrationsFolder: await migrationsFolder(), migrationsSchema: 'drizzle', migrationsTable: '__drizzle_migrations' });
+const config = async () => ({
+  migrationsFolder: await migrationsFolder(),
+  migrationsSchema: 'drizzle',
+  migrationsTable: '__drizzle_migrations',
+});
 
 /**
  * Bring the schema up to date. Idempotent, and safe to run from several
@@ -64,11 +72,17 @@ export async function schemaStatus(database: Database): Promise<SchemaStatus> {
   const exists = await database.db.execute<{ exists: boolean }>(
     sql`select to_regclass('drizzle.__drizzle_migrations') is not null as exists`,
   );
-  const names = sql.join(requiredTables.map((t) => sql`(${t})`), sql`, `);
+  const names = sql.join(
+    requiredTables.map((t) => sql`(${t})`),
+    sql`, `,
+  );
   const missing = rows<{ name: string }>(
-    await database.db.execute(sql`select name from (values ${names}) as t(name) where to_regclass(name) is null order by name`),
+    await database.db.execute(
+      sql`select name from (values ${names}) as t(name) where to_regclass(name) is null order by name`,
+    ),
   ).map((r) => r.name);
-  if (!rows<{ exists: boolean }>(exists)[0]?.exists) return { current: false, applied: 0, pending: files.length, missing };
+  if (!rows<{ exists: boolean }>(exists)[0]?.exists)
+    return { current: false, applied: 0, pending: files.length, missing };
   const applied = rows<{ created_at: string }>(
     await database.db.execute(sql`select created_at from drizzle.__drizzle_migrations`),
   ).map((r) => Number(r.created_at));
@@ -83,7 +97,8 @@ export async function schemaStatus(database: Database): Promise<SchemaStatus> {
  * `latchkey migrate` can mend: it says so.
  */
 export function schemaProblem(status: SchemaStatus): string | undefined {
-  if (status.pending) return `database schema is behind (${status.pending} migration(s) pending): run \`latchkey migrate\``;
+  if (status.pending)
+    return `database schema is behind (${status.pending} migration(s) pending): run \`latchkey migrate\``;
   if (status.missing.length) {
     return `database schema is incomplete: table(s) ${status.missing.join(', ')} missing although every migration is recorded as applied; restore them from a backup (the refresh-token blacklist cannot be skipped)`;
   }

@@ -20,7 +20,9 @@ export class StartupError extends Error {
  * LATCHKEY_AUTO_MIGRATE=true — otherwise a schema that is behind stops the start
  * (the refresh-token blacklist must never be silently missing).
  */
-export async function openCheckedDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir' | 'autoMigrate'>): Promise<Database> {
+export async function openCheckedDatabase(
+  config: Pick<Config, 'databaseUrl' | 'dataDir' | 'autoMigrate'>,
+): Promise<Database> {
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
     await database.ping().catch((e: Error) => {
@@ -32,7 +34,10 @@ export async function openCheckedDatabase(config: Pick<Config, 'databaseUrl' | '
     // Checked after migrating too: a table dropped by hand is not something migrations restore.
     const status = await schemaStatus(database);
     const problem = schemaProblem(status);
-    if (problem) throw new StartupError(status.pending && !autoMigrate ? `${problem} (or set LATCHKEY_AUTO_MIGRATE=true)` : problem);
+    if (problem)
+      throw new StartupError(
+        status.pending && !autoMigrate ? `${problem} (or set LATCHKEY_AUTO_MIGRATE=true)` : problem,
+      );
     return database;
   } catch (e) {
     await database.close().catch(() => {});

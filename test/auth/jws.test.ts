@@ -3,17 +3,28 @@
  * deterministic algorithms it is byte for byte what jose's SignJWT signs — so refresh
  * tokens re-signed from a database row match the ones handed out before.
  */
-import { SignJWT, exportJWK, generateKeyPair, importJWK, jwtVerify } from 'jose';
+import { SignJWT, errors, exportJWK, generateKeyPair, importJWK, jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { compactJws, jwsSigner } from '../../src/auth/jws.js';
 import type { JwtAlg } from '../../src/config.js';
 
-const claims = { sid: 'session-1', iss: 'latchkey', aud: 'latchkey', sub: 'user-1', jti: 'token-1', iat: 1_900_000_000, exp: 1_900_000_300 };
+const claims = {
+  sid: 'session-1',
+  iss: 'latchkey',
+  aud: 'latchkey',
+  sub: 'user-1',
+  jti: 'token-1',
+  iat: 1_900_000_000,
+  exp: 1_900_000_300,
+};
 
 async function keysFor(alg: JwtAlg) {
   if (alg === 'HS256') {
     const secret = new TextEncoder().encode('a secret of at least thirty-two bytes!!');
-    const key = await crypto.subtle.importKey('raw', secret, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
+    const key = await crypto.subtle.importKey('raw', secret, { name: 'HMAC', hash: 'SHA-256' }, false, [
+      'sign',
+      'verify',
+    ]);
     return { signKey: key, verifyKey: key };
   }
   const pair = await generateKeyPair(alg, { extractable: true });
@@ -50,8 +61,13 @@ describe.each(['EdDSA', 'ES256', 'RS256', 'HS256'] as const)('compactJws with %s
   it('is refused by jose once a byte of it changes', async () => {
     const { signKey, verifyKey } = await keysFor(alg);
     const token = compactJws({ alg, typ: 'at+jwt', kid: 'k1' }, claims, jwsSigner(alg, signKey));
-    const forged = token.replace(/\.[^.]+\./, `.${Buffer.from(JSON.stringify({ ...claims, sub: 'someone-else' })).toString('base64url')}.`);
-    await expect(jwtVerify(forged, verifyKey, { algorithms: [alg], currentDate: new Date(1_900_000_100_000) })).rejects.toThrow();
+    const forged = token.replace(
+      /\.[^.]+\./,
+      `.${Buffer.from(JSON.stringify({ ...claims, sub: 'someone-else' })).toString('base64url')}.`,
+    );
+    await expect(
+      jwtVerify(forged, verifyKey, { algorithms: [alg], currentDate: new Date(1_900_000_100_000) }),
+    ).rejects.toThrow(errors.JWSSignatureVerificationFailed);
   });
 });
 

@@ -5,13 +5,30 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Measured } from '../../bench/load.js';
-import { GENERATED_END, GENERATED_START, markdownTable, replaceGenerated, resultSchema, resultsSchema, runSchema, svgChart } from '../../bench/report.js';
+import {
+  GENERATED_END,
+  GENERATED_START,
+  markdownTable,
+  replaceGenerated,
+  resultSchema,
+  resultsSchema,
+  runSchema,
+  svgChart,
+} from '../../bench/report.js';
 import { chainFigures, pairedRatio, resultRow, skippedRow } from '../../bench/scenarios.js';
 import { median, percentile, ratio } from '../../bench/stats.js';
 
 const run = (rps: number, p99Ms = 5, errors = 0, loop = 3): Measured => ({
   load: { requests: rps * 10, rps, p50Ms: p99Ms / 2, p99Ms, errors, ok: rps * 10 - errors },
-  reading: { eventLoopP50Ms: 1, eventLoopP99Ms: loop, eventLoopMaxMs: loop * 2, peakRssMb: 120, maxRssMb: 130, cpuMs: 0, loopBusyMs: 0 },
+  reading: {
+    eventLoopP50Ms: 1,
+    eventLoopP99Ms: loop,
+    eventLoopMaxMs: loop * 2,
+    peakRssMb: 120,
+    maxRssMb: 130,
+    cpuMs: 0,
+    loopBusyMs: 0,
+  },
   cpuUsPerRequest: 100,
 });
 
@@ -51,7 +68,16 @@ describe('result rows', () => {
   });
 
   it('summarises rounds as medians, sums errors and checks the targets', () => {
-    expect(row).toMatchObject({ rps: 600, p99Ms: 12, errors: 1, referenceRps: 1000, ratio: 0.6, eventLoopP99Ms: 3, rssMb: 120, met: true });
+    expect(row).toMatchObject({
+      rps: 600,
+      p99Ms: 12,
+      errors: 1,
+      referenceRps: 1000,
+      ratio: 0.6,
+      eventLoopP99Ms: 3,
+      rssMb: 120,
+      met: true,
+    });
     expect(row.sides.map((s) => s.name)).toEqual(['Latchkey me', 'bare']);
     expect(resultSchema.parse(row)).toEqual(row);
   });
@@ -70,16 +96,31 @@ describe('result rows', () => {
   });
 
   it('counts a forked refresh chain and impossible rotation counts as errors', () => {
-    const fine = chainFigures('latchkey', { sessions: 10, rotations: 105, duplicateRotations: 0, revoked: 0 }, 100, 10, 1);
+    const fine = chainFigures(
+      'latchkey',
+      { sessions: 10, rotations: 105, duplicateRotations: 0, revoked: 0 },
+      100,
+      10,
+      1,
+    );
     expect(fine.errors).toBe(0);
-    const forked = chainFigures('latchkey', { sessions: 10, rotations: 105, duplicateRotations: 2, revoked: 1 }, 100, 10, 1);
+    const forked = chainFigures(
+      'latchkey',
+      { sessions: 10, rotations: 105, duplicateRotations: 2, revoked: 1 },
+      100,
+      10,
+      1,
+    );
     expect(forked.errors).toBe(3);
     // More rotations answered than the database made: something is wrong.
     expect(chainFigures('x', { sessions: 1, rotations: 5, duplicateRotations: 0, revoked: 0 }, 9, 1, 1).errors).toBe(4);
   });
 
   it('renders a table with one line per scenario, skipped ones with their reason', () => {
-    const table = markdownTable([row, skippedRow('peer-login', 'x', 'better-auth', 'report', 'npm ci failed | offline')]);
+    const table = markdownTable([
+      row,
+      skippedRow('peer-login', 'x', 'better-auth', 'report', 'npm ci failed | offline'),
+    ]);
     const lines = table.split('\n');
     expect(lines).toHaveLength(4);
     expect(lines[2]).toContain('| me | 600 |');
@@ -92,7 +133,8 @@ describe('result rows', () => {
     expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
     expect(svg.match(/<title>/g)).toHaveLength(4);
     expect(svg).toContain('a &#60;b&#62; &#38; &#34;c&#34;');
-    const width = (name: string) => Number(new RegExp(`width="([\\d.]+)" height="16" fill="[^"]+"><title>me: ${name}`).exec(svg)?.[1]);
+    const width = (name: string) =>
+      Number(new RegExp(`width="([\\d.]+)" height="16" fill="[^"]+"><title>me: ${name}`).exec(svg)?.[1]);
     // 600 vs 1000 req/s on a log scale: close, not 60 %.
     expect(width('Latchkey me') / width('bare')).toBeGreaterThan(0.9);
   });
@@ -112,7 +154,7 @@ describe('docs/performance.md', () => {
 
   it('appends the generated section to a doc that has none', () => {
     const doc = replaceGenerated('# Performance\n\nProse.\n', args);
-    expect(doc.startsWith('# Performance\n\nProse.\n\n' + GENERATED_START)).toBe(true);
+    expect(doc.startsWith(`# Performance\n\nProse.\n\n${GENERATED_START}`)).toBe(true);
     expect(doc).toContain('| t |');
     expect(doc.trimEnd().endsWith(GENERATED_END)).toBe(true);
   });

@@ -7,11 +7,10 @@
  *  - SIGTERM while requests are in flight.
  * After each, the database must show intact refresh-token chains.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { chainViolations, suiteCluster, tokenCheck } from '../support/cluster.js';
 import { startPrivatePostgres } from '../support/databases.js';
 import { type SimulatedUser, signUpUsers } from '../support/load.js';
-import { waitUntil } from '../support/processes.js';
 import { LOGIN, REFRESH, TEST_PASSWORD, registerUser } from '../support/server.js';
 
 const postgres = await startPrivatePostgres();
@@ -20,11 +19,14 @@ const intact = { usedWithoutSuccessor: [], twoLiveTokens: [], unusedButReplaced:
 
 /** Every user refreshes `rounds` times, one after another. */
 async function refreshLoad(users: SimulatedUser[], rounds: number) {
-  await Promise.all(users.map(async (u) => {
-    for (let i = 0; i < rounds; i++) await u.refresh();
-  }));
+  await Promise.all(
+    users.map(async (u) => {
+      for (let i = 0; i < rounds; i++) await u.refresh();
+    }),
+  );
 }
-const total = (users: SimulatedUser[], key: 'done' | 'unreachable' | 'internalErrors') => users.reduce((n, u) => n + u[key], 0);
+const total = (users: SimulatedUser[], key: 'done' | 'unreachable' | 'internalErrors') =>
+  users.reduce((n, u) => n + u[key], 0);
 
 describe.runIf(postgres)('faults on three instances', () => {
   const pg = postgres!;
@@ -39,7 +41,7 @@ describe.runIf(postgres)('faults on three instances', () => {
     const [a, b, c] = cluster.instances;
     const users = await signUpUsers(cluster.instances, 12);
     const load = refreshLoad(users, 25);
-    await waitUntil(() => total(users, 'done') >= 60, 'the load to get going');
+    await vi.waitUntil(() => total(users, 'done') >= 60, { timeout: 15_000, interval: 50 });
     const exit = await b.kill('SIGKILL');
     expect(exit.signal).toBe('SIGKILL');
     await load;
@@ -54,7 +56,8 @@ describe.runIf(postgres)('faults on three instances', () => {
     expect(lengths.map((r) => r.n)).toEqual(Array(12).fill(26));
 
     await b.start();
-    for (const instance of [a, b, c]) expect((await instance.client().gql(REFRESH, { refreshToken: users[0].refreshToken })).code).toBeUndefined();
+    for (const instance of [a, b, c])
+      expect((await instance.client().gql(REFRESH, { refreshToken: users[0].refreshToken })).code).toBeUndefined();
   });
 
   it('fails fast while PostgreSQL is down, keeps checking access tokens, and recovers by itself', async () => {
@@ -63,7 +66,7 @@ describe.runIf(postgres)('faults on three instances', () => {
     const { accessToken, refreshToken } = alice.res.body.data.register;
     const users = await signUpUsers(cluster.instances, 6);
     const load = refreshLoad(users, 40);
-    await waitUntil(() => total(users, 'done') >= 30, 'the load to get going');
+    await vi.waitUntil(() => total(users, 'done') >= 30, { timeout: 15_000, interval: 50 });
     await pg.stop();
 
     for (const instance of [a, b, c]) {
@@ -72,21 +75,27 @@ describe.runIf(postgres)('faults on three instances', () => {
       expect(refresh.code).toBe('INTERNAL_SERVER_ERROR');
       expect(refresh.body.errors![0].message).toBe('Internal server error');
       expect(JSON.stringify(refresh.body)).not.toMatch(/ECONNREFUSED|terminat|\bat \S+:\d+|postgres/i);
-      expect((await instance.client().gql(LOGIN, { email: alice.email, password: TEST_PASSWORD })).code).toBe('INTERNAL_SERVER_ERROR');
+      expect((await instance.client().gql(LOGIN, { email: alice.email, password: TEST_PASSWORD })).code).toBe(
+        'INTERNAL_SERVER_ERROR',
+      );
       const ready = await fetch(`${instance.url}/readyz`);
       expect(ready.status).toBe(503);
       // Access tokens are checked without the database.
       expect(await tokenCheck(instance, accessToken)).toBe('ok');
       expect((await fetch(`${instance.url}/healthz`)).status).toBe(200);
     }
-    await waitUntil(() => total(users, 'internalErrors') >= 6, 'the load to meet the outage');
+    await vi.waitUntil(() => total(users, 'internalErrors') >= 6, { timeout: 15_000, interval: 50 });
     // The background tasks that poll the database notice too — and say so once, not twice a second.
-    for (const instance of [a, b, c]) await waitUntil(() => instance.logged(/revocation sync failed/).length, `${instance.name} to warn`);
+    for (const instance of [a, b, c])
+      await vi.waitUntil(() => instance.logged(/revocation sync failed/).length, { timeout: 15_000, interval: 50 });
     await new Promise((r) => setTimeout(r, 1000)); // two more poll intervals of outage
 
     await pg.start();
     for (const instance of [a, b, c]) {
-      await waitUntil(async () => (await fetch(`${instance.url}/readyz`)).status === 200, `${instance.name} to be ready again`);
+      await vi.waitUntil(async () => (await fetch(`${instance.url}/readyz`)).status === 200, {
+        timeout: 15_000,
+        interval: 50,
+      });
       const refresh = await instance.client().gql(REFRESH, { refreshToken });
       expect(refresh.code).toBeUndefined();
     }
@@ -102,12 +111,22 @@ describe.runIf(postgres)('faults on three instances', () => {
     const { email, userId } = await registerUser(a.client());
     let signalled = false;
     const logins = Array.from({ length: 30 }, () =>
-      c.client().gql(LOGIN, { email, password: TEST_PASSWORD }).then(
-        (res) => ({ answer: res.code ?? res.status, afterSignal: signalled }),
-        (err: Error & { cause?: { code?: string } }) => ({ answer: err.cause?.code ?? err.message, afterSignal: signalled }),
-      ),
+      c
+        .client()
+        .gql(LOGIN, { email, password: TEST_PASSWORD })
+        .then(
+          (res) => ({ answer: res.code ?? res.status, afterSignal: signalled }),
+          (err: Error & { cause?: { code?: string } }) => ({
+            answer: err.cause?.code ?? err.message,
+            afterSignal: signalled,
+          }),
+        ),
     );
-    await waitUntil(async () => (await cluster.query(`select 1 from sessions where user_id = $1 and ip is not null offset 1`, [userId])).length, 'sign-ins to be under way');
+    await vi.waitUntil(
+      async () =>
+        (await cluster.query(`select 1 from sessions where user_id = $1 and ip is not null offset 1`, [userId])).length,
+      { timeout: 15_000, interval: 50 },
+    );
     signalled = true;
     const exit = c.kill('SIGTERM');
     const results = await Promise.all(logins);

@@ -8,10 +8,9 @@
  * warning, and resync from the database when it returns.
  */
 import { Redis } from 'ioredis';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { type Cluster, suiteCluster, tokenCheck, viewerCheck } from '../support/cluster.js';
 import { postgresAvailable } from '../support/databases.js';
-import { waitUntil } from '../support/processes.js';
 import { REDIS_URL, dropRedisPrefix, redisAvailable, startPrivateRedis, uniqueRedisPrefix } from '../support/redis.js';
 import { LOGIN, REFRESH, TEST_PASSWORD, jwtPayload, registerUser } from '../support/server.js';
 import { perSuite } from '../support/suite.js';
@@ -20,7 +19,11 @@ const ready = (await postgresAvailable('cluster revocation tests')) && (await re
 
 /** Wait until `instance` refuses `token` as revoked (a deadline, not a measurement). */
 const refusedBy = (cluster: Cluster, token: string) =>
-  Promise.all(cluster.instances.map((i) => waitUntil(async () => (await viewerCheck(i, token)) === 'TOKEN_REVOKED', `${i.name} to refuse the token`, 10_000)));
+  Promise.all(
+    cluster.instances.map((i) =>
+      vi.waitUntil(async () => (await viewerCheck(i, token)) === 'TOKEN_REVOKED', { timeout: 10_000, interval: 50 }),
+    ),
+  );
 
 describe.runIf(ready)('revocations fan out through Redis', () => {
   const prefix = uniqueRedisPrefix();
@@ -28,7 +31,10 @@ describe.runIf(ready)('revocations fan out through Redis', () => {
   afterAll(async () => {
     await dropRedisPrefix(prefix);
   });
-  const cluster = suiteCluster({ size: 3, env: { REDIS_URL, REDIS_KEY_PREFIX: prefix, REVOCATION_POLL_INTERVAL: '0' } });
+  const cluster = suiteCluster({
+    size: 3,
+    env: { REDIS_URL, REDIS_KEY_PREFIX: prefix, REVOCATION_POLL_INTERVAL: '0' },
+  });
 
   it('refuses a logged-out session on every instance, though no instance polls the database', async () => {
     const [a, b, c] = cluster.instances;
@@ -49,18 +55,24 @@ describe.runIf(ready)('revocations fan out through Redis', () => {
     const third = (await a.client().gql(LOGIN, { email, password: TEST_PASSWORD })).body.data.login.accessToken;
 
     // On B, the user ends the session they opened on A.
-    const sessions = (await b.client().gql('{ mySessions { id current } }', undefined, { token: second })).body.data.mySessions;
+    const sessions = (await b.client().gql('{ mySessions { id current } }', undefined, { token: second })).body.data
+      .mySessions;
     const firstSid = jwtPayload(first).sid;
     expect(sessions.map((s: { id: string }) => s.id)).toContain(firstSid);
-    expect((await b.client().gql('mutation($id: ID!) { revokeSession(id: $id) }', { id: firstSid }, { token: second })).body.data.revokeSession).toBe(true);
+    expect(
+      (await b.client().gql('mutation($id: ID!) { revokeSession(id: $id) }', { id: firstSid }, { token: second })).body
+        .data.revokeSession,
+    ).toBe(true);
     await refusedBy(cluster, first);
 
     // On C, a password change ends every other session (the one opened last on A among them).
-    const change = await c.client().gql(
-      'mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) }',
-      { c: TEST_PASSWORD, n: 'another long passphrase' },
-      { token: second },
-    );
+    const change = await c
+      .client()
+      .gql(
+        'mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) }',
+        { c: TEST_PASSWORD, n: 'another long passphrase' },
+        { token: second },
+      );
     expect(change.body.data.changePassword).toBe(true);
     await refusedBy(cluster, third);
     expect(await viewerCheck(a, second)).toBe('ok');
@@ -92,10 +104,18 @@ describe.runIf(ready)('revocations fan out through Redis', () => {
 });
 
 describe.runIf(ready)('when Redis goes away', () => {
-  const redis = perSuite(async () => (await startPrivateRedis())!, (r) => r.stop());
+  const redis = perSuite(
+    async () => (await startPrivateRedis())!,
+    (r) => r.stop(),
+  );
   const cluster = suiteCluster(() => ({
     size: 3,
-    env: { REDIS_URL: redis.url, REDIS_KEY_PREFIX: uniqueRedisPrefix(), LOG_LEVEL: 'info', RATE_LIMIT_LOGIN_ACCOUNT: '3/10m' },
+    env: {
+      REDIS_URL: redis.url,
+      REDIS_KEY_PREFIX: uniqueRedisPrefix(),
+      LOG_LEVEL: 'info',
+      RATE_LIMIT_LOGIN_ACCOUNT: '3/10m',
+    },
     // A and B rely on Redis alone; C also polls the database, as every instance does by default.
     envOf: (i): Record<string, string> => (i < 2 ? { REVOCATION_POLL_INTERVAL: '0' } : {}),
   }));
@@ -105,7 +125,8 @@ describe.runIf(ready)('when Redis goes away', () => {
     const alice = await registerUser(a.client());
     const bob = await registerUser(a.client());
     await redis.stop();
-    for (const instance of [a, b, c]) await waitUntil(() => instance.logged(/Redis unreachable/).length, `${instance.name} to notice`);
+    for (const instance of [a, b, c])
+      await vi.waitUntil(() => instance.logged(/Redis unreachable/).length, { timeout: 15_000, interval: 50 });
     // An instance (re)started meanwhile starts all the same: Redis helps, it is not needed to serve.
     await b.kill('SIGKILL');
     await b.start();
@@ -121,25 +142,43 @@ describe.runIf(ready)('when Redis goes away', () => {
 
     // Local limits: three failures on A, then A refuses even the right password.
     const email = alice.email;
-    for (let i = 0; i < 3; i++) expect((await a.client().gql(LOGIN, { email, password: `wrong ${i}` })).code).toBe('INVALID_CREDENTIALS');
+    for (let i = 0; i < 3; i++)
+      expect((await a.client().gql(LOGIN, { email, password: `wrong ${i}` })).code).toBe('INVALID_CREDENTIALS');
     expect((await a.client().gql(LOGIN, { email, password: TEST_PASSWORD })).code).toBe('RATE_LIMITED');
 
     // Local revocation: A refuses at once; C learns it from the database; B (no poll, no Redis) cannot yet.
     const token = alice.res.body.data.register.accessToken;
     expect((await a.client().gql('mutation { logout }', undefined, { token })).body.data.logout).toBe(true);
     expect(await viewerCheck(a, token)).toBe('TOKEN_REVOKED');
-    await waitUntil(async () => (await viewerCheck(c, token)) === 'TOKEN_REVOKED', 'C to read the revocation from the database');
+    await vi.waitUntil(async () => (await viewerCheck(c, token)) === 'TOKEN_REVOKED', {
+      timeout: 15_000,
+      interval: 50,
+    });
     expect(await viewerCheck(b, token)).toBe('ok');
 
     // Redis returns: B reloads recent revocations from the database, and pub/sub works again.
     await redis.start();
-    await waitUntil(async () => (await viewerCheck(b, token)) === 'TOKEN_REVOKED', 'B to resync after Redis returned');
-    for (const instance of [a, b]) await waitUntil(() => instance.logged(/Redis reachable again/, 30 /* info */).length, `${instance.name} to see Redis back`);
+    await vi.waitUntil(async () => (await viewerCheck(b, token)) === 'TOKEN_REVOKED', {
+      timeout: 15_000,
+      interval: 50,
+    });
+    for (const instance of [a, b])
+      await vi.waitUntil(() => instance.logged(/Redis reachable again/, 30 /* info */).length, {
+        timeout: 15_000,
+        interval: 50,
+      });
     // Both ways, including B, which subscribed while Redis was still away.
-    for (const [from, to] of [[b, a], [a, b]]) {
-      const later = (await from.client().gql(LOGIN, { email: bob.email, password: TEST_PASSWORD })).body.data.login.accessToken;
+    for (const [from, to] of [
+      [b, a],
+      [a, b],
+    ]) {
+      const later = (await from.client().gql(LOGIN, { email: bob.email, password: TEST_PASSWORD })).body.data.login
+        .accessToken;
       await from.client().gql('mutation { logout }', undefined, { token: later });
-      await waitUntil(async () => (await viewerCheck(to, later)) === 'TOKEN_REVOKED', `${to.name} to hear of a logout on ${from.name} through Redis`);
+      await vi.waitUntil(async () => (await viewerCheck(to, later)) === 'TOKEN_REVOKED', {
+        timeout: 15_000,
+        interval: 50,
+      });
     }
 
     // One warning per process for the whole outage, however many requests it served meanwhile

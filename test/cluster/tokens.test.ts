@@ -5,10 +5,9 @@
  * JWKS within seconds; and the blacklist is the database's, so a refresh
  * rotated on one instance and replayed on another follows the same rules.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { chainViolations, suiteCluster, tokenCheck, viewerCheck } from '../support/cluster.js';
 import { postgresAvailable } from '../support/databases.js';
-import { waitUntil } from '../support/processes.js';
 import { LOGIN, REFRESH, TEST_PASSWORD, jwksKids, jwtHeader, jwtPayload, registerUser } from '../support/server.js';
 
 const ready = await postgresAvailable('cluster token tests');
@@ -32,10 +31,13 @@ describe.runIf(ready)('tokens across three instances', () => {
     const newKid = /new signing key (\S+) is active/.exec(said)![1];
 
     // Within the reload interval every instance lists both keys and signs with the new one.
-    const after = await waitUntil(async () => {
-      const kids = await kidsEverywhere();
-      return kids.every((k) => k.includes(newKid)) && kids;
-    }, 'every JWKS to list the new key');
+    const after = await vi.waitUntil(
+      async () => {
+        const kids = await kidsEverywhere();
+        return kids.every((k) => k.includes(newKid)) && kids;
+      },
+      { timeout: 15_000, interval: 50 },
+    );
     expect(after).toEqual([[newKid, oldKid].sort(), [newKid, oldKid].sort(), [newKid, oldKid].sort()]);
     for (const instance of [a, b, c]) {
       const login = await instance.client().gql(LOGIN, { email, password: TEST_PASSWORD });
@@ -59,13 +61,18 @@ describe.runIf(ready)('tokens across three instances', () => {
     expect(jwtPayload(raced.body.data.refreshToken.refreshToken).jti).toBe(jwtPayload(successor).jti);
 
     // The grace window is over (moved in the database, where the rule reads it): a replay is theft.
-    await cluster.query(`update refresh_tokens set used_at = used_at - interval '1 hour' where jti = $1`, [jwtPayload(original).jti]);
+    await cluster.query(`update refresh_tokens set used_at = used_at - interval '1 hour' where jti = $1`, [
+      jwtPayload(original).jti,
+    ]);
     expect((await c.client().gql(REFRESH, { refreshToken: original })).code).toBe('TOKEN_REUSED');
     // The whole family ends, on every instance: the successor cannot refresh, its access token is refused.
     expect((await a.client().gql(REFRESH, { refreshToken: successor })).code).toBe('TOKEN_REVOKED');
     const access = rotated.body.data.refreshToken.accessToken;
     for (const instance of [a, b, c]) {
-      await waitUntil(async () => (await viewerCheck(instance, access)) === 'TOKEN_REVOKED', `${instance.name} to refuse the stolen family`);
+      await vi.waitUntil(async () => (await viewerCheck(instance, access)) === 'TOKEN_REVOKED', {
+        timeout: 15_000,
+        interval: 50,
+      });
     }
   });
 
@@ -81,10 +88,18 @@ describe.runIf(ready)('tokens across three instances', () => {
     const jtis = new Set(answers.map((r) => jwtPayload(r.body.data.refreshToken.refreshToken).jti));
     expect(jtis.size).toBe(1);
 
-    const rows = await cluster.query(`select jti, used_at, replaced_by from refresh_tokens where session_id = $1 order by issued_at, used_at nulls last`, [sid]);
+    const rows = await cluster.query(
+      `select jti, used_at, replaced_by from refresh_tokens where session_id = $1 order by issued_at, used_at nulls last`,
+      [sid],
+    );
     expect(rows).toHaveLength(2);
     expect(rows.filter((r) => r.used_at).map((r) => r.replaced_by)).toEqual([...jtis]);
     expect(rows.filter((r) => !r.used_at).map((r) => r.jti)).toEqual([...jtis]);
-    expect(await chainViolations(cluster)).toEqual({ usedWithoutSuccessor: [], twoLiveTokens: [], unusedButReplaced: [], twoPredecessors: [] });
+    expect(await chainViolations(cluster)).toEqual({
+      usedWithoutSuccessor: [],
+      twoLiveTokens: [],
+      unusedButReplaced: [],
+      twoPredecessors: [],
+    });
   });
 });

@@ -41,7 +41,11 @@ describe.each(targets)('accounts on $name', (target) => {
         { e: email },
       );
       expect(res.body.errors).toBeUndefined();
-      expect(res.body.data.register.user).toMatchObject({ email, emailVerified: false, profile: { displayName: 'Ada L.' } });
+      expect(res.body.data.register.user).toMatchObject({
+        email,
+        emailVerified: false,
+        profile: { displayName: 'Ada L.' },
+      });
       expect(res.body.data.register.user.username).toMatch(/^ada_/);
       // Signing up signs in.
       expect(res.body.data.register.user.lastLoginAt).toBe(new Date(t.clock!.now()).toISOString());
@@ -75,11 +79,16 @@ describe.each(targets)('accounts on $name', (target) => {
       ];
       for (const [email, password, field] of cases) {
         const res = await t.client().gql(REGISTER, { email, password });
-        expect(res.body.errors![0].extensions, `${email} / ${password.length}`).toMatchObject({ code: 'BAD_USER_INPUT', field });
+        expect(res.body.errors![0].extensions, `${email} / ${password.length}`).toMatchObject({
+          code: 'BAD_USER_INPUT',
+          field,
+        });
         expect(res.setCookies).toEqual([]);
       }
       // The refused addresses are still free.
-      expect((await t.client().gql(REGISTER, { email: cases[4][0], password: TEST_PASSWORD })).body.errors).toBeUndefined();
+      expect(
+        (await t.client().gql(REGISTER, { email: cases[4][0], password: TEST_PASSWORD })).body.errors,
+      ).toBeUndefined();
     });
   });
 
@@ -95,7 +104,12 @@ describe.each(targets)('accounts on $name', (target) => {
           { email: gone, password: TEST_PASSWORD },
         ].map(async (vars) => {
           const res = await t.client().gql(LOGIN, vars);
-          return { status: res.status, body: res.body, cookies: res.setCookies, cache: res.headers.get('cache-control') };
+          return {
+            status: res.status,
+            body: res.body,
+            cookies: res.setCookies,
+            cache: res.headers.get('cache-control'),
+          };
         }),
       );
       expect(answers[0].body.errors![0].extensions!.code).toBe('INVALID_CREDENTIALS');
@@ -108,10 +122,13 @@ describe.each(targets)('accounts on $name', (target) => {
       const { email } = await registerUser(t.client());
       t.clock!.advance(60_000);
       const device = t.client();
-      const login = await device.gql(`mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken user { lastLoginAt } } }`, {
-        e: email,
-        p: TEST_PASSWORD,
-      });
+      const login = await device.gql(
+        `mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken user { lastLoginAt } } }`,
+        {
+          e: email,
+          p: TEST_PASSWORD,
+        },
+      );
       const at = login.body.data.login.user.lastLoginAt;
       expect(at).toBe(new Date(t.clock!.now()).toISOString());
       const me = await device.gql('{ me { lastLoginAt } }', undefined, { token: login.body.data.login.accessToken });
@@ -177,7 +194,8 @@ describe.each(targets)('accounts on $name', (target) => {
       const phoneSession = fromPhone.find((s: any) => s.current);
       expect(phoneSession.rememberMe).toBe(true);
       expect(phoneSession.ip).toBe('127.0.0.1');
-      for (const field of ['createdAt', 'lastUsedAt', 'expiresAt']) expect(phoneSession[field]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+      for (const field of ['createdAt', 'lastUsedAt', 'expiresAt'])
+        expect(phoneSession[field]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     });
 
     it('drops a session from the list once its refresh token has expired', async () => {
@@ -199,7 +217,8 @@ describe.each(targets)('accounts on $name', (target) => {
       const phone = await loginUser(t, email);
       const stranger = t.client();
       await registerUser(stranger);
-      const list = async (c: TestClient) => (await c.gql(SESSIONS)).body.data.mySessions as { id: string; current: boolean }[];
+      const list = async (c: TestClient) =>
+        (await c.gql(SESSIONS)).body.data.mySessions as { id: string; current: boolean }[];
       const phoneId = (await list(phone)).find((s) => s.current)!.id;
       const strangerId = (await list(stranger))[0].id;
 
@@ -276,7 +295,9 @@ describe.each(targets)('accounts on $name', (target) => {
       const res = await alice.gql(CHANGE, { current: 'not my password', next: NEW_PASSWORD });
       expect(res.code).toBe('INVALID_CREDENTIALS');
       expect((await t.client().gql(LOGIN, { email, password: TEST_PASSWORD })).body.errors).toBeUndefined();
-      expect((await t.client().gql(CHANGE, { current: TEST_PASSWORD, next: NEW_PASSWORD })).code).toBe('UNAUTHENTICATED');
+      expect((await t.client().gql(CHANGE, { current: TEST_PASSWORD, next: NEW_PASSWORD })).code).toBe(
+        'UNAUTHENTICATED',
+      );
       const weak = await alice.gql(CHANGE, { current: TEST_PASSWORD, next: 'short' });
       expect(weak.body.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'newPassword' });
     });

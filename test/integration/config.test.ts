@@ -6,7 +6,7 @@
  * (what `npm start` runs after building) works with no database server,
  * Redis or mail server, keeping its data and signing key across a restart.
  */
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,7 +27,13 @@ function configError(env: Record<string, string>): string {
 
 describe('settings', () => {
   it('reads durations like 90s, 5m, 12h and 30d', () => {
-    const config = loadConfig({ ACCESS_TOKEN_TTL: '90s', REFRESH_TOKEN_TTL: '12h', REMEMBER_ME_TTL: '30d', OTP_TTL: '5m', REFRESH_REUSE_GRACE: '0s' });
+    const config = loadConfig({
+      ACCESS_TOKEN_TTL: '90s',
+      REFRESH_TOKEN_TTL: '12h',
+      REMEMBER_ME_TTL: '30d',
+      OTP_TTL: '5m',
+      REFRESH_REUSE_GRACE: '0s',
+    });
     expect(config.accessTokenTtlMs).toBe(90_000);
     expect(config.refreshTokenTtlMs).toBe(12 * 3600_000);
     expect(config.rememberMeTtlMs).toBe(30 * 86_400_000);
@@ -73,7 +79,9 @@ describe('settings', () => {
       expect(message, name).toMatch(/expected \S/);
     }
     expect(configError({ JWT_ALG: 'HS256' })).toMatch(/^JWT_SECRET .*HS256/);
-    expect(configError({ COOKIE_SAMESITE: 'None', COOKIE_SECURE: 'false' })).toMatch(/COOKIE_SAMESITE=None .*COOKIE_SECURE/);
+    expect(configError({ COOKIE_SAMESITE: 'None', COOKIE_SECURE: 'false' })).toMatch(
+      /COOKIE_SAMESITE=None .*COOKIE_SECURE/,
+    );
   });
 
   it('never prints a secret, nor the password inside a URL', () => {
@@ -89,7 +97,9 @@ describe('settings', () => {
       expect(message).not.toContain(secret);
       expect(message).toMatch(/^[A-Z_]+[= ]/);
     }
-    expect(configError({ REDIS_URL: 'http://default:redis-s3cret@cache:6379' })).toContain('http://default:***@cache:6379');
+    expect(configError({ REDIS_URL: 'http://default:redis-s3cret@cache:6379' })).toContain(
+      'http://default:***@cache:6379',
+    );
   });
 
   it("matches the README's settings table: every setting documented, every default true", async () => {
@@ -99,14 +109,32 @@ describe('settings', () => {
 
     const rows = readme.split('\n').filter((l) => /^\| `[A-Z_]+`/.test(l));
     expect(rows.length).toBeGreaterThan(20);
+    // Each variable has one row: a second one would sooner or later say something else.
+    const named = rows.flatMap((row) => [...row.split('|')[1].matchAll(/`([^`]+)`/g)].map((m) => m[1]));
+    expect(named.filter((name, i) => named.indexOf(name) !== i)).toEqual([]);
     for (const row of rows) {
-      const [names, defaults] = row.split('|').slice(1, 3).map((cell) => [...cell.matchAll(/`([^`]+)`/g)].map((m) => m[1]));
+      const [names, defaults] = row
+        .split('|')
+        .slice(1, 3)
+        .map((cell) => [...cell.matchAll(/`([^`]+)`/g)].map((m) => m[1]));
       names.forEach((name, i) => {
         expect(Object.keys(settingDefaults), name).toContain(name);
         const documented = row.split('|')[2].trim().startsWith('unset') ? undefined : defaults[i];
         expect(settingDefaults[name], `${name} default`).toBe(documented);
       });
     }
+  });
+
+  it("lists every top-level folder in the README's layout", async () => {
+    const readme = await readFile(join(ROOT, 'README.md'), 'utf8');
+    const layout = readme.slice(readme.indexOf('## Layout'));
+    // What tools make (ignored by git) is not part of the layout.
+    const made = new Set(['.git', 'node_modules', 'dist', '.latchkey', 'test-results', 'coverage']);
+    const folders = (await readdir(ROOT, { withFileTypes: true }))
+      .filter((e) => e.isDirectory() && !made.has(e.name))
+      .map((e) => e.name);
+    expect(folders.length).toBeGreaterThan(5);
+    expect(folders.filter((name) => !layout.includes(`\n${name}/`))).toEqual([]);
   });
 });
 
@@ -139,7 +167,9 @@ describe('latchkey serve', () => {
   });
 
   // Two cold starts of the built server on an on-disk PGlite: ~15 s alone, over 30 s when the machine is busy.
-  it('starts on a fresh checkout with nothing else running, in ./.latchkey, and keeps its key across a restart', { timeout: 90_000 }, async () => {
+  it('starts on a fresh checkout with nothing else running, in ./.latchkey, and keeps its key across a restart', {
+    timeout: 90_000,
+  }, async () => {
     // As `npm start` does: no settings at all, embedded database in the working directory.
     const first = await serve({ cwd: dir });
     let token: string;

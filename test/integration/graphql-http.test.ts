@@ -19,7 +19,8 @@ import {
 } from '../support/server.js';
 
 const JSON_TYPE = { 'content-type': 'application/json' };
-const registerDoc = (email: string) => `mutation { register(email: "${email}", password: "${TEST_PASSWORD}") { user { id } } }`;
+const registerDoc = (email: string) =>
+  `mutation { register(email: "${email}", password: "${TEST_PASSWORD}") { user { id } } }`;
 
 /** Every error has a code from API.md §5 and nothing that looks like a stack, SQL or a token. */
 function expectCleanErrors(body: any, code: string) {
@@ -42,7 +43,8 @@ describe('GraphQL over HTTP', () => {
   const get = (params: Record<string, string>, headers: Record<string, string> = {}) =>
     send(t.url, `/graphql?${new URLSearchParams(params)}`, { headers });
   /** Whether `email` is still free: registering it now succeeds. */
-  const stillFree = async (email: string) => !(await t.client().gql(REGISTER, { email, password: TEST_PASSWORD })).body.errors;
+  const stillFree = async (email: string) =>
+    !(await t.client().gql(REGISTER, { email, password: TEST_PASSWORD })).body.errors;
 
   it('runs a JSON POST, with or without a charset, answering in the media type the client accepts', async () => {
     for (const type of ['application/json', 'application/json; charset=utf-8', 'Application/JSON;charset=UTF-8']) {
@@ -65,7 +67,11 @@ describe('GraphQL over HTTP', () => {
     const alice = t.client();
     const { email } = await registerUser(alice);
     const res = await get(
-      { query: 'query Who($x: Boolean!) { me @include(if: $x) { email } }', variables: '{"x":true}', operationName: 'Who' },
+      {
+        query: 'query Who($x: Boolean!) { me @include(if: $x) { email } }',
+        variables: '{"x":true}',
+        operationName: 'Who',
+      },
       { authorization: `Bearer ${alice.token}` },
     );
     expect(res.status).toBe(200);
@@ -88,7 +94,13 @@ describe('GraphQL over HTTP', () => {
     const bodies: [string, () => Promise<RawResponse>][] = [];
     for (const type of ['text/plain', 'text/plain;charset=UTF-8', 'application/graphql']) {
       const email = uniqueEmail('ct');
-      bodies.push([email, () => post(type === 'application/graphql' ? registerDoc(email) : JSON.stringify({ query: registerDoc(email) }), { 'content-type': type })]);
+      bodies.push([
+        email,
+        () =>
+          post(type === 'application/graphql' ? registerDoc(email) : JSON.stringify({ query: registerDoc(email) }), {
+            'content-type': type,
+          }),
+      ]);
     }
     const formEmail = uniqueEmail('form');
     bodies.push([formEmail, () => post(new URLSearchParams({ query: registerDoc(formEmail) }), {})]);
@@ -97,7 +109,14 @@ describe('GraphQL over HTTP', () => {
     form.set('query', registerDoc(multipartEmail));
     bodies.push([multipartEmail, () => post(form, {})]);
     const noTypeEmail = uniqueEmail('none');
-    bodies.push([noTypeEmail, () => send(t.url, '/graphql', { method: 'POST', body: new Blob([JSON.stringify({ query: registerDoc(noTypeEmail) })]) })]);
+    bodies.push([
+      noTypeEmail,
+      () =>
+        send(t.url, '/graphql', {
+          method: 'POST',
+          body: new Blob([JSON.stringify({ query: registerDoc(noTypeEmail) })]),
+        }),
+    ]);
 
     for (const [email, request] of bodies) {
       const res = await request();
@@ -116,13 +135,18 @@ describe('GraphQL over HTTP', () => {
       'number query': '{"query":5}',
       'JSON where the document should be': JSON.stringify({ query: '{"kind":"Document","definitions":[]}' }),
       'JSON null as the document': JSON.stringify({ query: 'null' }),
-      'JSON with spaces where the document should be': JSON.stringify({ query: ' { "kind": "Document", "definitions": [] } ' }),
+      'JSON with spaces where the document should be': JSON.stringify({
+        query: ' { "kind": "Document", "definitions": [] } ',
+      }),
       'a JSON array as the document': JSON.stringify({ query: '[]' }),
       'JSON true as the document': JSON.stringify({ query: ' true\n' }),
       'a string body': '"{ me { id } }"',
       'syntax error': JSON.stringify({ query: '{ me { ' }),
       'unknown field': JSON.stringify({ query: '{ nope }' }),
-      'wrong variable type': JSON.stringify({ query: 'mutation($e: String!) { requestOtp(email: $e) }', variables: { e: 5 } }),
+      'wrong variable type': JSON.stringify({
+        query: 'mutation($e: String!) { requestOtp(email: $e) }',
+        variables: { e: 5 },
+      }),
       'missing variable': JSON.stringify({ query: 'mutation($e: String!) { requestOtp(email: $e) }' }),
       'variables not an object': JSON.stringify({ query: '{ me { id } }', variables: 'x' }),
       'two operations, no name': JSON.stringify({ query: 'query A { me { id } } query B { me { id } }' }),
@@ -147,7 +171,9 @@ describe('GraphQL over HTTP', () => {
       expectCleanErrors(badGet.json, 'BAD_USER_INPUT');
     }
     // Naming the query of a document that also holds a mutation runs just the query.
-    expect((await get({ query: 'query A { me { id } } mutation B { logout }', operationName: 'A' })).json).toEqual({ data: { me: null } });
+    expect((await get({ query: 'query A { me { id } } mutation B { logout }', operationName: 'A' })).json).toEqual({
+      data: { me: null },
+    });
   });
 
   it('refuses a HEAD request, which would otherwise run a mutation', async () => {
@@ -161,7 +187,11 @@ describe('GraphQL over HTTP', () => {
 
   it('refuses other methods with 405', async () => {
     for (const method of ['PUT', 'DELETE', 'PATCH']) {
-      const res = await send(t.url, '/graphql', { method, headers: JSON_TYPE, body: JSON.stringify({ query: '{ me { id } }' }) });
+      const res = await send(t.url, '/graphql', {
+        method,
+        headers: JSON_TYPE,
+        body: JSON.stringify({ query: '{ me { id } }' }),
+      });
       expect(res.status, method).toBe(405);
       expect(res.headers.get('allow')).toBe('GET, POST');
       expectCleanErrors(res.json, 'BAD_USER_INPUT');
@@ -171,17 +201,34 @@ describe('GraphQL over HTTP', () => {
   it('turns hostile text into clear errors, never an internal one', async () => {
     const alice = t.client();
     await registerUser(alice);
-    const nul = await post(JSON.stringify({ query: 'mutation($e: String!) { login(email: $e, password: "whatever1") { accessToken } }', variables: { e: 'a\u0000b@example.test' } }));
+    const nul = await post(
+      JSON.stringify({
+        query: 'mutation($e: String!) { login(email: $e, password: "whatever1") { accessToken } }',
+        variables: { e: 'a\u0000b@example.test' },
+      }),
+    );
     expect(nul.status).toBe(400);
     expectCleanErrors(nul.json, 'BAD_USER_INPUT');
-    const nulInDocument = await post(JSON.stringify({ query: `mutation { register(email: "n${uniqueEmail()}", password: "${TEST_PASSWORD}", displayName: "a\\u0000b") { user { id } } }` }));
+    const nulInDocument = await post(
+      JSON.stringify({
+        query: `mutation { register(email: "n${uniqueEmail()}", password: "${TEST_PASSWORD}", displayName: "a\\u0000b") { user { id } } }`,
+      }),
+    );
     expect(nulInDocument.status).toBe(400);
     expectCleanErrors(nulInDocument.json, 'BAD_USER_INPUT');
 
-    const notUtf8 = await post(Buffer.concat([Buffer.from('{"query":"{ me { id } }","variables":{"a":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}}')]));
+    const notUtf8 = await post(
+      Buffer.concat([
+        Buffer.from('{"query":"{ me { id } }","variables":{"a":"'),
+        Buffer.from([0xff, 0xfe]),
+        Buffer.from('"}}'),
+      ]),
+    );
     expect(notUtf8.status).toBe(400);
     expectCleanErrors(notUtf8.json, 'BAD_USER_INPUT');
-    const latin1 = await post(JSON.stringify({ query: '{ me { id } }' }), { 'content-type': 'application/json; charset=iso-8859-1' });
+    const latin1 = await post(JSON.stringify({ query: '{ me { id } }' }), {
+      'content-type': 'application/json; charset=iso-8859-1',
+    });
     expect(latin1.status).toBe(415);
 
     const huge = await post(JSON.stringify({ query: `{ me { id } } # ${'x'.repeat(200_000)}` }));
@@ -191,7 +238,10 @@ describe('GraphQL over HTTP', () => {
 
     const long = 'a'.repeat(50_000);
     for (const [query, variables] of [
-      ['mutation($e: String!) { login(email: $e, password: "whatever1") { accessToken } }', { e: `${long}@example.test` }],
+      [
+        'mutation($e: String!) { login(email: $e, password: "whatever1") { accessToken } }',
+        { e: `${long}@example.test` },
+      ],
       ['mutation($p: String!) { login(email: "x@example.test", password: $p) { accessToken } }', { p: long }],
       ['mutation($p: String!) { register(email: "long@example.test", password: $p) { accessToken } }', { p: long }],
       ['mutation($e: String!) { requestOtp(email: $e) }', { e: `${long}@example.test` }],
@@ -204,7 +254,9 @@ describe('GraphQL over HTTP', () => {
     }
 
     // A malformed session id is simply not one of yours.
-    const revoke = await alice.gql('mutation { a: revokeSession(id: "x") b: revokeSession(id: "00000000-0000-0000-0000-000000000000") }');
+    const revoke = await alice.gql(
+      'mutation { a: revokeSession(id: "x") b: revokeSession(id: "00000000-0000-0000-0000-000000000000") }',
+    );
     expect(revoke.body).toEqual({ data: { a: false, b: false } });
   });
 

@@ -32,7 +32,9 @@ describe.runIf(available)('rate limits shared through Redis', () => {
     const { email } = await registerUser(alice);
     for (let i = 0; i < 10; i++) {
       const server = i % 2 ? b : a;
-      expect((await server.client().gql(LOGIN, { email, password: `wrong ${i}` }, from())).code).toBe('INVALID_CREDENTIALS');
+      expect((await server.client().gql(LOGIN, { email, password: `wrong ${i}` }, from())).code).toBe(
+        'INVALID_CREDENTIALS',
+      );
     }
     for (const server of [a, b]) {
       const res = await server.client().gql(LOGIN, { email, password: TEST_PASSWORD }, from());
@@ -59,7 +61,8 @@ describe.runIf(available)('rate limits shared through Redis', () => {
 
   it('limits code requests per email across instances', async () => {
     const email = uniqueEmail('otp');
-    for (let i = 0; i < 5; i++) expect((await (i % 2 ? b : a).client().gql(REQUEST, { email }, from())).code).toBeUndefined();
+    for (let i = 0; i < 5; i++)
+      expect((await (i % 2 ? b : a).client().gql(REQUEST, { email }, from())).code).toBeUndefined();
     expect((await a.client().gql(REQUEST, { email }, from())).code).toBe('RATE_LIMITED');
     expect((await b.client().gql(REQUEST, { email }, from())).code).toBe('RATE_LIMITED');
   });
@@ -70,7 +73,10 @@ describe.runIf(available)('rate limits shared through Redis', () => {
     await registerUser(b.client(), { email });
     for (let i = 0; i < 9; i++) await a.client().gql(LOGIN, { email, password: 'nope nope nope' }, from());
     expect((await b.client().gql(LOGIN, { email, password: TEST_PASSWORD }, from())).body.errors).toBeUndefined();
-    for (let i = 0; i < 9; i++) expect((await a.client().gql(LOGIN, { email, password: 'nope nope nope' }, from())).code).toBe('INVALID_CREDENTIALS');
+    for (let i = 0; i < 9; i++)
+      expect((await a.client().gql(LOGIN, { email, password: 'nope nope nope' }, from())).code).toBe(
+        'INVALID_CREDENTIALS',
+      );
   });
 });
 
@@ -90,7 +96,8 @@ describe.runIf(redis)('rate limits when Redis goes away', () => {
   it('keeps refusing an account after 10 failures with Redis down (in-memory insurance)', async () => {
     await redis!.stop();
     const email = uniqueEmail('outage');
-    for (let i = 0; i < 10; i++) expect((await t.client().gql(LOGIN, { email, password: `wrong ${i}` })).code).toBe('INVALID_CREDENTIALS');
+    for (let i = 0; i < 10; i++)
+      expect((await t.client().gql(LOGIN, { email, password: `wrong ${i}` })).code).toBe('INVALID_CREDENTIALS');
     expect((await t.client().gql(LOGIN, { email, password: 'wrong again' })).code).toBe('RATE_LIMITED');
   });
 });

@@ -12,7 +12,16 @@ import { describe, expect, it } from 'vitest';
 import { lazyChildLogger, loggerOptions } from '../../src/http/logging.js';
 import { pglite } from '../support/databases.js';
 import { lastCodeTo } from '../support/mail.js';
-import { LOGIN, REFRESH, REGISTER, send, suiteServer, uniqueEmail, type GqlResponse } from '../support/server.js';
+import {
+  LOGIN,
+  REFRESH,
+  REGISTER,
+  parseSetCookie,
+  send,
+  suiteServer,
+  uniqueEmail,
+  type GqlResponse,
+} from '../support/server.js';
 
 describe('logs at LOG_LEVEL=trace', () => {
   const lines: string[] = [];
@@ -23,7 +32,7 @@ describe('logs at LOG_LEVEL=trace', () => {
     const codes: string[] = [];
     /** Keep every token a response handed out. */
     const keep = (res: GqlResponse) => {
-      for (const c of res.setCookies) secrets.push(c.split(';')[0].split('=')[1]);
+      for (const c of res.setCookies) secrets.push(parseSetCookie(c).value);
       JSON.stringify(res.body, (key, value) => {
         if ((key === 'accessToken' || key === 'refreshToken') && typeof value === 'string') secrets.push(value);
         return value;
@@ -69,11 +78,13 @@ describe('logs at LOG_LEVEL=trace', () => {
     const resetCode = await lastCodeTo(t, email);
     codes.push(resetCode);
     const second = password('reset');
-    const reset = await t.client().gql('mutation($e: String!, $c: String!, $p: String!) { resetPassword(email: $e, code: $c, newPassword: $p) }', {
-      e: email,
-      c: resetCode,
-      p: second,
-    });
+    const reset = await t
+      .client()
+      .gql('mutation($e: String!, $c: String!, $p: String!) { resetPassword(email: $e, code: $c, newPassword: $p) }', {
+        e: email,
+        c: resetCode,
+        p: second,
+      });
     expect(reset.body.data.resetPassword).toBe(true);
 
     const bob = t.client();
@@ -85,7 +96,10 @@ describe('logs at LOG_LEVEL=trace', () => {
 
     // Credentials in a URL: a mutation over GET is refused, and its query string is not logged.
     const overGet = password('get');
-    const get = await send(t.url, `/graphql?${new URLSearchParams({ query: `mutation { login(email: "${email}", password: "${overGet}") { accessToken } }` })}`);
+    const get = await send(
+      t.url,
+      `/graphql?${new URLSearchParams({ query: `mutation { login(email: "${email}", password: "${overGet}") { accessToken } }` })}`,
+    );
     expect(get.status).toBe(405);
 
     // Internal errors while a password is in hand: the failed SQL is logged, its parameters (a hash) never.
@@ -93,7 +107,9 @@ describe('logs at LOG_LEVEL=trace', () => {
     await db.execute(sql`alter table users rename to users_away`);
     try {
       expect((await t.client().gql(LOGIN, { email, password: third })).code).toBe('INTERNAL_SERVER_ERROR');
-      expect((await t.client().gql(REGISTER, { email: uniqueEmail(), password: password('broken') })).code).toBe('INTERNAL_SERVER_ERROR');
+      expect((await t.client().gql(REGISTER, { email: uniqueEmail(), password: password('broken') })).code).toBe(
+        'INTERNAL_SERVER_ERROR',
+      );
       expect((await bob.gql(change, { c: third, n: password('never') })).code).toBe('INTERNAL_SERVER_ERROR');
     } finally {
       await db.execute(sql`alter table users_away rename to users`);
@@ -109,7 +125,8 @@ describe('logs at LOG_LEVEL=trace', () => {
     expect(internal.some((l) => /users/.test(l.err.message) && l.reqId)).toBe(true);
 
     for (const secret of secrets) expect(log.includes(secret), `secret ${secret.slice(0, 12)}… in logs`).toBe(false);
-    for (const code of codes) expect(log, `code ${code} in logs`).not.toMatch(new RegExp(`(?<![\\d.])${code}(?![\\d.])`));
+    for (const code of codes)
+      expect(log, `code ${code} in logs`).not.toMatch(new RegExp(`(?<![\\d.])${code}(?![\\d.])`));
     expect(log).not.toContain('$argon2id$');
     expect(log).not.toContain(email); // bound parameters stay out, and so does the address
     expect(log).not.toMatch(/authorization|bearer /i);
@@ -145,8 +162,15 @@ describe('request loggers', () => {
       await app.inject('/quiet');
       expect(lines.join('')).not.toContain('a debug line');
       const says = await app.inject('/says');
-      const [info, child] = lines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'an info line' || l.msg === 'a child line');
-      expect(info).toMatchObject({ level: 30, reqId: expect.any(String), token: '[redacted]', input: { password: '[redacted]' } });
+      const [info, child] = lines
+        .map((l) => JSON.parse(l))
+        .filter((l) => l.msg === 'an info line' || l.msg === 'a child line');
+      expect(info).toMatchObject({
+        level: 30,
+        reqId: expect.any(String),
+        token: '[redacted]',
+        input: { password: '[redacted]' },
+      });
       expect(says.statusCode).toBe(200);
       expect(child).toMatchObject({ level: 40, reqId: info.reqId, step: 'inner' });
       await app.inject('/verbose');

@@ -19,8 +19,13 @@ const VERIFY_EMAIL = `mutation($code: String!) { verifyEmail(code: $code) { emai
 
 // smtp-server as it comes: STARTTLS offered, with a certificate no client can verify.
 describe('mail over SMTP', () => {
-  const smtp = perSuite(() => startSmtpServer(), (s) => s.close());
-  const t = suiteServer(pglite, () => ({ env: { MAIL_URL: smtp.url, MAIL_FROM: 'Latchkey Test <auth@latchkey.test>' } }));
+  const smtp = perSuite(
+    () => startSmtpServer(),
+    (s) => s.close(),
+  );
+  const t = suiteServer(pglite, () => ({
+    env: { MAIL_URL: smtp.url, MAIL_FROM: 'Latchkey Test <auth@latchkey.test>' },
+  }));
 
   it('delivers the sign-up code with a text and an HTML part, authenticated as the MAIL_URL user', async () => {
     const alice = t.client();
@@ -52,7 +57,9 @@ describe('mail over SMTP', () => {
   it('verifies the certificate when the URL requires TLS, and refuses this one', async () => {
     const strict = createMailer({ url: `${smtp.url}?requireTLS=true`, from: 'x <x@latchkey.test>' });
     const before = smtp.received.length;
-    await expect(strict.send(codeMessage({ to: 'a@example.test', purpose: 'LOGIN', code: '314159', ttlMs: 60_000 }))).rejects.toThrow(/certificate/);
+    await expect(
+      strict.send(codeMessage({ to: 'a@example.test', purpose: 'LOGIN', code: '314159', ttlMs: 60_000 })),
+    ).rejects.toThrow(/certificate/);
     await strict.close();
     expect(smtp.received.length).toBe(before);
   });
@@ -78,7 +85,9 @@ describe('mail server that never answers', () => {
     });
     await new Promise<void>((resolve) => stalled.listen(0, '127.0.0.1', resolve));
   });
-  const t = suiteServer(pglite, () => ({ env: { MAIL_URL: `smtp://127.0.0.1:${(stalled.address() as AddressInfo).port}` } }));
+  const t = suiteServer(pglite, () => ({
+    env: { MAIL_URL: `smtp://127.0.0.1:${(stalled.address() as AddressInfo).port}` },
+  }));
   afterAll(async () => {
     // Declared after the server, so run before it closes: hang up, the pending sends fail, the outbox drains and the server can close.
     await new Promise<void>((resolve) => {
@@ -109,7 +118,10 @@ describe('mail to files', () => {
       expect(m.to).toBe(email);
       expect(new Date(m.sentAt).getTime()).toBe(t.clock!.now());
     }
-    expect(messages.map((m) => m.subject)).toEqual([expect.stringMatching(/^Confirm/), expect.stringMatching(/^Your sign-in code/)]);
+    expect(messages.map((m) => m.subject)).toEqual([
+      expect.stringMatching(/^Confirm/),
+      expect.stringMatching(/^Your sign-in code/),
+    ]);
     expect((await readMailDir(t.mailDir!)).length).toBeGreaterThanOrEqual(2);
   });
 
@@ -139,7 +151,10 @@ describe('mail server down', () => {
 
   it('reports each failed delivery without the message, and keeps sending the next ones', async () => {
     const failures: Error[] = [];
-    const outbox = createOutbox({ mailer: createMailer({ url: 'smtp://127.0.0.1:1', from: 'x <x@latchkey.test>' }), onError: (e) => failures.push(e) });
+    const outbox = createOutbox({
+      mailer: createMailer({ url: 'smtp://127.0.0.1:1', from: 'x <x@latchkey.test>' }),
+      onError: (e) => failures.push(e),
+    });
     outbox.enqueue(codeMessage({ to: 'a@example.test', purpose: 'LOGIN', code: '314159', ttlMs: 60_000 }));
     outbox.enqueue(codeMessage({ to: 'b@example.test', purpose: 'LOGIN', code: '271828', ttlMs: 60_000 }));
     await outbox.close();

@@ -28,7 +28,12 @@ describe.each(targets)('me on $name', (target) => {
     const { email, userId } = await registerUser(ada, { displayName: 'Ada' });
     const me = await ada.gql(ME);
     expect(me.body.errors).toBeUndefined();
-    expect(me.body.data.me).toEqual({ id: userId, email, emailVerified: false, profile: { displayName: 'Ada', bio: null, avatarUrl: null } });
+    expect(me.body.data.me).toEqual({
+      id: userId,
+      email,
+      emailVerified: false,
+      profile: { displayName: 'Ada', bio: null, avatarUrl: null },
+    });
   });
 
   it('answers { me { id } } with the id the token speaks for, and null without a token', async () => {
@@ -61,8 +66,14 @@ describe.each(targets)('me on $name', (target) => {
     expect(login.body.data.login.user).toMatchObject({ email, profile: { displayName: 'Cy' } });
     // Stamped by the sign-in at registration (this login's own stamp lands after the row was read).
     expect(Date.parse(login.body.data.login.user.lastLoginAt)).toBeGreaterThan(Date.now() - 60_000);
-    const refreshed = await cy.gql('mutation { refreshToken { user { email username createdAt profile { displayName } } } }');
+    const refreshed = await cy.gql(
+      'mutation { refreshToken { user { email username createdAt profile { displayName } } } }',
+    );
     expect(refreshed.body.errors).toBeUndefined();
-    expect(refreshed.body.data.refreshToken.user).toMatchObject({ email, username: null, profile: { displayName: 'Cy' } });
+    expect(refreshed.body.data.refreshToken.user).toMatchObject({
+      email,
+      username: null,
+      profile: { displayName: 'Cy' },
+    });
   });
 });

@@ -85,7 +85,11 @@ describe('passwords', () => {
     // Same parameters as every real hash, and a well-formed one: argon2 really runs (a malformed
     // hash would be rejected at once — the quick answer that gives an unknown email away).
     const standIn = dummyHash();
-    expect(standIn.startsWith(`$argon2id$v=19$m=${argon2Params.memoryCost},t=${argon2Params.timeCost},p=${argon2Params.parallelism}$`)).toBe(true);
+    expect(
+      standIn.startsWith(
+        `$argon2id$v=19$m=${argon2Params.memoryCost},t=${argon2Params.timeCost},p=${argon2Params.parallelism}$`,
+      ),
+    ).toBe(true);
     expect(needsRehash(standIn)).toBe(false);
     await expect(verify(standIn, TEST_PASSWORD)).resolves.toBe(false);
     await expect(verify('$argon2id$v=19$m=19456,t=2,p=1$bad$bad', TEST_PASSWORD)).rejects.toThrow();
@@ -95,7 +99,12 @@ describe('passwords', () => {
   it('upgrades a hash made with weaker parameters at the next login', async () => {
     const { email, userId } = await registerUser(t.client());
     const repos = t.server.services.repos;
-    const weak = await hash(TEST_PASSWORD, { algorithm: Algorithm.Argon2id, memoryCost: 4096, timeCost: 1, parallelism: 1 });
+    const weak = await hash(TEST_PASSWORD, {
+      algorithm: Algorithm.Argon2id,
+      memoryCost: 4096,
+      timeCost: 1,
+      parallelism: 1,
+    });
     await repos.users.setPasswordHash(userId, weak, null);
     expect((await t.client().gql(LOGIN, { email, password: TEST_PASSWORD })).body.errors).toBeUndefined();
     const upgraded = (await repos.users.findById(userId))!.passwordHash!;

@@ -9,7 +9,8 @@ import { registerUser, suiteServer, type TestClient } from '../support/server.js
 
 const targets = await databaseTargets();
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
-const UPDATE = 'mutation($input: ProfileInput!) { updateProfile(input: $input) { displayName bio avatarUrl updatedAt } }';
+const UPDATE =
+  'mutation($input: ProfileInput!) { updateProfile(input: $input) { displayName bio avatarUrl updatedAt } }';
 const PROFILE = '{ me { createdAt lastLoginAt profile { displayName bio avatarUrl updatedAt } } }';
 
 describe.each(targets)('profile on $name', (target) => {
@@ -21,7 +22,12 @@ describe.each(targets)('profile on $name', (target) => {
     const alice = t.client();
     await registerUser(alice);
     const { me } = (await alice.gql(PROFILE)).body.data;
-    expect(me.profile).toEqual({ displayName: null, bio: null, avatarUrl: null, updatedAt: expect.stringMatching(ISO) });
+    expect(me.profile).toEqual({
+      displayName: null,
+      bio: null,
+      avatarUrl: null,
+      updatedAt: expect.stringMatching(ISO),
+    });
     expect(me.createdAt).toMatch(ISO);
     expect(me.lastLoginAt).toMatch(ISO);
   });
@@ -30,16 +36,31 @@ describe.each(targets)('profile on $name', (target) => {
     const bob = t.client();
     await registerUser(bob, { displayName: 'Bob' });
     const first = await update(bob, { bio: 'Builds things.\nMostly sheds.', avatarUrl: 'https://example.com/bob.png' });
-    expect(first.body.data.updateProfile).toMatchObject({ displayName: 'Bob', bio: 'Builds things.\nMostly sheds.', avatarUrl: 'https://example.com/bob.png' });
+    expect(first.body.data.updateProfile).toMatchObject({
+      displayName: 'Bob',
+      bio: 'Builds things.\nMostly sheds.',
+      avatarUrl: 'https://example.com/bob.png',
+    });
 
     t.clock!.advance(5_000);
     const second = await update(bob, { displayName: 'Robert', bio: null });
-    expect(second.body.data.updateProfile).toMatchObject({ displayName: 'Robert', bio: null, avatarUrl: 'https://example.com/bob.png' });
-    expect(new Date(second.body.data.updateProfile.updatedAt).getTime() - new Date(first.body.data.updateProfile.updatedAt).getTime()).toBe(5_000);
+    expect(second.body.data.updateProfile).toMatchObject({
+      displayName: 'Robert',
+      bio: null,
+      avatarUrl: 'https://example.com/bob.png',
+    });
+    expect(
+      new Date(second.body.data.updateProfile.updatedAt).getTime() -
+        new Date(first.body.data.updateProfile.updatedAt).getTime(),
+    ).toBe(5_000);
 
     // An empty string clears too; what is stored is what `me` reads.
     await update(bob, { avatarUrl: '' });
-    expect((await bob.gql(PROFILE)).body.data.me.profile).toMatchObject({ displayName: 'Robert', bio: null, avatarUrl: null });
+    expect((await bob.gql(PROFILE)).body.data.me.profile).toMatchObject({
+      displayName: 'Robert',
+      bio: null,
+      avatarUrl: null,
+    });
   });
 
   it('takes only http(s) avatar URLs', async () => {

@@ -42,7 +42,8 @@ async function psql(url: string, query: string): Promise<any[]> {
   }
 }
 
-const start = (env: Record<string, string>) => startServer(loadConfig({ PORT: '0', LOG_LEVEL: 'silent', ...env }), { logger: false });
+const start = (env: Record<string, string>) =>
+  startServer(loadConfig({ PORT: '0', LOG_LEVEL: 'silent', ...env }), { logger: false });
 const tables = async (url: string) =>
   (await psql(url, `select tablename from pg_tables where schemaname = 'public' order by 1`)).map((r) => r.tablename);
 const readyz = async (url: string) => {
@@ -56,17 +57,35 @@ describe.runIf(pgAvailable)('fail closed on PostgreSQL', () => {
     await expect(start({ DATABASE_URL: url })).rejects.toThrow(/schema is behind.*run `latchkey migrate`/);
     const r = await latchkey(['serve'], { env: { DATABASE_URL: url, PORT: '0' } });
     expect(r.status).not.toBe(0);
-    expect(r.stderr).toMatch(new RegExp(`^latchkey: database schema is behind \\(${MIGRATIONS} migration\\(s\\) pending\\): run \`latchkey migrate\`.*\n$`));
+    expect(r.stderr).toMatch(
+      new RegExp(`^latchkey: database schema is behind \\(${MIGRATIONS} migration\\(s\\) pending\\): run \`latchkey migrate\`.*\n$`),
+    );
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(await tables(url)).toEqual([]);
   });
 
   it('migrates with latchkey migrate, idempotently, and then serves', async () => {
     const url = await database();
-    expect(await latchkey(['migrate'], { env: { DATABASE_URL: url } })).toMatchObject({ status: 0, stdout: `applied ${MIGRATIONS} migration(s); schema is current\n` });
-    expect(await latchkey(['migrate'], { env: { DATABASE_URL: url } })).toMatchObject({ status: 0, stdout: 'schema is already current\n' });
+    expect(await latchkey(['migrate'], { env: { DATABASE_URL: url } })).toMatchObject({
+      status: 0,
+      stdout: `applied ${MIGRATIONS} migration(s); schema is current\n`,
+    });
+    expect(await latchkey(['migrate'], { env: { DATABASE_URL: url } })).toMatchObject({
+      status: 0,
+      stdout: 'schema is already current\n',
+    });
     expect(await tables(url)).toEqual([
-      'audit_events', 'auth_challenges', 'otp_codes', 'passkeys', 'profiles', 'recovery_codes', 'refresh_tokens', 'sessions', 'signing_keys', 'totp_factors', 'users',
+      'audit_events',
+      'auth_challenges',
+      'otp_codes',
+      'passkeys',
+      'profiles',
+      'recovery_codes',
+      'refresh_tokens',
+      'sessions',
+      'signing_keys',
+      'totp_factors',
+      'users',
     ]);
     const server = await start({ DATABASE_URL: url });
     expect(await readyz(server.url)).toEqual({ status: 200, body: { status: 'ready' } });
@@ -100,7 +119,9 @@ describe.runIf(pgAvailable)('fail closed on PostgreSQL', () => {
     expect(behind.body.reason).toMatch(new RegExp(`behind \\(${MIGRATIONS} migration\\(s\\) pending\\): run \`latchkey migrate\``));
     await expect(start({ DATABASE_URL: url })).rejects.toThrow(/schema is behind.*latchkey migrate/);
 
-    for (const row of applied) await psql(url, `insert into drizzle.__drizzle_migrations (hash, created_at) values ('${row.hash}', ${row.created_at})`);
+    for (const row of applied) {
+      await psql(url, `insert into drizzle.__drizzle_migrations (hash, created_at) values ('${row.hash}', ${row.created_at})`);
+    }
     expect((await readyz(server.url)).status).toBe(200);
     await server.close();
   });
@@ -123,7 +144,9 @@ describe.runIf(pgAvailable)('fail closed on PostgreSQL', () => {
 });
 
 describe('the embedded database', () => {
-  it('is migrated by the server itself on a new data directory, and a missing table still stops it', { timeout: 60_000 }, async () => {
+  it('is migrated by the server itself on a new data directory, and a missing table still stops it', {
+    timeout: 60_000,
+  }, async () => {
     const dir = await mkdtemp(join(tmpdir(), 'latchkey-data-'));
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
     const server = await start({ LATCHKEY_DATA_DIR: dir });

@@ -8,7 +8,18 @@
 import { describe, expect, it } from 'vitest';
 import { databaseTargets } from '../support/databases.js';
 import { lastCodeTo } from '../support/mail.js';
-import { ME, REFRESH, TEST_PASSWORD, jwtPayload, loginUser, registerUser, suiteServer, type TestServer } from '../support/server.js';
+import { auditEventsOf } from '../support/rows.js';
+import {
+  ME,
+  REFRESH,
+  TEST_PASSWORD,
+  jwtPayload,
+  loginUser,
+  parseSetCookie,
+  registerUser,
+  suiteServer,
+  type TestServer,
+} from '../support/server.js';
 
 const VERIFY_TOKEN = `mutation($token: String!) { verifyToken(token: $token) { valid tokenType userId expiresAt reason } }`;
 const SESSIONS = `{ mySessions { id current } }`;
@@ -22,10 +33,15 @@ const targets = await databaseTargets();
 
 const refreshWith = (t: TestServer, refreshToken: string) => t.client().gql(REFRESH, { refreshToken });
 const refreshRows = (t: TestServer, sessionId: string) =>
-  t.sql<{ jti: string; used_at: Date | null }>('select jti, used_at from refresh_tokens where session_id = $1', [sessionId]);
+  t.sql<{ jti: string; used_at: Date | null }>('select jti, used_at from refresh_tokens where session_id = $1', [
+    sessionId,
+  ]);
 
 describe.each(targets)('token rules (API.md §4) on $name', (target) => {
-  const t = suiteServer(target, { manualClock: true, env: { SESSION_ABSOLUTE_TTL: '2h', REFRESH_REUSE_GRACE: '10s' } });
+  const t = suiteServer(target, {
+    manualClock: true,
+    env: { SESSION_ABSOLUTE_TTL: '2h', REFRESH_TOKEN_TTL: '1h', REFRESH_REUSE_GRACE: '10s' },
+  });
 
   it('§4.1 never takes an access token where a refresh token is expected, nor the reverse (incl. verifyToken)', async () => {
     const alice = t.client();
@@ -47,7 +63,13 @@ describe.each(targets)('token rules (API.md §4) on $name', (target) => {
     expect(accessInfo).toMatchObject({ valid: true, tokenType: 'access', userId, reason: null });
     // verifyToken answers for bearer use: a refresh token is recognised, and never valid.
     const refreshInfo = (await alice.gql(VERIFY_TOKEN, { token: refresh })).body.data.verifyToken;
-    expect(refreshInfo).toEqual({ valid: false, tokenType: 'refresh', userId: null, expiresAt: null, reason: 'TOKEN_INVALID' });
+    expect(refreshInfo).toEqual({
+      valid: false,
+      tokenType: 'refresh',
+      userId: null,
+      expiresAt: null,
+      reason: 'TOKEN_INVALID',
+    });
 
     // None of that used the refresh token up.
     const rotated = await alice.gql(REFRESH);
@@ -62,7 +84,9 @@ describe.each(targets)('token rules (API.md §4) on $name', (target) => {
     const responses = await Promise.all(Array.from({ length: 40 }, () => refreshWith(t, presented)));
 
     expect(responses.map((r) => r.code)).toEqual(responses.map(() => undefined));
-    const cookies = responses.map((r) => r.setCookies.find((c) => c.startsWith('latchkey_refresh='))!.split(';')[0].slice('latchkey_refresh='.length));
+    const cookies = responses.map(
+      (r) => r.setCookies.map(parseSetCookie).find((c) => c.name === 'latchkey_refresh')!.value,
+    );
     expect(new Set(cookies).size).toBe(1);
     expect(new Set(cookies.map((c) => jwtPayload(c).jti)).size).toBe(1);
     // Each caller still gets an access token of its own, all of the one session.
@@ -73,7 +97,11 @@ describe.each(targets)('token rules (API.md §4) on $name', (target) => {
     const rows = await refreshRows(t, sessionId);
     expect(rows).toHaveLength(2);
     expect(rows.filter((r) => r.used_at === null).map((r) => r.jti)).toEqual([jwtPayload(cookies[0]).jti]);
-    const audits = await t.sql('select 1 from audit_events where type = $1 and detail->>$2 = $3', ['refresh', 'sessionId', sessionId]);
+    const audits = await t.sql('select 1 from audit_events where type = $1 and detail->>$2 = $3', [
+      'refresh',
+      'sessionId',
+      sessionId,
+    ]);
     expect(audits).toHaveLength(1);
     expect((await t.client().gql(ME, undefined, { token: accessTokens[17] })).body.data.me).not.toBeNull();
   });
@@ -94,15 +122,21 @@ describe.each(targets)('token rules (API.md §4) on $name', (target) => {
     expect(late.body.errors).toBeUndefined();
     expect(otherTab.refreshToken()).toBe(successor);
     expect(jwtPayload(otherTab.refreshToken()!).jti).toBe(jwtPayload(successor).jti);
-    expect((await otherTab.gql(ME, undefined, { token: late.body.data.refreshToken.accessToken })).body.data.me).not.toBeNull();
+    expect(
+      (await otherTab.gql(ME, undefined, { token: late.body.data.refreshToken.accessToken })).body.data.me,
+    ).not.toBeNull();
 
     t.clock!.advance(2_000);
     const replay = await refreshWith(t, first);
     expect(replay.code).toBe('TOKEN_REUSED');
     expect((await alice.gql(REFRESH)).code).toBe('TOKEN_REVOKED');
     expect((await alice.gql(ME)).code).toBe('TOKEN_REVOKED');
-    expect((await otherTab.gql(ME, undefined, { token: late.body.data.refreshToken.accessToken })).code).toBe('TOKEN_REVOKED');
-    const [session] = await t.sql('select revoked_at, revoke_reason from sessions where id = $1', [jwtPayload(first).sid]);
+    expect((await otherTab.gql(ME, undefined, { token: late.body.data.refreshToken.accessToken })).code).toBe(
+      'TOKEN_REVOKED',
+    );
+    const [session] = await t.sql('select revoked_at, revoke_reason from sessions where id = $1', [
+      jwtPayload(first).sid,
+    ]);
     expect(session).toMatchObject({ revoke_reason: 'reuse' });
   });
 
@@ -132,18 +166,25 @@ describe.each(targets)('token rules (API.md §4) on $name', (target) => {
     await alice.gql(REVOKE, { id: jwtPayload(tablet.token!).sid });
     expect((await tablet.gql(ME)).code).toBe('TOKEN_REVOKED');
 
-    expect((await alice.gql(CHANGE, { currentPassword: TEST_PASSWORD, newPassword: NEW_PASSWORD })).body.data.changePassword).toBe(true);
+    expect(
+      (await alice.gql(CHANGE, { currentPassword: TEST_PASSWORD, newPassword: NEW_PASSWORD })).body.data.changePassword,
+    ).toBe(true);
     expect((await phone.gql(ME)).code).toBe('TOKEN_REVOKED');
     expect((await phone.gql(REFRESH)).code).toBe('TOKEN_REVOKED');
     // The session that changed the password stays.
     expect((await alice.gql(ME)).body.data.me.email).toBe(email);
 
     await t.client().gql(REQUEST, { email });
-    const reset = await t.client().gql(RESET, { email, code: await lastCodeTo(t, email), newPassword: `${NEW_PASSWORD}!` });
+    const reset = await t
+      .client()
+      .gql(RESET, { email, code: await lastCodeTo(t, email), newPassword: `${NEW_PASSWORD}!` });
     expect(reset.body.data.resetPassword).toBe(true);
     expect((await alice.gql(ME)).code).toBe('TOKEN_REVOKED');
     expect((await alice.gql(REFRESH)).code).toBe('TOKEN_REVOKED');
-    expect((await t.client().gql(VERIFY_TOKEN, { token: alice.token })).body.data.verifyToken).toMatchObject({ valid: false, reason: 'TOKEN_REVOKED' });
+    expect((await t.client().gql(VERIFY_TOKEN, { token: alice.token })).body.data.verifyToken).toMatchObject({
+      valid: false,
+      reason: 'TOKEN_REVOKED',
+    });
   });
 
   it('§4.6 a deactivated user cannot refresh, even when the sessions were left alone; nor a deleted one', async () => {
@@ -161,13 +202,39 @@ describe.each(targets)('token rules (API.md §4) on $name', (target) => {
 
   it('ends a session at SESSION_ABSOLUTE_TTL however often it is refreshed (SESSION_EXPIRED), and an unused token at its own expiry', async () => {
     const alice = t.client();
-    await registerUser(alice, { rememberMe: true });
+    const { userId } = await registerUser(alice, { rememberMe: true });
+    const sessionId = jwtPayload(alice.token!).sid;
+    // Bob signs in at the same moment without remember-me and never refreshes: his token's own
+    // expiry (REFRESH_TOKEN_TTL, 1 h) comes before his session's end (2 h).
+    const bob = t.client();
+    const { userId: bobId } = await registerUser(bob);
+    const bobSession = jwtPayload(bob.token!).sid;
+    const bobRefresh = bob.refreshToken()!;
     for (let i = 0; i < 3; i++) {
       t.clock!.advance(35 * 60_000);
       expect((await alice.gql(REFRESH)).body.errors).toBeUndefined();
     }
+
+    // 105 minutes in: Bob's token is past its own expiry, his session is not past its end.
+    const unused = await bob.gql(REFRESH);
+    expect(unused.code).toBe('TOKEN_EXPIRED');
+    expect(unused.body.data?.refreshToken ?? null).toBeNull();
+    expect(bob.refreshToken()).toBeUndefined(); // the browser is told to drop the cookie
+    // Presented again, refused the same way: an expired token is not a replayed one.
+    expect((await refreshWith(t, bobRefresh)).code).toBe('TOKEN_EXPIRED');
+    const [bobRow] = await t.sql('select revoked_at, revoke_reason from sessions where id = $1', [bobSession]);
+    expect(bobRow).toEqual({ revoked_at: null, revoke_reason: null });
+
+    // 125 minutes in: Alice refreshed all along, but her session has reached SESSION_ABSOLUTE_TTL.
     t.clock!.advance(20 * 60_000);
-    expect((await alice.gql(REFRESH)).code).toBe('SESSION_EXPIRED');
+    const ended = await alice.gql(REFRESH);
+    expect(ended.code).toBe('SESSION_EXPIRED');
+    expect(ended.body.data?.refreshToken ?? null).toBeNull();
+    expect(alice.refreshToken()).toBeUndefined();
+    const [session] = await t.sql('select revoked_at, revoke_reason from sessions where id = $1', [sessionId]);
+    expect(session).toEqual({ revoked_at: null, revoke_reason: null }); // over, not revoked as stolen
+    for (const id of [userId, bobId])
+      expect(await auditEventsOf(t.server.services, { userId: id, type: 'refresh_reuse_detected' })).toEqual([]);
   });
 });
 

@@ -15,7 +15,8 @@ describe('web app served by the server', () => {
   });
   const t = suiteServer(pglite);
 
-  const get = (path: string, accept = 'text/html,application/xhtml+xml') => fetch(`${t.url}${path}`, { headers: { accept } });
+  const get = (path: string, accept = 'text/html,application/xhtml+xml') =>
+    fetch(`${t.url}${path}`, { headers: { accept } });
 
   it('answers page URLs with the app, revalidated on every load', async () => {
     for (const path of ['/', '/login', '/profile', '/sessions?x=1', '/login/code']) {
@@ -44,8 +45,13 @@ describe('web app served by the server', () => {
     const bare = await new Promise<{ status?: number; body: string }>((resolve, reject) => {
       httpRequest(`${t.url}/dashboard`, (res) => {
         let body = '';
-        res.setEncoding('utf8').on('data', (c) => (body += c)).on('end', () => resolve({ status: res.statusCode, body }));
-      }).on('error', reject).end();
+        res
+          .setEncoding('utf8')
+          .on('data', (c) => (body += c))
+          .on('end', () => resolve({ status: res.statusCode, body }));
+      })
+        .on('error', reject)
+        .end();
     });
     expect(bare.status).toBe(200);
     expect(bare.body).toMatch(/<div id="root">/);

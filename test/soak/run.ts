@@ -107,7 +107,9 @@ try {
   const withoutSession = await cluster.query(`select email from users u where not exists (
       select 1 from sessions s join refresh_tokens t on t.session_id = s.id and t.used_at is null
       where s.user_id = u.id and s.revoked_at is null and t.expires_at > now())`);
-  const [{ rotations }] = await cluster.query(`select count(*)::int as rotations from refresh_tokens where used_at is not null`);
+  const [{ rotations }] = await cluster.query(
+    `select count(*)::int as rotations from refresh_tokens where used_at is not null`,
+  );
   // One Redis outage: one warning per instance, not one per request.
   const redisWarnings = cluster.instances.map((i) => i.logged(/Redis unreachable/).length);
   const report = {
@@ -128,7 +130,10 @@ try {
     ['nobody was signed out who did not log out', signedOut.length === 0],
     ['every revoked session was revoked by its own logout', wrongRevocations.length === 0],
     ['every user has a live session', withoutSession.length === 0],
-    ['every used token has one successor, none rotated twice', chains.usedWithoutSuccessor.length === 0 && chains.twoPredecessors.length === 0],
+    [
+      'every used token has one successor, none rotated twice',
+      chains.usedWithoutSuccessor.length === 0 && chains.twoPredecessors.length === 0,
+    ],
     ['no session has two live tokens', chains.twoLiveTokens.length === 0],
     ['no token is both unused and replaced', chains.unusedButReplaced.length === 0],
     ['one Redis warning per instance for the outage', redisWarnings.every((n) => n <= 1)],

@@ -10,7 +10,11 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
-const mtime = (path: string) => stat(path).then((s) => s.mtimeMs, () => 0);
+const mtime = (path: string) =>
+  stat(path).then(
+    (s) => s.mtimeMs,
+    () => 0,
+  );
 
 async function newest(dir: string): Promise<number> {
   const names = await readdir(dir, { recursive: true });

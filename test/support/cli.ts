@@ -27,8 +27,15 @@ export interface LatchkeyOptions {
 }
 
 /** Start `latchkey ...args` with a clean environment; its stdout and stderr are pipes. */
-export function spawnLatchkey(args: string[], { env = {}, cwd = ROOT, input = '' }: LatchkeyOptions = {}): ChildProcessWithoutNullStreams {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env }, stdio: 'pipe' });
+export function spawnLatchkey(
+  args: string[],
+  { env = {}, cwd = ROOT, input = '' }: LatchkeyOptions = {},
+): ChildProcessWithoutNullStreams {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd,
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env },
+    stdio: 'pipe',
+  });
   child.stdin.end(input);
   return child;
 }

@@ -135,7 +135,10 @@ async function startInstance(name: string, env: Record<string, string>): Promise
       });
       ended.catch(() => {});
       try {
-        await Promise.race([waitUntil(async () => (await fetch(`${url}/healthz`)).ok, `${name} to answer on ${url}`, 30_000), ended]);
+        await Promise.race([
+          waitUntil(async () => (await fetch(`${url}/healthz`)).ok, `${name} to answer on ${url}`, 30_000),
+          ended,
+        ]);
       } catch (e) {
         // One that never answered is not left running on a shared machine.
         await instance.kill('SIGKILL');
@@ -151,7 +154,12 @@ async function startInstance(name: string, env: Record<string, string>): Promise
  * Migrate the database once (as a deployment would, before rolling out), then
  * start `size` instances side by side.
  */
-export async function startCluster({ size, databaseUrl, env = {}, envOf = () => ({}) }: ClusterOptions): Promise<Cluster> {
+export async function startCluster({
+  size,
+  databaseUrl,
+  env = {},
+  envOf = () => ({}),
+}: ClusterOptions): Promise<Cluster> {
   const mailDir = await mkdtemp(join(tmpdir(), 'latchkey-cluster-mail-'));
   const commandEnv = { ...baseEnv(0, mailDir, databaseUrl), ...env };
   const command = async (...args: string[]) => {
@@ -162,7 +170,9 @@ export async function startCluster({ size, databaseUrl, env = {}, envOf = () => 
   await command('migrate');
   const ports = await Promise.all(Array.from({ length: size }, () => freePort()));
   const started = await Promise.allSettled(
-    ports.map((port, i) => startInstance(`instance-${'abc'[i] ?? i}`, { ...baseEnv(port, mailDir, databaseUrl), ...env, ...envOf(i) })),
+    ports.map((port, i) =>
+      startInstance(`instance-${'abc'[i] ?? i}`, { ...baseEnv(port, mailDir, databaseUrl), ...env, ...envOf(i) }),
+    ),
   );
   const instances = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const failed = started.find((s) => s.status === 'rejected');
@@ -245,7 +255,9 @@ export async function viewerCheck(instance: Instance, token: string): Promise<st
  * (`verifyToken`): 'ok' or the reason. Works while PostgreSQL is down.
  */
 export async function tokenCheck(instance: Instance, token: string): Promise<string> {
-  const res = await instance.client().gql('mutation($t: String!) { verifyToken(token: $t) { valid reason } }', { t: token });
+  const res = await instance
+    .client()
+    .gql('mutation($t: String!) { verifyToken(token: $t) { valid reason } }', { t: token });
   if (res.code) return res.code;
   const info = res.body.data.verifyToken;
   return info.valid ? 'ok' : info.reason;

@@ -7,7 +7,7 @@
  * Tests that take PostgreSQL away start a private server (`startPrivatePostgres`).
  */
 import { randomBytes } from 'node:crypto';
-import { access, chown, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { access, chown, cp, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -73,7 +73,10 @@ export interface OwnedDatabase {
  *   const t = await startOnDatabase(await freshPostgresDatabase(), (url) => startTestServer({ db: url }));
  *   await t.close(); // …and the database is gone
  */
-export async function startOnDatabase<T extends { close(): Promise<void> }>(db: OwnedDatabase, start: (url: string) => Promise<T>): Promise<T> {
+export async function startOnDatabase<T extends { close(): Promise<void> }>(
+  db: OwnedDatabase,
+  start: (url: string) => Promise<T>,
+): Promise<T> {
   try {
     const started = await start(db.url);
     return { ...started, close: () => started.close().finally(db.drop) };
@@ -90,7 +93,10 @@ export interface DatabaseTarget {
 }
 
 /** In-memory PGlite: nothing to create or drop. */
-export const pglite: DatabaseTarget = { name: 'pglite', create: async () => ({ url: 'memory:', drop: async () => {} }) };
+export const pglite: DatabaseTarget = {
+  name: 'pglite',
+  create: async () => ({ url: 'memory:', drop: async () => {} }),
+};
 /** A fresh database on the test PostgreSQL (see `postgresAvailable`). */
 export const postgres: DatabaseTarget = { name: 'postgres', create: freshPostgresDatabase };
 
@@ -114,6 +120,19 @@ export async function databaseTargets(): Promise<DatabaseTarget[]> {
   return (await postgresAvailable('the suite on PostgreSQL')) ? [pglite, postgres] : [pglite];
 }
 
+/**
+ * A migrated embedded database of the test's own: a copy of the run's template
+ * (test/support/template.ts) in a new temporary directory, for `LATCHKEY_DATA_DIR`.
+ * `remove()` deletes it.
+ */
+export async function migratedDataDir(): Promise<{ dir: string; remove(): Promise<void> }> {
+  // Loaded here, not at the top: test/soak imports this file outside Vitest.
+  const { inject } = await import('vitest');
+  const dir = await mkdtemp(join(tmpdir(), 'latchkey-data-'));
+  await cp(inject('pgliteTemplate'), dir, { recursive: true });
+  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
 /** A PostgreSQL server of a test's own (its own data directory and port): stop and start it to cause outages. */
 export interface PrivatePostgres {
   /** The `postgres` database on it. */
@@ -132,7 +151,13 @@ async function postgresBin(): Promise<string | undefined> {
   const versions = await readdir('/usr/lib/postgresql').catch(() => [] as string[]);
   for (const v of versions.sort((a, b) => Number(b) - Number(a))) {
     const bin = join('/usr/lib/postgresql', v, 'bin');
-    if (await access(join(bin, 'initdb')).then(() => true, () => false)) return bin;
+    if (
+      await access(join(bin, 'initdb')).then(
+        () => true,
+        () => false,
+      )
+    )
+      return bin;
   }
   return undefined;
 }
@@ -147,7 +172,10 @@ async function postgresBin(): Promise<string | undefined> {
 export async function startPrivatePostgres(): Promise<PrivatePostgres | undefined> {
   const bin = await postgresBin();
   if (!bin) {
-    if (REQUIRE_PG) throw new Error('PostgreSQL server binaries are required (LATCHKEY_REQUIRE_PG/CI) but none were found in /usr/lib/postgresql');
+    if (REQUIRE_PG)
+      throw new Error(
+        'PostgreSQL server binaries are required (LATCHKEY_REQUIRE_PG/CI) but none were found in /usr/lib/postgresql',
+      );
     console.warn('[skip] no PostgreSQL server binaries (/usr/lib/postgresql/N/bin): database outage tests not run');
     return undefined;
   }

@@ -67,12 +67,16 @@ export async function startDomain(options: DomainOptions = {}): Promise<Domain> 
 
 /** The domain of a suite, started before its tests and closed after them (`options` may wait until then). */
 export function suiteDomain(options: Later<DomainOptions> = {}): Domain {
-  return perSuite(() => startDomain(resolveLater(options)), (d) => d.close());
+  return perSuite(
+    () => startDomain(resolveLater(options)),
+    (d) => d.close(),
+  );
 }
 
 /** Plain SQL through the database's own driver (PGlite or node-postgres). */
 export async function rawQuery<T>(database: Database, query: string, params: unknown[] = []): Promise<T[]> {
-  const client = (database.db as unknown as { $client: { query(q: string, p?: unknown[]): Promise<{ rows: T[] }> } }).$client;
+  const client = (database.db as unknown as { $client: { query(q: string, p?: unknown[]): Promise<{ rows: T[] }> } })
+    .$client;
   return (await client.query(query, params)).rows;
 }
 

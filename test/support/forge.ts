@@ -11,7 +11,8 @@ import { createPublicKey, webcrypto } from 'node:crypto';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import type { SigningKey } from '../../src/auth/keys.js';
 
-const b64 = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+const b64 = (value: unknown) =>
+  Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
 
 const subtleParams: Record<string, AlgorithmIdentifier | EcdsaParams> = {
   EdDSA: { name: 'Ed25519' },
@@ -20,7 +21,12 @@ const subtleParams: Record<string, AlgorithmIdentifier | EcdsaParams> = {
 };
 
 /** A compact JWS of `header` and `payload`, signed with `key` as `alg` (EdDSA, ES256, RS256 or HS256). */
-export async function signJws(header: Record<string, unknown>, payload: Record<string, unknown>, key: CryptoKey | Uint8Array, alg: string): Promise<string> {
+export async function signJws(
+  header: Record<string, unknown>,
+  payload: Record<string, unknown>,
+  key: CryptoKey | Uint8Array,
+  alg: string,
+): Promise<string> {
   const input = `${b64(header)}.${b64(payload)}`;
   const data = new TextEncoder().encode(input);
   let signature: ArrayBuffer;
@@ -29,11 +35,18 @@ export async function signJws(header: Record<string, unknown>, payload: Record<s
     signature = await webcrypto.subtle.sign('HMAC', key as webcrypto.CryptoKey, data);
   } else if (alg === 'HS256') {
     // Key confusion: the bytes of another key (e.g. a public one) used as an HMAC secret.
-    const raw = key instanceof Uint8Array ? key : new Uint8Array(await webcrypto.subtle.exportKey('raw', key as webcrypto.CryptoKey));
+    const raw =
+      key instanceof Uint8Array
+        ? key
+        : new Uint8Array(await webcrypto.subtle.exportKey('raw', key as webcrypto.CryptoKey));
     const hmac = await webcrypto.subtle.importKey('raw', raw, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
     signature = await webcrypto.subtle.sign('HMAC', hmac, data);
   } else {
-    signature = await webcrypto.subtle.sign(subtleParams[alg] as webcrypto.AlgorithmIdentifier, key as webcrypto.CryptoKey, data);
+    signature = await webcrypto.subtle.sign(
+      subtleParams[alg] as webcrypto.AlgorithmIdentifier,
+      key as webcrypto.CryptoKey,
+      data,
+    );
   }
   return `${input}.${Buffer.from(signature).toString('base64url')}`;
 }
@@ -67,7 +80,15 @@ const X5C = Buffer.from('not a certificate, and never fetched').toString('base64
 /** Every forgery we know of; each must be refused with `code`, never accepted, never a 500. */
 export async function forgedAccessTokens(c: ForgeContext): Promise<Forged[]> {
   const { alg, kid, key } = c.signer;
-  const claims = { iss: c.issuer, aud: c.audience, sub: c.sub, sid: c.sid, jti: 'forged-jti', iat: c.nowSec, exp: c.nowSec + 300 };
+  const claims = {
+    iss: c.issuer,
+    aud: c.audience,
+    sub: c.sub,
+    sid: c.sid,
+    jti: 'forged-jti',
+    iat: c.nowSec,
+    exp: c.nowSec + 300,
+  };
   const header = { alg, typ: 'at+jwt', kid };
   const real = (h: Record<string, unknown>, p: Record<string, unknown> = claims) => signJws(h, p, key, alg);
   const genuine = await real(header);
@@ -77,10 +98,13 @@ export async function forgedAccessTokens(c: ForgeContext): Promise<Forged[]> {
   const attacker = alg === 'HS256' ? undefined : await generateKeyPair(alg, { extractable: true });
   const attackerJwk = attacker ? { ...(await exportJWK(attacker.publicKey)), kid: 'attacker', alg } : undefined;
   const mine = (h: Record<string, unknown>) =>
-    attacker ? signJws(h, claims, attacker.privateKey, alg) : signJws(h, claims, new TextEncoder().encode('attacker-secret-attacker-secret!!'), 'HS256');
+    attacker
+      ? signJws(h, claims, attacker.privateKey, alg)
+      : signJws(h, claims, new TextEncoder().encode('attacker-secret-attacker-secret!!'), 'HS256');
 
   const forged: Forged[] = [];
-  const add = (name: string, token: string, code: Forged['code'] = 'TOKEN_INVALID') => forged.push({ name, token, code });
+  const add = (name: string, token: string, code: Forged['code'] = 'TOKEN_INVALID') =>
+    forged.push({ name, token, code });
 
   for (const none of ['none', 'None', 'NONE', 'nOnE']) {
     add(`alg ${none}, no signature`, `${b64({ alg: none, typ: 'at+jwt', kid })}.${gp}.`);
@@ -92,11 +116,19 @@ export async function forgedAccessTokens(c: ForgeContext): Promise<Forged[]> {
   add('edited header (kid)', `${b64({ ...header, kid: 'other' })}.${gp}.${gs}`);
   if (c.publicJwk) {
     // Key confusion: HMAC keyed with the public key, in the forms a naive verifier would use.
-    const pem = createPublicKey({ key: c.publicJwk as never, format: 'jwk' }).export({ type: 'spki', format: 'pem' }).toString();
+    const pem = createPublicKey({ key: c.publicJwk as never, format: 'jwk' })
+      .export({ type: 'spki', format: 'pem' })
+      .toString();
     const hs = { alg: 'HS256', typ: 'at+jwt', kid };
     add('HS256 keyed with the public key (PEM)', await signJws(hs, claims, new TextEncoder().encode(pem), 'HS256'));
-    add('HS256 keyed with the public key (JWK JSON)', await signJws(hs, claims, new TextEncoder().encode(JSON.stringify(c.publicJwk)), 'HS256'));
-    add('HS256 keyed with the public key (x / n)', await signJws(hs, claims, new TextEncoder().encode(String(c.publicJwk.x ?? c.publicJwk.n)), 'HS256'));
+    add(
+      'HS256 keyed with the public key (JWK JSON)',
+      await signJws(hs, claims, new TextEncoder().encode(JSON.stringify(c.publicJwk)), 'HS256'),
+    );
+    add(
+      'HS256 keyed with the public key (x / n)',
+      await signJws(hs, claims, new TextEncoder().encode(String(c.publicJwk.x ?? c.publicJwk.n)), 'HS256'),
+    );
   }
   if (attackerJwk) {
     add('embedded jwk (attacker key)', await mine({ ...header, kid: 'attacker', jwk: attackerJwk }));
@@ -107,11 +139,17 @@ export async function forgedAccessTokens(c: ForgeContext): Promise<Forged[]> {
   add('x5c chain in the header', await mine({ ...header, kid: 'attacker', x5c: [X5C] }));
   add('unknown kid', await mine({ ...header, kid: 'attacker' }));
   // The real key signing a header that must be refused anyway: refusal does not depend on the signature.
-  add('genuine signature with jwk', await real({ ...header, ...(attackerJwk ? { jwk: attackerJwk } : { jwk: { kty: 'oct', k: 'AA' } }) }));
+  add(
+    'genuine signature with jwk',
+    await real({ ...header, ...(attackerJwk ? { jwk: attackerJwk } : { jwk: { kty: 'oct', k: 'AA' } }) }),
+  );
   add('genuine signature with jku', await real({ ...header, jku: `${c.trapUrl}/jwks.json` }));
   add('genuine signature with x5u', await real({ ...header, x5u: `${c.trapUrl}/cert.pem` }));
   add('genuine signature with x5c', await real({ ...header, x5c: [X5C] }));
-  add('unknown crit', await real({ ...header, crit: ['urn:example:must-understand'], 'urn:example:must-understand': true }));
+  add(
+    'unknown crit',
+    await real({ ...header, crit: ['urn:example:must-understand'], 'urn:example:must-understand': true }),
+  );
   add('crit naming a standard claim', await real({ ...header, crit: ['exp'] }));
   add('typ JWT', await real({ ...header, typ: 'JWT' }));
   add('typ rt+jwt', await real({ ...header, typ: 'rt+jwt' }));

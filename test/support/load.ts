@@ -37,7 +37,15 @@ export interface SimulatedUser {
 }
 
 /** Codes that mean the user has lost their session. */
-const SIGNED_OUT = new Set(['TOKEN_REUSED', 'TOKEN_REVOKED', 'TOKEN_INVALID', 'TOKEN_EXPIRED', 'SESSION_EXPIRED', 'UNAUTHENTICATED', 'INVALID_CREDENTIALS']);
+const SIGNED_OUT = new Set([
+  'TOKEN_REUSED',
+  'TOKEN_REVOKED',
+  'TOKEN_INVALID',
+  'TOKEN_EXPIRED',
+  'SESSION_EXPIRED',
+  'UNAUTHENTICATED',
+  'INVALID_CREDENTIALS',
+]);
 
 let turn = 0;
 
@@ -66,14 +74,16 @@ export function simulatedUser(instances: readonly Instance[], email: string): Si
   /** Note what came back; true when it succeeded. */
   const judge = (what: string, res: Awaited<ReturnType<typeof send>>) => {
     if (!res) return false;
-    if (!res.code && !res.body.data) throw new Error(`${what} answered ${res.status} without data: ${JSON.stringify(res.body)}`);
+    if (!res.code && !res.body.data)
+      throw new Error(`${what} answered ${res.status} without data: ${JSON.stringify(res.body)}`);
     if (!res.code) {
       user.done++;
       return true;
     }
     if (res.code === 'INTERNAL_SERVER_ERROR') user.internalErrors++;
     else if (SIGNED_OUT.has(res.code)) user.signedOut.push(`${what}: ${res.code}`);
-    else if (res.code !== 'RATE_LIMITED') throw new Error(`${what} answered ${res.code}: ${JSON.stringify(res.body.errors)}`);
+    else if (res.code !== 'RATE_LIMITED')
+      throw new Error(`${what} answered ${res.code}: ${JSON.stringify(res.body.errors)}`);
     return false;
   };
 

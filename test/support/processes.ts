@@ -23,26 +23,48 @@ export function freePort(): Promise<number> {
 }
 
 /** Run a program; resolves with its output, rejects with its stderr when it fails. */
-export function run(file: string, args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<{ stdout: string; stderr: string }> {
+export function run(
+  file: string,
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): Promise<{ stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    execFile(file, args, { env: options.env ?? process.env, cwd: options.cwd, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-      if (err) reject(Object.assign(new Error(`${file} ${args.join(' ')} failed: ${stderr || err.message}`), { stdout, stderr }));
-      else resolve({ stdout, stderr });
-    });
+    execFile(
+      file,
+      args,
+      { env: options.env ?? process.env, cwd: options.cwd, maxBuffer: 16 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        if (err)
+          reject(
+            Object.assign(new Error(`${file} ${args.join(' ')} failed: ${stderr || err.message}`), { stdout, stderr }),
+          );
+        else resolve({ stdout, stderr });
+      },
+    );
   });
 }
 
 /** The absolute path of a program on PATH, or undefined. */
 export async function which(program: string): Promise<string | undefined> {
-  return run('which', [program]).then(({ stdout }) => stdout.trim() || undefined, () => undefined);
+  return run('which', [program]).then(
+    ({ stdout }) => stdout.trim() || undefined,
+    () => undefined,
+  );
 }
 
 /**
  * Poll `check` (every 50 ms) until it returns something truthy, and return that.
+ * Tests use `vi.waitUntil`; this is for the support code that the soak run
+ * (test/soak/run.ts, a plain script) shares with them, where Vitest's `vi` does
+ * not work, and where a check may throw while a process is still starting.
  * Past `timeoutMs` it throws, naming what was awaited: a deadline for a test
  * that would otherwise hang, not a measurement.
  */
-export async function waitUntil<T>(check: () => T | Promise<T>, what: string, timeoutMs = 15_000): Promise<NonNullable<T>> {
+export async function waitUntil<T>(
+  check: () => T | Promise<T>,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -52,7 +74,8 @@ export async function waitUntil<T>(check: () => T | Promise<T>, what: string, ti
     } catch (e) {
       last = e;
     }
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`gave up waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }

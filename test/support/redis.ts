@@ -15,7 +15,12 @@ export const REQUIRE_REDIS = process.env.LATCHKEY_REQUIRE_REDIS === '1' || proce
 
 /** True when Redis answers PING; throws under CI when it does not. */
 export async function redisAvailable(): Promise<boolean> {
-  const redis = new Redis(REDIS_URL, { lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const redis = new Redis(REDIS_URL, {
+    lazyConnect: true,
+    connectTimeout: 2000,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
   redis.on('error', () => {});
   try {
     await redis.connect();
@@ -83,7 +88,9 @@ export async function startPrivateRedis(): Promise<PrivateRedis | undefined> {
   const server: PrivateRedis = {
     url,
     async start() {
-      child = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+      child = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+        stdio: 'ignore',
+      });
       await waitUntil(answers, `redis-server on port ${port}`);
     },
     async stop() {

@@ -9,7 +9,11 @@ import { auditEvents, refreshTokens, sessions } from '../../src/store/schema.js'
 type WithDatabase = { database: Database };
 
 /** Audit events, newest first. */
-export function auditEventsOf({ database }: WithDatabase, filter: { userId?: string; type?: string } = {}, limit = 100) {
+export function auditEventsOf(
+  { database }: WithDatabase,
+  filter: { userId?: string; type?: string } = {},
+  limit = 100,
+) {
   return database.db
     .select()
     .from(auditEvents)

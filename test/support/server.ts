@@ -12,6 +12,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type Cookie, parseString } from 'set-cookie-parser';
 import { type ManualClock, manualClock } from '../../src/auth/clock.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { REFRESH_COOKIE } from '../../src/http/cookies.js';
@@ -44,7 +45,11 @@ export interface GqlResponse<T = any> {
 
 export interface TestClient {
   /** POST a GraphQL request as JSON, sending and keeping cookies. */
-  gql<T = any>(query: string, variables?: Record<string, unknown>, options?: { token?: string; headers?: Record<string, string> }): Promise<GqlResponse<T>>;
+  gql<T = any>(
+    query: string,
+    variables?: Record<string, unknown>,
+    options?: { token?: string; headers?: Record<string, string> },
+  ): Promise<GqlResponse<T>>;
   /** Bearer token used when `gql` is not given one. */
   token: string | undefined;
   cookies: Map<string, string>;
@@ -151,11 +156,16 @@ export function createClient(url: string): TestClient {
       const token = options.token ?? client.token;
       if (token) headers.authorization = `Bearer ${token}`;
       if (cookies.size) headers.cookie = [...cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-      const res = await fetch(`${url}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+      const res = await fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ query, variables }),
+      });
       const setCookies = res.headers.getSetCookie();
       for (const c of setCookies) {
-        const { name, value, attributes } = parseSetCookie(c);
-        const expired = attributes['max-age'] === '0' || /^thu, 01 jan 1970/i.test(String(attributes.expires ?? ''));
+        const { name, value, maxAge, expires } = parseSetCookie(c);
+        // As a browser reads it: Max-Age, when given, wins over Expires.
+        const expired = maxAge !== undefined ? maxAge <= 0 : expires !== undefined && expires.getTime() <= Date.now();
         if (expired || value === '') cookies.delete(name);
         else cookies.set(name, value);
       }
@@ -166,25 +176,10 @@ export function createClient(url: string): TestClient {
   return client;
 }
 
-export interface SetCookie {
-  name: string;
-  value: string;
-  /** Attribute names lower-cased; valueless ones (HttpOnly, Secure) are `true`. */
-  attributes: Record<string, string | true>;
-}
+export type SetCookie = Cookie;
 
-/** One Set-Cookie header, as a browser reads it. */
-export function parseSetCookie(header: string): SetCookie {
-  const [pair, ...attrs] = header.split(';');
-  const eq = pair.indexOf('=');
-  const attributes: Record<string, string | true> = {};
-  for (const a of attrs) {
-    const i = a.indexOf('=');
-    if (i === -1) attributes[a.trim().toLowerCase()] = true;
-    else attributes[a.slice(0, i).trim().toLowerCase()] = a.slice(i + 1).trim();
-  }
-  return { name: pair.slice(0, eq).trim(), value: pair.slice(eq + 1).trim(), attributes };
-}
+/** One Set-Cookie header, as a browser reads it (set-cookie-parser; the value as sent, not URI-decoded). */
+export const parseSetCookie = (header: string): SetCookie => parseString(header, { decodeValues: false });
 
 /** The key ids the server's JWKS lists, sorted. */
 export async function jwksKids(baseUrl: string): Promise<string[]> {
@@ -239,9 +234,17 @@ let counter = 0;
 export const uniqueEmail = (prefix = 'user') => `${prefix}-${process.pid}-${Date.now()}-${++counter}@example.test`;
 
 /** Register a user through the API; the client keeps its refresh cookie and token. */
-export async function registerUser(client: TestClient, opts: { email?: string; rememberMe?: boolean; displayName?: string } = {}) {
+export async function registerUser(
+  client: TestClient,
+  opts: { email?: string; rememberMe?: boolean; displayName?: string } = {},
+) {
   const email = opts.email ?? uniqueEmail();
-  const res = await client.gql(REGISTER, { email, password: TEST_PASSWORD, rememberMe: opts.rememberMe ?? false, displayName: opts.displayName });
+  const res = await client.gql(REGISTER, {
+    email,
+    password: TEST_PASSWORD,
+    rememberMe: opts.rememberMe ?? false,
+    displayName: opts.displayName,
+  });
   if (res.body.errors) throw new Error(`register failed: ${JSON.stringify(res.body.errors)}`);
   client.token = res.body.data.register.accessToken;
   return { email, userId: res.body.data.register.user.id as string, res };

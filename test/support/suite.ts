@@ -37,4 +37,5 @@ export function perSuite<T extends object>(start: () => Promise<T>, stop: (value
 export type Later<T> = T | (() => T);
 
 /** The value of a `Later`, made now. */
-export const resolveLater = <T extends object>(value: Later<T>): T => (typeof value === 'function' ? (value as () => T)() : value);
+export const resolveLater = <T extends object>(value: Later<T>): T =>
+  typeof value === 'function' ? (value as () => T)() : value;

@@ -28,8 +28,13 @@ const pyjwt = await run(PYTHON, ['-c', 'import jwt, cryptography; print(jwt.__ve
   () => undefined,
 );
 if (!pyjwt) {
-  if (REQUIRE_PYJWT) throw new Error(`PyJWT is required under CI but ${PYTHON} cannot import jwt and cryptography (apt-get install python3-jwt python3-cryptography)`);
-  console.warn(`[skip] ${PYTHON} has no PyJWT/cryptography (apt-get install python3-jwt python3-cryptography): PyJWT checks not run`);
+  if (REQUIRE_PYJWT)
+    throw new Error(
+      `PyJWT is required under CI but ${PYTHON} cannot import jwt and cryptography (apt-get install python3-jwt python3-cryptography)`,
+    );
+  console.warn(
+    `[skip] ${PYTHON} has no PyJWT/cryptography (apt-get install python3-jwt python3-cryptography): PyJWT checks not run`,
+  );
 }
 
 const SECRET = 'a shared secret of at least thirty-two characters';
@@ -45,14 +50,26 @@ const pyVerify = async (mode: 'full' | 'audience', token: string, alg: string, s
   JSON.parse((await run(PYTHON, [script, mode, token, alg, ISSUER, AUDIENCE, source])).stdout);
 
 /** jsonwebtoken.verify with keys from jwks-rsa (or the shared secret): the claims, or the error's name. */
-function npmVerify(token: string, alg: jsonwebtoken.Algorithm, jwksUri: string | undefined): Promise<{ ok: boolean; claims?: jsonwebtoken.JwtPayload; error?: string }> {
+function npmVerify(
+  token: string,
+  alg: jsonwebtoken.Algorithm,
+  jwksUri: string | undefined,
+): Promise<{ ok: boolean; claims?: jsonwebtoken.JwtPayload; error?: string }> {
   const client = jwksUri ? jwksClient({ jwksUri, cache: false }) : undefined;
   const key: jsonwebtoken.Secret | jsonwebtoken.GetPublicKeyOrSecret = client
-    ? (header, done) => client.getSigningKey(header.kid).then((k) => done(null, k.getPublicKey()), (e: Error) => done(e))
+    ? (header, done) =>
+        client.getSigningKey(header.kid).then(
+          (k) => done(null, k.getPublicKey()),
+          (e: Error) => done(e),
+        )
     : SECRET;
   return new Promise((resolve) =>
-    jsonwebtoken.verify(token, key as jsonwebtoken.GetPublicKeyOrSecret, { algorithms: [alg], issuer: ISSUER, audience: AUDIENCE }, (err, claims) =>
-      resolve(err ? { ok: false, error: err.name } : { ok: true, claims: claims as jsonwebtoken.JwtPayload }),
+    jsonwebtoken.verify(
+      token,
+      key as jsonwebtoken.GetPublicKeyOrSecret,
+      { algorithms: [alg], issuer: ISSUER, audience: AUDIENCE },
+      (err, claims) =>
+        resolve(err ? { ok: false, error: err.name } : { ok: true, claims: claims as jsonwebtoken.JwtPayload }),
     ),
   );
 }
@@ -68,7 +85,9 @@ describe.each([
   { alg: 'RS256', npm: true },
   { alg: 'HS256', npm: true },
 ] as const)('$alg tokens checked by third-party verifiers', ({ alg, npm }) => {
-  const t = suiteServer(pglite, { env: { JWT_ALG: alg, EXPOSE_REFRESH_TOKEN: 'true', ...(alg === 'HS256' ? { JWT_SECRET: SECRET } : {}) } });
+  const t = suiteServer(pglite, {
+    env: { JWT_ALG: alg, EXPOSE_REFRESH_TOKEN: 'true', ...(alg === 'HS256' ? { JWT_SECRET: SECRET } : {}) },
+  });
   let access: string;
   let refresh: string;
   let userId: string;

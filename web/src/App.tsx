@@ -31,8 +31,18 @@ const titles: Record<string, string> = {
   '/security': 'Security',
 };
 
-const privatePages: Record<string, ComponentType> = { '/dashboard': Dashboard, '/profile': Profile, '/sessions': Sessions, '/security': Security };
-const publicPages: Record<string, ComponentType> = { '/login': Login, '/login/code': LoginCode, '/login/verify': LoginVerify, '/register': Register };
+const privatePages: Record<string, ComponentType> = {
+  '/dashboard': Dashboard,
+  '/profile': Profile,
+  '/sessions': Sessions,
+  '/security': Security,
+};
+const publicPages: Record<string, ComponentType> = {
+  '/login': Login,
+  '/login/code': LoginCode,
+  '/login/verify': LoginVerify,
+  '/register': Register,
+};
 
 /** `/login?next=/profile` — slashes left readable. */
 const loginFor = (target: string) => `/login?next=${encodeURIComponent(target).replace(/%2F/gi, '/')}`;
@@ -52,12 +62,20 @@ export function App() {
     const signedIn = session.status === 'signedIn';
     if (path === '/') navigate(signedIn ? '/dashboard' : '/login', { replace: true });
     // After choosing to sign out there is nothing to go back to; otherwise come back here after signing in.
-    else if (PrivatePage && !signedIn) navigate(session.reason === 'SIGNED_OUT' ? '/login' : loginFor(href), { replace: true });
+    else if (PrivatePage && !signedIn)
+      navigate(session.reason === 'SIGNED_OUT' ? '/login' : loginFor(href), { replace: true });
     else if (PublicPage && signedIn) navigate(safeNext(query.get('next')), { replace: true });
   }, [session.status, session.reason, path, href, query, PrivatePage, PublicPage]);
 
   if (session.status === 'restoring') return <Loading />;
-  if (PrivatePage) return session.status === 'signedIn' ? <Shell user={session.user}><PrivatePage /></Shell> : <Loading />;
+  if (PrivatePage)
+    return session.status === 'signedIn' ? (
+      <Shell user={session.user}>
+        <PrivatePage />
+      </Shell>
+    ) : (
+      <Loading />
+    );
   if (PublicPage) return session.status === 'signedOut' ? <PublicPage /> : <Loading />;
   if (path === '/') return <Loading />;
   return <NotFound />;

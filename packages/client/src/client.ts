@@ -40,7 +40,13 @@ export type SessionState =
   | { status: 'signedOut'; user: null; reason: SignOutReason | null };
 
 export interface LatchkeyClient extends SecondFactorMethods {
-  register(input: { email: string; password: string; displayName?: string; username?: string; rememberMe?: boolean }): Promise<LatchkeyUser>;
+  register(input: {
+    email: string;
+    password: string;
+    displayName?: string;
+    username?: string;
+    rememberMe?: boolean;
+  }): Promise<LatchkeyUser>;
   /** Signed in, or the second step still needed (`secondFactorRequired` with the challenge and methods). */
   login(input: { email: string; password: string; rememberMe?: boolean }): Promise<SignInResult>;
   /** Ask for a one-time sign-in code by email (the server answers the same whether or not the address is known). */
@@ -83,8 +89,13 @@ const RETRY_AFTER_MS = 5000;
 function tokenLifetimeMs(jwt: string): number | undefined {
   try {
     const part = jwt.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
-    const claims = JSON.parse(atob(part.padEnd(part.length + ((4 - (part.length % 4)) % 4), '='))) as { iat?: number; exp?: number };
-    return typeof claims.exp === 'number' && typeof claims.iat === 'number' ? (claims.exp - claims.iat) * 1000 : undefined;
+    const claims = JSON.parse(atob(part.padEnd(part.length + ((4 - (part.length % 4)) % 4), '='))) as {
+      iat?: number;
+      exp?: number;
+    };
+    return typeof claims.exp === 'number' && typeof claims.iat === 'number'
+      ? (claims.exp - claims.iat) * 1000
+      : undefined;
   } catch {
     return undefined;
   }
@@ -108,7 +119,10 @@ export function createLatchkeyClient(options: LatchkeyClientOptions = {}): Latch
   const autoRefresh = options.autoRefresh ?? true;
 
   let session: (SharedSession & { lifetimeMs: number }) | null = null;
-  let state: SessionState = options.restore === false ? { status: 'signedOut', user: null, reason: null } : { status: 'restoring', user: null, reason: null };
+  let state: SessionState =
+    options.restore === false
+      ? { status: 'signedOut', user: null, reason: null }
+      : { status: 'restoring', user: null, reason: null };
   const listeners = new Set<(state: SessionState) => void>();
   let refreshing: Promise<SharedSession> | null = null;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -192,7 +206,8 @@ export function createLatchkeyClient(options: LatchkeyClientOptions = {}): Latch
         return await tabs.exclusive(async () => {
           if (session && session.accessToken !== stale && usable(session)) return session;
           // Signed out (here or in another tab) while this refresh waited its turn: do not bring the session back.
-          if (stale !== null && session === null) throw new LatchkeyError(state.reason ?? 'UNAUTHENTICATED', 'Signed out');
+          if (stale !== null && session === null)
+            throw new LatchkeyError(state.reason ?? 'UNAUTHENTICATED', 'Signed out');
           let payload: AuthPayload;
           try {
             payload = (await gql<{ refreshToken: AuthPayload }>(REFRESH, undefined, null)).refreshToken;
@@ -222,7 +237,12 @@ export function createLatchkeyClient(options: LatchkeyClientOptions = {}): Latch
           () => undefined,
           (e: unknown) => {
             // Server unreachable at start: nothing to show but the sign-in page; say why.
-            if (state.status === 'restoring') setState({ status: 'signedOut', user: null, reason: e instanceof LatchkeyError ? e.code : 'NETWORK_ERROR' });
+            if (state.status === 'restoring')
+              setState({
+                status: 'signedOut',
+                user: null,
+                reason: e instanceof LatchkeyError ? e.code : 'NETWORK_ERROR',
+              });
           },
         );
 
@@ -236,7 +256,11 @@ export function createLatchkeyClient(options: LatchkeyClientOptions = {}): Latch
   const client: LatchkeyClient = {
     ...secondFactorMethods({ anonymous: (query, variables) => gql(query, variables, null), request: (query, variables) => client.request(query, variables), signedIn }),
     async register(input) {
-      const data = await gql<{ register: AuthPayload }>(REGISTER, { ...input, rememberMe: input.rememberMe ?? false }, null);
+      const data = await gql<{ register: AuthPayload }>(
+        REGISTER,
+        { ...input, rememberMe: input.rememberMe ?? false },
+        null,
+      );
       return signedIn(data.register);
     },
     login: (input) =>

@@ -29,9 +29,7 @@ export type TabMessage =
   | { type: 'session'; from: string; session: SharedSession }
   | { type: 'signed-out'; from: string; reason: string | null };
 
-type Outgoing =
-  | { type: 'session'; session: SharedSession }
-  | { type: 'signed-out'; reason: string | null };
+type Outgoing = { type: 'session'; session: SharedSession } | { type: 'signed-out'; reason: string | null };
 
 interface BroadcastChannelLike {
   postMessage(message: unknown): void;
@@ -76,12 +74,18 @@ export function createTabs(options: TabOptions): Tabs {
   const id = randomId();
   const peerTimeoutMs = options.peerTimeoutMs ?? 5000;
   const locks =
-    options.locks !== undefined ? options.locks : typeof navigator !== 'undefined' && navigator.locks ? navigator.locks : null;
+    options.locks !== undefined
+      ? options.locks
+      : typeof navigator !== 'undefined' && navigator.locks
+        ? navigator.locks
+        : null;
   const Channel =
     options.BroadcastChannel !== undefined
       ? options.BroadcastChannel
       : typeof BroadcastChannel !== 'undefined'
-        ? (BroadcastChannel as unknown as new (name: string) => BroadcastChannelLike)
+        ? (BroadcastChannel as unknown as new (
+            name: string,
+          ) => BroadcastChannelLike)
         : null;
   const channel = Channel ? new Channel(options.channelName) : null;
 

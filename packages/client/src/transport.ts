@@ -27,7 +27,12 @@ export async function postGraphQL<T>(
   if (token) headers.authorization = `Bearer ${token}`;
   let response: Response;
   try {
-    response = await fetchFn(endpoint, { method: 'POST', headers, credentials: 'include', body: JSON.stringify({ query, variables }) });
+    response = await fetchFn(endpoint, {
+      method: 'POST',
+      headers,
+      credentials: 'include',
+      body: JSON.stringify({ query, variables }),
+    });
   } catch (e) {
     throw new LatchkeyError('NETWORK_ERROR', `Could not reach the server: ${(e as Error).message}`);
   }
@@ -35,7 +40,10 @@ export async function postGraphQL<T>(
   try {
     body = (await response.json()) as GraphQLBody<T>;
   } catch {
-    throw new LatchkeyError(response.status >= 500 ? 'INTERNAL_SERVER_ERROR' : 'NETWORK_ERROR', `Unexpected response (HTTP ${response.status})`);
+    throw new LatchkeyError(
+      response.status >= 500 ? 'INTERNAL_SERVER_ERROR' : 'NETWORK_ERROR',
+      `Unexpected response (HTTP ${response.status})`,
+    );
   }
   const first = body.errors?.[0];
   if (first) {

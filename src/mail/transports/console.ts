@@ -9,7 +9,9 @@ export function consoleTransport({ from, write }: { from: string; write: (chunk:
   return {
     local: true,
     async send(m: MailMessage) {
-      write(`\n--- mail (MAIL_URL=console) ---\nFrom: ${from}\nTo: ${m.to}\nSubject: ${m.subject}\n\n${m.text}\n--- end of mail ---\n`);
+      write(
+        `\n--- mail (MAIL_URL=console) ---\nFrom: ${from}\nTo: ${m.to}\nSubject: ${m.subject}\n\n${m.text}\n--- end of mail ---\n`,
+      );
     },
     async close() {},
   };

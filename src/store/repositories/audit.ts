@@ -7,7 +7,12 @@ export const INSERT_AUDIT_EVENT = 'insert into audit_events (user_id, type, ip, 
 
 /** The values of an event row, in the order of INSERT_AUDIT_EVENT's columns. */
 export const auditValues = (event: NewAuditEvent): unknown[] => [
-  event.userId ?? null, event.type, event.ip ?? null, event.userAgent ?? null, event.at.toISOString(), event.detail == null ? null : JSON.stringify(event.detail),
+  event.userId ?? null,
+  event.type,
+  event.ip ?? null,
+  event.userAgent ?? null,
+  event.at.toISOString(),
+  event.detail == null ? null : JSON.stringify(event.detail),
 ];
 
 export function auditRepository(db: Executor): AuditRepository {

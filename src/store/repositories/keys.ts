@@ -16,7 +16,7 @@ export function keysRepository(db: Executor): KeysRepository {
      */
     async ensureActive(key: NewSigningKey): Promise<SigningKeyRow> {
       return db.transaction(async (tx) => {
-        await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${'latchkey-keys:' + key.use}))`);
+        await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`latchkey-keys:${key.use}`}))`);
         const existing = await tx
           .select()
           .from(signingKeys)
@@ -39,7 +39,7 @@ export function keysRepository(db: Executor): KeysRepository {
     /** Make `key` the active key of its use: retire every other active key of that use. */
     async rotate(key: NewSigningKey, now: Date): Promise<{ active: SigningKeyRow; retired: string[] }> {
       return db.transaction(async (tx) => {
-        await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${'latchkey-keys:' + key.use}))`);
+        await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`latchkey-keys:${key.use}`}))`);
         const retired = await tx
           .update(signingKeys)
           .set({ retiredAt: now })

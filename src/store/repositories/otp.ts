@@ -19,7 +19,9 @@ export function otpRepository(db: Executor): OtpRepository {
       return db.transaction(async (tx) => {
         // One issue at a time per email and purpose: two simultaneous requests must not both
         // find nothing to supersede and leave two live codes. (Held until the transaction ends.)
-        await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(lower(${code.email}) || ':' || ${code.purpose}, 0))`);
+        await tx.execute(
+          sql`select pg_advisory_xact_lock(hashtextextended(lower(${code.email}) || ':' || ${code.purpose}, 0))`,
+        );
         await tx
           .update(otpCodes)
           .set({ consumedAt: code.createdAt })

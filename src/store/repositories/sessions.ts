@@ -7,7 +7,17 @@
  * successor is inserted by the same statement (all or nothing, one round trip).
  */
 import { and, desc, eq, gt, isNull, lt, ne, or, sql } from 'drizzle-orm';
-import type { LiveSession, NewAuditEvent, NewSession, NewToken, RefreshTokenRow, RotateResult, Session, SessionsRepository, Successor } from '../../auth/ports.js';
+import type {
+  LiveSession,
+  NewAuditEvent,
+  NewSession,
+  NewToken,
+  RefreshTokenRow,
+  RotateResult,
+  Session,
+  SessionsRepository,
+  Successor,
+} from '../../auth/ports.js';
 import { type Executor, preparedStatement } from '../db.js';
 import { auditValues, INSERT_AUDIT_EVENT } from './audit.js';
 import { refreshTokens, sessions, users } from '../schema.js';
@@ -91,8 +101,16 @@ export function sessionsRepository(db: Executor): SessionsRepository {
     async signIn(session: NewSession, token: NewToken, event: NewAuditEvent): Promise<void> {
       const created = session.createdAt.toISOString();
       await signInStatement([
-        session.id, session.userId, session.rememberMe, created, session.expiresAt.toISOString(), session.userAgent, session.ip,
-        token.jti, token.issuedAt.toISOString(), token.expiresAt.toISOString(),
+        session.id,
+        session.userId,
+        session.rememberMe,
+        created,
+        session.expiresAt.toISOString(),
+        session.userAgent,
+        session.ip,
+        token.jti,
+        token.issuedAt.toISOString(),
+        token.expiresAt.toISOString(),
         ...auditValues(event),
         JSON.stringify(session.amr),
       ]);
@@ -104,7 +122,14 @@ export function sessionsRepository(db: Executor): SessionsRepository {
      */
     async rotate(jti: string, now: Date, next: Successor): Promise<RotateResult> {
       const at = now.toISOString();
-      const [row] = await rotateStatement([at, next.jti, jti, next.expiresAt.rememberMe.toISOString(), next.expiresAt.plain.toISOString(), next.issuedAt.toISOString()]);
+      const [row] = await rotateStatement([
+        at,
+        next.jti,
+        jti,
+        next.expiresAt.rememberMe.toISOString(),
+        next.expiresAt.plain.toISOString(),
+        next.issuedAt.toISOString(),
+      ]);
       const rotated = row && {
         kind: 'rotated' as const,
         session: {
@@ -121,7 +146,14 @@ export function sessionsRepository(db: Executor): SessionsRepository {
           authenticatedAt: row.authenticated_at === null ? null : asDate(row.authenticated_at),
           amr: row.amr,
         },
-        token: { jti: next.jti, sessionId: row.id, issuedAt: next.issuedAt, expiresAt: asDate(row.token_expires_at), usedAt: null, replacedBy: null },
+        token: {
+          jti: next.jti,
+          sessionId: row.id,
+          issuedAt: next.issuedAt,
+          expiresAt: asDate(row.token_expires_at),
+          usedAt: null,
+          replacedBy: null,
+        },
       };
       if (rotated) return rotated;
       const found = await db
@@ -174,7 +206,13 @@ export function sessionsRepository(db: Executor): SessionsRepository {
       const rows = await db
         .update(sessions)
         .set({ revokedAt: now, revokeReason: reason })
-        .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), exceptId ? ne(sessions.id, exceptId) : undefined))
+        .where(
+          and(
+            eq(sessions.userId, userId),
+            isNull(sessions.revokedAt),
+            exceptId ? ne(sessions.id, exceptId) : undefined,
+          ),
+        )
         .returning({ id: sessions.id });
       return rows.map((r) => r.id);
     },

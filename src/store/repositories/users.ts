@@ -37,10 +37,15 @@ export function usersRepository(db: Executor): UsersRepository {
           .returning();
         const user = inserted[0];
         if (!user) {
-          const byEmail = await tx.select({ id: users.id }).from(users).where(sql`lower(${users.email}) = lower(${input.email})`);
+          const byEmail = await tx
+            .select({ id: users.id })
+            .from(users)
+            .where(sql`lower(${users.email}) = lower(${input.email})`);
           return { taken: byEmail.length ? 'email' : 'username' } as const;
         }
-        await tx.insert(profiles).values({ userId: user.id, displayName: input.displayName ?? null, updatedAt: input.createdAt });
+        await tx
+          .insert(profiles)
+          .values({ userId: user.id, displayName: input.displayName ?? null, updatedAt: input.createdAt });
         return { user };
       });
     },
@@ -86,11 +91,7 @@ export function usersRepository(db: Executor): UsersRepository {
       return rows[0];
     },
 
-    async updateProfile(
-      userId: string,
-      patch: ProfilePatch,
-      at: Date,
-    ): Promise<Profile> {
+    async updateProfile(userId: string, patch: ProfilePatch, at: Date): Promise<Profile> {
       const rows = await db
         .insert(profiles)
         .values({ userId, ...patch, updatedAt: at })

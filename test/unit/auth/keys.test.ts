@@ -17,7 +17,6 @@ const SID = '22222222-2222-4222-8222-222222222222';
 const SECRET = 'a long key-encryption secret for tests';
 const JWT_SECRET = 'an HS256 secret of at least thirty-two characters';
 
-
 /** Private JWK members that must never appear in a JWKS. */
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k', 'oth'];
 
@@ -57,7 +56,12 @@ describe.each([
     const refreshKey = d.keys.refreshSigner();
     const hs = await signJws({ alg: 'HS256', typ: 'at+jwt', kid: refreshKey.kid }, claims, refreshKey.key, 'HS256');
     expect(await codeOf(d.tokens.verifyAccess(hs))).toBe('TOKEN_INVALID');
-    const relabelled = await signJws({ alg: alg === 'ES256' ? 'EdDSA' : 'ES256', typ: 'at+jwt', kid }, claims, d.keys.accessSigner().key, alg);
+    const relabelled = await signJws(
+      { alg: alg === 'ES256' ? 'EdDSA' : 'ES256', typ: 'at+jwt', kid },
+      claims,
+      d.keys.accessSigner().key,
+      alg,
+    );
     expect(await codeOf(d.tokens.verifyAccess(relabelled))).toBe('TOKEN_INVALID');
   });
 });
@@ -73,21 +77,33 @@ describe('JWT_ALG=HS256', () => {
     const rows = await d.sql<{ use: string; alg: string }>('select use, alg from signing_keys');
     expect(rows.filter((r) => r.alg === 'HS256').map((r) => r.use)).toEqual(['refresh']);
     // Another secret does not verify it.
-    const other = await startDomain({ env: { JWT_ALG: 'HS256', JWT_SECRET: `${JWT_SECRET}, changed` }, clock: d.clock, database: d.database });
+    const other = await startDomain({
+      env: { JWT_ALG: 'HS256', JWT_SECRET: `${JWT_SECRET}, changed` },
+      clock: d.clock,
+      database: d.database,
+    });
     expect(await codeOf(other.tokens.verifyAccess(token))).toBe('TOKEN_INVALID');
     await other.close();
   });
 
   it('keeps refresh tokens apart from access tokens although both are HS256', async () => {
     const now = Math.floor(d.clock.now() / 1000);
-    const refresh = await d.tokens.signRefresh({ sub: SUB, sid: SID, jti: '33333333-3333-4333-8333-333333333333', iat: now, exp: now + 60 });
+    const refresh = await d.tokens.signRefresh({
+      sub: SUB,
+      sid: SID,
+      jti: '33333333-3333-4333-8333-333333333333',
+      iat: now,
+      exp: now + 60,
+    });
     const { token: access } = await d.tokens.signAccess({ sub: SUB, sid: SID });
     expect(await codeOf(d.tokens.verifyAccess(refresh))).toBe('TOKEN_INVALID');
     expect(await codeOf(d.tokens.verifyRefresh(access))).toBe('TOKEN_INVALID');
     // Even with the access typ and audience, the refresh key does not sign access tokens.
     const { key, kid } = d.keys.refreshSigner();
     const claims = { iss: 'latchkey', aud: 'latchkey', sub: SUB, sid: SID, jti: 'j', iat: now, exp: now + 60 };
-    expect(await codeOf(d.tokens.verifyAccess(await signJws({ alg: 'HS256', typ: 'at+jwt', kid }, claims, key, 'HS256')))).toBe('TOKEN_INVALID');
+    expect(
+      await codeOf(d.tokens.verifyAccess(await signJws({ alg: 'HS256', typ: 'at+jwt', kid }, claims, key, 'HS256'))),
+    ).toBe('TOKEN_INVALID');
   });
 
   it('cannot be rotated with keys rotate (the secret is a setting)', async () => {
@@ -116,7 +132,12 @@ describe('rotation', () => {
     expect(kid).not.toBe(old.kid);
     const { token: after } = await d.tokens.signAccess({ sub: SUB, sid: SID });
     expect(decodeProtectedHeader(after).kid).toBe(kid);
-    expect(d.keys.jwks()!.keys.map((k) => k.kid).sort()).toEqual([old.kid, kid].sort());
+    expect(
+      d.keys
+        .jwks()!
+        .keys.map((k) => k.kid)
+        .sort(),
+    ).toEqual([old.kid, kid].sort());
     expect(await codeOf(d.tokens.verifyAccess(before))).toBe('ok');
     expect(await codeOf(d.tokens.verifyAccess(after))).toBe('ok');
 
@@ -138,7 +159,11 @@ describe('rotation', () => {
   it('looks an unseen kid up in the database (a key made elsewhere), but forged kids at most once every 5 s', async () => {
     let reads = 0;
     const repo = keysRepository(d.database.db);
-    const ring = await loadKeyRing({ repo: { ...repo, all: () => (reads++, repo.all()) }, config: testConfig(), clock: d.clock });
+    const ring = await loadKeyRing({
+      repo: { ...repo, all: () => (reads++, repo.all()) },
+      config: testConfig(),
+      clock: d.clock,
+    });
     const tokens = createTokens({ config: testConfig(), keys: ring, clock: d.clock });
     d.clock.advance(5000);
 
@@ -153,9 +178,15 @@ describe('rotation', () => {
     const { key } = ring.accessSigner();
     const now = Math.floor(d.clock.now() / 1000);
     const forged = (kid: string) =>
-      signJws({ alg: 'EdDSA', typ: 'at+jwt', kid }, { iss: 'latchkey', aud: 'latchkey', sub: SUB, sid: SID, jti: kid, iat: now, exp: now + 60 }, key, 'EdDSA');
+      signJws(
+        { alg: 'EdDSA', typ: 'at+jwt', kid },
+        { iss: 'latchkey', aud: 'latchkey', sub: SUB, sid: SID, jti: kid, iat: now, exp: now + 60 },
+        key,
+        'EdDSA',
+      );
     d.clock.advance(5000);
-    for (let i = 0; i < 20; i++) expect(await codeOf(tokens.verifyAccess(await forged(`made-up-${i}`)))).toBe('TOKEN_INVALID');
+    for (let i = 0; i < 20; i++)
+      expect(await codeOf(tokens.verifyAccess(await forged(`made-up-${i}`)))).toBe('TOKEN_INVALID');
     expect(reads).toBe(2);
     d.clock.advance(5000);
     expect(await codeOf(tokens.verifyAccess(await forged('made-up-again')))).toBe('TOKEN_INVALID');
@@ -177,7 +208,10 @@ describe('LATCHKEY_KEY_SECRET', () => {
 
   it('encrypts private keys at rest; the same secret reads them back', async () => {
     const first = await ring({ LATCHKEY_KEY_SECRET: SECRET });
-    const rows = await rawQuery<{ kid: string; use: string; private_jwk: string; public_jwk: unknown }>(database, 'select * from signing_keys');
+    const rows = await rawQuery<{ kid: string; use: string; private_jwk: string; public_jwk: unknown }>(
+      database,
+      'select * from signing_keys',
+    );
     expect(rows.map((r) => r.use).sort()).toEqual(['refresh', 'sign']);
     for (const row of rows) {
       expect(row.private_jwk).toMatch(/^enc:v1:/);
@@ -193,7 +227,13 @@ describe('LATCHKEY_KEY_SECRET', () => {
     expect(again.accessSigner().kid).toBe(first.accessSigner().kid);
     const tokensAgain = createTokens({ config: testConfig(), keys: again, clock: { now: () => T0 } });
     expect(await codeOf(tokensAgain.verifyAccess(token))).toBe('ok');
-    const refreshClaims = { sub: SUB, sid: SID, jti: '33333333-3333-4333-8333-333333333333', iat: T0 / 1000, exp: T0 / 1000 + 60 };
+    const refreshClaims = {
+      sub: SUB,
+      sid: SID,
+      jti: '33333333-3333-4333-8333-333333333333',
+      iat: T0 / 1000,
+      exp: T0 / 1000 + 60,
+    };
     expect(await tokensAgain.signRefresh(refreshClaims)).toBe(await tokens.signRefresh(refreshClaims));
   });
 
@@ -209,10 +249,18 @@ describe('LATCHKEY_KEY_SECRET', () => {
     const repo = keysRepository(plain.db);
     const clock = { now: () => T0 };
     const before = await loadKeyRing({ repo, config: testConfig(), clock });
-    expect((await rawQuery<{ private_jwk: string }>(plain, 'select private_jwk from signing_keys')).every((r) => r.private_jwk.startsWith('{'))).toBe(true);
+    expect(
+      (await rawQuery<{ private_jwk: string }>(plain, 'select private_jwk from signing_keys')).every((r) =>
+        r.private_jwk.startsWith('{'),
+      ),
+    ).toBe(true);
     const after = await loadKeyRing({ repo, config: testConfig({ LATCHKEY_KEY_SECRET: SECRET }), clock });
     expect(after.accessSigner().kid).toBe(before.accessSigner().kid);
-    expect((await rawQuery<{ private_jwk: string }>(plain, 'select private_jwk from signing_keys')).every((r) => r.private_jwk.startsWith('enc:v1:'))).toBe(true);
+    expect(
+      (await rawQuery<{ private_jwk: string }>(plain, 'select private_jwk from signing_keys')).every((r) =>
+        r.private_jwk.startsWith('enc:v1:'),
+      ),
+    ).toBe(true);
     await expect(loadKeyRing({ repo, config: testConfig(), clock })).rejects.toThrow(/set LATCHKEY_KEY_SECRET/);
     await plain.close();
   });

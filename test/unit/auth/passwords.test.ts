@@ -23,7 +23,12 @@ describe('passwords', () => {
   });
 
   it('treats a malformed or foreign hash as a mismatch, never an error', async () => {
-    for (const bad of ['', 'not a hash', '$2b$12$abcdefghijklmnopqrstuuKq7Vd2Q8i7Vdz9YwqW3sC7sS1Gm6sXa', '$argon2id$v=19$m=19456,t=2,p=1$$']) {
+    for (const bad of [
+      '',
+      'not a hash',
+      '$2b$12$abcdefghijklmnopqrstuuKq7Vd2Q8i7Vdz9YwqW3sC7sS1Gm6sXa',
+      '$argon2id$v=19$m=19456,t=2,p=1$$',
+    ]) {
       expect(await verifyPassword(bad, PASSWORD)).toBe(false);
     }
   });
@@ -37,8 +42,12 @@ describe('passwords', () => {
     expect(await verifyPassword(weak, PASSWORD)).toBe(true);
     expect(needsRehash('$2b$12$abcdefghijklmnopqrstuuKq7Vd2Q8i7Vdz9YwqW3sC7sS1Gm6sXa')).toBe(true);
     // Stronger than today's parameters is fine; a different parallelism is not what we set.
-    expect(needsRehash('$argon2id$v=19$m=65536,t=3,p=1$c2FsdHNhbHRzYWx0c2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g')).toBe(false);
-    expect(needsRehash('$argon2id$v=19$m=19456,t=2,p=4$c2FsdHNhbHRzYWx0c2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g')).toBe(true);
+    expect(
+      needsRehash('$argon2id$v=19$m=65536,t=3,p=1$c2FsdHNhbHRzYWx0c2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g'),
+    ).toBe(false);
+    expect(
+      needsRehash('$argon2id$v=19$m=19456,t=2,p=4$c2FsdHNhbHRzYWx0c2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g'),
+    ).toBe(true);
   });
 
   it('makes stand-in hashes with the real parameters, which no password matches', async () => {

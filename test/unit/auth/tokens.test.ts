@@ -29,7 +29,15 @@ describe('access and refresh tokens', () => {
     const { token, claims } = await d.tokens.signAccess({ sub: SUB, sid: SID });
     expect(decodeProtectedHeader(token)).toEqual({ alg: 'EdDSA', typ: 'at+jwt', kid: d.keys.accessSigner().kid });
     const payload = jwtPayload(token);
-    expect(payload).toEqual({ iss: 'latchkey', aud: 'latchkey', sub: SUB, sid: SID, jti: claims.jti, iat: T0 / 1000, exp: T0 / 1000 + 300 });
+    expect(payload).toEqual({
+      iss: 'latchkey',
+      aud: 'latchkey',
+      sub: SUB,
+      sid: SID,
+      jti: claims.jti,
+      iat: T0 / 1000,
+      exp: T0 / 1000 + 300,
+    });
     expect(await d.tokens.verifyAccess(token)).toEqual(claims);
     const other = await d.tokens.signAccess({ sub: SUB, sid: SID });
     expect(other.claims.jti).not.toBe(claims.jti);
@@ -53,7 +61,8 @@ describe('access and refresh tokens', () => {
     const now = Math.floor(d.clock.now() / 1000);
     const claims = { iss: 'latchkey', aud: 'latchkey', sub: SUB, sid: SID, jti: 'j', iat: now, exp: now + 60 };
     const typed = (typ: string) => signJws({ alg: 'EdDSA', typ, kid }, claims, key, 'EdDSA');
-    for (const typ of ['application/at+jwt', 'AT+JWT', 'Application/At+Jwt']) expect(await codeOf(d.tokens.verifyAccess(await typed(typ))), typ).toBe('ok');
+    for (const typ of ['application/at+jwt', 'AT+JWT', 'Application/At+Jwt'])
+      expect(await codeOf(d.tokens.verifyAccess(await typed(typ))), typ).toBe('ok');
     for (const typ of ['application/rt+jwt', 'at+jwt+x', 'application/jwt', 'text/at+jwt']) {
       expect(await codeOf(d.tokens.verifyAccess(await typed(typ))), typ).toBe('TOKEN_INVALID');
     }
@@ -110,7 +119,10 @@ describe('access and refresh tokens', () => {
     let lookups = 0;
     // A spy at the edge: count how often verification needs a key.
     const counting: KeyRing = { ...d.keys, accessVerifier: (kid) => (lookups++, d.keys.accessVerifier(kid)) };
-    for (const [leeway, leewayMs] of [['0s', 0], ['45s', 45_000]] as const) {
+    for (const [leeway, leewayMs] of [
+      ['0s', 0],
+      ['45s', 45_000],
+    ] as const) {
       const tokens = tokensWith({ JWT_LEEWAY: leeway }, counting);
       const { token } = await tokens.signAccess({ sub: SUB, sid: SID });
       const start = d.clock.now();
@@ -120,7 +132,9 @@ describe('access and refresh tokens', () => {
       d.clock.advance(300_000 + leewayMs - 1);
       expect(await codeOf(tokens.verifyAccess(token))).toBe('ok');
       d.clock.advance(1);
-      expect(await codeOf(tokens.verifyAccess(token)), `cached token after exp, leeway ${leeway}`).toBe('TOKEN_EXPIRED');
+      expect(await codeOf(tokens.verifyAccess(token)), `cached token after exp, leeway ${leeway}`).toBe(
+        'TOKEN_EXPIRED',
+      );
       expect(await codeOf(tokens.verifyAccess(token))).toBe('TOKEN_EXPIRED');
       d.clock.set(start);
     }
@@ -132,8 +146,20 @@ describe('access and refresh tokens', () => {
     const edited = Buffer.from(JSON.stringify({ ...jwtPayload(genuine), sid: 'other' })).toString('base64url');
     const none = Buffer.from(JSON.stringify({ alg: 'none', typ: 'rt+jwt' })).toString('base64url');
     const kid = decodeProtectedHeader(genuine).kid;
-    const otherKey = await signJws({ alg: 'HS256', typ: 'rt+jwt', kid }, jwtPayload(genuine), new TextEncoder().encode('x'.repeat(32)), 'HS256');
-    for (const token of [`${h}.${p}.`, `${h}.${edited}.${genuine.split('.')[2]}`, `${none}.${p}.`, otherKey, '', 'garbage']) {
+    const otherKey = await signJws(
+      { alg: 'HS256', typ: 'rt+jwt', kid },
+      jwtPayload(genuine),
+      new TextEncoder().encode('x'.repeat(32)),
+      'HS256',
+    );
+    for (const token of [
+      `${h}.${p}.`,
+      `${h}.${edited}.${genuine.split('.')[2]}`,
+      `${none}.${p}.`,
+      otherKey,
+      '',
+      'garbage',
+    ]) {
       expect(await codeOf(d.tokens.verifyRefresh(token)), token.slice(0, 40)).toBe('TOKEN_INVALID');
     }
   });
@@ -144,11 +170,20 @@ describe('forged access tokens, for each JWT_ALG', () => {
   const first = suiteDomain();
 
   describe.each(['EdDSA', 'ES256', 'RS256', 'HS256'])('JWT_ALG=%s', (alg) => {
-    const d = suiteDomain(() => ({ env: { JWT_ALG: alg, JWT_SECRET: 'an HS256 secret of at least thirty-two characters' }, database: first.database }));
+    const d = suiteDomain(() => ({
+      env: { JWT_ALG: alg, JWT_SECRET: 'an HS256 secret of at least thirty-two characters' },
+      database: first.database,
+    }));
 
     it('refuses every forgery with TOKEN_INVALID or TOKEN_EXPIRED, and takes the genuine token', async () => {
       const now = Math.floor(d.clock.now() / 1000);
-      const refreshToken = await d.tokens.signRefresh({ sub: SUB, sid: SID, jti: '33333333-3333-4333-8333-333333333333', iat: now, exp: now + 60 });
+      const refreshToken = await d.tokens.signRefresh({
+        sub: SUB,
+        sid: SID,
+        jti: '33333333-3333-4333-8333-333333333333',
+        iat: now,
+        exp: now + 60,
+      });
       const forged = await forgedAccessTokens({
         signer: d.keys.accessSigner(),
         publicJwk: d.keys.jwks()?.keys[0],

@@ -15,6 +15,7 @@ export function Shell({ user, children }: { user: LatchkeyUser; children: ReactN
   const { path } = useLocation();
   const main = useRef<HTMLElement>(null);
   const firstPage = useRef(true);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `path` is the trigger: focus moves on every page change
   useEffect(() => {
     // After moving between pages, start keyboard and screen-reader users at the new content.
     if (firstPage.current) firstPage.current = false;
@@ -106,7 +107,13 @@ export function Field({
 export function RememberMe({ checked, onChange }: { checked: boolean; onChange(v: boolean): void }) {
   return (
     <div className="check">
-      <input id="remember" type="checkbox" checked={checked} onChange={(e) => onChange(e.target.checked)} aria-describedby="remember-hint" />
+      <input
+        id="remember"
+        type="checkbox"
+        checked={checked}
+        onChange={(e) => onChange(e.target.checked)}
+        aria-describedby="remember-hint"
+      />
       <label htmlFor="remember">Remember me</label>
       <p className="hint" id="remember-hint">
         Stay signed in on this device after the browser closes.

@@ -78,7 +78,16 @@ export function Login() {
         </p>
       )}
       <form onSubmit={submit}>
-        <Field id="email" label="Email" type="email" autoComplete="username webauthn" required autoFocus value={email} onChange={(e) => setEmail(e.target.value)} />
+        <Field
+          id="email"
+          label="Email"
+          type="email"
+          autoComplete="username webauthn"
+          required
+          autoFocus
+          value={email}
+          onChange={(e) => setEmail(e.target.value)}
+        />
         <Field
           id="password"
           label="Password"

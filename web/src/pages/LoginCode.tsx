@@ -52,7 +52,16 @@ export function LoginCode() {
       {sentTo === null ? (
         <form onSubmit={send}>
           <p className="lead">We will email you a 6-digit code. No password needed.</p>
-          <Field id="email" label="Email" type="email" autoComplete="email" required autoFocus value={email} onChange={(e) => setEmail(e.target.value)} />
+          <Field
+            id="email"
+            label="Email"
+            type="email"
+            autoComplete="email"
+            required
+            autoFocus
+            value={email}
+            onChange={(e) => setEmail(e.target.value)}
+          />
           {/* Offered on both steps (one choice, kept between them): decide up front, or with the code. */}
           <RememberMe checked={rememberMe} onChange={setRememberMe} />
           <button type="submit" className="button primary wide" disabled={busy}>

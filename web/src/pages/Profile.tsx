@@ -10,7 +10,15 @@ interface ProfileFields {
   bio: string;
   avatarUrl: string;
 }
-type Me = { me: { id: string; email: string; username: string | null; emailVerified: boolean; profile: Record<keyof ProfileFields, string | null> } | null };
+type Me = {
+  me: {
+    id: string;
+    email: string;
+    username: string | null;
+    emailVerified: boolean;
+    profile: Record<keyof ProfileFields, string | null>;
+  } | null;
+};
 
 export function Profile() {
   const [form, setForm] = useState<ProfileFields | null>(null);
@@ -21,7 +29,12 @@ export function Profile() {
     let live = true;
     latchkey.request<Me>(ME).then(
       ({ me }) => {
-        if (live && me) setForm({ displayName: me.profile.displayName ?? '', bio: me.profile.bio ?? '', avatarUrl: me.profile.avatarUrl ?? '' });
+        if (live && me)
+          setForm({
+            displayName: me.profile.displayName ?? '',
+            bio: me.profile.bio ?? '',
+            avatarUrl: me.profile.avatarUrl ?? '',
+          });
       },
       (e) => live && setError(errorMessage(e)),
     );
@@ -41,7 +54,11 @@ export function Profile() {
     setStatus('saving');
     setError(null);
     try {
-      const input = { displayName: form.displayName.trim() || null, bio: form.bio.trim() || null, avatarUrl: form.avatarUrl.trim() || null };
+      const input = {
+        displayName: form.displayName.trim() || null,
+        bio: form.bio.trim() || null,
+        avatarUrl: form.avatarUrl.trim() || null,
+      };
       const { updateProfile } = await latchkey.request<{ updateProfile: ProfileFields }>(SAVE, { input });
       const user = latchkey.getUser();
       if (user) latchkey.setUser({ ...user, profile: { ...user.profile, ...updateProfile } });
@@ -72,7 +89,14 @@ export function Profile() {
               <p className="muted">{latchkey.getUser()?.email}</p>
             </div>
           </div>
-          <Field id="displayName" label="Display name" autoComplete="nickname" maxLength={100} value={form.displayName} onChange={edit('displayName')} />
+          <Field
+            id="displayName"
+            label="Display name"
+            autoComplete="nickname"
+            maxLength={100}
+            value={form.displayName}
+            onChange={edit('displayName')}
+          />
           <div className="field">
             <label htmlFor="bio">Bio</label>
             <textarea id="bio" rows={4} maxLength={1000} value={form.bio} onChange={edit('bio')} />
@@ -103,6 +127,7 @@ export function Profile() {
 
 function Avatar({ url, name }: { url: string; name: string }) {
   const [broken, setBroken] = useState(false);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `url` is the trigger: a new picture gets a new chance to load
   useEffect(() => setBroken(false), [url]);
   if (url && !broken) return <img className="avatar" src={url} alt="" onError={() => setBroken(true)} />;
   return (

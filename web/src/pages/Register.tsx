@@ -32,7 +32,16 @@ export function Register() {
         </p>
       )}
       <form onSubmit={submit}>
-        <Field id="email" label="Email" type="email" autoComplete="email" required autoFocus value={email} onChange={(e) => setEmail(e.target.value)} />
+        <Field
+          id="email"
+          label="Email"
+          type="email"
+          autoComplete="email"
+          required
+          autoFocus
+          value={email}
+          onChange={(e) => setEmail(e.target.value)}
+        />
         <Field
           id="password"
           label="Password"
@@ -43,14 +52,21 @@ export function Register() {
           value={password}
           onChange={(e) => setPassword(e.target.value)}
         />
-        <Field id="displayName" label="Display name" autoComplete="nickname" value={displayName} onChange={(e) => setDisplayName(e.target.value)} />
+        <Field
+          id="displayName"
+          label="Display name"
+          autoComplete="nickname"
+          value={displayName}
+          onChange={(e) => setDisplayName(e.target.value)}
+        />
         <button type="submit" className="button primary wide" disabled={busy}>
           {busy ? 'Creating account…' : 'Create account'}
         </button>
       </form>
       <div className="auth-links">
         <span>
-          Already have an account? <Link href={`/login${next ? `?next=${encodeURIComponent(next)}` : ''}`}>Sign in</Link>
+          Already have an account?{' '}
+          <Link href={`/login${next ? `?next=${encodeURIComponent(next)}` : ''}`}>Sign in</Link>
         </span>
       </div>
     </AuthCard>

@@ -29,7 +29,17 @@ export function describeDevice(ua: string | null): string {
           : /node|undici/i.test(ua)
             ? 'Script'
             : 'Browser';
-  const os = /Android/.test(ua) ? 'Android' : /iPhone|iPad/.test(ua) ? 'iOS' : /Windows/.test(ua) ? 'Windows' : /Mac OS X/.test(ua) ? 'macOS' : /Linux/.test(ua) ? 'Linux' : '';
+  const os = /Android/.test(ua)
+    ? 'Android'
+    : /iPhone|iPad/.test(ua)
+      ? 'iOS'
+      : /Windows/.test(ua)
+        ? 'Windows'
+        : /Mac OS X/.test(ua)
+          ? 'macOS'
+          : /Linux/.test(ua)
+            ? 'Linux'
+            : '';
   return os ? `${browser} on ${os}` : browser;
 }
 
@@ -43,7 +53,11 @@ export function Sessions() {
   const load = useCallback(async () => {
     try {
       const { mySessions } = await latchkey.request<{ mySessions: SessionRow[] }>(SESSIONS);
-      setRows([...mySessions].sort((a, b) => Number(b.current) - Number(a.current) || b.lastUsedAt.localeCompare(a.lastUsedAt)));
+      setRows(
+        [...mySessions].sort(
+          (a, b) => Number(b.current) - Number(a.current) || b.lastUsedAt.localeCompare(a.lastUsedAt),
+        ),
+      );
     } catch (e) {
       setError(errorMessage(e));
     }
@@ -94,13 +108,20 @@ export function Sessions() {
                   <td data-label="Device">
                     <span title={s.userAgent ?? undefined}>{describeDevice(s.userAgent)}</span>
                     {s.current && <span className="badge">This device</span>}
-                    <span className="muted small">{s.rememberMe ? 'Remembered' : 'Until the browser closes'} · signed in {when(s.createdAt)}</span>
+                    <span className="muted small">
+                      {s.rememberMe ? 'Remembered' : 'Until the browser closes'} · signed in {when(s.createdAt)}
+                    </span>
                   </td>
                   <td data-label="IP address">{s.ip ?? '—'}</td>
                   <td data-label="Last used">{when(s.lastUsedAt)}</td>
                   <td className="row-action">
                     {!s.current && (
-                      <button type="button" className="button danger small" disabled={busy === s.id} onClick={() => void revoke(s.id)}>
+                      <button
+                        type="button"
+                        className="button danger small"
+                        disabled={busy === s.id}
+                        onClick={() => void revoke(s.id)}
+                      >
                         Revoke
                       </button>
                     )}
