@@ -37,7 +37,17 @@ import { secondFactorScenarios, seedSecondFactors } from './secondFactors.js';
 import { PASSWORD, emailOf, seedLatchkey } from './seed.js';
 import { percentile } from './stats.js';
 
-const ALL = ['me', 'refresh', 'login', 'verify', 'login-totp', 'passkey-signin', 'peer-session', 'peer-login', 'embedded'] as const;
+const ALL = [
+  'me',
+  'refresh',
+  'login',
+  'verify',
+  'login-totp',
+  'passkey-signin',
+  'peer-session',
+  'peer-login',
+  'embedded',
+] as const;
 
 const { values: args } = parseArgs({
   options: {
@@ -399,7 +409,16 @@ async function main() {
       ],
     });
   }
-  if (factorSeed) scenarios.push(...secondFactorScenarios(factorSeed, { url: latchkeyUrl, server: latchkey, workers: settings.loginConnections, login: latchkeyLogin, selected }));
+  if (factorSeed)
+    scenarios.push(
+      ...secondFactorScenarios(factorSeed, {
+        url: latchkeyUrl,
+        server: latchkey,
+        workers: settings.loginConnections,
+        login: latchkeyLogin,
+        selected,
+      }),
+    );
   const peerTarget = 'Latchkey me ÷ better-auth ≥ 5, verify ÷ better-auth ≥ 20';
   if (selected('peer-session')) {
     if (!peer) {

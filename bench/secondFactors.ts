@@ -32,7 +32,10 @@ export interface SecondFactorSeed {
 }
 
 /** `totpUsers` accounts with TOTP on, and `passkeyUsers` accounts with a software passkey each. */
-export async function seedSecondFactors(config: Config, counts: { totpUsers: number; passkeyUsers: number }): Promise<SecondFactorSeed> {
+export async function seedSecondFactors(
+  config: Config,
+  counts: { totpUsers: number; passkeyUsers: number },
+): Promise<SecondFactorSeed> {
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: '' });
   const services = await createServices({ config, database });
   try {
@@ -47,14 +50,21 @@ export async function seedSecondFactors(config: Config, counts: { totpUsers: num
       const u = await user(totpEmail(i));
       const { secret } = await services.totp.start(u);
       // The step before now: the bench's first sign-in may use the current one.
-      await services.totp.confirm(u.id, new TOTP({ secret: Secret.fromBase32(secret) }).generate({ timestamp: Date.now() - STEP_MS }));
+      await services.totp.confirm(
+        u.id,
+        new TOTP({ secret: Secret.fromBase32(secret) }).generate({ timestamp: Date.now() - STEP_MS }),
+      );
       totpSecrets.push(secret);
     }
     const passkeys: SoftAuthenticator[] = [];
     for (let i = 0; i < counts.passkeyUsers; i++) {
       const u = await user(passkeyEmail(i));
       const key = await softAuthenticator({ origin: config.publicUrl, rpId: config.webauthnRpId });
-      await services.passkeys.register(u.id, key.register(await services.passkeys.registrationOptions(u, null)), 'bench key');
+      await services.passkeys.register(
+        u.id,
+        key.register(await services.passkeys.registrationOptions(u, null)),
+        'bench key',
+      );
       passkeys.push(key);
     }
     return { totpSecrets, passkeys };
@@ -65,7 +75,11 @@ export async function seedSecondFactors(config: Config, counts: { totpUsers: num
 }
 
 /** Run `iteration(worker)` from `workers` loops for `seconds`: one sign-in per iteration. */
-async function loop(seconds: number, workers: number, iteration: (worker: number) => Promise<boolean>): Promise<LoadResult> {
+async function loop(
+  seconds: number,
+  workers: number,
+  iteration: (worker: number) => Promise<boolean>,
+): Promise<LoadResult> {
   const end = Date.now() + seconds * 1000;
   const latencies: number[] = [];
   let errors = 0;
@@ -79,13 +93,30 @@ async function loop(seconds: number, workers: number, iteration: (worker: number
       }
     }),
   );
-  return { requests: latencies.length, rps: latencies.length / seconds, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), errors, ok: latencies.length - errors };
+  return {
+    requests: latencies.length,
+    rps: latencies.length / seconds,
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
+    errors,
+    ok: latencies.length - errors,
+  };
 }
 
-export function secondFactorTargets(seed: SecondFactorSeed, { url, server, workers }: { url: string; server: ServerProcess; workers: number }) {
+export function secondFactorTargets(
+  seed: SecondFactorSeed,
+  { url, server, workers }: { url: string; server: ServerProcess; workers: number },
+) {
   const gql = async (query: string, variables: Record<string, unknown>) => {
-    const res = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
-    return (await res.json()) as { data?: Record<string, any> | null; errors?: { extensions?: Record<string, unknown> }[] };
+    const res = await fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query, variables }),
+    });
+    return (await res.json()) as {
+      data?: Record<string, any> | null;
+      errors?: { extensions?: Record<string, unknown> }[];
+    };
   };
 
   // Each TOTP code is accepted once (replay): a user signs in at most once per step, with the
@@ -99,7 +130,10 @@ export function secondFactorTargets(seed: SecondFactorSeed, { url, server, worke
       const step = lastStep[i] < now ? now : lastStep[i] === now ? now + 1 : undefined;
       if (step === undefined) continue;
       lastStep[i] = step;
-      return { i, code: new TOTP({ secret: Secret.fromBase32(seed.totpSecrets[i]) }).generate({ timestamp: step * STEP_MS }) };
+      return {
+        i,
+        code: new TOTP({ secret: Secret.fromBase32(seed.totpSecrets[i]) }).generate({ timestamp: step * STEP_MS }),
+      };
     }
     return undefined;
   };
@@ -111,10 +145,16 @@ export function secondFactorTargets(seed: SecondFactorSeed, { url, server, worke
       loop(seconds, workers, async () => {
         const user = pickTotp();
         if (!user) return false;
-        const first = await gql('mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }', { e: totpEmail(user.i), p: PASSWORD });
+        const first = await gql(
+          'mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }',
+          { e: totpEmail(user.i), p: PASSWORD },
+        );
         const challenge = first.errors?.[0]?.extensions?.challenge;
         if (typeof challenge !== 'string') return false;
-        const done = await gql('mutation($c: String!, $t: String) { completeSignIn(challenge: $c, totpCode: $t) { accessToken } }', { c: challenge, t: user.code });
+        const done = await gql(
+          'mutation($c: String!, $t: String) { completeSignIn(challenge: $c, totpCode: $t) { accessToken } }',
+          { c: challenge, t: user.code },
+        );
         return typeof done.data?.completeSignIn?.accessToken === 'string';
       }),
   };
@@ -127,7 +167,9 @@ export function secondFactorTargets(seed: SecondFactorSeed, { url, server, worke
       loop(seconds, Math.min(workers, seed.passkeys.length), async (w) => {
         const options = await gql('mutation($e: String) { startPasskeySignIn(email: $e) }', { e: passkeyEmail(w) });
         if (!options.data?.startPasskeySignIn) return false;
-        const done = await gql('mutation($r: JSON!) { finishPasskeySignIn(response: $r) { accessToken } }', { r: seed.passkeys[w].assert(options.data.startPasskeySignIn) });
+        const done = await gql('mutation($r: JSON!) { finishPasskeySignIn(response: $r) { accessToken } }', {
+          r: seed.passkeys[w].assert(options.data.startPasskeySignIn),
+        });
         return typeof done.data?.finishPasskeySignIn?.accessToken === 'string';
       }),
   };
@@ -137,7 +179,13 @@ export function secondFactorTargets(seed: SecondFactorSeed, { url, server, worke
 /** The two scenarios, each against plain `login` (the same target as the login scenario) in the same rounds. */
 export function secondFactorScenarios(
   seed: SecondFactorSeed,
-  { url, server, workers, login, selected }: { url: string; server: ServerProcess; workers: number; login: Target; selected(name: string): boolean },
+  {
+    url,
+    server,
+    workers,
+    login,
+    selected,
+  }: { url: string; server: ServerProcess; workers: number; login: Target; selected(name: string): boolean },
 ): Scenario[] {
   const { loginTotp, passkeySignIn } = secondFactorTargets(seed, { url, server, workers });
   const scenario = (name: string, subject: Target, what: string): Scenario => ({
@@ -155,9 +203,23 @@ export function secondFactorScenarios(
     ],
   });
   return [
-    ...(selected('login-totp') ? [scenario('login-totp', loginTotp, `password login, then completeSignIn with a valid TOTP code, ${workers} workers (sign-ins/s)`)] : []),
+    ...(selected('login-totp')
+      ? [
+          scenario(
+            'login-totp',
+            loginTotp,
+            `password login, then completeSignIn with a valid TOTP code, ${workers} workers (sign-ins/s)`,
+          ),
+        ]
+      : []),
     ...(selected('passkey-signin')
-      ? [scenario('passkey-signin', passkeySignIn, `startPasskeySignIn, then finishPasskeySignIn with an ES256 assertion, one software key per worker, ${workers} workers (sign-ins/s)`)]
+      ? [
+          scenario(
+            'passkey-signin',
+            passkeySignIn,
+            `startPasskeySignIn, then finishPasskeySignIn with an ES256 assertion, one software key per worker, ${workers} workers (sign-ins/s)`,
+          ),
+        ]
       : []),
   ];
 }

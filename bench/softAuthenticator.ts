@@ -35,7 +35,12 @@ export async function softAuthenticator(options: SoftAuthenticatorOptions) {
   const credentialId = randomBytes(16);
   let counter = 0;
   let userHandle: string | undefined;
-  const state = { userVerified: options.userVerified ?? true, backedUp: options.backedUp ?? false, origin: options.origin, rpId: options.rpId };
+  const state = {
+    userVerified: options.userVerified ?? true,
+    backedUp: options.backedUp ?? false,
+    origin: options.origin,
+    rpId: options.rpId,
+  };
 
   const flags = (attested: boolean) =>
     0x01 | (state.userVerified ? 0x04 : 0) | (state.backedUp ? 0x18 : 0) | (attested ? 0x40 : 0);
@@ -51,22 +56,39 @@ export async function softAuthenticator(options: SoftAuthenticatorOptions) {
     register(creation: { challenge: string; user?: { id: string } }) {
       userHandle = creation.user?.id;
       const cose = new Map<number, number | Uint8Array>([
-        [1, 2], [3, -7], [-1, 1],
+        [1, 2],
+        [3, -7],
+        [-1, 1],
         [-2, Buffer.from(jwk.x!, 'base64url')],
         [-3, Buffer.from(jwk.y!, 'base64url')],
       ]);
       const idLength = Buffer.alloc(2);
       idLength.writeUInt16BE(credentialId.length);
       const authData = Buffer.concat([
-        sha256(state.rpId), Buffer.from([flags(true)]), u32(counter),
-        Buffer.alloc(16), idLength, credentialId, Buffer.from(isoCBOR.encode(cose)),
+        sha256(state.rpId),
+        Buffer.from([flags(true)]),
+        u32(counter),
+        Buffer.alloc(16),
+        idLength,
+        credentialId,
+        Buffer.from(isoCBOR.encode(cose)),
       ]);
-      const attestationObject = isoCBOR.encode(new Map<string, unknown>([['fmt', 'none'], ['attStmt', new Map()], ['authData', authData]]) as never);
+      const attestationObject = isoCBOR.encode(
+        new Map<string, unknown>([
+          ['fmt', 'none'],
+          ['attStmt', new Map()],
+          ['authData', authData],
+        ]) as never,
+      );
       return {
         id: b64(credentialId),
         rawId: b64(credentialId),
         type: 'public-key',
-        response: { clientDataJSON: b64(clientData('webauthn.create', creation.challenge)), attestationObject: b64(attestationObject), transports: ['internal'] },
+        response: {
+          clientDataJSON: b64(clientData('webauthn.create', creation.challenge)),
+          attestationObject: b64(attestationObject),
+          transports: ['internal'],
+        },
         clientExtensionResults: {},
         authenticatorAttachment: 'platform',
       };
@@ -77,12 +99,20 @@ export async function softAuthenticator(options: SoftAuthenticatorOptions) {
       counter += 1;
       const authData = Buffer.concat([sha256(state.rpId), Buffer.from([flags(false)]), u32(counter)]);
       const client = clientData('webauthn.get', request.challenge);
-      const signature = sign('sha256', Buffer.concat([authData, sha256(client)]), { key: privateKey as KeyObject, dsaEncoding: 'der' });
+      const signature = sign('sha256', Buffer.concat([authData, sha256(client)]), {
+        key: privateKey as KeyObject,
+        dsaEncoding: 'der',
+      });
       return {
         id: b64(credentialId),
         rawId: b64(credentialId),
         type: 'public-key',
-        response: { clientDataJSON: b64(client), authenticatorData: b64(authData), signature: b64(signature), userHandle },
+        response: {
+          clientDataJSON: b64(client),
+          authenticatorData: b64(authData),
+          signature: b64(signature),
+          userHandle,
+        },
         clientExtensionResults: {},
         authenticatorAttachment: 'platform',
       };

@@ -140,7 +140,13 @@ const variables = {
   EXPOSE_REFRESH_TOKEN: [bool, 'false'],
   GRAPHQL_MAX_DEPTH: [int(1, 100), '10'],
   GRAPHQL_MAX_ALIASES: [int(1, 1000), '30'],
-  PUBLIC_URL: [z.string().url('an origin such as https://auth.example.com').refine((v) => /^https?:\/\//.test(v), 'an http(s) origin'), undefined],
+  PUBLIC_URL: [
+    z
+      .string()
+      .url('an origin such as https://auth.example.com')
+      .refine((v) => /^https?:\/\//.test(v), 'an http(s) origin'),
+    undefined,
+  ],
   WEBAUTHN_RP_ID: [z.string().regex(/^[a-z0-9.-]+$/i, 'a host name such as example.com'), undefined],
   WEBAUTHN_RP_NAME: [z.string().min(1, 'a non-empty name').max(64, 'at most 64 characters'), 'Latchkey'],
   MFA_REQUIRED: [bool, 'false'],

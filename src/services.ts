@@ -111,9 +111,30 @@ export async function createServices({
   });
   const recoveryCodes = createRecoveryCodes({ store: repos.factors, clock });
   const passkeys = createPasskeys({ store: repos.passkeys, challenges, config, clock });
-  const secondStep = createSecondStep({ challenges, totp, recoveryCodes, passkeys, signIn, findUser, limits, audit, config });
+  const secondStep = createSecondStep({
+    challenges,
+    totp,
+    recoveryCodes,
+    passkeys,
+    signIn,
+    findUser,
+    limits,
+    audit,
+    config,
+  });
   const reauth = createReauth({ sessions, findUser, totp, passkeys, emailCodes, limits, audit, config, clock });
-  const security = createSecurity({ findUser, factors: repos.factors, totp, recoveryCodes, passkeys, challenges, reauth, sessions, audit, config });
+  const security = createSecurity({
+    findUser,
+    factors: repos.factors,
+    totp,
+    recoveryCodes,
+    passkeys,
+    challenges,
+    reauth,
+    sessions,
+    audit,
+    config,
+  });
   // A start that fails now must not leave Redis connections keeping the process alive.
   if (loadRevocations)
     await revocationSync.load().catch(async (e) => {

@@ -23,14 +23,24 @@ export const challengeHash = (value: string) => createHash('sha256').update(valu
 export function createChallenges({ store, clock }: { store: ChallengeStore; clock: Clock }) {
   const now = () => new Date(clock.now());
   const invalid = () => new AuthError('CHALLENGE_INVALID');
-  const usable = (value: unknown): value is string => typeof value === 'string' && value.length > 0 && value.length <= MAX_LENGTH;
+  const usable = (value: unknown): value is string =>
+    typeof value === 'string' && value.length > 0 && value.length <= MAX_LENGTH;
 
   return {
     /** A new challenge of `kind`; returns the value to hand out (base64url, 256 bits). */
-    async issue(kind: ChallengeKind, fields: Omit<NewChallenge, 'hash' | 'kind' | 'createdAt' | 'expiresAt'>): Promise<string> {
+    async issue(
+      kind: ChallengeKind,
+      fields: Omit<NewChallenge, 'hash' | 'kind' | 'createdAt' | 'expiresAt'>,
+    ): Promise<string> {
       const value = randomBytes(32).toString('base64url');
       const at = now();
-      await store.create({ ...fields, kind, hash: challengeHash(value), createdAt: at, expiresAt: new Date(at.getTime() + CHALLENGE_TTL_MS) });
+      await store.create({
+        ...fields,
+        kind,
+        hash: challengeHash(value),
+        createdAt: at,
+        expiresAt: new Date(at.getTime() + CHALLENGE_TTL_MS),
+      });
       return value;
     },
     /** The live challenge `value` names, or CHALLENGE_INVALID (unknown, expired, used, other kind). */
@@ -50,7 +60,8 @@ export function createChallenges({ store, clock }: { store: ChallengeStore; cloc
       if ((await store.fail(row.id)) >= limit) await store.kill(row.id, now());
     },
     kill: (row: ChallengeRow) => store.kill(row.id, now()),
-    markProven: (row: ChallengeRow, amr: string[]) => store.markProven(row.id, now(), [...new Set([...row.amr, ...amr])]),
+    markProven: (row: ChallengeRow, amr: string[]) =>
+      store.markProven(row.id, now(), [...new Set([...row.amr, ...amr])]),
   };
 }
 

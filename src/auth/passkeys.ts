@@ -42,17 +42,35 @@ interface Deps {
 }
 
 /** RFC 8176: a synced passkey is a software key, a device-bound one a hardware key; `user` for the gesture. */
-export const passkeyAmr = (deviceType: string, userVerified: boolean) => [deviceType === 'multiDevice' ? 'swk' : 'hwk', 'user', ...(userVerified ? ['mfa'] : [])];
+export const passkeyAmr = (deviceType: string, userVerified: boolean) => [
+  deviceType === 'multiDevice' ? 'swk' : 'hwk',
+  'user',
+  ...(userVerified ? ['mfa'] : []),
+];
 
 const invalid = () => new AuthError('PASSKEY_INVALID');
+
+/** What a verification gives when it passed; anything it throws, or a result not verified, is PASSKEY_INVALID. */
+async function verified<T>(check: () => Promise<{ verified: boolean } & T>): Promise<T> {
+  const result = await check().catch(() => undefined);
+  if (!result?.verified) throw invalid();
+  return result;
+}
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const bytes = (base64url: string) => new Uint8Array(Buffer.from(base64url, 'base64url'));
-const descriptor = (p: PasskeyRow) => ({ id: p.credentialId, transports: (p.transports ?? undefined) as AuthenticatorTransportFuture[] | undefined });
+const descriptor = (p: PasskeyRow) => ({
+  id: p.credentialId,
+  transports: (p.transports ?? undefined) as AuthenticatorTransportFuture[] | undefined,
+});
 
 export function checkPasskeyName(name: string): string {
   const v = name.trim();
   if (!v || v.length > PASSKEY_NAME_MAX || /\p{Cc}/u.test(v)) {
-    throw new AuthError('BAD_USER_INPUT', `Passkey name must be 1–${PASSKEY_NAME_MAX} characters without control characters`, { field: 'name' });
+    throw new AuthError(
+      'BAD_USER_INPUT',
+      `Passkey name must be 1–${PASSKEY_NAME_MAX} characters without control characters`,
+      { field: 'name' },
+    );
   }
   return v;
 }
@@ -62,9 +80,19 @@ export function createPasskeys({ store, challenges, config, clock }: Deps) {
   const expected = { expectedOrigin: config.publicUrl, expectedRPID: config.webauthnRpId };
 
   /** Options for navigator.credentials.get, with a new challenge of `kind`. */
-  const requestOptions = async (kind: ChallengeKind, fields: { userId: string | null; parentId?: string; sessionId?: string }, allow: PasskeyRow[], uv: 'required' | 'preferred') => {
+  const requestOptions = async (
+    kind: ChallengeKind,
+    fields: { userId: string | null; parentId?: string; sessionId?: string },
+    allow: PasskeyRow[],
+    uv: 'required' | 'preferred',
+  ) => {
     const challenge = await challenges.issue(kind, fields);
-    return generateAuthenticationOptions({ rpID: config.webauthnRpId, challenge: bytes(challenge), allowCredentials: allow.map(descriptor), userVerification: uv });
+    return generateAuthenticationOptions({
+      rpID: config.webauthnRpId,
+      challenge: bytes(challenge),
+      allowCredentials: allow.map(descriptor),
+      userVerification: uv,
+    });
   };
 
   /**
@@ -77,27 +105,30 @@ export function createPasskeys({ store, challenges, config, clock }: Deps) {
     const row = await challenges.consume(challenge, kinds);
     const passkey = await store.byCredentialId(response.id);
     if (!passkey || (row.userId && row.userId !== passkey.userId)) throw invalid();
-    let info;
-    try {
-      const result = await verifyAuthenticationResponse({
+    const { authenticationInfo: info } = await verified(() =>
+      verifyAuthenticationResponse({
         response,
         ...expected,
         expectedChallenge: challenge,
-        credential: { id: passkey.credentialId, publicKey: bytes(passkey.publicKey), counter: passkey.counter, transports: descriptor(passkey).transports },
+        credential: {
+          id: passkey.credentialId,
+          publicKey: bytes(passkey.publicKey),
+          counter: passkey.counter,
+          transports: descriptor(passkey).transports,
+        },
         requireUserVerification: requireUv,
-      });
-      if (!result.verified) throw invalid();
-      info = result.authenticationInfo;
-    } catch {
-      throw invalid();
-    }
+      }),
+    );
     await store.recordUse(passkey.id, info.newCounter, info.credentialBackedUp, now());
     return { passkey, row, amr: passkeyAmr(info.credentialDeviceType, info.userVerified) };
   };
 
   return {
     /** Creation options for a new passkey of `user` (the session's, or an enrolment challenge's). */
-    async registrationOptions(user: { id: string; email: string; displayName?: string | null }, sessionId: string | null) {
+    async registrationOptions(
+      user: { id: string; email: string; displayName?: string | null },
+      sessionId: string | null,
+    ) {
       const existing = await store.listForUser(user.id);
       const challenge = await challenges.issue('passkey_register', { userId: user.id, sessionId });
       return generateRegistrationOptions({
@@ -119,14 +150,15 @@ export function createPasskeys({ store, challenges, config, clock }: Deps) {
       const { response, challenge } = parseCredentialResponse<RegistrationResponseJSON>(input, 'webauthn.create');
       const row = await challenges.consume(challenge, ['passkey_register']);
       if (row.userId !== userId) throw invalid();
-      let info;
-      try {
-        const result = await verifyRegistrationResponse({ response, ...expected, expectedChallenge: challenge, requireUserVerification: false });
-        if (!result.verified) throw invalid();
-        info = result.registrationInfo;
-      } catch {
-        throw invalid();
-      }
+      const { registrationInfo: info } = await verified(() =>
+        verifyRegistrationResponse({
+          response,
+          ...expected,
+          expectedChallenge: challenge,
+          requireUserVerification: false,
+        }),
+      );
+      if (!info) throw invalid();
       const added = await store.add({
         userId,
         credentialId: info.credential.id,
@@ -160,7 +192,12 @@ export function createPasskeys({ store, challenges, config, clock }: Deps) {
 
     /** Options for the passkey as second step of the sign-in `parent`. */
     async secondStepOptions(parent: ChallengeRow) {
-      return requestOptions('passkey_second', { userId: parent.userId, parentId: parent.id }, await store.listForUser(parent.userId!), 'preferred');
+      return requestOptions(
+        'passkey_second',
+        { userId: parent.userId, parentId: parent.id },
+        await store.listForUser(parent.userId!),
+        'preferred',
+      );
     },
 
     /** Whether `input` is an assertion for the second step of `parent` by one of the account's passkeys; its methods. */
@@ -171,7 +208,12 @@ export function createPasskeys({ store, challenges, config, clock }: Deps) {
     },
 
     async reauthOptions(viewer: { userId: string; sessionId: string }) {
-      return requestOptions('passkey_reauth', { userId: viewer.userId, sessionId: viewer.sessionId }, await store.listForUser(viewer.userId), 'required');
+      return requestOptions(
+        'passkey_reauth',
+        { userId: viewer.userId, sessionId: viewer.sessionId },
+        await store.listForUser(viewer.userId),
+        'required',
+      );
     },
 
     /** An assertion by one of the account's passkeys for this session's reauthentication. */

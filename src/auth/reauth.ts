@@ -31,7 +31,9 @@ export interface ReauthProof {
 
 interface Deps {
   sessions: Sessions;
-  findUser(id: string): Promise<{ id: string; email: string; isActive: boolean; passwordHash: string | null } | undefined>;
+  findUser(
+    id: string,
+  ): Promise<{ id: string; email: string; isActive: boolean; passwordHash: string | null } | undefined>;
   totp: Totp;
   passkeys: Passkeys;
   emailCodes: Pick<ReturnType<typeof createEmailCodes>, 'login'>;
@@ -43,7 +45,12 @@ interface Deps {
 
 export function createReauth({ sessions, findUser, totp, passkeys, emailCodes, limits, audit, config, clock }: Deps) {
   /** The methods `proof` proves for `user`, or the error a wrong one gets. */
-  const prove = async (viewer: Viewer, user: NonNullable<Awaited<ReturnType<Deps['findUser']>>>, proof: ReauthProof, meta: RequestMeta): Promise<readonly string[]> => {
+  const prove = async (
+    viewer: Viewer,
+    user: NonNullable<Awaited<ReturnType<Deps['findUser']>>>,
+    proof: ReauthProof,
+    meta: RequestMeta,
+  ): Promise<readonly string[]> => {
     const [kind, value] = oneProof({ ...proof }, 'password, totpCode, passkeyResponse, emailCode');
     if (kind === 'password') {
       // The same counter as sign-in: a stolen access token is no way around the login limit.
@@ -77,7 +84,8 @@ export function createReauth({ sessions, findUser, totp, passkeys, emailCodes, l
     async requireRecent(viewer: Viewer): Promise<void> {
       const session = await sessions.live(viewer);
       if (!session) throw new AuthError('UNAUTHENTICATED');
-      if (clock.now() - authenticatedAtOf(session).getTime() > config.reauthMaxAgeMs) throw new AuthError('REAUTH_REQUIRED');
+      if (clock.now() - authenticatedAtOf(session).getTime() > config.reauthMaxAgeMs)
+        throw new AuthError('REAUTH_REQUIRED');
     },
 
     /** Renew this session's last real sign-in with one factor; new tokens that carry it. */

@@ -17,9 +17,15 @@ import { checkCodeInput } from './totp.js';
 export const RECOVERY_CODE_COUNT = 10;
 const ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789';
 const SHAPE = /^[a-z0-9]{4}-[a-z0-9]{4}$/;
-const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, keylen: number, options: { N: number }) => Promise<Buffer>;
+const scryptAsync = promisify(scrypt) as (
+  password: string,
+  salt: Buffer,
+  keylen: number,
+  options: { N: number },
+) => Promise<Buffer>;
 
-const hash = async (code: string, salt: string) => (await scryptAsync(code, Buffer.from(salt, 'base64url'), 32, { N: 1 << 14 })).toString('base64url');
+const hash = async (code: string, salt: string) =>
+  (await scryptAsync(code, Buffer.from(salt, 'base64url'), 32, { N: 1 << 14 })).toString('base64url');
 
 /** The canonical form of what a person typed: lower case, spaces dropped, one dash in the middle. */
 export function normalizeRecoveryCode(input: string): string {
@@ -51,7 +57,8 @@ export function createRecoveryCodes({ store, clock }: { store: FactorStore; cloc
         hashes.set(row.salt, hashes.get(row.salt) ?? (await hash(code, row.salt)));
         const mine = Buffer.from(hashes.get(row.salt)!);
         const theirs = Buffer.from(row.codeHash);
-        if (mine.length === theirs.length && timingSafeEqual(mine, theirs)) return store.useRecoveryCode(row.id, new Date(clock.now()));
+        if (mine.length === theirs.length && timingSafeEqual(mine, theirs))
+          return store.useRecoveryCode(row.id, new Date(clock.now()));
       }
       return false;
     },

@@ -37,7 +37,9 @@ export async function createSealer(secret: string, info: string, what: string): 
       try {
         return Buffer.concat([decipher.update(body.subarray(0, body.length - 16)), decipher.final()]).toString('utf8');
       } catch {
-        throw new Error(`${what} could not be decrypted: LATCHKEY_KEY_SECRET is not the secret they were encrypted with`);
+        throw new Error(
+          `${what} could not be decrypted: LATCHKEY_KEY_SECRET is not the secret they were encrypted with`,
+        );
       }
     },
   };

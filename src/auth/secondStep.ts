@@ -60,7 +60,12 @@ export function createSecondStep<User extends { id: string; isActive: boolean }>
   };
 
   /** Whether the proof is right; the methods it adds. Wrong passkey responses are `undefined` too. */
-  const check = async (row: ChallengeRow, userId: string, kind: string, value: unknown): Promise<string[] | undefined> => {
+  const check = async (
+    row: ChallengeRow,
+    userId: string,
+    kind: string,
+    value: unknown,
+  ): Promise<string[] | undefined> => {
     if (kind === 'totpCode') return (await totp.check(userId, String(value))) ? ['otp'] : undefined;
     if (kind === 'recoveryCode') return (await recoveryCodes.use(userId, String(value))) ? ['otp'] : undefined;
     try {
@@ -78,11 +83,20 @@ export function createSecondStep<User extends { id: string; isActive: boolean }>
       return passkeys.secondStepOptions(row);
     },
 
-    async complete(value: unknown, proof: SecondFactorProof, meta: RequestMeta): Promise<{ signedIn: SignedIn; user: User }> {
+    async complete(
+      value: unknown,
+      proof: SecondFactorProof,
+      meta: RequestMeta,
+    ): Promise<{ signedIn: SignedIn; user: User }> {
       const { row, user } = await pending(value);
       const finish = async (method: string, amr: string[]) => {
         const used = await challenges.consume(value, [row.kind]);
-        const signedIn = await signIn.finish(user, { method, amr: [...used.amr, ...amr, 'mfa'], rememberMe: used.rememberMe, meta });
+        const signedIn = await signIn.finish(user, {
+          method,
+          amr: [...used.amr, ...amr, 'mfa'],
+          rememberMe: used.rememberMe,
+          meta,
+        });
         return { signedIn, user };
       };
       // Enrolment under MFA_REQUIRED already proved the new factor with a code or a passkey.
@@ -108,4 +122,3 @@ export function createSecondStep<User extends { id: string; isActive: boolean }>
   };
 }
 
-export type SecondStep = ReturnType<typeof createSecondStep>;

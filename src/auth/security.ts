@@ -49,7 +49,18 @@ interface Deps {
   config: Pick<Config, 'mfaRequired'>;
 }
 
-export function createSecurity({ findUser, factors, totp, recoveryCodes, passkeys, challenges, reauth, sessions, audit, config }: Deps) {
+export function createSecurity({
+  findUser,
+  factors,
+  totp,
+  recoveryCodes,
+  passkeys,
+  challenges,
+  reauth,
+  sessions,
+  audit,
+  config,
+}: Deps) {
   const account = async (id: string | null) => {
     const user = id ? await findUser(id) : undefined;
     if (!user?.isActive) throw new AuthError('UNAUTHENTICATED');
@@ -68,7 +79,8 @@ export function createSecurity({ findUser, factors, totp, recoveryCodes, passkey
     if (!config.mfaRequired) return;
     const f = await factors.summary(userId);
     const left = (f.totp && removing !== 'totp' ? 1 : 0) + f.passkeys - (removing === 'passkey' ? 1 : 0);
-    if (left < 1) throw new AuthError('FORBIDDEN', 'Second factors are required here: add another before removing the last one');
+    if (left < 1)
+      throw new AuthError('FORBIDDEN', 'Second factors are required here: add another before removing the last one');
   };
 
   /** When nothing is left to recover, the recovery codes go too (they are a way around a factor). */
@@ -109,7 +121,9 @@ export function createSecurity({ findUser, factors, totp, recoveryCodes, passkey
     async regenerateRecoveryCodes(viewer: Viewer, meta: RequestMeta): Promise<string[]> {
       const user = await recent(viewer);
       if (!hasSecondFactor(await factors.summary(user.id))) {
-        throw new AuthError('BAD_USER_INPUT', 'Recovery codes need a second factor: set one up first', { field: 'recoveryCodes' });
+        throw new AuthError('BAD_USER_INPUT', 'Recovery codes need a second factor: set one up first', {
+          field: 'recoveryCodes',
+        });
       }
       const codes = await recoveryCodes.generate(user.id);
       await audit.record('recovery_codes_generated', user.id, meta);
@@ -159,4 +173,3 @@ export function createSecurity({ findUser, factors, totp, recoveryCodes, passkey
   };
 }
 
-export type Security = ReturnType<typeof createSecurity>;

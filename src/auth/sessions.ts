@@ -54,7 +54,8 @@ export interface Viewer {
 }
 
 /** A session's last real sign-in: rows older than the column count from their start. */
-export const authenticatedAtOf = (session: Pick<Session, 'authenticatedAt' | 'createdAt'>) => session.authenticatedAt ?? session.createdAt;
+export const authenticatedAtOf = (session: Pick<Session, 'authenticatedAt' | 'createdAt'>) =>
+  session.authenticatedAt ?? session.createdAt;
 
 type SessionConfig = Pick<
   Config,
@@ -96,7 +97,12 @@ export function createSessions({ repos, tokens, revocations, audit, config, cloc
   /** The token pair for a session whose current refresh token is `token`. */
   const issue = async (session: Session, token: RefreshTokenRow | NewToken): Promise<AuthResult> => {
     const [access, refreshToken] = await Promise.all([
-      tokens.signAccess({ sub: session.userId, sid: session.id, authTime: authenticatedAtOf(session), amr: session.amr ?? [] }),
+      tokens.signAccess({
+        sub: session.userId,
+        sid: session.id,
+        authTime: authenticatedAtOf(session),
+        amr: session.amr ?? [],
+      }),
       tokens.signRefresh({
         sub: session.userId,
         sid: session.id,
@@ -211,7 +217,9 @@ export function createSessions({ repos, tokens, revocations, audit, config, cloc
 
     /** Record a real sign-in on a live session (a password change proves the password); false when it is not live. */
     async markAuthenticated(viewer: { userId: string; sessionId: string }, amr: string[]): Promise<boolean> {
-      return Boolean(await repos.sessions.markAuthenticated(viewer.sessionId, viewer.userId, new Date(clock.now()), amr));
+      return Boolean(
+        await repos.sessions.markAuthenticated(viewer.sessionId, viewer.userId, new Date(clock.now()), amr),
+      );
     },
 
     /**

@@ -71,11 +71,23 @@ export function createSignIn({ sessions, factors, challenges, audit, config }: D
         }
         if (config.mfaRequired) {
           const challenge = await challenges.issue('enrollment', pending);
-          await audit.record('second_factor_required', user.id, request.meta, { method: request.method, methods: [], enrollment: true });
-          throw new AuthError('SECOND_FACTOR_ENROLLMENT_REQUIRED', undefined, { challenge, methods: ['TOTP', 'PASSKEY'] });
+          await audit.record('second_factor_required', user.id, request.meta, {
+            method: request.method,
+            methods: [],
+            enrollment: true,
+          });
+          throw new AuthError('SECOND_FACTOR_ENROLLMENT_REQUIRED', undefined, {
+            challenge,
+            methods: ['TOTP', 'PASSKEY'],
+          });
         }
       }
-      return sessions.start(user.id, { rememberMe: request.rememberMe, meta: request.meta, method: request.method, amr });
+      return sessions.start(user.id, {
+        rememberMe: request.rememberMe,
+        meta: request.meta,
+        method: request.method,
+        amr,
+      });
     },
   };
 }

@@ -47,7 +47,12 @@ export interface AccessClaims extends TokenClaims {
 export interface RefreshClaims extends TokenClaims {}
 
 export interface Tokens {
-  signAccess(subject: { sub: string; sid: string; authTime?: Date; amr?: string[] }): Promise<{ token: string; claims: AccessClaims }>;
+  signAccess(subject: {
+    sub: string;
+    sid: string;
+    authTime?: Date;
+    amr?: string[];
+  }): Promise<{ token: string; claims: AccessClaims }>;
   /** @throws AuthError TOKEN_INVALID or TOKEN_EXPIRED */
   verifyAccess(token: string): Promise<AccessClaims>;
   /** Deterministic: the same claims always give the same token string. */
@@ -126,10 +131,28 @@ export function createTokens({ config, keys, clock }: { config: TokenConfig; key
       const signer = keys.accessSigner();
       const iat = Math.floor(clock.now() / 1000);
       const auth_time = authTime && Math.floor(authTime.getTime() / 1000);
-      const claims: AccessClaims = { sub, sid, jti: randomUUID(), iat, exp: iat + Math.ceil(config.accessTokenTtlMs / 1000), auth_time, amr };
+      const claims: AccessClaims = {
+        sub,
+        sid,
+        jti: randomUUID(),
+        iat,
+        exp: iat + Math.ceil(config.accessTokenTtlMs / 1000),
+        auth_time,
+        amr,
+      };
       const token = compactJws(
         { alg: signer.alg, typ: ACCESS_TYP, kid: signer.kid },
-        { sid, iss: config.jwtIssuer, aud: config.jwtAudience, sub, jti: claims.jti, iat, exp: claims.exp, auth_time, amr },
+        {
+          sid,
+          iss: config.jwtIssuer,
+          aud: config.jwtAudience,
+          sub,
+          jti: claims.jti,
+          iat,
+          exp: claims.exp,
+          auth_time,
+          amr,
+        },
         signer.sign,
       );
       return { token, claims };

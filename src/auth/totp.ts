@@ -38,7 +38,8 @@ interface Deps {
 }
 
 export function createTotp({ store, sealer, clock, issuer }: Deps) {
-  const totpOf = (secret: string, label = '') => new TOTP({ issuer, label, algorithm: 'SHA1', digits: 6, period: PERIOD, secret: Secret.fromBase32(secret) });
+  const totpOf = (secret: string, label = '') =>
+    new TOTP({ issuer, label, algorithm: 'SHA1', digits: 6, period: PERIOD, secret: Secret.fromBase32(secret) });
   const reveal = async (stored: string) => (isSealedText(stored) ? sealer!.open(stored) : stored);
   /** The time step `code` belongs to (±1 around now), or undefined when it is wrong. */
   const stepOf = (secret: string, code: string): number | undefined => {
@@ -52,8 +53,15 @@ export function createTotp({ store, sealer, clock, issuer }: Deps) {
     /** A new pending secret for `user` (replacing a pending one); OTP is not on until `confirm`. */
     async start(user: { id: string; email: string }): Promise<{ secret: string; otpauthUri: string; qrSvg: string }> {
       const secret = new Secret({ size: 20 }).base32;
-      const saved = await store.savePendingTotp(user.id, sealer ? await sealer.seal(secret) : secret, new Date(clock.now()));
-      if (!saved) throw new AuthError('BAD_USER_INPUT', 'An authenticator app is already set up: turn it off first', { field: 'totp' });
+      const saved = await store.savePendingTotp(
+        user.id,
+        sealer ? await sealer.seal(secret) : secret,
+        new Date(clock.now()),
+      );
+      if (!saved)
+        throw new AuthError('BAD_USER_INPUT', 'An authenticator app is already set up: turn it off first', {
+          field: 'totp',
+        });
       const otpauthUri = totpOf(secret, user.email).toString();
       return { secret, otpauthUri, qrSvg: await QRCode.toString(otpauthUri, { type: 'svg', margin: 2 }) };
     },
@@ -62,7 +70,8 @@ export function createTotp({ store, sealer, clock, issuer }: Deps) {
     async confirm(userId: string, code: string): Promise<void> {
       const row = await store.totp(userId);
       const step = row && !row.enabledAt ? stepOf(await reveal(row.secret), checkCodeInput(code, 'code')) : undefined;
-      if (step === undefined || !(await store.enableTotp(userId, step, new Date(clock.now())))) throw new AuthError('OTP_INVALID');
+      if (step === undefined || !(await store.enableTotp(userId, step, new Date(clock.now()))))
+        throw new AuthError('OTP_INVALID');
     },
 
     /** Whether `code` is right for the account's TOTP and newer than any accepted before (then it is used up). */

@@ -11,10 +11,21 @@ export const MAX_RESPONSE_BYTES = 32 * 1024;
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const B64URL = /^[A-Za-z0-9_-]+$/;
 
-export function parseCredentialResponse<T>(input: unknown, type: 'webauthn.get' | 'webauthn.create'): { response: T; challenge: string } {
+export function parseCredentialResponse<T>(
+  input: unknown,
+  type: 'webauthn.get' | 'webauthn.create',
+): { response: T; challenge: string } {
   const invalid = () => new AuthError('PASSKEY_INVALID');
-  if (JSON.stringify(input ?? null).length > MAX_RESPONSE_BYTES) throw new AuthError('BAD_USER_INPUT', 'The passkey response is too large', { field: 'response' });
-  if (!isObject(input) || input.type !== 'public-key' || typeof input.id !== 'string' || !B64URL.test(input.id) || !isObject(input.response)) throw invalid();
+  if (JSON.stringify(input ?? null).length > MAX_RESPONSE_BYTES)
+    throw new AuthError('BAD_USER_INPUT', 'The passkey response is too large', { field: 'response' });
+  if (
+    !isObject(input) ||
+    input.type !== 'public-key' ||
+    typeof input.id !== 'string' ||
+    !B64URL.test(input.id) ||
+    !isObject(input.response)
+  )
+    throw invalid();
   const clientDataJSON = input.response.clientDataJSON;
   if (typeof clientDataJSON !== 'string' || !B64URL.test(clientDataJSON)) throw invalid();
   let clientData: unknown;

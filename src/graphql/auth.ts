@@ -24,7 +24,12 @@ export async function signIn(
   method: string,
   amr: readonly string[],
 ): Promise<AuthPayloadView> {
-  const result = await ctx.services.signIn.finish(user, { rememberMe: rememberMe ?? false, meta: ctx.meta, method, amr });
+  const result = await ctx.services.signIn.finish(user, {
+    rememberMe: rememberMe ?? false,
+    meta: ctx.meta,
+    method,
+    amr,
+  });
   return authPayload(ctx, result, userRef({ ...user, lastLoginAt: result.signedInAt }));
 }
 

@@ -39,9 +39,15 @@ const SecurityType = builder.objectRef<SecurityView>('Security').implement({
   }),
 });
 
-const TotpEnrollmentType = builder.objectRef<{ secret: string; otpauthUri: string; qrSvg: string }>('TotpEnrollment').implement({
-  fields: (t) => ({ secret: t.exposeString('secret'), otpauthUri: t.exposeString('otpauthUri'), qrSvg: t.exposeString('qrSvg') }),
-});
+const TotpEnrollmentType = builder
+  .objectRef<{ secret: string; otpauthUri: string; qrSvg: string }>('TotpEnrollment')
+  .implement({
+    fields: (t) => ({
+      secret: t.exposeString('secret'),
+      otpauthUri: t.exposeString('otpauthUri'),
+      qrSvg: t.exposeString('qrSvg'),
+    }),
+  });
 
 const RecoveryCodesType = builder.objectRef<{ codes: string[] }>('RecoveryCodes').implement({
   fields: (t) => ({ codes: t.exposeStringList('codes') }),
@@ -67,14 +73,18 @@ builder.mutationFields((t) => ({
   confirmTotpEnrollment: t.field({
     type: RecoveryCodesType,
     args: { code: t.arg.string({ required: true }), challenge: t.arg.string() },
-    resolve: async (_root, args, ctx) => ({ codes: await ctx.services.security.confirmTotp(await enrollee(ctx, args.challenge), args.code, ctx.meta) }),
+    resolve: async (_root, args, ctx) => ({
+      codes: await ctx.services.security.confirmTotp(await enrollee(ctx, args.challenge), args.code, ctx.meta),
+    }),
   }),
   disableTotp: t.boolean({
     resolve: async (_root, _args, ctx) => ctx.services.security.disableTotp(await ctx.requireViewer(), ctx.meta),
   }),
   regenerateRecoveryCodes: t.field({
     type: RecoveryCodesType,
-    resolve: async (_root, _args, ctx) => ({ codes: await ctx.services.security.regenerateRecoveryCodes(await ctx.requireViewer(), ctx.meta) }),
+    resolve: async (_root, _args, ctx) => ({
+      codes: await ctx.services.security.regenerateRecoveryCodes(await ctx.requireViewer(), ctx.meta),
+    }),
   }),
   startPasskeyRegistration: t.field({
     type: 'JSON',
@@ -85,15 +95,22 @@ builder.mutationFields((t) => ({
     type: PasskeyType,
     args: { response: t.arg({ type: 'JSON', required: true }), name: t.arg.string(), challenge: t.arg.string() },
     resolve: async (_root, args, ctx) =>
-      ctx.services.security.addPasskey(await enrollee(ctx, args.challenge), args.response, args.name ?? deviceName(ctx.meta.userAgent), ctx.meta),
+      ctx.services.security.addPasskey(
+        await enrollee(ctx, args.challenge),
+        args.response,
+        args.name ?? deviceName(ctx.meta.userAgent),
+        ctx.meta,
+      ),
   }),
   renamePasskey: t.field({
     type: PasskeyType,
     args: { id: t.arg.id({ required: true }), name: t.arg.string({ required: true }) },
-    resolve: async (_root, args, ctx) => ctx.services.security.renamePasskey(await ctx.requireViewer(), String(args.id), args.name, ctx.meta),
+    resolve: async (_root, args, ctx) =>
+      ctx.services.security.renamePasskey(await ctx.requireViewer(), String(args.id), args.name, ctx.meta),
   }),
   removePasskey: t.boolean({
     args: { id: t.arg.id({ required: true }) },
-    resolve: async (_root, args, ctx) => ctx.services.security.removePasskey(await ctx.requireViewer(), String(args.id), ctx.meta),
+    resolve: async (_root, args, ctx) =>
+      ctx.services.security.removePasskey(await ctx.requireViewer(), String(args.id), ctx.meta),
   }),
 }));

@@ -34,7 +34,8 @@ builder.mutationFields((t) => ({
 
   completeSignIn: t.field({
     type: AuthPayloadType,
-    description: 'The second step: the challenge of SECOND_FACTOR_REQUIRED and one of totpCode, recoveryCode, passkeyResponse.',
+    description:
+      'The second step: the challenge of SECOND_FACTOR_REQUIRED and one of totpCode, recoveryCode, passkeyResponse.',
     args: {
       challenge: t.arg.string({ required: true }),
       totpCode: t.arg.string(),
@@ -56,7 +57,12 @@ builder.mutationFields((t) => ({
   reauthenticate: t.field({
     type: AuthPayloadType,
     description: "Renew this session's last real sign-in with one factor (emailCode: from requestOtp(purpose: LOGIN)).",
-    args: { password: t.arg.string(), totpCode: t.arg.string(), passkeyResponse: t.arg({ type: 'JSON' }), emailCode: t.arg.string() },
+    args: {
+      password: t.arg.string(),
+      totpCode: t.arg.string(),
+      passkeyResponse: t.arg({ type: 'JSON' }),
+      emailCode: t.arg.string(),
+    },
     resolve: async (_root, args, ctx) => {
       const viewer = await ctx.requireViewer();
       const result = await ctx.services.reauth.reauthenticate(viewer, args, ctx.meta);

@@ -18,7 +18,9 @@ import { freshPostgresDatabase, postgresAvailable } from '../support/databases.j
 const pgAvailable = await postgresAvailable('fail-closed tests on PostgreSQL');
 
 /** How many migrations the repository ships (each one is a pending step on a fresh database). */
-const MIGRATIONS: number = JSON.parse(await readFile(new URL('../../src/store/migrations/meta/_journal.json', import.meta.url), 'utf8')).entries.length;
+const MIGRATIONS: number = JSON.parse(
+  await readFile(new URL('../../src/store/migrations/meta/_journal.json', import.meta.url), 'utf8'),
+).entries.length;
 
 const cleanups: (() => Promise<void>)[] = [];
 afterAll(async () => {
@@ -58,7 +60,9 @@ describe.runIf(pgAvailable)('fail closed on PostgreSQL', () => {
     const r = await latchkey(['serve'], { env: { DATABASE_URL: url, PORT: '0' } });
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(
-      new RegExp(`^latchkey: database schema is behind \\(${MIGRATIONS} migration\\(s\\) pending\\): run \`latchkey migrate\`.*\n$`),
+      new RegExp(
+        `^latchkey: database schema is behind \\(${MIGRATIONS} migration\\(s\\) pending\\): run \`latchkey migrate\`.*\n$`,
+      ),
     );
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(await tables(url)).toEqual([]);
@@ -116,11 +120,16 @@ describe.runIf(pgAvailable)('fail closed on PostgreSQL', () => {
     await psql(url, 'delete from drizzle.__drizzle_migrations');
     const behind = await readyz(server.url);
     expect(behind.status).toBe(503);
-    expect(behind.body.reason).toMatch(new RegExp(`behind \\(${MIGRATIONS} migration\\(s\\) pending\\): run \`latchkey migrate\``));
+    expect(behind.body.reason).toMatch(
+      new RegExp(`behind \\(${MIGRATIONS} migration\\(s\\) pending\\): run \`latchkey migrate\``),
+    );
     await expect(start({ DATABASE_URL: url })).rejects.toThrow(/schema is behind.*latchkey migrate/);
 
     for (const row of applied) {
-      await psql(url, `insert into drizzle.__drizzle_migrations (hash, created_at) values ('${row.hash}', ${row.created_at})`);
+      await psql(
+        url,
+        `insert into drizzle.__drizzle_migrations (hash, created_at) values ('${row.hash}', ${row.created_at})`,
+      );
     }
     expect((await readyz(server.url)).status).toBe(200);
     await server.close();

@@ -5,7 +5,18 @@
 import { describe, expect, it } from 'vitest';
 import { databaseTargets } from '../support/databases.js';
 import {
-  COMPLETE, CONFIRM_TOTP, DISABLE_TOTP, FACTOR_ENV, REGENERATE, SECURITY, START_TOTP, enrolTotp, loginToChallenge, nextStep, now, totpAt,
+  COMPLETE,
+  CONFIRM_TOTP,
+  DISABLE_TOTP,
+  FACTOR_ENV,
+  REGENERATE,
+  SECURITY,
+  START_TOTP,
+  enrolTotp,
+  loginToChallenge,
+  nextStep,
+  now,
+  totpAt,
 } from '../support/factors.js';
 import { REFRESH, jwtPayload, registerUser, suiteServer } from '../support/server.js';
 
@@ -24,10 +35,15 @@ describe.each(targets)('TOTP and recovery codes on $name', (target) => {
     const started = await client.gql(START_TOTP);
     const { secret, otpauthUri, qrSvg } = started.body.data.startTotpEnrollment;
     expect(secret).toMatch(/^[A-Z2-7]{32}$/);
-    expect(otpauthUri).toBe(`otpauth://totp/Latchkey:${encodeURIComponent(email)}?issuer=Latchkey&secret=${secret}&algorithm=SHA1&digits=6&period=30`);
+    expect(otpauthUri).toBe(
+      `otpauth://totp/Latchkey:${encodeURIComponent(email)}?issuer=Latchkey&secret=${secret}&algorithm=SHA1&digits=6&period=30`,
+    );
     expect(qrSvg).toMatch(/^<svg[^>]*>.*<\/svg>\s*$/s);
     // Not on until confirmed: signing in still needs no second factor.
-    expect((await client.gql(SECURITY)).body.data.mySecurity).toMatchObject({ totpEnabled: false, recoveryCodesLeft: 0 });
+    expect((await client.gql(SECURITY)).body.data.mySecurity).toMatchObject({
+      totpEnabled: false,
+      recoveryCodesLeft: 0,
+    });
 
     const wrong = await client.gql(CONFIRM_TOTP, { code: totpAt(secret, now(t) + 5 * 60_000) });
     expect(wrong.code).toBe('OTP_INVALID');
@@ -36,7 +52,12 @@ describe.each(targets)('TOTP and recovery codes on $name', (target) => {
     expect(codes).toHaveLength(10);
     for (const c of codes) expect(c).toMatch(/^[a-z0-9]{4}-[a-z0-9]{4}$/);
     expect(new Set(codes).size).toBe(10);
-    expect((await client.gql(SECURITY)).body.data.mySecurity).toMatchObject({ passwordSet: true, totpEnabled: true, recoveryCodesLeft: 10, passkeys: [] });
+    expect((await client.gql(SECURITY)).body.data.mySecurity).toMatchObject({
+      passwordSet: true,
+      totpEnabled: true,
+      recoveryCodesLeft: 10,
+      passkeys: [],
+    });
     // Neither the codes nor the secret's text are stored as given.
     const rows = await t.sql('select code_hash from recovery_codes');
     expect(rows.some((r) => codes.some((c) => String(r.code_hash).includes(c)))).toBe(false);
@@ -77,7 +98,9 @@ describe.each(targets)('TOTP and recovery codes on $name', (target) => {
     expect(after).toMatchObject({ amr: ['pwd', 'otp', 'mfa'], auth_time: claims.auth_time });
     expect(after.iat).toBeGreaterThan(claims.iat);
 
-    expect((await first.client.gql(COMPLETE, { c: first.challenge, totp: totpAt(secret, now(t)) })).code).toBe('CHALLENGE_INVALID');
+    expect((await first.client.gql(COMPLETE, { c: first.challenge, totp: totpAt(secret, now(t)) })).code).toBe(
+      'CHALLENGE_INVALID',
+    );
     // The same code on a new challenge: a replay.
     const second = await loginToChallenge(t, email);
     expect((await second.client.gql(COMPLETE, { c: second.challenge, totp: code })).code).toBe('OTP_INVALID');
@@ -90,10 +113,16 @@ describe.each(targets)('TOTP and recovery codes on $name', (target) => {
     nextStep(t);
     nextStep(t);
     const a = await loginToChallenge(t, email);
-    expect((await a.client.gql(COMPLETE, { c: a.challenge, totp: totpAt(secret, now(t) + 60_000) })).code).toBe('OTP_INVALID');
-    expect((await a.client.gql(COMPLETE, { c: a.challenge, totp: totpAt(secret, now(t) - 30_000) })).body.errors).toBeUndefined();
+    expect((await a.client.gql(COMPLETE, { c: a.challenge, totp: totpAt(secret, now(t) + 60_000) })).code).toBe(
+      'OTP_INVALID',
+    );
+    expect(
+      (await a.client.gql(COMPLETE, { c: a.challenge, totp: totpAt(secret, now(t) - 30_000) })).body.errors,
+    ).toBeUndefined();
     const b = await loginToChallenge(t, email);
-    expect((await b.client.gql(COMPLETE, { c: b.challenge, totp: totpAt(secret, now(t) + 30_000) })).body.errors).toBeUndefined();
+    expect(
+      (await b.client.gql(COMPLETE, { c: b.challenge, totp: totpAt(secret, now(t) + 30_000) })).body.errors,
+    ).toBeUndefined();
   });
 
   it('signs in with a recovery code once; the code is used up and the count drops', async () => {
@@ -113,13 +142,18 @@ describe.each(targets)('TOTP and recovery codes on $name', (target) => {
     const { secret } = await enrolTotp(t, client);
     const late = await loginToChallenge(t, email);
     t.clock!.advance(5 * 60_000 + 1000);
-    expect((await late.client.gql(COMPLETE, { c: late.challenge, totp: totpAt(secret, now(t)) })).code).toBe('CHALLENGE_INVALID');
+    expect((await late.client.gql(COMPLETE, { c: late.challenge, totp: totpAt(secret, now(t)) })).code).toBe(
+      'CHALLENGE_INVALID',
+    );
 
     const limited = await loginToChallenge(t, email);
     const wrong = String((Number(totpAt(secret, now(t))) + 500_000) % 1_000_000).padStart(6, '0');
-    for (let i = 0; i < 5; i++) expect((await limited.client.gql(COMPLETE, { c: limited.challenge, totp: wrong })).code).toBe('OTP_INVALID');
+    for (let i = 0; i < 5; i++)
+      expect((await limited.client.gql(COMPLETE, { c: limited.challenge, totp: wrong })).code).toBe('OTP_INVALID');
     // The right code no longer helps: the challenge died, and the account is limited.
-    expect(['CHALLENGE_INVALID', 'RATE_LIMITED']).toContain((await limited.client.gql(COMPLETE, { c: limited.challenge, totp: totpAt(secret, now(t)) })).code);
+    expect(['CHALLENGE_INVALID', 'RATE_LIMITED']).toContain(
+      (await limited.client.gql(COMPLETE, { c: limited.challenge, totp: totpAt(secret, now(t)) })).code,
+    );
     expect((await t.client().gql(COMPLETE, { c: 'x'.repeat(300), totp: '123456' })).code).toBe('CHALLENGE_INVALID');
   });
 
@@ -130,8 +164,12 @@ describe.each(targets)('TOTP and recovery codes on $name', (target) => {
     const a = await loginToChallenge(t, email);
     expect((await a.client.gql(COMPLETE, { c: a.challenge, totp: '1'.repeat(10_000) })).code).toBe('BAD_USER_INPUT');
     expect((await a.client.gql(COMPLETE, { c: a.challenge })).code).toBe('BAD_USER_INPUT');
-    expect((await a.client.gql(COMPLETE, { c: a.challenge, totp: totpAt(secret, now(t)), rc: codes[0] })).code).toBe('BAD_USER_INPUT');
-    expect((await a.client.gql(COMPLETE, { c: a.challenge, totp: totpAt(secret, now(t)) })).body.errors).toBeUndefined();
+    expect((await a.client.gql(COMPLETE, { c: a.challenge, totp: totpAt(secret, now(t)), rc: codes[0] })).code).toBe(
+      'BAD_USER_INPUT',
+    );
+    expect(
+      (await a.client.gql(COMPLETE, { c: a.challenge, totp: totpAt(secret, now(t)) })).body.errors,
+    ).toBeUndefined();
   });
 
   it('turns TOTP off (recent sign-in) and then signs in with the password alone; regenerates recovery codes', async () => {
@@ -141,7 +179,10 @@ describe.each(targets)('TOTP and recovery codes on $name', (target) => {
     expect(fresh.body.data.regenerateRecoveryCodes.codes).toHaveLength(10);
     expect(fresh.body.data.regenerateRecoveryCodes.codes).not.toContain(codes[0]);
     expect((await client.gql(DISABLE_TOTP)).body.data.disableTotp).toBe(true);
-    expect((await client.gql(SECURITY)).body.data.mySecurity).toMatchObject({ totpEnabled: false, recoveryCodesLeft: 0 });
+    expect((await client.gql(SECURITY)).body.data.mySecurity).toMatchObject({
+      totpEnabled: false,
+      recoveryCodesLeft: 0,
+    });
     const plain = await loginToChallenge(t, email);
     expect(plain.res.body.errors).toBeUndefined();
     expect(jwtPayload(plain.res.body.data.login.accessToken).amr).toEqual(['pwd']);
@@ -149,7 +190,10 @@ describe.each(targets)('TOTP and recovery codes on $name', (target) => {
 });
 
 describe('TOTP secrets at rest with LATCHKEY_KEY_SECRET', () => {
-  const t = suiteServer(targets[0], { manualClock: true, env: { ...FACTOR_ENV, LATCHKEY_KEY_SECRET: 'a secret of at least sixteen characters' } });
+  const t = suiteServer(targets[0], {
+    manualClock: true,
+    env: { ...FACTOR_ENV, LATCHKEY_KEY_SECRET: 'a secret of at least sixteen characters' },
+  });
 
   it('stores the secret encrypted, and still checks codes made from it', async () => {
     const client = t.client();
@@ -160,6 +204,8 @@ describe('TOTP secrets at rest with LATCHKEY_KEY_SECRET', () => {
     expect(row.secret).not.toContain(secret);
     nextStep(t);
     const step = await loginToChallenge(t, email);
-    expect((await step.client.gql(COMPLETE, { c: step.challenge, totp: totpAt(secret, now(t)) })).body.errors).toBeUndefined();
+    expect(
+      (await step.client.gql(COMPLETE, { c: step.challenge, totp: totpAt(secret, now(t)) })).body.errors,
+    ).toBeUndefined();
   });
 });

@@ -10,15 +10,41 @@ import { getNamedType, isObjectType } from 'graphql';
 import { graphqlSchema } from '../../src/graphql/schema.js';
 import { databaseTargets } from '../support/databases.js';
 import {
-  COMPLETE, CONFIRM_TOTP, DISABLE_TOTP, FACTOR_ENV, REAUTH, REQUEST_OTP, SECURITY, START_TOTP, VERIFY_OTP, enrolPasskey, enrolTotp, now, totpAt,
+  COMPLETE,
+  CONFIRM_TOTP,
+  DISABLE_TOTP,
+  FACTOR_ENV,
+  REAUTH,
+  REQUEST_OTP,
+  SECURITY,
+  START_TOTP,
+  VERIFY_OTP,
+  enrolPasskey,
+  enrolTotp,
+  now,
+  totpAt,
 } from '../support/factors.js';
 import { lastCodeTo } from '../support/mail.js';
-import { LOGIN, REFRESH, REGISTER, TEST_PASSWORD, jwtPayload, registerUser, suiteServer, uniqueEmail, type TestClient, type TestServer } from '../support/server.js';
+import {
+  LOGIN,
+  REFRESH,
+  REGISTER,
+  TEST_PASSWORD,
+  jwtPayload,
+  registerUser,
+  suiteServer,
+  uniqueEmail,
+  type TestClient,
+  type TestServer,
+} from '../support/server.js';
 
 const targets = await databaseTargets();
 
 /** Every first factor, as a person would use it: the response of its last request. */
-const FIRST_FACTORS: Record<string, (t: TestServer, email: string, client: TestClient) => ReturnType<TestClient['gql']>> = {
+const FIRST_FACTORS: Record<
+  string,
+  (t: TestServer, email: string, client: TestClient) => ReturnType<TestClient['gql']>
+> = {
   'password login': (_t, email, client) => client.gql(LOGIN, { email, password: TEST_PASSWORD }),
   'email code (verifyOtp LOGIN)': async (t, email, client) => {
     await client.gql(REQUEST_OTP, { email });
@@ -35,13 +61,24 @@ it('has no way to get tokens besides the ones this suite covers', () => {
   // register and login/verifyOtp are first factors (above); finishPasskeySignIn is two factors
   // (user verification required); completeSignIn is the second step; refreshToken and
   // reauthenticate need a session that exists already.
-  expect(issuing).toEqual(['completeSignIn', 'finishPasskeySignIn', 'login', 'reauthenticate', 'refreshToken', 'register', 'verifyOtp']);
+  expect(issuing).toEqual([
+    'completeSignIn',
+    'finishPasskeySignIn',
+    'login',
+    'reauthenticate',
+    'refreshToken',
+    'register',
+    'verifyOtp',
+  ]);
 });
 
 describe.each(targets)('the sign-in pipeline on $name', (target) => {
   const t = suiteServer(target, { manualClock: true, env: FACTOR_ENV });
 
-  for (const [factor, label] of [['TOTP', 'TOTP'], ['PASSKEY', 'a passkey']] as const) {
+  for (const [factor, label] of [
+    ['TOTP', 'TOTP'],
+    ['PASSKEY', 'a passkey'],
+  ] as const) {
     for (const [path, firstFactor] of Object.entries(FIRST_FACTORS)) {
       it(`${path} of an account with ${label}: SECOND_FACTOR_REQUIRED, no token, no cookie, no session`, async () => {
         const owner = t.client();
@@ -54,7 +91,10 @@ describe.each(targets)('the sign-in pipeline on $name', (target) => {
         const res = await firstFactor(t, email, device);
         expect(res.code).toBe('SECOND_FACTOR_REQUIRED');
         expect(res.body.data).toBeNull();
-        expect(res.body.errors![0].extensions).toMatchObject({ challenge: expect.stringMatching(/^[\w-]{43}$/), methods: factor === 'TOTP' ? ['TOTP', 'RECOVERY_CODE'] : ['PASSKEY'] });
+        expect(res.body.errors![0].extensions).toMatchObject({
+          challenge: expect.stringMatching(/^[\w-]{43}$/),
+          methods: factor === 'TOTP' ? ['TOTP', 'RECOVERY_CODE'] : ['PASSKEY'],
+        });
         expect(res.setCookies).toEqual([]);
         expect(device.cookies.size).toBe(0);
         expect(await t.sql('select count(*)::int as n from sessions where user_id = $1', [userId])).toEqual(before);
@@ -71,7 +111,10 @@ describe.each(targets)('the sign-in pipeline on $name', (target) => {
     t.clock!.advance(30_000);
     const device = t.client();
     const first = await FIRST_FACTORS['email code (verifyOtp LOGIN)'](t, email, device);
-    const done = await device.gql(COMPLETE, { c: first.body.errors![0].extensions!.challenge, totp: totpAt(secret, now(t)) });
+    const done = await device.gql(COMPLETE, {
+      c: first.body.errors![0].extensions!.challenge,
+      totp: totpAt(secret, now(t)),
+    });
     expect(jwtPayload(done.body.data.completeSignIn.accessToken).amr).toEqual(['otp', 'mfa']);
   });
 });
@@ -94,7 +137,8 @@ describe.each(targets)('MFA_REQUIRED=true on $name', (target) => {
     expect((await device.gql(SECURITY)).code).toBe('UNAUTHENTICATED');
 
     const { secret } = (await device.gql(START_TOTP, { c: challenge })).body.data.startTotpEnrollment;
-    const codes = (await device.gql(CONFIRM_TOTP, { code: totpAt(secret, now(t)), c: challenge })).body.data.confirmTotpEnrollment.codes;
+    const codes = (await device.gql(CONFIRM_TOTP, { code: totpAt(secret, now(t)), c: challenge })).body.data
+      .confirmTotpEnrollment.codes;
     expect(codes).toHaveLength(10);
     const done = await device.gql(COMPLETE, { c: challenge, totp: totpAt(secret, now(t)) });
     expect(done.body.errors).toBeUndefined();

@@ -31,7 +31,8 @@ export const REQUEST_OTP = `mutation($email: String!) { requestOtp(email: $email
 export const VERIFY_OTP = `mutation($email: String!, $code: String!) { verifyOtp(email: $email, code: $code) { accessToken } }`;
 
 /** The TOTP code of `secret` at `at` (ms), as an authenticator app would show it. */
-export const totpAt = (secret: string, at: number) => new TOTP({ secret: Secret.fromBase32(secret) }).generate({ timestamp: at });
+export const totpAt = (secret: string, at: number) =>
+  new TOTP({ secret: Secret.fromBase32(secret) }).generate({ timestamp: at });
 
 /** Turn TOTP on for the signed-in client: the secret and the recovery codes. */
 export async function enrolTotp(t: TestServer, client: TestClient): Promise<{ secret: string; codes: string[] }> {
@@ -48,7 +49,10 @@ export async function enrolPasskey(client: TestClient, name?: string): Promise<{
   const key = await softAuthenticator({ origin: TEST_ORIGIN, rpId: 'localhost' });
   const options = await client.gql(START_PASSKEY_REGISTRATION);
   if (options.body.errors) throw new Error(JSON.stringify(options.body.errors));
-  const done = await client.gql(FINISH_PASSKEY_REGISTRATION, { r: key.register(options.body.data.startPasskeyRegistration), name });
+  const done = await client.gql(FINISH_PASSKEY_REGISTRATION, {
+    r: key.register(options.body.data.startPasskeyRegistration),
+    name,
+  });
   if (done.body.errors) throw new Error(JSON.stringify(done.body.errors));
   return { key, id: done.body.data.finishPasskeyRegistration.id };
 }

@@ -254,7 +254,11 @@ export function createLatchkeyClient(options: LatchkeyClientOptions = {}): Latch
   };
 
   const client: LatchkeyClient = {
-    ...secondFactorMethods({ anonymous: (query, variables) => gql(query, variables, null), request: (query, variables) => client.request(query, variables), signedIn }),
+    ...secondFactorMethods({
+      anonymous: (query, variables) => gql(query, variables, null),
+      request: (query, variables) => client.request(query, variables),
+      signedIn,
+    }),
     async register(input) {
       const data = await gql<{ register: AuthPayload }>(
         REGISTER,
@@ -264,12 +268,21 @@ export function createLatchkeyClient(options: LatchkeyClientOptions = {}): Latch
       return signedIn(data.register);
     },
     login: (input) =>
-      signInResult(async () => signedIn((await gql<{ login: AuthPayload }>(LOGIN, { ...input, rememberMe: input.rememberMe ?? false }, null)).login)),
+      signInResult(async () =>
+        signedIn(
+          (await gql<{ login: AuthPayload }>(LOGIN, { ...input, rememberMe: input.rememberMe ?? false }, null)).login,
+        ),
+      ),
     async requestCode(email) {
       await gql<{ requestOtp: boolean }>(REQUEST_OTP, { email }, null);
     },
     loginWithCode: (input) =>
-      signInResult(async () => signedIn((await gql<{ verifyOtp: AuthPayload }>(VERIFY_OTP, { ...input, rememberMe: input.rememberMe ?? false }, null)).verifyOtp)),
+      signInResult(async () =>
+        signedIn(
+          (await gql<{ verifyOtp: AuthPayload }>(VERIFY_OTP, { ...input, rememberMe: input.rememberMe ?? false }, null))
+            .verifyOtp,
+        ),
+      ),
     async logout({ everywhere = false } = {}) {
       // Under the refresh lock, so no tab is halfway through a refresh that would hand the session back.
       return tabs.exclusive(async () => {

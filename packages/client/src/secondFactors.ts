@@ -70,7 +70,8 @@ export async function signInResult(signIn: () => Promise<LatchkeyUser>): Promise
   } catch (e) {
     if (!(e instanceof LatchkeyError)) throw e;
     const challenge = String(e.extensions.challenge ?? '');
-    if (e.code === 'SECOND_FACTOR_REQUIRED') return { status: 'secondFactorRequired', challenge, methods: e.extensions.methods as SecondFactorMethod[] };
+    if (e.code === 'SECOND_FACTOR_REQUIRED')
+      return { status: 'secondFactorRequired', challenge, methods: e.extensions.methods as SecondFactorMethod[] };
     if (e.code === 'SECOND_FACTOR_ENROLLMENT_REQUIRED') return { status: 'enrollmentRequired', challenge };
     throw e;
   }
@@ -82,17 +83,21 @@ export function secondFactorMethods({ anonymous, request, signedIn }: Deps): Sec
     challenge ? anonymous<T>(query, { ...variables, c: challenge }) : request<T>(query, variables);
   const complete = async (variables: Record<string, unknown>) =>
     signedIn(
-      (await anonymous<{ completeSignIn: AuthPayload }>(
-        `mutation LatchkeyComplete($c: String!, $t: String, $r: String, $p: JSON) { completeSignIn(challenge: $c, totpCode: $t, recoveryCode: $r, passkeyResponse: $p) { ${AUTH_PAYLOAD_FIELDS} } }`,
-        variables,
-      )).completeSignIn,
+      (
+        await anonymous<{ completeSignIn: AuthPayload }>(
+          `mutation LatchkeyComplete($c: String!, $t: String, $r: String, $p: JSON) { completeSignIn(challenge: $c, totpCode: $t, recoveryCode: $r, passkeyResponse: $p) { ${AUTH_PAYLOAD_FIELDS} } }`,
+          variables,
+        )
+      ).completeSignIn,
     );
   const reauth = async (variables: Record<string, unknown>) =>
     signedIn(
-      (await request<{ reauthenticate: AuthPayload }>(
-        `mutation LatchkeyReauth($pw: String, $t: String, $e: String, $p: JSON) { reauthenticate(password: $pw, totpCode: $t, emailCode: $e, passkeyResponse: $p) { ${AUTH_PAYLOAD_FIELDS} } }`,
-        variables,
-      )).reauthenticate,
+      (
+        await request<{ reauthenticate: AuthPayload }>(
+          `mutation LatchkeyReauth($pw: String, $t: String, $e: String, $p: JSON) { reauthenticate(password: $pw, totpCode: $t, emailCode: $e, passkeyResponse: $p) { ${AUTH_PAYLOAD_FIELDS} } }`,
+          variables,
+        )
+      ).reauthenticate,
     );
 
   return {
@@ -112,10 +117,12 @@ export function secondFactorMethods({ anonymous, request, signedIn }: Deps): Sec
       const response = await startAuthentication({ optionsJSON, useBrowserAutofill: autofill });
       return signInResult(async () =>
         signedIn(
-          (await anonymous<{ finishPasskeySignIn: AuthPayload }>(
-            `mutation LatchkeyPasskeySignIn($r: JSON!, $m: Boolean) { finishPasskeySignIn(response: $r, rememberMe: $m) { ${AUTH_PAYLOAD_FIELDS} } }`,
-            { r: response, m: rememberMe },
-          )).finishPasskeySignIn,
+          (
+            await anonymous<{ finishPasskeySignIn: AuthPayload }>(
+              `mutation LatchkeyPasskeySignIn($r: JSON!, $m: Boolean) { finishPasskeySignIn(response: $r, rememberMe: $m) { ${AUTH_PAYLOAD_FIELDS} } }`,
+              { r: response, m: rememberMe },
+            )
+          ).finishPasskeySignIn,
         ),
       );
     },
@@ -135,31 +142,53 @@ export function secondFactorMethods({ anonymous, request, signedIn }: Deps): Sec
       ).finishPasskeyRegistration;
     },
     renamePasskey: async (id, name) =>
-      (await request<{ renamePasskey: Passkey }>(`mutation LatchkeyRename($id: ID!, $n: String!) { renamePasskey(id: $id, name: $n) { ${PASSKEY_FIELDS} } }`, { id, n: name }))
-        .renamePasskey,
-    removePasskey: async (id) => (await request<{ removePasskey: boolean }>('mutation LatchkeyRemove($id: ID!) { removePasskey(id: $id) }', { id })).removePasskey,
+      (
+        await request<{ renamePasskey: Passkey }>(
+          `mutation LatchkeyRename($id: ID!, $n: String!) { renamePasskey(id: $id, name: $n) { ${PASSKEY_FIELDS} } }`,
+          { id, n: name },
+        )
+      ).renamePasskey,
+    removePasskey: async (id) =>
+      (
+        await request<{ removePasskey: boolean }>('mutation LatchkeyRemove($id: ID!) { removePasskey(id: $id) }', {
+          id,
+        })
+      ).removePasskey,
     getSecurity: async () =>
-      (await request<{ mySecurity: Security }>(
-        `query LatchkeySecurity { mySecurity { passwordSet totpEnabled recoveryCodesLeft lastAuthenticatedAt passkeys { ${PASSKEY_FIELDS} } } }`,
-      )).mySecurity,
+      (
+        await request<{ mySecurity: Security }>(
+          `query LatchkeySecurity { mySecurity { passwordSet totpEnabled recoveryCodesLeft lastAuthenticatedAt passkeys { ${PASSKEY_FIELDS} } } }`,
+        )
+      ).mySecurity,
     startTotpEnrollment: async (challenge) =>
-      (await enrol<{ startTotpEnrollment: { secret: string; otpauthUri: string; qrSvg: string } }>(
-        'mutation LatchkeyTotp($c: String) { startTotpEnrollment(challenge: $c) { secret otpauthUri qrSvg } }',
-        {},
-        challenge,
-      )).startTotpEnrollment,
+      (
+        await enrol<{ startTotpEnrollment: { secret: string; otpauthUri: string; qrSvg: string } }>(
+          'mutation LatchkeyTotp($c: String) { startTotpEnrollment(challenge: $c) { secret otpauthUri qrSvg } }',
+          {},
+          challenge,
+        )
+      ).startTotpEnrollment,
     confirmTotpEnrollment: async (code, challenge) =>
-      (await enrol<{ confirmTotpEnrollment: { codes: string[] } }>(
-        'mutation LatchkeyTotpOn($code: String!, $c: String) { confirmTotpEnrollment(code: $code, challenge: $c) { codes } }',
-        { code },
-        challenge,
-      )).confirmTotpEnrollment.codes,
-    disableTotp: async () => (await request<{ disableTotp: boolean }>('mutation LatchkeyTotpOff { disableTotp }')).disableTotp,
+      (
+        await enrol<{ confirmTotpEnrollment: { codes: string[] } }>(
+          'mutation LatchkeyTotpOn($code: String!, $c: String) { confirmTotpEnrollment(code: $code, challenge: $c) { codes } }',
+          { code },
+          challenge,
+        )
+      ).confirmTotpEnrollment.codes,
+    disableTotp: async () =>
+      (await request<{ disableTotp: boolean }>('mutation LatchkeyTotpOff { disableTotp }')).disableTotp,
     regenerateRecoveryCodes: async () =>
-      (await request<{ regenerateRecoveryCodes: { codes: string[] } }>('mutation LatchkeyCodes { regenerateRecoveryCodes { codes } }')).regenerateRecoveryCodes.codes,
+      (
+        await request<{ regenerateRecoveryCodes: { codes: string[] } }>(
+          'mutation LatchkeyCodes { regenerateRecoveryCodes { codes } }',
+        )
+      ).regenerateRecoveryCodes.codes,
     reauthenticate: ({ password, totpCode, emailCode }) => reauth({ pw: password, t: totpCode, e: emailCode }),
     async reauthenticateWithPasskey() {
-      const { startReauthPasskey: optionsJSON } = await request<{ startReauthPasskey: never }>('mutation LatchkeyReauthOptions { startReauthPasskey }');
+      const { startReauthPasskey: optionsJSON } = await request<{ startReauthPasskey: never }>(
+        'mutation LatchkeyReauthOptions { startReauthPasskey }',
+      );
       return reauth({ p: await startAuthentication({ optionsJSON }) });
     },
   };

@@ -11,7 +11,9 @@ export function factorsRepository(db: Executor): FactorStore {
         select exists (select 1 from ${totpFactors} where user_id = ${userId} and enabled_at is not null) as totp,
                (select count(*) from ${passkeys} where user_id = ${userId}) as passkeys,
                (select count(*) from ${recoveryCodes} where user_id = ${userId} and used_at is null) as recovery`);
-      const [row] = (result as unknown as { rows: { totp: boolean; passkeys: number | string; recovery: number | string }[] }).rows;
+      const [row] = (
+        result as unknown as { rows: { totp: boolean; passkeys: number | string; recovery: number | string }[] }
+      ).rows;
       return { totp: Boolean(row.totp), passkeys: Number(row.passkeys), recoveryCodesLeft: Number(row.recovery) };
     },
     async totp(userId) {
@@ -22,7 +24,11 @@ export function factorsRepository(db: Executor): FactorStore {
       const rows = await db
         .insert(totpFactors)
         .values({ userId, secret, createdAt: now })
-        .onConflictDoUpdate({ target: totpFactors.userId, set: { secret, createdAt: now, lastStep: null }, setWhere: isNull(totpFactors.enabledAt) })
+        .onConflictDoUpdate({
+          target: totpFactors.userId,
+          set: { secret, createdAt: now, lastStep: null },
+          setWhere: isNull(totpFactors.enabledAt),
+        })
         .returning({ userId: totpFactors.userId });
       return rows.length > 0;
     },
@@ -38,12 +44,21 @@ export function factorsRepository(db: Executor): FactorStore {
       const rows = await db
         .update(totpFactors)
         .set({ lastStep: step })
-        .where(and(eq(totpFactors.userId, userId), isNotNull(totpFactors.enabledAt), or(isNull(totpFactors.lastStep), lt(totpFactors.lastStep, step))))
+        .where(
+          and(
+            eq(totpFactors.userId, userId),
+            isNotNull(totpFactors.enabledAt),
+            or(isNull(totpFactors.lastStep), lt(totpFactors.lastStep, step)),
+          ),
+        )
         .returning({ userId: totpFactors.userId });
       return rows.length > 0;
     },
     async removeTotp(userId) {
-      const rows = await db.delete(totpFactors).where(eq(totpFactors.userId, userId)).returning({ userId: totpFactors.userId });
+      const rows = await db
+        .delete(totpFactors)
+        .where(eq(totpFactors.userId, userId))
+        .returning({ userId: totpFactors.userId });
       return rows.length > 0;
     },
     async replaceRecoveryCodes(userId, codes, now) {

@@ -15,17 +15,28 @@ export function passkeysRepository(db: Executor): PasskeyStore {
       return rows[0] as PasskeyRow | undefined;
     },
     async listForUser(userId) {
-      return (await db.select().from(passkeys).where(eq(passkeys.userId, userId)).orderBy(asc(passkeys.createdAt))) as PasskeyRow[];
+      return (await db
+        .select()
+        .from(passkeys)
+        .where(eq(passkeys.userId, userId))
+        .orderBy(asc(passkeys.createdAt))) as PasskeyRow[];
     },
     async recordUse(id, counter, backedUp, now) {
       await db.update(passkeys).set({ counter, backedUp, lastUsedAt: now }).where(eq(passkeys.id, id));
     },
     async rename(id, userId, name) {
-      const rows = await db.update(passkeys).set({ name }).where(and(eq(passkeys.id, id), eq(passkeys.userId, userId))).returning();
+      const rows = await db
+        .update(passkeys)
+        .set({ name })
+        .where(and(eq(passkeys.id, id), eq(passkeys.userId, userId)))
+        .returning();
       return rows[0] as PasskeyRow | undefined;
     },
     async remove(id, userId) {
-      const rows = await db.delete(passkeys).where(and(eq(passkeys.id, id), eq(passkeys.userId, userId))).returning({ id: passkeys.id });
+      const rows = await db
+        .delete(passkeys)
+        .where(and(eq(passkeys.id, id), eq(passkeys.userId, userId)))
+        .returning({ id: passkeys.id });
       return rows.length > 0;
     },
   };

@@ -186,7 +186,9 @@ export function sessionsRepository(db: Executor): SessionsRepository {
       const rows = await db
         .update(sessions)
         .set({ authenticatedAt: at, amr })
-        .where(and(eq(sessions.id, id), eq(sessions.userId, userId), isNull(sessions.revokedAt), gt(sessions.expiresAt, at)))
+        .where(
+          and(eq(sessions.id, id), eq(sessions.userId, userId), isNull(sessions.revokedAt), gt(sessions.expiresAt, at)),
+        )
         .returning();
       return rows[0];
     },

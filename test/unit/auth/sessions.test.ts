@@ -143,7 +143,12 @@ describe('sessions', () => {
       },
     });
     const offline = createSessions({ ...d, repos: { sessions: noDatabase } });
-    expect(await offline.authenticate(live.accessToken)).toEqual({ userId: live.userId, sessionId: live.sessionId, authTime: expect.any(Number), amr: ['pwd'] });
+    expect(await offline.authenticate(live.accessToken)).toEqual({
+      userId: live.userId,
+      sessionId: live.sessionId,
+      authTime: expect.any(Number),
+      amr: ['pwd'],
+    });
     expect(await codeOf(offline.authenticate(gone.accessToken))).toBe('TOKEN_REVOKED');
     expect(await codeOf(offline.authenticate(live.refreshToken))).toBe('TOKEN_INVALID');
     expect(touched).toEqual([]);

@@ -11,7 +11,9 @@ export function afterFirstFactor(result: SignInResult, carry: string): void {
     setPendingSignIn({ challenge: result.challenge, methods: result.methods });
     navigate(`/login/verify${carry}`);
   } else if (result.status === 'enrollmentRequired') {
-    throw new Error('This server requires a second factor: set one up with the Latchkey client (enrolment in the web app is not built yet).');
+    throw new Error(
+      'This server requires a second factor: set one up with the Latchkey client (enrolment in the web app is not built yet).',
+    );
   }
 }
 
@@ -51,13 +53,18 @@ export function Login() {
   };
 
   // The Email field offers this site's passkeys (conditional UI) where the browser can.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: started once per visit; remember-me and next are read when a passkey is picked
   useEffect(() => {
     let live = true;
-    const pkc = (window as { PublicKeyCredential?: { isConditionalMediationAvailable?: () => Promise<boolean> } }).PublicKeyCredential;
+    const pkc = (window as { PublicKeyCredential?: { isConditionalMediationAvailable?: () => Promise<boolean> } })
+      .PublicKeyCredential;
     void pkc?.isConditionalMediationAvailable?.().then((available) => {
       if (!available || !live) return;
       // A ceremony the passkey button replaces (or leaving the page) aborts this one: nothing to say then.
-      latchkey.signInWithPasskey({ autofill: true, rememberMe }).then((r) => afterFirstFactor(r, carry), () => undefined);
+      latchkey.signInWithPasskey({ autofill: true, rememberMe }).then(
+        (r) => afterFirstFactor(r, carry),
+        () => undefined,
+      );
     });
     return () => {
       live = false;

@@ -39,7 +39,9 @@ export function LoginCode() {
 
   const verify = (event: FormEvent) => {
     event.preventDefault();
-    void run(async () => afterFirstFactor(await latchkey.loginWithCode({ email: sentTo!, code: code.trim(), rememberMe }), carry));
+    void run(async () =>
+      afterFirstFactor(await latchkey.loginWithCode({ email: sentTo!, code: code.trim(), rememberMe }), carry),
+    );
   };
 
   return (

@@ -1,4 +1,4 @@
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, useEffect, useState } from 'react';
 import { errorMessage, latchkey } from '../auth/latchkey';
 import { pendingSignIn, setPendingSignIn } from '../auth/pendingSignIn';
 import { AuthCard, Field } from '../components/Shell';
@@ -9,10 +9,14 @@ export function LoginVerify() {
   const { query } = useLocation();
   const pending = pendingSignIn();
   const [code, setCode] = useState('');
-  const [useRecovery, setUseRecovery] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const next = query.get('next');
+  const useRecovery = query.get('recovery') === '1';
+  const withRecovery = new URLSearchParams({ ...(next ? { next } : {}), recovery: '1' }).toString();
+  // A half-typed authenticator code is not a recovery code.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs when the field changes kind
+  useEffect(() => setCode(''), [useRecovery]);
   const back = `/login${next ? `?next=${encodeURIComponent(next)}` : ''}`;
 
   if (!pending) {
@@ -39,7 +43,12 @@ export function LoginVerify() {
   const submit = (event: FormEvent) => {
     event.preventDefault();
     const value = code.trim();
-    void run(() => latchkey.completeSignIn({ challenge: pending.challenge, ...(useRecovery ? { recoveryCode: value } : { totpCode: value }) }));
+    void run(() =>
+      latchkey.completeSignIn({
+        challenge: pending.challenge,
+        ...(useRecovery ? { recoveryCode: value } : { totpCode: value }),
+      }),
+    );
   };
 
   return (
@@ -51,7 +60,15 @@ export function LoginVerify() {
       )}
       <form onSubmit={submit}>
         {useRecovery ? (
-          <Field id="recovery-code" label="Recovery code" autoComplete="off" required autoFocus value={code} onChange={(e) => setCode(e.target.value)} />
+          <Field
+            id="recovery-code"
+            label="Recovery code"
+            autoComplete="off"
+            required
+            autoFocus
+            value={code}
+            onChange={(e) => setCode(e.target.value)}
+          />
         ) : (
           <Field
             id="totp-code"
@@ -69,23 +86,17 @@ export function LoginVerify() {
         </button>
       </form>
       {pending.methods.includes('PASSKEY') && (
-        <button type="button" className="button secondary wide" disabled={busy} onClick={() => void run(() => latchkey.completeSignInWithPasskey(pending.challenge))}>
+        <button
+          type="button"
+          className="button secondary wide"
+          disabled={busy}
+          onClick={() => void run(() => latchkey.completeSignInWithPasskey(pending.challenge))}
+        >
           Use a passkey
         </button>
       )}
       <div className="auth-links">
-        {!useRecovery && (
-          <a
-            href="#recovery"
-            onClick={(e) => {
-              e.preventDefault();
-              setCode('');
-              setUseRecovery(true);
-            }}
-          >
-            Use a recovery code
-          </a>
-        )}
+        {!useRecovery && <Link href={`/login/verify?${withRecovery}`}>Use a recovery code</Link>}
         <Link href={back}>Start over</Link>
       </div>
     </AuthCard>

@@ -65,17 +65,35 @@ export function Security() {
         ) : enrolment ? (
           <form onSubmit={turnOn}>
             <p>Scan this QR code with your authenticator app, or enter the key by hand.</p>
-            <img className="qr" alt="QR code" width={200} height={200} src={`data:image/svg+xml;utf8,${encodeURIComponent(enrolment.qrSvg)}`} />
+            <img
+              className="qr"
+              alt="QR code"
+              width={200}
+              height={200}
+              src={`data:image/svg+xml;utf8,${encodeURIComponent(enrolment.qrSvg)}`}
+            />
             <p>
               Key: <code className="totp-secret">{enrolment.secret}</code>
             </p>
-            <Field id="authenticator-code" label="Authenticator code" inputMode="numeric" autoComplete="one-time-code" required value={code} onChange={(e) => setCode(e.target.value)} />
+            <Field
+              id="authenticator-code"
+              label="Authenticator code"
+              inputMode="numeric"
+              autoComplete="one-time-code"
+              required
+              value={code}
+              onChange={(e) => setCode(e.target.value)}
+            />
             <button type="submit" className="button primary">
               Turn on
             </button>
           </form>
         ) : (
-          <button type="button" className="button primary" onClick={() => void act(async () => setEnrolment(await latchkey.startTotpEnrollment()))}>
+          <button
+            type="button"
+            className="button primary"
+            onClick={() => void act(async () => setEnrolment(await latchkey.startTotpEnrollment()))}
+          >
             Set up authenticator app
           </button>
         )}
@@ -85,7 +103,11 @@ export function Security() {
       <section className="panel" aria-labelledby="codes-title">
         <h2 id="codes-title">Recovery codes</h2>
         <p>{info ? `${info.recoveryCodesLeft} recovery codes left.` : 'Loading…'}</p>
-        <button type="button" className="button secondary" onClick={() => void act(async () => setCodes(await latchkey.regenerateRecoveryCodes()))}>
+        <button
+          type="button"
+          className="button secondary"
+          onClick={() => void act(async () => setCodes(await latchkey.regenerateRecoveryCodes()))}
+        >
           Generate new codes
         </button>
       </section>

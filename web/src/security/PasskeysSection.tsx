@@ -3,7 +3,13 @@ import { type FormEvent, useState } from 'react';
 import { latchkey } from '../auth/latchkey';
 
 /** The account's passkeys: add (named by the server after this browser and system), rename, remove. */
-export function PasskeysSection({ passkeys, act }: { passkeys: Passkey[]; act: (work: () => Promise<unknown>) => Promise<void> }) {
+export function PasskeysSection({
+  passkeys,
+  act,
+}: {
+  passkeys: Passkey[];
+  act: (work: () => Promise<unknown>) => Promise<void>;
+}) {
   const [renaming, setRenaming] = useState<{ id: string; name: string } | null>(null);
   const rename = (event: FormEvent) => {
     event.preventDefault();
@@ -24,7 +30,13 @@ export function PasskeysSection({ passkeys, act }: { passkeys: Passkey[]; act: (
               {renaming?.id === p.id ? (
                 <form onSubmit={rename} className="inline-form">
                   <label htmlFor={`rename-${p.id}`}>New name</label>
-                  <input id={`rename-${p.id}`} value={renaming.name} maxLength={64} required onChange={(e) => setRenaming({ id: p.id, name: e.target.value })} />
+                  <input
+                    id={`rename-${p.id}`}
+                    value={renaming.name}
+                    maxLength={64}
+                    required
+                    onChange={(e) => setRenaming({ id: p.id, name: e.target.value })}
+                  />
                   <button type="submit" className="button primary small">
                     Save
                   </button>
@@ -36,10 +48,18 @@ export function PasskeysSection({ passkeys, act }: { passkeys: Passkey[]; act: (
                     added {new Date(p.createdAt).toLocaleDateString()}
                     {p.lastUsedAt ? ` · last used ${new Date(p.lastUsedAt).toLocaleString()}` : ''}
                   </span>{' '}
-                  <button type="button" className="button secondary small" onClick={() => setRenaming({ id: p.id, name: p.name })}>
+                  <button
+                    type="button"
+                    className="button secondary small"
+                    onClick={() => setRenaming({ id: p.id, name: p.name })}
+                  >
                     Rename
                   </button>{' '}
-                  <button type="button" className="button danger small" onClick={() => void act(() => latchkey.removePasskey(p.id))}>
+                  <button
+                    type="button"
+                    className="button danger small"
+                    onClick={() => void act(() => latchkey.removePasskey(p.id))}
+                  >
                     Remove
                   </button>
                 </>

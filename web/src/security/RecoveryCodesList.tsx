@@ -1,7 +1,9 @@
 /** Recovery codes shown once, with a button that saves them as a text file. */
 export function RecoveryCodesList({ codes }: { codes: string[] }) {
   const download = () => {
-    const blob = new Blob([`Latchkey recovery codes (each works once)\n\n${codes.join('\n')}\n`], { type: 'text/plain' });
+    const blob = new Blob([`Latchkey recovery codes (each works once)\n\n${codes.join('\n')}\n`], {
+      type: 'text/plain',
+    });
     const url = URL.createObjectURL(blob);
     const a = Object.assign(document.createElement('a'), { href: url, download: 'latchkey-recovery-codes.txt' });
     a.click();

@@ -8,8 +8,15 @@ import { type FormEvent, type ReactNode, useState } from 'react';
 import { errorMessage, latchkey } from '../auth/latchkey';
 import { Field } from '../components/Shell';
 
-export function useConfirmed(): { confirmed: <T>(work: () => Promise<T>) => Promise<T | undefined>; prompt: ReactNode } {
-  const [waiting, setWaiting] = useState<{ retry: () => Promise<unknown>; done: (v: unknown) => void; fail: (e: unknown) => void } | null>(null);
+export function useConfirmed(): {
+  confirmed: <T>(work: () => Promise<T>) => Promise<T | undefined>;
+  prompt: ReactNode;
+} {
+  const [waiting, setWaiting] = useState<{
+    retry: () => Promise<unknown>;
+    done: (v: unknown) => void;
+    fail: (e: unknown) => void;
+  } | null>(null);
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | null>(null);
 
@@ -18,7 +25,9 @@ export function useConfirmed(): { confirmed: <T>(work: () => Promise<T>) => Prom
       return await work();
     } catch (e) {
       if (!(e instanceof LatchkeyError) || e.code !== 'REAUTH_REQUIRED') throw e;
-      return new Promise<T | undefined>((done, fail) => setWaiting({ retry: work, done: done as (v: unknown) => void, fail }));
+      return new Promise<T | undefined>((done, fail) =>
+        setWaiting({ retry: work, done: done as (v: unknown) => void, fail }),
+      );
     }
   };
 
@@ -51,11 +60,23 @@ export function useConfirmed(): { confirmed: <T>(work: () => Promise<T>) => Prom
         </p>
       )}
       <form onSubmit={submit}>
-        <Field id="confirm-password" label="Password" type="password" autoComplete="current-password" autoFocus value={password} onChange={(e) => setPassword(e.target.value)} />
+        <Field
+          id="confirm-password"
+          label="Password"
+          type="password"
+          autoComplete="current-password"
+          autoFocus
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+        />
         <button type="submit" className="button primary">
           Confirm
         </button>{' '}
-        <button type="button" className="button secondary" onClick={() => void finish(() => latchkey.reauthenticateWithPasskey())}>
+        <button
+          type="button"
+          className="button secondary"
+          onClick={() => void finish(() => latchkey.reauthenticateWithPasskey())}
+        >
           Use a passkey
         </button>{' '}
         <button
