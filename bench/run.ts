@@ -32,6 +32,7 @@ import {
   type RunInfo,
   type ScenarioResult,
 } from './report.js';
+import { hostileDocumentsScenario } from './hostile.js';
 import { chainFigures, pairedRatio, resultRow, skippedRow, type Scenario } from './scenarios.js';
 import { secondFactorScenarios, seedSecondFactors } from './secondFactors.js';
 import { PASSWORD, emailOf, seedLatchkey } from './seed.js';
@@ -44,6 +45,7 @@ const ALL = [
   'verify',
   'login-totp',
   'passkey-signin',
+  'hostile-documents',
   'peer-session',
   'peer-login',
   'embedded',
@@ -125,6 +127,8 @@ async function main() {
     HOST: '127.0.0.1',
     PORT: String(port),
     NODE_ENV: 'production',
+    // Production refuses to start without it (the refresh and code keys are encrypted at rest).
+    LATCHKEY_KEY_SECRET: 'bench key-encryption secret, not for real use',
     // Tokens are minted before the run and must outlive it.
     ACCESS_TOKEN_TTL: '2h',
     // Every request comes from 127.0.0.1 and the limits stay at their defaults: genuine
@@ -419,6 +423,8 @@ async function main() {
         selected,
       }),
     );
+  if (selected('hostile-documents'))
+    scenarios.push(hostileDocumentsScenario({ server: latchkey, url: latchkeyUrl, me: latchkeyMe }));
   const peerTarget = 'Latchkey me ÷ better-auth ≥ 5, verify ÷ better-auth ≥ 20';
   if (selected('peer-session')) {
     if (!peer) {
@@ -546,7 +552,12 @@ async function main() {
   let embedded: RunInfo['embedded'];
   if (selected('embedded')) {
     log('embedded PGlite: start time and idle memory …');
-    const env = { ...baseEnv(), NODE_ENV: 'production', LOG_LEVEL: 'warn' };
+    const env = {
+      ...baseEnv(),
+      NODE_ENV: 'production',
+      LATCHKEY_KEY_SECRET: 'bench key-encryption secret, not for real use',
+      LOG_LEVEL: 'warn',
+    };
     embedded = { ...(await measureEmbedded({ root, env, logFile: logFile('embedded') })), postgresIdleRssMb };
     log(
       `embedded PGlite: ready in ${embedded.firstStartMs} ms (fresh), ${embedded.nextStartMs} ms (next start), ${embedded.idleRssMb} MB idle`,

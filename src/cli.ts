@@ -21,7 +21,7 @@ const usage = `usage: latchkey <command>
   user deactivate --email E             deactivate a user and end every session
   sessions revoke --email E             sign a user out everywhere
   tokens flush-expired                  delete expired refresh tokens, dead sessions and expired codes
-  keys rotate                           make a new signing key active`;
+  keys rotate                           make new signing and refresh keys active`;
 
 class UsageError extends Error {
   override name = 'UsageError';
@@ -92,14 +92,18 @@ export async function run(argv: string[], config: Config): Promise<string | unde
       return undefined;
     }
     case 'migrate': {
-      const [{ openDatabase }, { migrate }] = await Promise.all([
+      const [{ openDatabase }, { migrate }, { describeEmailReport }] = await Promise.all([
         import('./store/db.js'),
         import('./store/migrate.js'),
+        import('./store/canonicalEmails.js'),
       ]);
       const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
       try {
-        const { applied } = await migrate(database);
-        return applied ? `applied ${applied} migration(s); schema is current` : 'schema is already current';
+        const { applied, emails } = await migrate(database, { checkEmails: true });
+        const problems = emails ? describeEmailReport(emails) : [];
+        const converted = emails?.converted ? `; ${emails.converted} email(s) rewritten to their canonical form` : '';
+        const status = applied ? `applied ${applied} migration(s); schema is current` : 'schema is already current';
+        return [`${status}${converted}`, ...problems].join('\n');
       } finally {
         await database.close();
       }
@@ -155,9 +159,12 @@ export async function run(argv: string[], config: Config): Promise<string | unde
     case 'keys': {
       if (sub === 'rotate') {
         return withServices(config, async ({ keys, audit }) => {
-          const { kid, retired } = await keys.rotate();
-          await audit.record('keys_rotated', null, noMeta, { kid, retired });
-          return `new signing key ${kid} is active; ${retired.length} old key(s) keep verifying until their tokens expire`;
+          const { kid, refreshKid, retired } = await keys.rotate();
+          await audit.record('keys_rotated', null, noMeta, { kid, refreshKid, retired });
+          const access = kid
+            ? `new signing key ${kid} is active`
+            : 'access tokens stay signed with JWT_SECRET (change the setting to rotate it)';
+          return `${access}; new refresh key ${refreshKid} is active; ${retired.length} old key(s) keep verifying until their tokens expire`;
         });
       }
       break;

@@ -9,6 +9,7 @@
  *   const config = loadConfig(process.env);
  *   config.accessTokenTtlMs; // 300000
  */
+import { isIP } from 'node:net';
 import ms from 'ms';
 import { z } from 'zod';
 import { defaultPublicUrl } from './shared/publicUrl.js';
@@ -91,6 +92,40 @@ export function hideUrlPassword(value: string): string {
   return value.replace(/^([a-z][\w+.-]*:\/\/[^/:@]*):[^@/]*@/i, '$1:***@');
 }
 
+/**
+ * TRUST_PROXY in Fastify's `trustProxy` forms: `false`; `true` = one proxy hop (the
+ * right-most X-Forwarded-For entry, the one our proxy wrote); a hop count; or a comma
+ * list of proxy addresses and CIDR ranges (`10.0.0.0/8`, `::1`, `loopback`). Never
+ * Fastify's own `true`, which believes the left-most entry: the client writes that one.
+ */
+const trustProxy = z.string().transform((value, ctx): TrustProxy => {
+  const v = value.trim().toLowerCase();
+  if (['false', '0', 'no', 'off'].includes(v)) return false;
+  if (['true', 'yes', 'on'].includes(v)) return 1;
+  if (/^\d+$/.test(v) && Number(v) <= 32) return Number(v);
+  const entries = v
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
+  const named = ['loopback', 'linklocal', 'uniquelocal'];
+  const valid = (e: string) => {
+    if (named.includes(e)) return true;
+    const [address, bits, ...rest] = e.split('/');
+    const family = isIP(address);
+    if (!family || rest.length) return false;
+    return bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
+  };
+  if (entries.length && entries.every(valid)) return entries;
+  ctx.addIssue({
+    code: 'custom',
+    message: 'false, true (one proxy), a hop count, or a comma list of proxy addresses or CIDR ranges',
+  });
+  return z.NEVER;
+});
+
+/** `false`, a number of proxy hops, or the proxies' addresses and ranges. */
+export type TrustProxy = false | number | string[];
+
 const algs = ['EdDSA', 'ES256', 'RS256', 'HS256'] as const;
 export type JwtAlg = (typeof algs)[number];
 
@@ -136,7 +171,8 @@ const variables = {
   RATE_LIMIT_OTP_VERIFY_IP: [rate, '100/15m'],
   RATE_LIMIT_REFRESH_IP: [rate, '300/1m'],
   RATE_LIMIT_REGISTER_IP: [rate, '1000/1h'],
-  TRUST_PROXY: [bool, 'false'],
+  TRUST_PROXY: [trustProxy, 'false'],
+  REQUIRE_EMAIL_VERIFICATION: [bool, 'false'],
   EXPOSE_REFRESH_TOKEN: [bool, 'false'],
   GRAPHQL_MAX_DEPTH: [int(1, 100), '10'],
   GRAPHQL_MAX_ALIASES: [int(1, 1000), '30'],
@@ -217,7 +253,9 @@ export interface Config {
   redisKeyPrefix: string;
   /** Rate limits (see docs/abuse-controls.md). */
   rateLimits: RateLimits;
-  trustProxy: boolean;
+  trustProxy: TrustProxy;
+  /** Password sign-up and sign-in answer EMAIL_NOT_VERIFIED (and mail a code) until the address is proven. */
+  requireEmailVerification: boolean;
   /** Hand refresh tokens to non-browser clients in `AuthPayload.refreshToken`. */
   exposeRefreshToken: boolean;
   graphqlMaxDepth: number;
@@ -300,6 +338,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       mfaAccount: p.RATE_LIMIT_MFA_ACCOUNT,
     },
     trustProxy: p.TRUST_PROXY,
+    requireEmailVerification: p.REQUIRE_EMAIL_VERIFICATION,
     exposeRefreshToken: p.EXPOSE_REFRESH_TOKEN,
     graphqlMaxDepth: p.GRAPHQL_MAX_DEPTH,
     graphqlMaxAliases: p.GRAPHQL_MAX_ALIASES,

@@ -11,7 +11,7 @@ import type { LogStream } from './http/logging.js';
 import { createMetrics } from './http/metrics.js';
 import type { Log } from './shared/log.js';
 import { type Services, createServices } from './services.js';
-import { openCheckedDatabase } from './store/open.js';
+import { StartupError, openCheckedDatabase } from './store/open.js';
 
 // Where the database is opened and checked; re-exported for callers that start here.
 export { StartupError, openCheckedDatabase } from './store/open.js';
@@ -35,6 +35,13 @@ export interface StartOptions {
 
 export async function startServer(config: Config, options: StartOptions = {}): Promise<Server> {
   const clock = options.clock ?? systemClock;
+  // Without it the refresh and code keys sit in plain text in the database: whoever reads a
+  // backup or a replica can forge a refresh token for any live session.
+  if (config.production && !config.keySecret) {
+    throw new StartupError(
+      'NODE_ENV=production requires LATCHKEY_KEY_SECRET (at least 16 characters): it encrypts the signing, refresh and code keys stored in the database',
+    );
+  }
   const database = await openCheckedDatabase(config);
   const metrics = createMetrics();
   let services: Services | undefined;
@@ -55,6 +62,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       onMailError: (err) => log.warn({ err }, 'mail not sent'),
     });
     app = await buildApp({ services, metrics, logger: options.logger, logStream: options.logStream });
+    startWarnings(config, database.kind, app.log);
   } catch (e) {
     await services?.close().catch(() => {});
     await database.close().catch(() => {});
@@ -92,6 +100,22 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       await database.close();
     })());
   return { app, services, url, close };
+}
+
+/** What an operator must hear at every start: a weakness they chose, or a default they may not know. */
+function startWarnings(config: Config, kind: 'pglite' | 'postgres', log: FastifyInstance['log']): void {
+  if (!config.keySecret && kind === 'postgres') {
+    log.warn(
+      'LATCHKEY_KEY_SECRET is not set: the refresh-token and one-time-code keys are stored in plain text in PostgreSQL. ' +
+        'Anyone who reads the signing_keys table (a backup, a replica, a dump) can forge a refresh token for any live session. ' +
+        'Set LATCHKEY_KEY_SECRET on every instance (NODE_ENV=production refuses to start without it).',
+    );
+  }
+  if (!config.production) {
+    log.info(
+      'NODE_ENV is not "production": GraphQL introspection and "Did you mean" suggestions are on (NODE_ENV=production turns them off)',
+    );
+  }
 }
 
 /**

@@ -100,7 +100,7 @@ export async function createServices({
     mailer: createMailer({ url: config.mailUrl, from: config.mailFrom, now: clock.now }),
     onError: onMailError,
   });
-  const otp = createOtp({ repo: repos.otp, config, clock });
+  const otp = createOtp({ repo: repos.otp, keys, config, clock });
   const emailCodes = createEmailCodes({ repos, otp, outbox, limits, audit, sessions, passwords, config, clock });
   const findUser = (id: string) => repos.users.findById(id);
   const totp = createTotp({

@@ -10,6 +10,7 @@
 import type { Audit, RequestMeta } from './audit.js';
 import type { Profile, Repositories, User } from './ports.js';
 import type { Clock } from './clock.js';
+import { canonicalEmail } from './email.js';
 import { AuthError } from './errors.js';
 import { type Limits, noLimits } from './limits.js';
 import type { PasswordPolicy } from './passwordPolicy.js';
@@ -31,18 +32,12 @@ export interface ProfileInput {
 
 const invalid = (field: string, message: string) => new AuthError('BAD_USER_INPUT', message, { field });
 
-// Deliberately simple (RFC 5321 limits + one @ + a dot in the domain); the real check is the mail sent to it.
-const EMAIL = /^[^\s@]{1,64}@[^\s@]+\.[^\s@]+$/;
 const USERNAME = /^[A-Za-z0-9_.-]{3,32}$/;
 
-export function normalizeEmail(email: string): string {
-  const e = email.trim();
-  if (e.length > 254 || !EMAIL.test(e)) throw invalid('email', 'Enter a valid email address');
-  return e;
-}
-
 // Control characters: none in a one-line field (a name shown in a header), only line breaks and tabs in a text.
-const CONTROL = { line: /\p{Cc}/u, text: /[^\P{Cc}\n\r\t]/u };
+// One-line fields also refuse format characters (\p{Cf}: bidi overrides and isolates, zero-width
+// spaces and joiners): a display name must not reorder or hide the text shown next to it.
+const CONTROL = { line: /[\p{Cc}\p{Cf}]/u, text: /[^\P{Cc}\n\r\t]/u };
 
 function optionalText(
   value: string | null | undefined,
@@ -54,7 +49,14 @@ function optionalText(
   if (value === null) return null;
   const v = value.trim();
   if (v.length > max) throw invalid(field, `${field} must be at most ${max} characters`);
-  if (CONTROL[kind].test(v)) throw invalid(field, `${field} must not contain control characters`);
+  if (CONTROL[kind].test(v)) {
+    throw invalid(
+      field,
+      kind === 'line'
+        ? `${field} must not contain control, bidi or zero-width characters`
+        : `${field} must not contain control characters`,
+    );
+  }
   return v === '' ? null : v;
 }
 
@@ -73,7 +75,7 @@ function avatarUrl(value: string | null | undefined): string | null | undefined 
 }
 
 interface Deps {
-  repos: Pick<Repositories, 'users'>;
+  repos: Pick<Repositories, 'users' | 'otp'>;
   sessions: Sessions;
   audit: Audit;
   clock: Clock;
@@ -90,7 +92,7 @@ export function createAccounts({ repos, sessions, audit, clock, limits = noLimit
   return {
     async register(input: RegisterInput, meta: RequestMeta): Promise<User> {
       await limits.take('registerIp', meta.ip, meta);
-      const email = normalizeEmail(input.email);
+      const email = canonicalEmail(input.email);
       checkNew(input.password);
       const username = optionalText(input.username, 'username', 32);
       if (username && !USERNAME.test(username)) {
@@ -121,11 +123,11 @@ export function createAccounts({ repos, sessions, audit, clock, limits = noLimit
      * is spent, before any argon2 work); a success clears the account's count.
      */
     async checkPassword(emailInput: string, password: string, meta: RequestMeta): Promise<User> {
-      const email = emailInput.trim();
       await limits.take('loginIp', meta.ip, meta);
+      // Every spelling of an address is one account and so one counter.
+      const email = canonicalEmail(emailInput);
       await limits.take('loginAccount', email, meta);
-      const user =
-        email.length <= 254 && password.length <= PASSWORD_MAX * 4 ? await repos.users.findByEmail(email) : undefined;
+      const user = password.length <= PASSWORD_MAX * 4 ? await repos.users.findByEmail(email) : undefined;
       const ok = await verifyPassword(user?.passwordHash ?? dummyHash(), password);
       if (!user || !ok || !user.isActive) {
         await audit.record('login_failed', user?.id ?? null, meta, {
@@ -156,6 +158,8 @@ export function createAccounts({ repos, sessions, audit, clock, limits = noLimit
       await limits.reset('loginAccount', user.email);
       checkNew(input.newPassword, 'newPassword');
       await repos.users.setPasswordHash(user.id, await hashPassword(input.newPassword), now());
+      // A code mailed before the change must not undo it (a reset code asked by whoever had the old password).
+      await repos.otp.invalidateAll(user.id, user.email, now());
       await audit.record('password_changed', user.id, meta);
       if (input.signOutOtherSessions) {
         await sessions.revokeAll(user.id, { reason: 'password_changed', meta, exceptSessionId: viewer.sessionId });
@@ -176,7 +180,7 @@ export function createAccounts({ repos, sessions, audit, clock, limits = noLimit
 
     /** Deactivate a user and end every session (admin / CLI). */
     async deactivate(email: string, meta: RequestMeta): Promise<User> {
-      const user = await repos.users.findByEmail(email.trim());
+      const user = await repos.users.findByEmail(canonicalEmail(email));
       if (!user) throw new AuthError('BAD_USER_INPUT', `No user with email ${email}`, { field: 'email' });
       await repos.users.setActive(user.id, false);
       await sessions.revokeAll(user.id, { reason: 'deactivated', meta });
@@ -187,6 +191,6 @@ export function createAccounts({ repos, sessions, audit, clock, limits = noLimit
     findById: (id: string) => repos.users.findById(id),
     /** Users with their profiles, one query for any number of ids (the per-request loader's batch). */
     withProfiles: (ids: readonly string[]) => repos.users.withProfiles(ids),
-    findByEmail: (email: string) => repos.users.findByEmail(email.trim()),
+    findByEmail: (email: string) => repos.users.findByEmail(canonicalEmail(email)),
   };
 }

@@ -30,6 +30,7 @@ export type AuditType =
   | 'otp_used'
   | 'password_reset'
   | 'email_verified'
+  | 'signup_for_taken_email'
   | 'rate_limited'
   | 'second_factor_required'
   | 'second_factor_failed'

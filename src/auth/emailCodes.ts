@@ -14,10 +14,10 @@
  */
 import type { Config } from '../config.js';
 import type { Outbox } from '../mail/outbox.js';
-import { codeMessage } from '../mail/templates.js';
-import { normalizeEmail } from './accounts.js';
+import { accountExistsMessage, codeMessage } from '../mail/templates.js';
 import type { Audit, RequestMeta } from './audit.js';
 import type { Clock } from './clock.js';
+import { canonicalEmail } from './email.js';
 import { AuthError } from './errors.js';
 import type { Limits } from './limits.js';
 import type { Otp, OtpPurpose } from './otp.js';
@@ -27,7 +27,7 @@ import { hashPassword } from './passwords.js';
 import type { Sessions } from './sessions.js';
 
 interface Deps {
-  repos: Pick<Repositories, 'users'>;
+  repos: Pick<Repositories, 'users' | 'otp'>;
   otp: Otp;
   outbox: Outbox;
   limits: Limits;
@@ -66,10 +66,21 @@ export function createEmailCodes({ repos, otp, outbox, limits, audit, sessions, 
     return user;
   };
 
+  /**
+   * Pre-account hijacking: whoever registered an address before its owner proved it may
+   * hold a password and sessions. When the owner first proves the address without being
+   * signed in to the account (a code sign-in, a reset), all of that ends: every session,
+   * and the password (a reset sets a new one; after a code sign-in the owner sets their own).
+   */
+  const dropPreVerificationAccess = async (user: User, meta: RequestMeta) => {
+    await sessions.revokeAll(user.id, { reason: 'email_proven', meta });
+    if (user.passwordHash) await repos.users.clearPassword(user.id);
+  };
+
   return {
     /** Mail a code to `email` if it has an active account. Always true (no account enumeration). */
     async request(emailInput: string, purpose: OtpPurpose, meta: RequestMeta): Promise<true> {
-      const email = normalizeEmail(emailInput);
+      const email = canonicalEmail(emailInput);
       await limits.take('otpRequestIp', meta.ip, meta);
       await limits.take('otpRequestEmail', email, meta);
       const found = await repos.users.findByEmail(email);
@@ -86,14 +97,47 @@ export function createEmailCodes({ repos, otp, outbox, limits, audit, sessions, 
     },
 
     /**
+     * REQUIRE_EMAIL_VERIFICATION: a password sign-in to an unproven address mails a
+     * confirmation code, under the same per-email limit as any code request.
+     */
+    async requestVerification(user: User, meta: RequestMeta): Promise<void> {
+      await limits.take('otpRequestEmail', user.email, meta, user.id);
+      await send(user.email, 'VERIFY_EMAIL', user);
+      await audit.record('otp_requested', user.id, meta, { purpose: 'VERIFY_EMAIL' });
+    },
+
+    /**
+     * REQUIRE_EMAIL_VERIFICATION: a sign-up with an address that has an account answers as a
+     * new one does; the owner gets a note instead of a code, so the answer tells no one else.
+     */
+    async notifyTaken(emailInput: string, meta: RequestMeta): Promise<void> {
+      const owner = await repos.users.findByEmail(canonicalEmail(emailInput));
+      if (owner?.isActive) await outbox.enqueue(accountExistsMessage({ to: owner.email }));
+      await audit.record('signup_for_taken_email', owner?.id ?? null, meta);
+    },
+
+    /**
+     * The person who chose the password proves the address too (a password sign-in with the
+     * VERIFY_EMAIL code): the address is verified and nothing else changes.
+     */
+    async verifyWithPassword(user: User, code: string, meta: RequestMeta): Promise<User> {
+      const proven = await check(user.email, 'VERIFY_EMAIL', code, meta);
+      if (proven.id !== user.id) throw new AuthError('OTP_INVALID');
+      const verified = (await repos.users.markEmailVerified(user.id, new Date(clock.now()))) ?? user;
+      await audit.record('email_verified', user.id, meta);
+      return verified;
+    },
+
+    /**
      * Passwordless sign-in: the user a LOGIN code proves, or OTP_INVALID. Creates
      * no account. Receiving the code proves the address, so it is marked verified.
      */
     async login(emailInput: string, code: string, meta: RequestMeta): Promise<User> {
-      const email = normalizeEmail(emailInput);
+      const email = canonicalEmail(emailInput);
       const user = await check(email, 'LOGIN', code, meta);
       // A sign-in by mailed code ends any password-guessing lockout on the account.
       await limits.reset('loginAccount', email);
+      if (!user.emailVerifiedAt) await dropPreVerificationAccess(user, meta);
       return (await repos.users.markEmailVerified(user.id, new Date(clock.now()))) ?? user;
     },
 
@@ -113,13 +157,15 @@ export function createEmailCodes({ repos, otp, outbox, limits, audit, sessions, 
      * Like a sign-in code, the reset code proves the address, so it is marked verified.
      */
     async resetPassword(emailInput: string, code: string, newPassword: string, meta: RequestMeta): Promise<void> {
-      const email = normalizeEmail(emailInput);
+      const email = canonicalEmail(emailInput);
       // Checked first, so a password that would be refused does not use up the code.
       passwords.check(newPassword, 'newPassword');
       const user = await check(email, 'PASSWORD_RESET', code, meta);
       const now = new Date(clock.now());
       await repos.users.setPasswordHash(user.id, await hashPassword(newPassword), now);
       await repos.users.markEmailVerified(user.id, now);
+      // Every other code of the account (a sign-in code, an older reset) dies with the old password.
+      await repos.otp.invalidateAll(user.id, user.email, now);
       await sessions.revokeAll(user.id, { reason: 'password_reset', meta });
       await limits.reset('loginAccount', email);
       await audit.record('password_reset', user.id, meta);

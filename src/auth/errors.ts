@@ -19,6 +19,7 @@ export const errorCodes = [
   'EMAIL_TAKEN',
   'FORBIDDEN',
   'INTERNAL_SERVER_ERROR',
+  'EMAIL_NOT_VERIFIED',
   // API.md §11 (second factors and passkeys)
   'SECOND_FACTOR_REQUIRED',
   'SECOND_FACTOR_ENROLLMENT_REQUIRED',
@@ -43,6 +44,7 @@ const defaultMessages: Record<ErrorCode, string> = {
   EMAIL_TAKEN: 'An account with this email already exists',
   FORBIDDEN: 'Not allowed',
   INTERNAL_SERVER_ERROR: 'Internal server error',
+  EMAIL_NOT_VERIFIED: 'Confirm your email address: sign in with your password and the code we mailed you',
   SECOND_FACTOR_REQUIRED: 'A second factor is required to finish signing in',
   SECOND_FACTOR_ENROLLMENT_REQUIRED: 'Set up a second factor to finish signing in',
   REAUTH_REQUIRED: 'Confirm it is you: sign in again to do this',

@@ -6,7 +6,11 @@
  *  - `sign`: the asymmetric key of JWT_ALG that signs access tokens (published in the JWKS);
  *  - `refresh`: a 256-bit HMAC secret that signs refresh tokens. HMAC is
  *    deterministic, so the server can hand back the *same* successor token to
- *    a tab that lost a refresh race (API.md §4.4) without storing tokens.
+ *    a tab that lost a refresh race (API.md §4.4) without storing tokens;
+ *  - `otp`: a 256-bit HMAC secret that keys the hashes of one-time codes, so a
+ *    copy of the database alone cannot turn a stored hash back into a live code.
+ * `rotate` replaces the access and refresh keys; a retired refresh key verifies
+ * until every refresh token it signed has expired, then it is dropped.
  * With JWT_ALG=HS256 access tokens are signed with JWT_SECRET and there is no JWKS.
  *
  * @example
@@ -38,17 +42,33 @@ export interface KeyRing {
   accessVerifier(kid: string | undefined): Promise<Key | undefined>;
   refreshSigner(): SigningKey;
   refreshVerifier(kid: string | undefined): Key | undefined;
+  /** The key that hashes new one-time codes, and the one a stored hash names. */
+  codeKey(): { kid: string; secret: Buffer };
+  codeKeyFor(kid: string): Buffer | undefined;
   /** Public keys for `/.well-known/jwks.json`; `undefined` when JWT_ALG=HS256. */
   jwks(): { keys: JWK[] } | undefined;
   /** Re-read keys from the database (another instance may have rotated). */
   reload(): Promise<void>;
-  /** Make a new access-signing key active; the old ones keep verifying until their tokens expire. */
-  rotate(): Promise<{ kid: string; retired: string[] }>;
+  /**
+   * Make new access-signing and refresh keys active; the old ones keep verifying until
+   * their tokens expire. (With JWT_ALG=HS256 only the refresh key: JWT_SECRET is a setting.)
+   */
+  rotate(): Promise<{ kid: string | undefined; refreshKid: string; retired: string[] }>;
 }
 
 interface LoadOptions {
   repo: KeysRepository;
-  config: Pick<Config, 'jwtAlg' | 'jwtSecret' | 'keySecret' | 'accessTokenTtlMs' | 'jwtLeewayMs'>;
+  config: Pick<
+    Config,
+    | 'jwtAlg'
+    | 'jwtSecret'
+    | 'keySecret'
+    | 'accessTokenTtlMs'
+    | 'jwtLeewayMs'
+    | 'refreshTokenTtlMs'
+    | 'rememberMeTtlMs'
+    | 'sessionAbsoluteTtlMs'
+  >;
   clock: Clock;
 }
 
@@ -57,11 +77,11 @@ export async function loadKeyRing({ repo, config, clock }: LoadOptions): Promise
   const sealer = config.keySecret ? await createSealer(config.keySecret, 'signing-keys-v1', 'signing keys') : undefined;
   const hs256 = config.jwtAlg === 'HS256';
 
-  const newKeyRow = async (use: 'sign' | 'refresh'): Promise<NewSigningKey> => {
-    const alg: string = use === 'refresh' ? 'HS256' : config.jwtAlg;
+  const newKeyRow = async (use: 'sign' | 'refresh' | 'otp'): Promise<NewSigningKey> => {
+    const alg: string = use === 'sign' ? config.jwtAlg : 'HS256';
     let publicJwk: JWK | null = null;
     let privateJwk: JWK;
-    if (use === 'refresh') {
+    if (use !== 'sign') {
       privateJwk = { kty: 'oct', k: randomBytes(32).toString('base64url') };
     } else {
       const pair = await generateKeyPair(alg, {
@@ -73,7 +93,7 @@ export async function loadKeyRing({ repo, config, clock }: LoadOptions): Promise
     }
     const text = JSON.stringify(privateJwk);
     return {
-      kid: `${use === 'refresh' ? 'r' : 'k'}-${randomUUID()}`,
+      kid: `${{ sign: 'k', refresh: 'r', otp: 'c' }[use]}-${randomUUID()}`,
       alg,
       use,
       publicJwk,
@@ -86,16 +106,26 @@ export async function loadKeyRing({ repo, config, clock }: LoadOptions): Promise
   const hasActive = (use: string, alg: string) => existing.some((r) => r.use === use && r.alg === alg && !r.retiredAt);
   if (!hs256 && !hasActive('sign', config.jwtAlg)) await repo.ensureActive(await newKeyRow('sign'));
   if (!hasActive('refresh', 'HS256')) await repo.ensureActive(await newKeyRow('refresh'));
+  if (!hasActive('otp', 'HS256')) await repo.ensureActive(await newKeyRow('otp'));
   // Keys stored before LATCHKEY_KEY_SECRET was set are encrypted now: "at rest" means every row.
+  // The active refresh and code keys are also replaced: an old backup holds them in plain text,
+  // and it must not keep forging refresh tokens (the old key still verifies the tokens it signed).
   if (sealer) {
-    for (const row of existing) if (!isSealed(row)) await repo.sealPrivate(row.kid, await sealer.seal(row.privateJwk));
+    for (const row of existing) {
+      if (isSealed(row)) continue;
+      if ((row.use === 'refresh' || row.use === 'otp') && !row.retiredAt)
+        await repo.rotate(await newKeyRow(row.use), new Date(clock.now()));
+      await repo.sealPrivate(row.kid, await sealer.seal(row.privateJwk));
+    }
   }
 
   let rows: SigningKeyRow[] = [];
   let signer: SigningKey | undefined;
   let refresh: SigningKey | undefined;
+  let code: { kid: string; secret: Buffer } | undefined;
   const verifiers = new Map<string, Key>();
   const refreshVerifiers = new Map<string, Key>();
+  const codeKeys = new Map<string, Buffer>();
   let publicKeys: JWK[] = [];
 
   const hsKey = hs256 ? await hmacKey(new TextEncoder().encode(config.jwtSecret!)) : undefined;
@@ -113,6 +143,13 @@ export async function loadKeyRing({ repo, config, clock }: LoadOptions): Promise
   /** Retired keys verify until every token they signed has expired. */
   const stillVerifies = (row: SigningKeyRow) =>
     !row.retiredAt || row.retiredAt.getTime() + config.accessTokenTtlMs + config.jwtLeewayMs + 60_000 > clock.now();
+  /** The longest a refresh token lives: the longer of the two lifetimes, never past a session's end. */
+  const refreshLifetime = Math.min(
+    Math.max(config.refreshTokenTtlMs, config.rememberMeTtlMs),
+    config.sessionAbsoluteTtlMs,
+  );
+  const refreshStillVerifies = (row: SigningKeyRow) =>
+    !row.retiredAt || row.retiredAt.getTime() + refreshLifetime + config.jwtLeewayMs + 60_000 > clock.now();
 
   const reload = async () => {
     rows = await repo.all();
@@ -121,9 +158,18 @@ export async function loadKeyRing({ repo, config, clock }: LoadOptions): Promise
     const nextPublic: JWK[] = [];
     let nextSigner: SigningKey | undefined;
     let nextRefreshSigner: SigningKey | undefined;
+    let nextCode: typeof code;
+    const nextCodeKeys = new Map<string, Buffer>();
     // Newest first, so the newest active key signs.
     for (const row of [...rows].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())) {
+      if (row.use === 'otp') {
+        const secret = Buffer.from(String((await privateOf(row)).k), 'base64url');
+        if (!row.retiredAt && !nextCode) nextCode = { kid: row.kid, secret };
+        nextCodeKeys.set(row.kid, secret);
+        continue;
+      }
       if (row.use === 'refresh') {
+        if (!refreshStillVerifies(row)) continue;
         const key = await hmacKey(await importJWK(await privateOf(row), 'HS256'));
         if (!row.retiredAt && !nextRefreshSigner)
           nextRefreshSigner = { kid: row.kid, alg: 'HS256', key, sign: jwsSigner('HS256', key) };
@@ -143,9 +189,12 @@ export async function loadKeyRing({ repo, config, clock }: LoadOptions): Promise
       nextSigner = { kid: hsKid, alg: 'HS256', key: hsKey!, sign: jwsSigner('HS256', hsKey!) };
       nextVerifiers.set(hsKid, hsKey!);
     }
-    if (!nextSigner || !nextRefreshSigner) throw new Error('no active signing key');
+    if (!nextSigner || !nextRefreshSigner || !nextCode) throw new Error('no active signing key');
     signer = nextSigner;
     refresh = nextRefreshSigner;
+    code = nextCode;
+    codeKeys.clear();
+    for (const [k, v] of nextCodeKeys) codeKeys.set(k, v);
     verifiers.clear();
     for (const [k, v] of nextVerifiers) verifiers.set(k, v);
     refreshVerifiers.clear();
@@ -172,13 +221,20 @@ export async function loadKeyRing({ repo, config, clock }: LoadOptions): Promise
     accessVerifier,
     refreshSigner: () => refresh!,
     refreshVerifier: (kid) => (kid ? refreshVerifiers.get(kid) : undefined),
+    codeKey: () => code!,
+    codeKeyFor: (kid) => codeKeys.get(kid),
     jwks: () => (hs256 ? undefined : { keys: publicKeys }),
     reload,
     rotate: async () => {
-      if (hs256) throw new Error('JWT_ALG=HS256 uses JWT_SECRET; rotate it by changing the setting');
-      const { active, retired } = await repo.rotate(await newKeyRow('sign'), new Date(clock.now()));
+      const now = new Date(clock.now());
+      const access = hs256 ? undefined : await repo.rotate(await newKeyRow('sign'), now);
+      const refreshKey = await repo.rotate(await newKeyRow('refresh'), now);
       await reload();
-      return { kid: active.kid, retired };
+      return {
+        kid: access?.active.kid,
+        refreshKid: refreshKey.active.kid,
+        retired: [...(access?.retired ?? []), ...refreshKey.retired],
+      };
     },
   };
 }

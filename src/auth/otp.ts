@@ -1,16 +1,19 @@
 /**
- * One-time codes: six digits from a CSPRNG, stored only as a salted SHA-256
- * (bound to the email and purpose), alive for OTP_TTL, usable once, dead
- * after OTP_MAX_ATTEMPTS wrong tries, and superseded by a newer code.
- * (Codes live minutes and tries are bounded, so a slow hash such as argon2 buys nothing.)
+ * One-time codes: six digits from a CSPRNG, stored only as a salted HMAC-SHA256
+ * (bound to the email and purpose) under the server's code key, alive for
+ * OTP_TTL, usable once, dead after OTP_MAX_ATTEMPTS wrong tries, and superseded
+ * by a newer code. Six digits are a million tries: a plain hash falls to them in
+ * a second, so the hash is keyed with a secret that lives with the signing keys
+ * (encrypted with LATCHKEY_KEY_SECRET) — a copy of the codes table alone gives no code.
  *
  * @example
  *   const code = await otp.issue({ email, purpose: 'LOGIN', userId });
  *   const result = await otp.check({ email, purpose: 'LOGIN', code }); // { ok: true, row } once
  */
-import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import type { Config } from '../config.js';
 import type { Clock } from './clock.js';
+import type { KeyRing } from './keys.js';
 import type { OtpCode, OtpRepository } from './ports.js';
 
 export type OtpPurpose = 'LOGIN' | 'VERIFY_EMAIL' | 'PASSWORD_RESET';
@@ -22,19 +25,19 @@ export type OtpCheck =
 
 const CODE = /^\d{6}$/;
 
-function hashCode(salt: Buffer, purpose: string, email: string, code: string): Buffer {
-  return createHash('sha256').update(salt).update(`\0${purpose}\0${email.toLowerCase()}\0${code}`).digest();
+/** `email` is canonical (src/auth/email.ts): it is bound into the hash as it is. */
+function hashCode(key: Buffer, salt: Buffer, purpose: string, email: string, code: string): Buffer {
+  return createHmac('sha256', key).update(salt).update(`\0${purpose}\0${email}\0${code}`).digest();
 }
 
-export function createOtp({
-  repo,
-  config,
-  clock,
-}: {
+interface Deps {
   repo: OtpRepository;
+  keys: Pick<KeyRing, 'codeKey' | 'codeKeyFor'>;
   config: Pick<Config, 'otpTtlMs' | 'otpMaxAttempts'>;
   clock: Clock;
-}) {
+}
+
+export function createOtp({ repo, keys, config, clock }: Deps) {
   return {
     /** A new code for this email and purpose (the previous one stops working). Returns the code to send. */
     async issue({
@@ -48,12 +51,13 @@ export function createOtp({
     }): Promise<string> {
       const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
       const salt = randomBytes(16);
+      const key = keys.codeKey();
       const now = clock.now();
       await repo.issue({
         email,
         purpose,
         userId,
-        codeHash: `sha256$${salt.toString('base64url')}$${hashCode(salt, purpose, email, code).toString('base64url')}`,
+        codeHash: `hmac$${key.kid}$${salt.toString('base64url')}$${hashCode(key.secret, salt, purpose, email, code).toString('base64url')}`,
         createdAt: new Date(now),
         expiresAt: new Date(now + config.otpTtlMs),
       });
@@ -66,10 +70,11 @@ export function createOtp({
       const row = await repo.reserveAttempt(email, purpose, now, config.otpMaxAttempts);
       if (!row) return { ok: false, attemptsLeft: 0 };
       const attemptsLeft = config.otpMaxAttempts - row.attempts;
-      const [, salt, expected] = row.codeHash.split('$');
+      const [scheme, kid, salt, expected] = row.codeHash.split('$');
+      const key = scheme === 'hmac' ? keys.codeKeyFor(kid) : undefined;
       const given = code.trim();
-      if (!CODE.test(given) || !salt || !expected) return { ok: false, row, attemptsLeft };
-      const actual = hashCode(Buffer.from(salt, 'base64url'), purpose, email, given);
+      if (!CODE.test(given) || !key || !salt || !expected) return { ok: false, row, attemptsLeft };
+      const actual = hashCode(key, Buffer.from(salt, 'base64url'), purpose, email, given);
       if (!timingSafeEqual(actual, Buffer.from(expected, 'base64url'))) return { ok: false, row, attemptsLeft };
       // Two requests with the right code: the database lets exactly one use it.
       if (!(await repo.consume(row.id, now))) return { ok: false, row, attemptsLeft };

@@ -44,7 +44,7 @@ export type ProfilePatch = Partial<Pick<Profile, 'displayName' | 'bio' | 'avatar
 export interface UsersRepository {
   /** Insert a user and an empty profile together; which unique field was taken otherwise. */
   create(input: NewUser): Promise<{ user: User } | { taken: 'email' | 'username' }>;
-  /** Case-insensitive. */
+  /** By the canonical address (src/auth/email.ts), matched exactly. */
   findByEmail(email: string): Promise<User | undefined>;
   findById(id: string): Promise<User | undefined>;
   /** Users with their profiles (null when none), one query for any number of ids. */
@@ -52,6 +52,8 @@ export interface UsersRepository {
   /** `changedAt` null: a rehash of the same password (the change time stays). */
   setPasswordHash(id: string, passwordHash: string, changedAt: Date | null): Promise<void>;
   setActive(id: string, isActive: boolean): Promise<void>;
+  /** Drop the password: the address was proven by someone else than who set it. */
+  clearPassword(id: string): Promise<void>;
   /** Stamps the first verification only; the user after it. */
   markEmailVerified(id: string, at: Date): Promise<User | undefined>;
   updateProfile(userId: string, patch: ProfilePatch, at: Date): Promise<Profile>;
@@ -121,6 +123,8 @@ export interface SessionsRepository {
   rotate(jti: string, now: Date, next: Successor): Promise<RotateResult>;
   /** The session's one unused refresh token (the head of its chain). */
   currentToken(sessionId: string): Promise<RefreshTokenRow | undefined>;
+  /** A refresh token's row and its session, if both are still stored. */
+  findToken(jti: string): Promise<{ token: RefreshTokenRow; session: Session } | undefined>;
   /** Revoke one session (if still live); returns it when this call revoked it. */
   revoke(id: string, reason: string, now: Date, userId?: string): Promise<Session | undefined>;
   /** Revoke every live session of a user, optionally keeping one; the ids revoked. */
@@ -168,6 +172,8 @@ export interface OtpRepository {
   reserveAttempt(email: string, purpose: string, now: Date, maxAttempts: number): Promise<OtpCode | undefined>;
   /** Mark a code used; false when another request used it first. */
   consume(id: string, at: Date): Promise<boolean>;
+  /** End every live code of an account (by user id, or by its address for codes asked before it existed). */
+  invalidateAll(userId: string, email: string, at: Date): Promise<number>;
   deleteExpired(before: Date): Promise<number>;
 }
 

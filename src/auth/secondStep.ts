@@ -121,4 +121,3 @@ export function createSecondStep<User extends { id: string; isActive: boolean }>
     },
   };
 }
-

@@ -244,6 +244,20 @@ export function createSessions({ repos, tokens, revocations, audit, config, cloc
       }
     },
 
+    /**
+     * The session of a refresh token that could still refresh: genuine, not rotated, not expired,
+     * its session neither revoked nor past its end. An old cookie (from a backup, a rotated or
+     * logged-out token) proves nothing about the session now, so it may not end every session.
+     */
+    async liveSessionOfRefreshToken(presented: string): Promise<Viewer | undefined> {
+      const claims = await tokens.verifyRefresh(presented).catch(() => undefined);
+      const found = claims && (await repos.sessions.findToken(claims.jti));
+      const now = clock.now();
+      if (!found || found.token.usedAt || found.token.expiresAt.getTime() <= now) return undefined;
+      if (found.session.revokedAt || found.session.expiresAt.getTime() <= now) return undefined;
+      return { userId: found.session.userId, sessionId: found.session.id };
+    },
+
     /** End one session. With `userId`, only if it belongs to that user. True when it was live. */
     async revoke(sessionId: string, opts: { reason: string; meta: RequestMeta; userId?: string }): Promise<boolean> {
       const row = await repos.sessions.revoke(sessionId, opts.reason, new Date(clock.now()), opts.userId);

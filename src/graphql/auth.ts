@@ -1,5 +1,5 @@
 /** Sign-up, sign-in, refresh, sign-out and token inspection. Each resolver calls a service. */
-import { AuthError } from '../auth/errors.js';
+import { AuthError, isAuthError } from '../auth/errors.js';
 import type { User } from '../auth/ports.js';
 import type { AuthResult } from '../auth/sessions.js';
 import { FIRST_FACTOR_AMR } from '../auth/signIn.js';
@@ -44,8 +44,17 @@ builder.mutationFields((t) => ({
       rememberMe: t.arg.boolean({ defaultValue: false }),
     },
     resolve: async (_root, args, ctx) => {
-      const user = await ctx.services.accounts.register(args, ctx.meta);
-      await ctx.services.emailCodes.sendVerification(user, ctx.meta);
+      const { accounts, emailCodes, config } = ctx.services;
+      // REQUIRE_EMAIL_VERIFICATION: no session before the address is proven, and the same
+      // answer for a taken address (its owner gets a note), so sign-up tells no one who has an account.
+      const pending = config.requireEmailVerification;
+      const user = await accounts.register(args, ctx.meta).catch(async (e) => {
+        if (!pending || !isAuthError(e) || e.code !== 'EMAIL_TAKEN') throw e;
+        await emailCodes.notifyTaken(args.email, ctx.meta);
+        throw new AuthError('EMAIL_NOT_VERIFIED');
+      });
+      await emailCodes.sendVerification(user, ctx.meta);
+      if (pending) throw new AuthError('EMAIL_NOT_VERIFIED');
       return signIn(ctx, user, args.rememberMe, 'register', FIRST_FACTOR_AMR.register);
     },
   }),
@@ -56,9 +65,21 @@ builder.mutationFields((t) => ({
       email: t.arg.string({ required: true }),
       password: t.arg.string({ required: true }),
       rememberMe: t.arg.boolean({ defaultValue: false }),
+      code: t.arg.string({
+        description: 'With REQUIRE_EMAIL_VERIFICATION: the VERIFY_EMAIL code mailed after EMAIL_NOT_VERIFIED.',
+      }),
     },
     resolve: async (_root, args, ctx) => {
-      const user = await ctx.services.accounts.checkPassword(args.email, args.password, ctx.meta);
+      const { accounts, emailCodes, config } = ctx.services;
+      let user = await accounts.checkPassword(args.email, args.password, ctx.meta);
+      if (config.requireEmailVerification && !user.emailVerifiedAt) {
+        if (!args.code) {
+          await emailCodes.requestVerification(user, ctx.meta);
+          throw new AuthError('EMAIL_NOT_VERIFIED');
+        }
+        // The password and the mailbox proven together: the address is verified, the password kept.
+        user = await emailCodes.verifyWithPassword(user, args.code, ctx.meta);
+      }
       return signIn(ctx, user, args.rememberMe, 'password', FIRST_FACTOR_AMR.password);
     },
   }),
@@ -93,13 +114,16 @@ builder.mutationFields((t) => ({
       const { sessions } = ctx.services;
       const cookie = ctx.refreshCookie.read();
       ctx.refreshCookie.clear();
-      const owner =
-        (cookie && (await sessions.sessionOfRefreshToken(cookie))) || (await ctx.viewer().catch(() => null));
+      const viewer = () => ctx.viewer().catch(() => null);
+      if (args.everywhere) {
+        // Ending every session takes a live one: a refresh token that could still refresh, or a
+        // valid access token. Any genuine old token would otherwise be a permanent sign-out switch.
+        const live = (cookie && (await sessions.liveSessionOfRefreshToken(cookie))) || (await viewer());
+        return live ? (await sessions.revokeAll(live.userId, { reason: 'logout', meta: ctx.meta })) > 0 : false;
+      }
+      const owner = (cookie && (await sessions.sessionOfRefreshToken(cookie))) || (await viewer());
       if (!owner) return false;
-      const userId = 'userId' in owner ? owner.userId : undefined;
-      if (args.everywhere && userId)
-        return (await sessions.revokeAll(userId, { reason: 'logout', meta: ctx.meta })) > 0;
-      return sessions.revoke(owner.sessionId, { reason: 'logout', meta: ctx.meta, userId });
+      return sessions.revoke(owner.sessionId, { reason: 'logout', meta: ctx.meta, userId: owner.userId });
     },
   }),
 

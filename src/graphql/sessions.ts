@@ -1,5 +1,6 @@
 /** Session management for the signed-in user. */
 import { builder } from './builder.js';
+import { uuidArg } from './ids.js';
 import { SessionType } from './types.js';
 
 builder.queryFields((t) => ({
@@ -19,8 +20,7 @@ builder.mutationFields((t) => ({
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_root, args, ctx) => {
       const viewer = await ctx.requireViewer();
-      const id = String(args.id);
-      if (!/^[0-9a-f-]{36}$/i.test(id)) return false;
+      const id = uuidArg(args.id, 'id');
       const revoked = await ctx.services.sessions.revoke(id, {
         reason: 'revoked',
         meta: ctx.meta,

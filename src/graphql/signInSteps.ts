@@ -3,7 +3,6 @@
  * factor (`completeSignIn`), and `reauthenticate`. Sessions are opened only by the one
  * pipeline (auth/signIn.ts), through `signIn` here or `secondStep.complete`.
  */
-import { normalizeEmail } from '../auth/accounts.js';
 import { AuthError } from '../auth/errors.js';
 import { authPayload, signIn } from './auth.js';
 import { builder } from './builder.js';
@@ -15,7 +14,7 @@ builder.mutationFields((t) => ({
     description: 'Options for navigator.credentials.get. Without an email: discoverable credentials (autofill).',
     args: { email: t.arg.string() },
     resolve: async (_root, args, ctx) => {
-      const user = args.email == null ? undefined : await ctx.services.accounts.findByEmail(normalizeEmail(args.email));
+      const user = args.email == null ? undefined : await ctx.services.accounts.findByEmail(args.email);
       return ctx.services.passkeys.signInOptions(user?.isActive ? user : undefined);
     },
   }),

@@ -11,6 +11,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, 
 import helmet, { type HelmetOptions } from 'helmet';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Services } from '../services.js';
+import { trustProxyOption } from './clientAddress.js';
 import { graphqlRoutes } from './graphql.js';
 import { lazyChildLogger, type LogStream, loggerOptions } from './logging.js';
 import type { Metrics } from './metrics.js';
@@ -72,7 +73,7 @@ export async function buildApp({
   const { config } = services;
   const app = Fastify({
     logger: logger ?? loggerOptions(config.logLevel, logStream),
-    trustProxy: config.trustProxy,
+    trustProxy: trustProxyOption(config.trustProxy),
     bodyLimit: 64 * 1024,
     // Request ids in logs tie an INTERNAL_SERVER_ERROR to its cause.
     requestIdHeader: false,
@@ -100,7 +101,7 @@ export async function buildApp({
   await app.register(graphqlRoutes, { services });
   await app.register(plainRoutes, { services, metrics });
   const root = webRoot === false ? undefined : (webRoot ?? (await findWebRoot()));
-  if (root) await app.register(webApp, { root });
+  if (root) await app.register(webApp, { root, production: config.production });
   else if (webRoot === undefined)
     app.log.warn('web app not built (web/dist missing): run `npm run build`; serving the API only');
   return app;

@@ -73,6 +73,22 @@ function format(error: GraphQLError | Error, log: FastifyBaseLogger, wrapper?: W
   return { message: 'Internal server error', ...where, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
 }
 
+/**
+ * graphql-js suggests names ("Cannot query field "mee" on type "Query". Did you mean "me"?"):
+ * with introspection off (production) that would still map the schema field by field.
+ */
+const SUGGESTION = / ?Did you mean [^?]*\?$/;
+
+/** The formatter for this server: as `errorFormatter`, without name suggestions in production. */
+export function createErrorFormatter({ production }: { production: boolean }): typeof errorFormatter {
+  if (!production) return errorFormatter;
+  return (execution, context) => {
+    const formatted = errorFormatter(execution, context);
+    for (const e of formatted.response.errors as FormattedError[]) e.message = e.message.replace(SUGGESTION, '');
+    return formatted;
+  };
+}
+
 export function errorFormatter(
   execution: Execution,
   context: { reply?: { log: FastifyBaseLogger }; app: { log: FastifyBaseLogger } },

@@ -13,10 +13,13 @@ import type { Viewer } from '../auth/sessions.js';
 import type { GraphQLContext } from '../graphql/builder.js';
 import { graphqlSchema } from '../graphql/schema.js';
 import type { Services } from '../services.js';
+import { clientAddress } from './clientAddress.js';
 import { GRAPHQL_PATH, refreshCookie } from './cookies.js';
-import { errorFormatter } from './errors.js';
+import { createErrorFormatter } from './errors.js';
 import { graphqlTransport } from './transport.js';
 import { validationRules } from './validation.js';
+
+const USER_AGENT_MAX = 512;
 
 /** `Bearer <token>` → the token; no header or another scheme → undefined. */
 export function bearerToken(header: string | undefined): string | undefined {
@@ -55,7 +58,8 @@ export async function graphqlRoutes(app: FastifyInstance, { services }: { servic
     let viewer: Promise<Viewer | null> | undefined;
     const context: GraphQLContext = {
       services,
-      meta: { ip: request.ip ?? null, userAgent: request.headers['user-agent'] ?? null },
+      // User agents are capped (512 characters) once, here: audit rows and sessions keep no 15 kB headers.
+      meta: { ip: clientAddress(request), userAgent: request.headers['user-agent']?.slice(0, USER_AGENT_MAX) ?? null },
       viewer() {
         viewer ??= (async () => {
           const token = bearerToken(request.headers.authorization);
@@ -86,6 +90,6 @@ export async function graphqlRoutes(app: FastifyInstance, { services }: { servic
     validationRules: validationRules({ maxAliases: config.graphqlMaxAliases, production: config.production }),
     graphiql: false,
     context: buildContext as never,
-    errorFormatter: errorFormatter as never,
+    errorFormatter: createErrorFormatter({ production: config.production }) as never,
   });
 }

@@ -11,6 +11,8 @@
  *   turns a database error into a clear BAD_USER_INPUT);
  * - `query` is a GraphQL document: Mercurius would otherwise take a JSON
  *   string for a ready-made syntax tree;
+ * - the document costs no more to parse and validate than a real client's
+ *   (size, tokens, fragments, directives: src/http/documentCost.ts);
  * - the answer is `application/graphql-response+json` when the client accepts
  *   it, `application/json` otherwise; it is never cached (`no-store`); a 405
  *   says which methods are allowed.
@@ -22,6 +24,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type DocumentNode, getOperationAST, parse } from 'graphql';
 import { GRAPHQL_PATH } from './cookies.js';
+import { checkDocumentCost } from './documentCost.js';
 import { requestError } from './errors.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -136,6 +139,7 @@ export function graphqlTransport(app: FastifyInstance): void {
       throw requestError(400, 'Text must not contain NUL (U+0000) characters');
     if (typeof params?.query === 'string' && isJson(params.query))
       throw requestError(400, '"query" must be a GraphQL document');
+    if (typeof params?.query === 'string') checkDocumentCost(params.query);
     if (request.method === 'GET' && typeof params?.query === 'string')
       checkGetOperation(params.query, (params as { operationName?: unknown }).operationName);
   });

@@ -7,6 +7,8 @@
  * files (`/assets/gone.js`) and clients that take only something else (`accept:
  * application/json`) keep their plain 404.
  *
+ * In production `*.map` files are not served (404).
+ *
  * Hashed assets are cached for a year; `index.html` is revalidated every time,
  * so a new build is picked up on the next load.
  *
@@ -44,10 +46,16 @@ export async function findWebRoot(): Promise<string | undefined> {
   return undefined;
 }
 
-export async function webApp(app: FastifyInstance, { root }: { root: string }) {
+export async function webApp(
+  app: FastifyInstance,
+  { root, production = false }: { root: string; production?: boolean },
+) {
   await app.register(fastifyStatic, {
     root,
     prefix: '/',
+    // Source maps are built (web/vite.config.ts) for debugging, and served only outside production:
+    // there they would hand out the app's source, comments included.
+    allowedPath: production ? (path) => !path.endsWith('.map') : undefined,
     setHeaders(reply, path) {
       reply.header('cache-control', /[\\/]assets[\\/]/.test(path) ? 'public, max-age=31536000, immutable' : 'no-cache');
     },

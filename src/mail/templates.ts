@@ -77,3 +77,27 @@ export function codeMessage({
     html: fill(HTML, values, escapeHtml),
   };
 }
+
+/**
+ * The note an owner gets when someone signs up with their address (REQUIRE_EMAIL_VERIFICATION):
+ * the sign-up answered as for a new address, so only the mailbox learns the account exists.
+ */
+export function accountExistsMessage({ to }: { to: string }): MailMessage {
+  const text = `Someone tried to create a Latchkey account with this email address, which already has one.
+
+If it was you: sign in instead, or reset your password if you have forgotten it.
+If it was not you, you can ignore this message: nothing has changed.
+
+— Latchkey
+`;
+  const html = `<!doctype html>
+<html lang="en"><body style="font-family: system-ui, sans-serif; color: #1a1a1a; line-height: 1.5">
+${text
+  .trim()
+  .split('\n\n')
+  .map((p) => `<p>${escapeHtml(p).replace(/\n/g, '<br>')}</p>`)
+  .join('\n')}
+</body></html>
+`;
+  return { to, subject: 'Someone tried to sign up with your email address', text, html };
+}

@@ -10,6 +10,7 @@ import { getTableName, isTable, sql } from 'drizzle-orm';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
+import { canonicalizeEmails, type EmailReport } from './canonicalEmails.js';
 import type { Database } from './db.js';
 import * as schema from './schema.js';
 
@@ -42,13 +43,19 @@ const config = async () => ({
  * instances at once: they take turns (Drizzle reads the last applied migration
  * before its transaction, so two at once would both apply it and one would fail).
  */
-export async function migrate(database: Database): Promise<{ applied: number }> {
+export async function migrate(
+  database: Database,
+  { checkEmails = false } = {},
+): Promise<{ applied: number; emails?: EmailReport }> {
   return database.exclusive('latchkey-migrate', async () => {
     const before = await schemaStatus(database);
     // Drizzle applies all pending migrations in one transaction.
     if (database.kind === 'pglite') await migratePglite(database.db as never, await config());
     else await migratePg(database.db as never, await config());
-    return { applied: before.pending };
+    // Stored emails become canonical (0001) in code: SQL has no IDNA. Run again by
+    // `latchkey migrate` (checkEmails), which lists what could not be converted.
+    const emails = before.pending || checkEmails ? await canonicalizeEmails(database) : undefined;
+    return { applied: before.pending, emails };
   });
 }
 

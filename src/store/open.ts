@@ -7,6 +7,7 @@
  *   const database = await openCheckedDatabase(config); // or StartupError: run `latchkey migrate`
  */
 import { type Config, hideUrlPassword } from '../config.js';
+import { describeEmailReport } from './canonicalEmails.js';
 import { type Database, openDatabase } from './db.js';
 import { migrate, schemaProblem, schemaStatus } from './migrate.js';
 
@@ -30,7 +31,10 @@ export async function openCheckedDatabase(
       throw new StartupError(`cannot reach the database at ${where}: ${rootCause(e).message.split('\n')[0]}`);
     });
     const autoMigrate = database.kind === 'pglite' || config.autoMigrate;
-    if (autoMigrate) await migrate(database);
+    if (autoMigrate) {
+      const { emails } = await migrate(database);
+      if (emails) for (const line of describeEmailReport(emails)) console.error(`latchkey: ${line}`);
+    }
     // Checked after migrating too: a table dropped by hand is not something migrations restore.
     const status = await schemaStatus(database);
     const problem = schemaProblem(status);

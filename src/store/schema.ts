@@ -34,8 +34,9 @@ export const users = pgTable(
     passwordChangedAt: ts('password_changed_at'),
   },
   (t) => [
-    // Case-insensitive uniqueness: the email is matched on lower(email) everywhere.
-    uniqueIndex('users_email_lower_key').on(sql`lower(${t.email})`),
+    // The email is stored in its one canonical form (src/auth/email.ts) and matched exactly:
+    // PostgreSQL's lower() folds some letters (İ → i) that the canonical form keeps apart.
+    uniqueIndex('users_email_key').on(t.email),
     uniqueIndex('users_username_lower_key').on(sql`lower(${t.username})`),
   ],
 );
@@ -112,7 +113,7 @@ export const otpCodes = pgTable(
     attempts: integer('attempts').notNull().default(0),
     consumedAt: ts('consumed_at'),
   },
-  (t) => [index('otp_codes_email_purpose_idx').on(sql`lower(${t.email})`, t.purpose)],
+  (t) => [index('otp_codes_email_purpose_idx').on(t.email, t.purpose), index('otp_codes_user_idx').on(t.userId)],
 );
 
 export const signingKeys = pgTable('signing_keys', {

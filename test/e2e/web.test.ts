@@ -208,6 +208,11 @@ describe.skipIf(!chromiumPath)(
         '/\t/evil.example',
         'javascript:alert(1)',
         '//[oops',
+        // Dot segments that normalise to `//evil.example/`: the History API refuses those, the page must not go blank.
+        '/.//evil.example/',
+        '/%2e//evil.example',
+        '/a/..//evil.example',
+        '/./\\evil.example',
       ];
       // Signing in with one, then visiting /login?next=… signed in, which goes straight on to `next`.
       await signIn(page, email, { next: encodeURIComponent(hostile[0]) });

@@ -32,7 +32,7 @@ describe.each(targets)('accounts on $name', (target) => {
   const t = suiteServer(target, { manualClock: true });
 
   describe('register', () => {
-    it('stores the email as typed, the username and the display name; emails are unique in any case', async () => {
+    it('stores the email in its canonical form, the username and the display name; emails are unique in any case', async () => {
       const email = uniqueEmail('Mixed.Case');
       const client = t.client();
       const res = await client.gql(
@@ -42,7 +42,7 @@ describe.each(targets)('accounts on $name', (target) => {
       );
       expect(res.body.errors).toBeUndefined();
       expect(res.body.data.register.user).toMatchObject({
-        email,
+        email: email.toLowerCase(),
         emailVerified: false,
         profile: { displayName: 'Ada L.' },
       });
@@ -227,7 +227,13 @@ describe.each(targets)('accounts on $name', (target) => {
       expect((await stranger.gql(ME)).body.data.me).not.toBeNull();
       expect((await stranger.gql(REFRESH)).body.errors).toBeUndefined();
       expect((await revoke(laptop, '6f1c8c9e-0000-4000-8000-000000000000')).body.data.revokeSession).toBe(false);
-      expect((await revoke(laptop, 'not-a-session')).body.data.revokeSession).toBe(false);
+      // An id that is not a UUID is bad input, never a database error (36 characters, and not).
+      for (const bad of ['not-a-session', '-'.repeat(36), `${'g'.repeat(8)}-0000-4000-8000-000000000000`]) {
+        expect((await revoke(laptop, bad)).body.errors![0].extensions).toMatchObject({
+          code: 'BAD_USER_INPUT',
+          field: 'id',
+        });
+      }
 
       const done = await revoke(laptop, phoneId);
       expect(done.body.data.revokeSession).toBe(true);

@@ -66,7 +66,10 @@ describe('on the embedded database (a data directory)', () => {
     await writeFile(join(dir, 'latchkey.pid'), '999999999');
     succeeded(await latchkey(['sessions', 'revoke', '--email', email], { env }), /^revoked 1 session\(s\)/);
     succeeded(await latchkey(['user', 'deactivate', '--email', b.email], { env }), /^deactivated/);
-    succeeded(await latchkey(['keys', 'rotate'], { env }), /^new signing key \S+ is active; 1 old key/);
+    succeeded(
+      await latchkey(['keys', 'rotate'], { env }),
+      /^new signing key \S+ is active; new refresh key \S+ is active; 2 old key/,
+    );
     succeeded(await latchkey(['tokens', 'flush-expired'], { env }), flushLine(setup.codes));
 
     t = await serveDir();

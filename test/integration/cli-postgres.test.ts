@@ -113,8 +113,12 @@ describe.runIf(pgAvailable)('on PostgreSQL, next to a running server', () => {
     await registerUser(carol);
     const oldKid = decodeProtectedHeader(carol.token!).kid;
     const r = await latchkey(['keys', 'rotate'], { env });
-    succeeded(r, /^new signing key k-\S+ is active; 1 old key\(s\) keep verifying until their tokens expire$/);
+    succeeded(
+      r,
+      /^new signing key k-\S+ is active; new refresh key r-\S+ is active; 2 old key\(s\) keep verifying until their tokens expire$/,
+    );
     const newKid = /signing key (\S+) is active/.exec(r.stdout)![1];
+    const refreshKid = /refresh key (\S+) is active/.exec(r.stdout)![1];
 
     // A new instance (or this one after its reload) signs with the new key and publishes both.
     const other = await startTestServer({ db: env.DATABASE_URL });
@@ -127,9 +131,51 @@ describe.runIf(pgAvailable)('on PostgreSQL, next to a running server', () => {
       expect(decodeProtectedHeader(dave.token!).kid).toBe(newKid);
       // The instance that has not reloaded yet verifies the new key's tokens too.
       expect((await t.client().gql(ME, undefined, { token: dave.token })).body.data.me).not.toBeNull();
+      // The refresh key rotated too: a session begun under the old one still refreshes, and gets the new key.
+      expect(decodeProtectedHeader(dave.refreshToken()!).kid).toBe(refreshKid);
+      const carolOnOther = other.client();
+      carolOnOther.cookies.set('latchkey_refresh', carol.refreshToken()!);
+      const refreshed = await carolOnOther.gql(REFRESH);
+      expect(refreshed.body.errors).toBeUndefined();
+      expect(decodeProtectedHeader(carolOnOther.refreshToken()!).kid).toBe(refreshKid);
     } finally {
       await other.close();
     }
+  });
+
+  it('migrate rewrites stored emails to their canonical form and lists, never merges, those that collide', async () => {
+    const tag = `${process.pid}-${Date.now()}`;
+    // Rows as an older version stored them: as typed, unique only under lower().
+    const insert = async (email: string) =>
+      (
+        await t.sql<{ id: string }>('insert into users (email, created_at) values ($1, now()) returning id', [email])
+      )[0];
+    const kept = await insert(`victim.${tag}@gmail.com`);
+    const twin = await insert(`Victim.${tag}@GMAIL.com`);
+    const plain = await insert(`Bob.${tag}@Bücher.DE`);
+    const r = await latchkey(['migrate'], { env });
+    expect(r.status, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^schema is already current; [1-9]\d* email\(s\) rewritten to their canonical form$/);
+    expect(lines.filter((l) => l.includes(tag))).toEqual([
+      `email conflict: user ${twin.id} <Victim.${tag}@GMAIL.com> is the same address as user ${kept.id} <victim.${tag}@gmail.com> (canonical victim.${tag}@gmail.com); left unconverted, resolve by hand`,
+    ]);
+    const stored = await t.sql<{ id: string; email: string }>('select id, email from users where id = any($1)', [
+      [kept.id, twin.id, plain.id],
+    ]);
+    expect(Object.fromEntries(stored.map((u) => [u.id, u.email]))).toEqual({
+      [kept.id]: `victim.${tag}@gmail.com`,
+      [twin.id]: `Victim.${tag}@GMAIL.com`,
+      [plain.id]: `bob.${tag}@xn--bcher-kva.de`,
+    });
+    // Run again: nothing more to rewrite, the conflict is still listed.
+    const again = await latchkey(['migrate'], { env });
+    expect(
+      again.stdout
+        .trim()
+        .split('\n')
+        .filter((l) => l.includes(tag)),
+    ).toHaveLength(1);
   });
 
   it('tokens flush-expired prints what it deleted, and deletes exactly that', async () => {

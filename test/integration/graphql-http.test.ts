@@ -253,11 +253,11 @@ describe('GraphQL over HTTP', () => {
       expect(JSON.stringify(res.json)).not.toMatch(/stack|select |insert /i);
     }
 
-    // A malformed session id is simply not one of yours.
-    const revoke = await alice.gql(
-      'mutation { a: revokeSession(id: "x") b: revokeSession(id: "00000000-0000-0000-0000-000000000000") }',
-    );
-    expect(revoke.body).toEqual({ data: { a: false, b: false } });
+    // A malformed session id is bad input; a well-formed one that is not yours is simply not yours.
+    const malformed = await alice.gql('mutation { revokeSession(id: "x") }');
+    expect(malformed.body.errors![0].extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'id' });
+    const revoke = await alice.gql('mutation { b: revokeSession(id: "00000000-0000-0000-0000-000000000000") }');
+    expect(revoke.body).toEqual({ data: { b: false } });
   });
 
   it('hides an unexpected failure behind INTERNAL_SERVER_ERROR: no SQL, stack or token', async () => {
@@ -284,7 +284,9 @@ describe('GraphQL over HTTP', () => {
 });
 
 describe('GraphQL over HTTP in production', () => {
-  const t = suiteServer(pglite, { env: { NODE_ENV: 'production' } });
+  const t = suiteServer(pglite, {
+    env: { NODE_ENV: 'production', LATCHKEY_KEY_SECRET: 'a key-encryption secret for tests' },
+  });
 
   it('turns introspection off', async () => {
     for (const query of ['{ __schema { types { name } } }', '{ __type(name: "User") { fields { name } } }']) {
@@ -295,5 +297,26 @@ describe('GraphQL over HTTP in production', () => {
     }
     // __typename is not introspection of the schema: clients rely on it.
     expect((await t.client().gql('{ __typename }')).body.data).toEqual({ __typename: 'Query' });
+  });
+
+  it('does not suggest field, argument or type names ("Did you mean …") that introspection would have shown', async () => {
+    for (const query of [
+      '{ mee { id } }',
+      '{ me { emial } }',
+      'mutation { logout(everywhre: true) }',
+      'query($x: Strin) { me { id } }',
+    ]) {
+      const res = await t.client().gql(query);
+      expect(res.code, query).toBe('BAD_USER_INPUT');
+      for (const e of res.body.errors!) expect(e.message, query).not.toMatch(/Did you mean/);
+    }
+  });
+});
+
+describe('GraphQL over HTTP in development', () => {
+  const t = suiteServer(pglite);
+
+  it('suggests names, as graphql-js does', async () => {
+    expect((await t.client().gql('{ mee { id } }')).body.errors![0].message).toMatch(/Did you mean "me"\?/);
   });
 });

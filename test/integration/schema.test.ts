@@ -116,21 +116,17 @@ describe.runIf(pgAvailable)('fail closed on PostgreSQL', () => {
     const url = await database();
     await latchkey(['migrate'], { env: { DATABASE_URL: url } });
     const server = await start({ DATABASE_URL: url });
-    const applied = await psql(url, 'select * from drizzle.__drizzle_migrations order by id');
-    await psql(url, 'delete from drizzle.__drizzle_migrations');
+    const [applied] = await psql(url, 'select * from drizzle.__drizzle_migrations order by created_at desc limit 1');
+    await psql(url, `delete from drizzle.__drizzle_migrations where hash = '${applied.hash}'`);
     const behind = await readyz(server.url);
     expect(behind.status).toBe(503);
-    expect(behind.body.reason).toMatch(
-      new RegExp(`behind \\(${MIGRATIONS} migration\\(s\\) pending\\): run \`latchkey migrate\``),
-    );
+    expect(behind.body.reason).toMatch(/behind \(1 migration\(s\) pending\): run `latchkey migrate`/);
     await expect(start({ DATABASE_URL: url })).rejects.toThrow(/schema is behind.*latchkey migrate/);
 
-    for (const row of applied) {
-      await psql(
-        url,
-        `insert into drizzle.__drizzle_migrations (hash, created_at) values ('${row.hash}', ${row.created_at})`,
-      );
-    }
+    await psql(
+      url,
+      `insert into drizzle.__drizzle_migrations (hash, created_at) values ('${applied.hash}', ${applied.created_at})`,
+    );
     expect((await readyz(server.url)).status).toBe(200);
     await server.close();
   });

@@ -80,3 +80,24 @@ describe('web app served by the server', () => {
     expect((await get('/healthz', 'application/json')).status).toBe(200);
   });
 });
+
+describe('web app source maps', () => {
+  const dev = suiteServer(pglite);
+  const prod = suiteServer(pglite, {
+    env: { NODE_ENV: 'production', LATCHKEY_KEY_SECRET: 'a key-encryption secret for tests' },
+  });
+
+  /** The app's script and its source map, as the page names them. */
+  const assets = async (url: string) => {
+    const html = await (await fetch(`${url}/`)).text();
+    const script = /src="(\/assets\/[^"]+\.js)"/.exec(html)![1];
+    return { script, map: `${script}.map` };
+  };
+
+  it('serves them in development and not in production, where the app still loads', async () => {
+    const { script, map } = await assets(dev.url);
+    expect((await fetch(`${dev.url}${map}`)).status).toBe(200);
+    expect((await fetch(`${prod.url}${map}`)).status).toBe(404);
+    expect((await fetch(`${prod.url}${script}`)).status).toBe(200);
+  });
+});

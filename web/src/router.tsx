@@ -4,6 +4,7 @@
  * routing it needs.
  */
 import { type AnchorHTMLAttributes, type MouseEvent, useSyncExternalStore } from 'react';
+import { safeNext as safeNextFor } from './safeNext';
 
 const listeners = new Set<() => void>();
 const notify = () => {
@@ -32,19 +33,11 @@ export function navigate(to: string, { replace = false } = {}): void {
 }
 
 /**
- * A `next` value from a URL is only followed if it is a path on this site.
- * It is judged the way the browser will read it (which drops tabs and line
- * breaks and takes `\` for `/`, so `/\t/evil.example` means `//evil.example`).
+ * A `next` value from the URL, followed only to a path on this site (see safeNext.ts); else the
+ * dashboard, which is where `/` sends a signed-in person (one step, not two).
  */
-export function safeNext(next: string | null, fallback = '/dashboard'): string {
-  if (!next?.startsWith('/')) return fallback;
-  let url: URL;
-  try {
-    url = new URL(next, window.location.origin);
-  } catch {
-    return fallback; // e.g. `//[oops`: a host that does not parse
-  }
-  return url.origin === window.location.origin ? url.pathname + url.search + url.hash : fallback;
+export function safeNext(next: string | null): string {
+  return safeNextFor(next, window.location.origin, '/dashboard');
 }
 
 export function Link({ href, onClick, ...rest }: AnchorHTMLAttributes<HTMLAnchorElement> & { href: string }) {

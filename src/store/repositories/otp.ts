@@ -5,12 +5,13 @@
  * one guarded UPDATE, so parallel guesses cannot exceed the attempt limit,
  * and consuming is `UPDATE … WHERE consumed_at IS NULL`, so a code works once.
  */
-import { and, eq, isNull, lt, sql } from 'drizzle-orm';
+import { and, eq, isNull, lt, or, sql } from 'drizzle-orm';
 import type { NewOtp, OtpCode, OtpRepository } from '../../auth/ports.js';
 import type { Executor } from '../db.js';
 import { otpCodes } from '../schema.js';
 
-const sameEmail = (email: string) => sql`lower(${otpCodes.email}) = lower(${email})`;
+// Emails arrive in their canonical form (src/auth/email.ts): matched exactly.
+const sameEmail = (email: string) => eq(otpCodes.email, email);
 
 export function otpRepository(db: Executor): OtpRepository {
   return {
@@ -20,7 +21,7 @@ export function otpRepository(db: Executor): OtpRepository {
         // One issue at a time per email and purpose: two simultaneous requests must not both
         // find nothing to supersede and leave two live codes. (Held until the transaction ends.)
         await tx.execute(
-          sql`select pg_advisory_xact_lock(hashtextextended(lower(${code.email}) || ':' || ${code.purpose}, 0))`,
+          sql`select pg_advisory_xact_lock(hashtextextended(${code.email} || ':' || ${code.purpose}, 0))`,
         );
         await tx
           .update(otpCodes)
@@ -66,6 +67,19 @@ export function otpRepository(db: Executor): OtpRepository {
         .where(and(eq(otpCodes.id, id), isNull(otpCodes.consumedAt)))
         .returning({ id: otpCodes.id });
       return rows.length === 1;
+    },
+
+    /**
+     * End every live code of an account (its user id, or its address for codes asked
+     * before it existed): after a password change or reset no older code may still work.
+     */
+    async invalidateAll(userId: string, email: string, at: Date): Promise<number> {
+      const rows = await db
+        .update(otpCodes)
+        .set({ consumedAt: at })
+        .where(and(or(eq(otpCodes.userId, userId), sameEmail(email)), isNull(otpCodes.consumedAt)))
+        .returning({ id: otpCodes.id });
+      return rows.length;
     },
 
     /** Delete codes that expired before `before` (flush job). */

@@ -203,6 +203,16 @@ export function sessionsRepository(db: Executor): SessionsRepository {
       return rows[0];
     },
 
+    async findToken(jti: string): Promise<{ token: RefreshTokenRow; session: Session } | undefined> {
+      const rows = await db
+        .select({ token: refreshTokens, session: sessions })
+        .from(refreshTokens)
+        .innerJoin(sessions, eq(sessions.id, refreshTokens.sessionId))
+        .where(eq(refreshTokens.jti, jti))
+        .limit(1);
+      return rows[0];
+    },
+
     /** Revoke every live session of a user, optionally keeping one; returns the ids revoked. */
     async revokeAllForUser(userId: string, reason: string, now: Date, exceptId?: string): Promise<string[]> {
       const rows = await db

@@ -1,4 +1,4 @@
-/** Users and profiles. Emails are matched case-insensitively (lower(email)). */
+/** Users and profiles. Emails arrive in their canonical form (src/auth/email.ts) and are matched exactly. */
 import { eq, inArray, sql } from 'drizzle-orm';
 import type { NewUser, Profile, ProfilePatch, User, UserWithProfile, UsersRepository } from '../../auth/ports.js';
 import type { Executor } from '../db.js';
@@ -16,7 +16,7 @@ export function usersRepository(db: Executor): UsersRepository {
   const byEmail = db
     .select()
     .from(users)
-    .where(sql`lower(${users.email}) = lower(${sql.placeholder('email')})`)
+    .where(eq(users.email, sql.placeholder('email')))
     .limit(1)
     .prepare('latchkey_user_by_email');
 
@@ -37,10 +37,7 @@ export function usersRepository(db: Executor): UsersRepository {
           .returning();
         const user = inserted[0];
         if (!user) {
-          const byEmail = await tx
-            .select({ id: users.id })
-            .from(users)
-            .where(sql`lower(${users.email}) = lower(${input.email})`);
+          const byEmail = await tx.select({ id: users.id }).from(users).where(eq(users.email, input.email));
           return { taken: byEmail.length ? 'email' : 'username' } as const;
         }
         await tx
@@ -76,6 +73,11 @@ export function usersRepository(db: Executor): UsersRepository {
         .update(users)
         .set(changedAt ? { passwordHash, passwordChangedAt: changedAt } : { passwordHash })
         .where(eq(users.id, id));
+    },
+
+    /** Drop the password (an address proven by someone else than who set it): only a reset sets one again. */
+    async clearPassword(id: string): Promise<void> {
+      await db.update(users).set({ passwordHash: null }).where(eq(users.id, id));
     },
 
     async setActive(id: string, isActive: boolean): Promise<void> {

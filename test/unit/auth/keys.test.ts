@@ -75,7 +75,12 @@ describe('JWT_ALG=HS256', () => {
     expect(d.keys.jwks()).toBeUndefined();
     expect(await codeOf(d.tokens.verifyAccess(token))).toBe('ok');
     const rows = await d.sql<{ use: string; alg: string }>('select use, alg from signing_keys');
-    expect(rows.filter((r) => r.alg === 'HS256').map((r) => r.use)).toEqual(['refresh']);
+    expect(
+      rows
+        .filter((r) => r.alg === 'HS256')
+        .map((r) => r.use)
+        .sort(),
+    ).toEqual(['otp', 'refresh']);
     // Another secret does not verify it.
     const other = await startDomain({
       env: { JWT_ALG: 'HS256', JWT_SECRET: `${JWT_SECRET}, changed` },
@@ -106,8 +111,14 @@ describe('JWT_ALG=HS256', () => {
     ).toBe('TOKEN_INVALID');
   });
 
-  it('cannot be rotated with keys rotate (the secret is a setting)', async () => {
-    await expect(d.keys.rotate()).rejects.toThrow(/JWT_SECRET/);
+  it('keys rotate replaces only the refresh key (the access secret is a setting)', async () => {
+    const access = d.keys.accessSigner().kid;
+    const oldRefresh = d.keys.refreshSigner().kid;
+    const { kid, refreshKid, retired } = await d.keys.rotate();
+    expect(kid).toBeUndefined();
+    expect(retired).toEqual([oldRefresh]);
+    expect(d.keys.refreshSigner().kid).toBe(refreshKid);
+    expect(d.keys.accessSigner().kid).toBe(access);
   });
 });
 
@@ -127,8 +138,9 @@ describe('rotation', () => {
     );
 
     d.clock.advance(1000);
+    const oldRefresh = d.keys.refreshSigner().kid;
     const { kid, retired } = await d.keys.rotate();
-    expect(retired).toEqual([old.kid]);
+    expect(retired.sort()).toEqual([old.kid, oldRefresh].sort());
     expect(kid).not.toBe(old.kid);
     const { token: after } = await d.tokens.signAccess({ sub: SUB, sid: SID });
     expect(decodeProtectedHeader(after).kid).toBe(kid);
@@ -154,6 +166,29 @@ describe('rotation', () => {
     expect(await codeOf(d.tokens.verifyAccess(before))).toBe('TOKEN_EXPIRED');
     expect(await codeOf(d.tokens.verifyAccess(longLived))).toBe('TOKEN_INVALID');
     expect(await codeOf(d.tokens.verifyAccess(after))).toBe('TOKEN_EXPIRED');
+  });
+
+  it('rotates the refresh key too: the old one verifies until its longest token has expired, then is dropped', async () => {
+    const oldRefresh = d.keys.refreshSigner().kid;
+    const now = Math.floor(d.clock.now() / 1000);
+    const claims = {
+      sub: SUB,
+      sid: SID,
+      jti: '44444444-4444-4444-8444-444444444444',
+      iat: now,
+      exp: now + 30 * 86_400,
+    };
+    const old = await d.tokens.signRefresh(claims);
+    const { refreshKid, retired } = await d.keys.rotate();
+    expect(retired).toContain(oldRefresh);
+    expect(d.keys.refreshSigner().kid).toBe(refreshKid);
+    expect(decodeProtectedHeader(await d.tokens.signRefresh(claims)).kid).toBe(refreshKid);
+    expect((await d.tokens.verifyRefresh(old)).jti).toBe(claims.jti);
+    // REMEMBER_ME_TTL (30 d) plus a minute's margin later, no token of the old key can be live.
+    d.clock.advance(30 * 86_400_000 + 61_000);
+    await d.keys.reload();
+    expect(d.keys.refreshVerifier(oldRefresh)).toBeUndefined();
+    expect(await codeOf(d.tokens.verifyRefresh(old))).toBe('TOKEN_INVALID');
   });
 
   it('looks an unseen kid up in the database (a key made elsewhere), but forged kids at most once every 5 s', async () => {
@@ -212,7 +247,7 @@ describe('LATCHKEY_KEY_SECRET', () => {
       database,
       'select * from signing_keys',
     );
-    expect(rows.map((r) => r.use).sort()).toEqual(['refresh', 'sign']);
+    expect(rows.map((r) => r.use).sort()).toEqual(['otp', 'refresh', 'sign']);
     for (const row of rows) {
       expect(row.private_jwk).toMatch(/^enc:v1:/);
       expect(() => JSON.parse(row.private_jwk)).toThrow();
@@ -261,6 +296,11 @@ describe('LATCHKEY_KEY_SECRET', () => {
         r.private_jwk.startsWith('enc:v1:'),
       ),
     ).toBe(true);
+    // The refresh and code keys a plaintext backup holds are replaced, not only encrypted: the
+    // backup cannot forge new refresh tokens; the old key still verifies the ones it signed.
+    expect(after.refreshSigner().kid).not.toBe(before.refreshSigner().kid);
+    expect(after.codeKey().kid).not.toBe(before.codeKey().kid);
+    expect(after.refreshVerifier(before.refreshSigner().kid)).toBeDefined();
     await expect(loadKeyRing({ repo, config: testConfig(), clock })).rejects.toThrow(/set LATCHKEY_KEY_SECRET/);
     await plain.close();
   });
