@@ -122,7 +122,18 @@ export async function createServices({
     audit,
     config,
   });
-  const reauth = createReauth({ sessions, findUser, totp, passkeys, emailCodes, limits, audit, config, clock });
+  const reauth = createReauth({
+    sessions,
+    repo: repos.sessions,
+    findUser,
+    totp,
+    passkeys,
+    emailCodes,
+    limits,
+    audit,
+    config,
+    clock,
+  });
   const security = createSecurity({
     findUser,
     factors: repos.factors,
@@ -131,7 +142,6 @@ export async function createServices({
     passkeys,
     challenges,
     reauth,
-    sessions,
     audit,
     config,
   });

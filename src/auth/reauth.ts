@@ -18,6 +18,7 @@ import type { Limits } from './limits.js';
 import type { Passkeys } from './passkeys.js';
 import { verifyPassword } from './passwords.js';
 import { oneProof } from './secondStep.js';
+import type { Session, SessionsRepository } from './ports.js';
 import { type AuthResult, authenticatedAtOf, type Sessions, type Viewer } from './sessions.js';
 import { FIRST_FACTOR_AMR } from './signIn.js';
 import type { Totp } from './totp.js';
@@ -31,6 +32,7 @@ export interface ReauthProof {
 
 interface Deps {
   sessions: Sessions;
+  repo: Pick<SessionsRepository, 'findById' | 'markAuthenticated'>;
   findUser(
     id: string,
   ): Promise<{ id: string; email: string; isActive: boolean; passwordHash: string | null } | undefined>;
@@ -43,7 +45,18 @@ interface Deps {
   clock: Clock;
 }
 
-export function createReauth({ sessions, findUser, totp, passkeys, emailCodes, limits, audit, config, clock }: Deps) {
+export function createReauth({
+  sessions,
+  repo,
+  findUser,
+  totp,
+  passkeys,
+  emailCodes,
+  limits,
+  audit,
+  config,
+  clock,
+}: Deps) {
   /** The methods `proof` proves for `user`, or the error a wrong one gets. */
   const prove = async (
     viewer: Viewer,
@@ -79,10 +92,20 @@ export function createReauth({ sessions, findUser, totp, passkeys, emailCodes, l
     return passkeys.reauth(viewer, value);
   };
 
+  /** The live session behind a viewer, or undefined. */
+  const live = async (viewer: Viewer): Promise<Session | undefined> => {
+    const row = await repo.findById(viewer.sessionId);
+    return row && row.userId === viewer.userId && !row.revokedAt && row.expiresAt.getTime() > clock.now()
+      ? row
+      : undefined;
+  };
+
   return {
+    live,
+
     /** REAUTH_REQUIRED unless the session's last real sign-in is within REAUTH_MAX_AGE. */
     async requireRecent(viewer: Viewer): Promise<void> {
-      const session = await sessions.live(viewer);
+      const session = await live(viewer);
       if (!session) throw new AuthError('UNAUTHENTICATED');
       if (clock.now() - authenticatedAtOf(session).getTime() > config.reauthMaxAgeMs)
         throw new AuthError('REAUTH_REQUIRED');
@@ -99,7 +122,9 @@ export function createReauth({ sessions, findUser, totp, passkeys, emailCodes, l
     },
 
     /** A proof made another way (the current password in changePassword) renews the session too. */
-    renew: (viewer: Viewer, amr: readonly string[]) => sessions.markAuthenticated(viewer, [...amr]),
+    renew: async (viewer: Viewer, amr: readonly string[]) => {
+      await repo.markAuthenticated(viewer.sessionId, viewer.userId, new Date(clock.now()), [...amr]);
+    },
 
     passkeyOptions: (viewer: Viewer) => passkeys.reauthOptions(viewer),
   };

@@ -18,7 +18,7 @@ import type { ChallengeRow, FactorStore } from './factorPorts.js';
 import type { Passkeys } from './passkeys.js';
 import type { Reauth } from './reauth.js';
 import type { RecoveryCodes } from './recoveryCodes.js';
-import { authenticatedAtOf, type Sessions, type Viewer } from './sessions.js';
+import { authenticatedAtOf, type Viewer } from './sessions.js';
 import { hasSecondFactor } from './signIn.js';
 import type { Totp } from './totp.js';
 
@@ -44,7 +44,6 @@ interface Deps {
   passkeys: Passkeys;
   challenges: Challenges;
   reauth: Reauth;
-  sessions: Sessions;
   audit: Audit;
   config: Pick<Config, 'mfaRequired'>;
 }
@@ -57,7 +56,6 @@ export function createSecurity({
   passkeys,
   challenges,
   reauth,
-  sessions,
   audit,
   config,
 }: Deps) {
@@ -159,7 +157,7 @@ export function createSecurity({
     /** `mySecurity`: what the account has, and this session's last real sign-in. */
     async overview(viewer: Viewer) {
       const user = await account(viewer.userId);
-      const session = await sessions.live(viewer);
+      const session = await reauth.live(viewer);
       if (!session) throw new AuthError('UNAUTHENTICATED');
       const [summary, list] = await Promise.all([factors.summary(user.id), passkeys.list(user.id)]);
       return {

@@ -208,20 +208,6 @@ export function createSessions({ repos, tokens, revocations, audit, config, cloc
       return { userId: claims.sub, sessionId: claims.sid, authTime: claims.auth_time, amr: claims.amr };
     },
 
-    /** The live session behind a viewer (for the recent sign-in rule), or undefined. */
-    async live(viewer: { userId: string; sessionId: string }): Promise<Session | undefined> {
-      const row = await repos.sessions.findById(viewer.sessionId);
-      const now = clock.now();
-      return row && row.userId === viewer.userId && !row.revokedAt && row.expiresAt.getTime() > now ? row : undefined;
-    },
-
-    /** Record a real sign-in on a live session (a password change proves the password); false when it is not live. */
-    async markAuthenticated(viewer: { userId: string; sessionId: string }, amr: string[]): Promise<boolean> {
-      return Boolean(
-        await repos.sessions.markAuthenticated(viewer.sessionId, viewer.userId, new Date(clock.now()), amr),
-      );
-    },
-
     /**
      * Record a real sign-in on a live session (reauthentication) and hand
      * out tokens that say so: a new access token, and the session's current refresh token.
