@@ -181,7 +181,9 @@ describe.each(targets)('recent sign-in on $name', (target) => {
     const client = t.client();
     const { email } = await registerUser(client);
     // The address proven first: a mailed code on an unproven address ends every session (docs/second-factors.md).
-    await client.gql('mutation($code: String!) { verifyEmail(code: $code) { id } }', { code: await lastCodeTo(t, email) });
+    await client.gql('mutation($code: String!) { verifyEmail(code: $code) { id } }', {
+      code: await lastCodeTo(t, email),
+    });
     const { key } = await enrolPasskey(client);
     const later = async () => {
       t.clock!.advance(11 * 60_000);
