@@ -10,77 +10,15 @@
  *   config.accessTokenTtlMs; // 300000
  */
 import { isIP } from 'node:net';
-import ms from 'ms';
 import { z } from 'zod';
+import { bool, duration, int, oneOf, rate, type Rate } from './configValues.js';
+
+export type { Rate } from './configValues.js';
 import { defaultPublicUrl } from './shared/publicUrl.js';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
-
-/** A duration such as `90s`, `5m`, `12h`, `30d` (or a bare number of milliseconds). */
-const duration = (min = 0) =>
-  z.string().transform((value, ctx) => {
-    const parsed = /^\d+$/.test(value.trim()) ? Number(value) : ms(value.trim() as ms.StringValue);
-    if (typeof parsed !== 'number' || !Number.isFinite(parsed) || parsed < min) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `a duration like 90s, 5m, 12h or 30d${min ? ` (at least ${ms(min)})` : ''}`,
-      });
-      return z.NEVER;
-    }
-    return parsed;
-  });
-
-const bool = z.string().transform((value, ctx) => {
-  const v = value.trim().toLowerCase();
-  if (['true', '1', 'yes', 'on'].includes(v)) return true;
-  if (['false', '0', 'no', 'off'].includes(v)) return false;
-  ctx.addIssue({ code: 'custom', message: 'true or false' });
-  return z.NEVER;
-});
-
-const int = (min: number, max: number) =>
-  z.string().transform((value, ctx) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min || n > max) {
-      ctx.addIssue({ code: 'custom', message: `a whole number from ${min} to ${max}` });
-      return z.NEVER;
-    }
-    return n;
-  });
-
-/**
- * A rate limit `POINTS/DURATION`, e.g. `10/15m`: at most POINTS in DURATION.
- * Durations under a second work in memory; Redis counts whole seconds, so they are rounded up there.
- */
-const rate = z.string().transform((value, ctx) => {
-  const m = /^\s*(\d+)\s*\/\s*(\S+)\s*$/.exec(value);
-  const points = m ? Number(m[1]) : NaN;
-  const span = m ? (/^\d+$/.test(m[2]) ? Number(m[2]) : ms(m[2] as ms.StringValue)) : NaN;
-  if (!Number.isInteger(points) || points < 1 || typeof span !== 'number' || !Number.isFinite(span) || span < 100) {
-    ctx.addIssue({ code: 'custom', message: 'POINTS/DURATION, e.g. 10/15m (at least 1 point, at least 100ms)' });
-    return z.NEVER;
-  }
-  return { points, durationMs: span };
-});
-
-/** A rate limit: at most `points` in `durationMs`. */
-export interface Rate {
-  points: number;
-  durationMs: number;
-}
-
-/** One of `values`, in any letter case (`strict` → `Strict`); the canonical spelling is kept. */
-const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
-  z.string().transform((value, ctx) => {
-    const found = values.find((v) => v.toLowerCase() === value.trim().toLowerCase());
-    if (found === undefined) {
-      ctx.addIssue({ code: 'custom', message: `one of ${values.join(', ')}` });
-      return z.NEVER;
-    }
-    return found as T[number];
-  });
 
 /**
  * A URL as it may be printed: the password of `scheme://user:password@host` replaced by `***`.
@@ -141,6 +79,14 @@ const variables = {
   LATCHKEY_KEY_SECRET: [z.string().min(16, 'at least 16 characters'), undefined],
   LATCHKEY_AUTO_MIGRATE: [bool, 'false'],
   REDIS_URL: [z.string().regex(/^rediss?:\/\//, 'a redis:// URL'), undefined],
+  DATABASE_QUERY_TIMEOUT: [duration(100), '5s'],
+  DATABASE_POOL_TIMEOUT: [duration(100), '3s'],
+  REDIS_COMMAND_TIMEOUT: [duration(10), '100ms'],
+  REDIS_BREAKER_COOLDOWN: [duration(100), '5s'],
+  HTTP_REQUEST_TIMEOUT: [duration(100), '30s'],
+  HTTP_HEADERS_TIMEOUT: [duration(100), '10s'],
+  HTTP_IDLE_TIMEOUT: [duration(100), '60s'],
+  HTTP_KEEP_ALIVE_TIMEOUT: [duration(100), '5s'],
   ACCESS_TOKEN_TTL: [duration(1000), '5m'],
   REFRESH_TOKEN_TTL: [duration(1000), '1d'],
   REMEMBER_ME_TTL: [duration(1000), '30d'],
@@ -225,6 +171,23 @@ export interface Config {
   keySecret: string | undefined;
   autoMigrate: boolean;
   redisUrl: string | undefined;
+  /**
+   * Longest a database statement may run (PostgreSQL's statement_timeout and
+   * idle_in_transaction_session_timeout, and node-postgres' query_timeout); a rotation
+   * not done by then is not done at all.
+   */
+  databaseQueryTimeoutMs: number;
+  /** Longest a request waits for a pooled database connection (or a new one). */
+  databasePoolTimeoutMs: number;
+  /** Longest a request waits on Redis before going on without it (and skipping it for a while). */
+  redisCommandTimeoutMs: number;
+  /** How long Redis is skipped after a command timed out or failed. */
+  redisBreakerCooldownMs: number;
+  /** HTTP: whole request received within; headers within; a socket silent this long is closed; keep-alive idle. */
+  httpRequestTimeoutMs: number;
+  httpHeadersTimeoutMs: number;
+  httpIdleTimeoutMs: number;
+  httpKeepAliveTimeoutMs: number;
   accessTokenTtlMs: number;
   refreshTokenTtlMs: number;
   rememberMeTtlMs: number;
@@ -307,6 +270,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     keySecret: p.LATCHKEY_KEY_SECRET,
     autoMigrate: p.LATCHKEY_AUTO_MIGRATE,
     redisUrl: p.REDIS_URL,
+    databaseQueryTimeoutMs: p.DATABASE_QUERY_TIMEOUT,
+    databasePoolTimeoutMs: p.DATABASE_POOL_TIMEOUT,
+    redisCommandTimeoutMs: p.REDIS_COMMAND_TIMEOUT,
+    redisBreakerCooldownMs: p.REDIS_BREAKER_COOLDOWN,
+    httpRequestTimeoutMs: p.HTTP_REQUEST_TIMEOUT,
+    httpHeadersTimeoutMs: p.HTTP_HEADERS_TIMEOUT,
+    httpIdleTimeoutMs: p.HTTP_IDLE_TIMEOUT,
+    httpKeepAliveTimeoutMs: p.HTTP_KEEP_ALIVE_TIMEOUT,
     accessTokenTtlMs: p.ACCESS_TOKEN_TTL,
     refreshTokenTtlMs: p.REFRESH_TOKEN_TTL,
     rememberMeTtlMs: p.REMEMBER_ME_TTL,

@@ -3,7 +3,7 @@
  * with graceful shutdown. `latchkey serve` and `npm start` run `startServer`.
  */
 import type { FastifyInstance } from 'fastify';
-import { type Clock, systemClock } from './auth/clock.js';
+import { type Clock, correctedClock, systemClock } from './auth/clock.js';
 import type { RevocationBus } from './auth/revocations.js';
 import type { Config } from './config.js';
 import { buildApp } from './http/app.js';
@@ -34,7 +34,6 @@ export interface StartOptions {
 }
 
 export async function startServer(config: Config, options: StartOptions = {}): Promise<Server> {
-  const clock = options.clock ?? systemClock;
   // Without it the refresh and code keys sit in plain text in the database: whoever reads a
   // backup or a replica can forge a refresh token for any live session.
   if (config.production && !config.keySecret) {
@@ -43,6 +42,16 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     );
   }
   const database = await openCheckedDatabase(config);
+  // Every instance keeps the database's time, whatever its own clock says: tokens are stamped
+  // and judged on one clock across the cluster (a test's injected clock is kept as it is).
+  const corrected = options.clock || database.kind === 'pglite' ? undefined : correctedClock();
+  const readDatabaseClock = async () => {
+    const sentAt = Date.now();
+    const reference = await database.clock();
+    corrected?.observe(reference, sentAt, Date.now());
+  };
+  if (corrected) await readDatabaseClock().catch(() => {});
+  const clock = options.clock ?? corrected ?? systemClock;
   const metrics = createMetrics();
   let services: Services | undefined;
   let app: FastifyInstance | undefined;
@@ -74,6 +83,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     // Keys rotated by another instance or the CLI are picked up within seconds.
     every(5_000, 'signing-key reload', () => services.keys.reload(), log),
   ];
+  if (corrected) timers.push(every(5_000, 'database clock reading', readDatabaseClock, log));
   // Revocations made elsewhere (the CLI, another instance, one whose Redis message was lost)
   // reach this process within a second: one indexed query per interval, never one per request.
   // The database is the record; Redis pub/sub only makes it faster.

@@ -76,25 +76,28 @@ export async function createServices({
     config.passwordBlockCommon && commonPasswords ? await loadCommonPasswords() : null,
   );
   // One Redis connection pair, shared by the limits and the revocation fan-out.
-  const redis = config.redisUrl ? await connectRedis(config.redisUrl, log) : undefined;
+  const redis = config.redisUrl
+    ? await connectRedis(config.redisUrl, log, {
+        commandTimeoutMs: config.redisCommandTimeoutMs,
+        cooldownMs: config.redisBreakerCooldownMs,
+      })
+    : undefined;
   const revocations = createRevocations({
     ttlMs: revokedFor,
+    leewayMs: config.jwtLeewayMs,
     clock,
     bus: bus ?? (redis && redisRevocationBus(redis, config.redisKeyPrefix)),
     onRevoke: events?.revoked,
   });
   const audit = createAudit({ repo: repos.audit, clock, events });
-  const limits = createLimits({
-    settings: config.rateLimits,
-    audit,
-    redis: redis?.client,
-    prefix: config.redisKeyPrefix,
-  });
+  const limits = createLimits({ settings: config.rateLimits, audit, redis, prefix: config.redisKeyPrefix });
   const sessions = createSessions({ repos, tokens, revocations, audit, config, clock, limits });
   const challenges = createChallenges({ store: repos.challenges, clock });
   const signIn = createSignIn({ sessions, factors: repos.factors, challenges, audit, config });
   const tokenInfo = createTokenInfo({ tokens, revocations });
-  const revocationSync = createRevocationSync({ repo: repos.sessions, revocations, clock });
+  // Each poll rereads the revocation numbers of as many earlier polls as a revoking statement may take.
+  const lag = config.revocationPollMs > 0 ? Math.ceil(config.databaseQueryTimeoutMs / config.revocationPollMs) + 1 : 2;
+  const revocationSync = createRevocationSync({ repo: repos.sessions, revocations, clock, lag });
   const accounts = createAccounts({ repos, sessions, audit, clock, limits, passwords });
   const outbox = createOutbox({
     mailer: createMailer({ url: config.mailUrl, from: config.mailFrom, now: clock.now }),
@@ -169,6 +172,7 @@ export async function createServices({
     config,
     database,
     clock,
+    redisBreaker: redis?.breaker,
     repos,
     keys,
     tokens,
@@ -196,12 +200,27 @@ export async function createServices({
 
 export type Services = Awaited<ReturnType<typeof createServices>>;
 
-/** Readiness (`/readyz`): the reason the database cannot serve, or undefined; throws when it does not answer. */
+/** How long /readyz waits for the database before answering 503. */
+const READY_TIMEOUT_MS = 1000;
+
+const withinLimit = <T>(work: Promise<T>, ms: number): Promise<T> => {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+};
+
+/**
+ * Readiness (`/readyz`): the reason the database cannot serve, or undefined; throws when it
+ * does not answer within a second. The round trip is on a connection of its own, closed
+ * afterwards: a probe never waits on (or holds) a pooled connection, however busy the pool.
+ */
 function healthOf(database: Database) {
   return {
     async problem(): Promise<string | undefined> {
-      await database.ping();
-      return schemaProblem(await schemaStatus(database));
+      await database.probe(READY_TIMEOUT_MS);
+      return schemaProblem(await withinLimit(schemaStatus(database), READY_TIMEOUT_MS));
     },
   };
 }

@@ -78,7 +78,8 @@ export function createAudit({
 }): Audit {
   const audit: Audit = {
     async recordWith(type, userId, meta, detail, write) {
-      await write({
+      // `write` answers false when it turned out not to write the event (a rotation refused).
+      const written = await write({
         type,
         userId,
         ip: meta.ip,
@@ -86,7 +87,7 @@ export function createAudit({
         at: new Date(clock.now()),
         detail: detail ?? null,
       });
-      events.count(type);
+      if (written !== false) events.count(type);
     },
     record: (type, userId, meta, detail) => audit.recordWith(type, userId, meta, detail, repo.record),
   };

@@ -19,6 +19,7 @@ export const errorCodes = [
   'EMAIL_TAKEN',
   'FORBIDDEN',
   'INTERNAL_SERVER_ERROR',
+  'SERVICE_UNAVAILABLE',
   'EMAIL_NOT_VERIFIED',
   // API.md §11 (second factors and passkeys)
   'SECOND_FACTOR_REQUIRED',
@@ -44,6 +45,7 @@ const defaultMessages: Record<ErrorCode, string> = {
   EMAIL_TAKEN: 'An account with this email already exists',
   FORBIDDEN: 'Not allowed',
   INTERNAL_SERVER_ERROR: 'Internal server error',
+  SERVICE_UNAVAILABLE: 'Service busy; try again shortly',
   EMAIL_NOT_VERIFIED: 'Confirm your email address: sign in with your password and the code we mailed you',
   SECOND_FACTOR_REQUIRED: 'A second factor is required to finish signing in',
   SECOND_FACTOR_ENROLLMENT_REQUIRED: 'Set up a second factor to finish signing in',
@@ -51,6 +53,13 @@ const defaultMessages: Record<ErrorCode, string> = {
   CHALLENGE_INVALID: 'This sign-in step has expired or was already used; start again',
   PASSKEY_INVALID: 'The passkey could not be verified',
 };
+
+/** Seconds a client is told to wait before retrying a SERVICE_UNAVAILABLE. */
+export const UNAVAILABLE_RETRY_AFTER = 1;
+
+/** The server cannot answer right now (the database overloaded, stalled or away); nothing was done: retry. */
+export const unavailable = () =>
+  new AuthError('SERVICE_UNAVAILABLE', defaultMessages.SERVICE_UNAVAILABLE, { retryAfter: UNAVAILABLE_RETRY_AFTER });
 
 export class AuthError extends Error {
   override name = 'AuthError';

@@ -4,8 +4,9 @@
  *
  * Counting is rate-limiter-flexible's (never hand-rolled): RateLimiterMemory
  * in one process, RateLimiterRedis when REDIS_URL is set so every instance
- * shares the counters (with an in-memory insurance limiter that keeps
- * limiting if Redis goes away). A request is counted *before* the check it
+ * shares the counters. Every Redis call goes through the link's circuit
+ * breaker: it waits at most ~100 ms, and while Redis is away or frozen the
+ * same limit counts in this process's memory instead (see src/shared/redis.ts). A request is counted *before* the check it
  * guards, atomically, so a burst of parallel guesses cannot slip past the
  * limit; a success gives its point back (`forgive`) or clears the account's
  * counter (`reset`) — what remains is the count of failures.
@@ -22,6 +23,7 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Rate, RateLimits } from '../config.js';
+import type { Breaker } from '../shared/breaker.js';
 import type { Audit, RequestMeta } from './audit.js';
 import { AuthError } from './errors.js';
 
@@ -44,24 +46,35 @@ const digest = (key: string) => createHash('sha256').update(key.toLowerCase()).d
 
 const seconds = (ms: number) => ms / 1000;
 
-function limiter(name: LimitName, rate: Rate, redis: Redis | undefined, prefix: string): RateLimiterAbstract {
+/** A limit counted in Redis (shared) and, while Redis is skipped, in this process's memory. */
+interface Limiter {
+  memory: RateLimiterAbstract;
+  redis?: RateLimiterAbstract;
+}
+
+function limiter(name: LimitName, rate: Rate, redis: Redis | undefined, prefix: string): Limiter {
   const memory = new RateLimiterMemory({
     keyPrefix: `${prefix}:rl:${name}`,
     points: rate.points,
     duration: seconds(rate.durationMs),
   });
-  if (!redis) return memory;
-  return new RateLimiterRedis({
-    storeClient: redis,
-    keyPrefix: `${prefix}:rl:${name}`,
-    points: rate.points,
-    // Redis expiry is in whole seconds.
-    duration: Math.max(1, Math.ceil(seconds(rate.durationMs))),
-    // Redis unreachable: keep limiting in this process rather than letting every guess through.
-    rejectIfRedisNotReady: true,
-    insuranceLimiter: memory,
-  });
+  if (!redis) return { memory };
+  return {
+    memory,
+    redis: new RateLimiterRedis({
+      storeClient: redis,
+      keyPrefix: `${prefix}:rl:${name}`,
+      points: rate.points,
+      // Redis expiry is in whole seconds.
+      duration: Math.max(1, Math.ceil(seconds(rate.durationMs))),
+      // Not connected: fail at once, and the breaker falls back to memory.
+      rejectIfRedisNotReady: true,
+    }),
+  };
 }
+
+/** "Over the limit" is Redis answering, not Redis failing. */
+const isOutage = (e: unknown) => !(e instanceof RateLimiterRes);
 
 export function createLimits({
   settings,
@@ -71,19 +84,29 @@ export function createLimits({
 }: {
   settings: RateLimits;
   audit: Audit;
-  /** An ioredis client (src/shared/redis.ts, closed by its owner): counters are then shared by every instance. */
-  redis?: Redis;
+  /** An ioredis client and its breaker (src/shared/redis.ts, closed by its owner): counters are then shared by every instance. */
+  redis?: { client: Redis; breaker: Breaker };
   prefix?: string;
 }): Limits {
   const limiters = Object.fromEntries(
-    (Object.keys(settings) as LimitName[]).map((name) => [name, limiter(name, settings[name], redis, prefix)]),
-  ) as Record<LimitName, RateLimiterAbstract>;
+    (Object.keys(settings) as LimitName[]).map((name) => [name, limiter(name, settings[name], redis?.client, prefix)]),
+  ) as Record<LimitName, Limiter>;
+  /** `op` on the shared counter, or on the local one while Redis is skipped. */
+  const counted = <T>(name: LimitName, op: (l: RateLimiterAbstract) => Promise<T>): Promise<T> => {
+    const { memory, redis: shared } = limiters[name];
+    if (!shared || !redis) return op(memory);
+    return redis.breaker.run(
+      () => op(shared),
+      () => op(memory),
+      isOutage,
+    );
+  };
 
   return {
     async take(name, key, meta, userId = null) {
       if (key === null) return;
       try {
-        await limiters[name].consume(digest(key));
+        await counted(name, (l) => l.consume(digest(key)));
       } catch (e) {
         if (!(e instanceof RateLimiterRes)) throw e;
         const retryAfter = Math.max(1, Math.ceil(e.msBeforeNext / 1000));
@@ -94,10 +117,10 @@ export function createLimits({
       }
     },
     async forgive(name, key) {
-      if (key !== null) await limiters[name].reward(digest(key), 1);
+      if (key !== null) await counted(name, (l) => l.reward(digest(key), 1));
     },
     async reset(name, key) {
-      if (key !== null) await limiters[name].delete(digest(key));
+      if (key !== null) await counted(name, (l) => l.delete(digest(key)));
     },
   };
 }

@@ -107,9 +107,23 @@ export type NewSession = Omit<Session, 'lastUsedAt' | 'revokedAt' | 'revokeReaso
 
 export type RotateResult =
   | { kind: 'rotated'; session: Session; token: RefreshTokenRow }
-  /** The token could not be rotated; here is what the database knows about it. */
-  | { kind: 'refused'; token: RefreshTokenRow; session: Session; userActive: boolean }
+  /** The token could not be rotated; here is what the database knows about it, and its time then (ms). */
+  | { kind: 'refused'; token: RefreshTokenRow; session: Session; userActive: boolean; nowMs: number }
   | { kind: 'unknown' };
+
+/** A revoked session as the revocation poll sees it: its place in the order, and how long its access tokens may live on. */
+export interface RevocationRow {
+  id: string;
+  seq: number;
+  /** ms from the database's now until every access token of the session has expired (≤ 0: already). */
+  remainingMs: number;
+}
+
+/**
+ * How a statement reads the time: `at` pins it (a test's manual clock, see `pinnedTime`);
+ * null is the database's own clock when the statement runs.
+ */
+export type PinnedTime = string | null;
 
 /** A live session with its current refresh token's expiry. */
 export interface LiveSession extends Session {
@@ -119,21 +133,31 @@ export interface LiveSession extends Session {
 export interface SessionsRepository {
   /** The session, its first token, the user's last-login stamp and the audit event, together. */
   signIn(session: NewSession, token: NewToken, event: NewAuditEvent): Promise<void>;
-  /** Rotate `jti` atomically: one guarded statement (see the store). */
-  rotate(jti: string, now: Date, next: Successor): Promise<RotateResult>;
+  /**
+   * Rotate `jti` atomically: one guarded statement (see the store), on the database's clock,
+   * doing nothing once `deadline` has passed; `event` (the refresh's audit row) is written by it.
+   */
+  rotate(
+    jti: string,
+    next: Successor,
+    opts: { at: PinnedTime; deadline: Date; event: NewAuditEvent },
+  ): Promise<RotateResult>;
   /** The session's one unused refresh token (the head of its chain). */
   currentToken(sessionId: string): Promise<RefreshTokenRow | undefined>;
   /** A refresh token's row and its session, if both are still stored. */
   findToken(jti: string): Promise<{ token: RefreshTokenRow; session: Session } | undefined>;
   /** Revoke one session (if still live); returns it when this call revoked it. */
-  revoke(id: string, reason: string, now: Date, userId?: string): Promise<Session | undefined>;
+  revoke(id: string, reason: string, at: PinnedTime, userId?: string): Promise<Session | undefined>;
   /** Revoke every live session of a user, optionally keeping one; the ids revoked. */
-  revokeAllForUser(userId: string, reason: string, now: Date, exceptId?: string): Promise<string[]>;
+  revokeAllForUser(userId: string, reason: string, at: PinnedTime, exceptId?: string): Promise<string[]>;
   listLive(userId: string, now: Date): Promise<LiveSession[]>;
+  /** Revocations numbered after `cursor`, or (null) all whose tokens may live `lifetimeMs` after them. */
+  revocationsAfter(cursor: number | null, lifetimeMs: number, at: PinnedTime): Promise<RevocationRow[]>;
+  /** The number of the last revocation (0: none). */
+  lastRevocation(): Promise<number>;
   findById(id: string): Promise<Session | undefined>;
   /** A real sign-in on a live session of this user (reauthentication): its time and methods; undefined if not live. */
   markAuthenticated(id: string, userId: string, at: Date, amr: string[]): Promise<Session | undefined>;
-  revokedSince(since: Date): Promise<{ id: string; revokedAt: Date }[]>;
   /** Delete tokens expired before `before` and dead sessions, keeping those revoked after `revokedAfter`. */
   flushExpired(before: Date, revokedAfter: Date): Promise<{ sessions: number; refreshTokens: number }>;
 }

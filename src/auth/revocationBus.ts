@@ -19,13 +19,33 @@
 import type { RedisLink } from '../shared/redis.js';
 import type { RevocationBus } from './revocations.js';
 
-export function redisRevocationBus(redis: RedisLink, prefix: string): RevocationBus {
+export function redisRevocationBus(redis: RedisLink, prefix: string, now: () => number = Date.now): RevocationBus {
   const channel = `${prefix}:revocations`;
+  const later: { message: string; until: number }[] = [];
+  const retry = setInterval(async () => {
+    while (later.length && later[0].until <= now()) later.shift();
+    if (!later.length || redis.client.status !== 'ready') return;
+    try {
+      await redis.client.publish(channel, later[0].message);
+      later.shift();
+    } catch {
+      // Still away: the next tick tries again.
+    }
+  }, 500);
+  retry.unref();
   return {
     async publish(sessionIds, until) {
-      // While Redis is away the database carries the revocation (within the poll interval).
-      if (redis.client.status !== 'ready') return;
-      await redis.client.publish(channel, JSON.stringify({ ids: sessionIds, until })).catch(() => {});
+      const message = JSON.stringify({ ids: sessionIds, until });
+      // A request never waits on Redis longer than the breaker allows; a message that could not go
+      // now (Redis skipped, slow or away) is sent again in the background until it goes or is moot.
+      // The database poll carries it meanwhile.
+      const sent =
+        redis.client.status === 'ready' &&
+        (await redis.breaker.run(
+          () => redis.client.publish(channel, message).then(() => true),
+          () => false,
+        ));
+      if (!sent) later.push({ message, until });
     },
     subscribe(listener) {
       redis.subscriber.on('message', (from: string, text: string) => {

@@ -19,10 +19,18 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config.js';
 import type { Audit, RequestMeta } from './audit.js';
-import type { Clock } from './clock.js';
-import { AuthError } from './errors.js';
+import { type Clock, pinnedTime } from './clock.js';
+import { AuthError, unavailable } from './errors.js';
 import { type Limits, noLimits } from './limits.js';
-import type { LiveSession, NewToken, RefreshTokenRow, Repositories, Session, Successor } from './ports.js';
+import type {
+  LiveSession,
+  NewToken,
+  RefreshTokenRow,
+  Repositories,
+  RotateResult,
+  Session,
+  Successor,
+} from './ports.js';
 import { refreshExpiry } from './refreshExpiry.js';
 import type { Revocations } from './revocations.js';
 import type { Tokens } from './tokens.js';
@@ -59,7 +67,7 @@ export const authenticatedAtOf = (session: Pick<Session, 'authenticatedAt' | 'cr
 
 type SessionConfig = Pick<
   Config,
-  'refreshTokenTtlMs' | 'rememberMeTtlMs' | 'sessionAbsoluteTtlMs' | 'refreshReuseGraceMs'
+  'refreshTokenTtlMs' | 'rememberMeTtlMs' | 'sessionAbsoluteTtlMs' | 'refreshReuseGraceMs' | 'databaseQueryTimeoutMs'
 >;
 
 interface Deps {
@@ -123,19 +131,28 @@ export function createSessions({ repos, tokens, revocations, audit, config, cloc
     };
   };
 
-  /** One refresh, limits aside: a rotation, the current token inside the grace, or an AuthError. */
+  /**
+   * One refresh, limits aside: a rotation, the current token inside the grace, or an AuthError.
+   * The database judges every stored time on its own clock when the statement runs, so instances
+   * whose clocks differ, and a request that waited out a stalled database, decide alike.
+   */
   const rotateOrAnswer = async (presented: string, meta: RequestMeta): Promise<AuthResult> => {
     const claims = await tokens.verifyRefresh(presented);
-    const now = clock.now();
-    const result = await repos.sessions.rotate(claims.jti, new Date(now), successor(now));
+    const started = clock.now();
+    const at = pinnedTime(clock);
+    // Past this the caller has given up (query timeout): a rotation must not commit after it.
+    const deadline = new Date(started + config.databaseQueryTimeoutMs);
+    let result!: RotateResult;
+    // The event is written by the rotation itself (its user and session filled in there).
+    await audit.recordWith('refresh', null, meta, undefined, async (event) => {
+      result = await repos.sessions.rotate(claims.jti, successor(started), { at, deadline, event });
+      return result.kind === 'rotated';
+    });
 
-    if (result.kind === 'rotated') {
-      await audit.record('refresh', result.session.userId, meta, { sessionId: result.session.id });
-      return issue(result.session, result.token);
-    }
-    if (result.kind === 'unknown') throw new AuthError(goneReason(claims.exp, now));
+    if (result.kind === 'rotated') return issue(result.session, result.token);
+    if (result.kind === 'unknown') throw new AuthError(goneReason(claims.exp, clock.now()));
 
-    const { token, session, userActive } = result;
+    const { token, session, userActive, nowMs: now } = result;
     if (session.revokedAt || !userActive) throw new AuthError('TOKEN_REVOKED');
     if (session.expiresAt.getTime() <= now) throw new AuthError('SESSION_EXPIRED');
     if (token.usedAt) {
@@ -144,12 +161,14 @@ export function createSessions({ repos, tokens, revocations, audit, config, cloc
         const current = await repos.sessions.currentToken(session.id);
         if (current && current.expiresAt.getTime() > now) return issue(session, current);
       }
-      const revoked = await repos.sessions.revoke(session.id, 'reuse', new Date(now));
+      const revoked = await repos.sessions.revoke(session.id, 'reuse', at);
       if (revoked) await revocations.revoke([session.id]);
       await audit.record('refresh_reuse_detected', session.userId, meta, { sessionId: session.id, jti: token.jti });
       throw new AuthError('TOKEN_REUSED');
     }
     if (token.expiresAt.getTime() <= now) throw new AuthError('TOKEN_EXPIRED');
+    // Unused, live, yet not rotated: the statement ran past its deadline and did nothing. Retry.
+    if (now > deadline.getTime()) throw unavailable();
     throw new AuthError('TOKEN_INVALID');
   };
 
@@ -204,7 +223,7 @@ export function createSessions({ repos, tokens, revocations, audit, config, cloc
      */
     async authenticate(accessToken: string): Promise<Viewer> {
       const claims = await tokens.verifyAccess(accessToken);
-      if (revocations.has(claims.sid)) throw new AuthError('TOKEN_REVOKED');
+      if (revocations.refuses(claims)) throw new AuthError('TOKEN_REVOKED');
       return { userId: claims.sub, sessionId: claims.sid, authTime: claims.auth_time, amr: claims.amr };
     },
 
@@ -246,7 +265,7 @@ export function createSessions({ repos, tokens, revocations, audit, config, cloc
 
     /** End one session. With `userId`, only if it belongs to that user. True when it was live. */
     async revoke(sessionId: string, opts: { reason: string; meta: RequestMeta; userId?: string }): Promise<boolean> {
-      const row = await repos.sessions.revoke(sessionId, opts.reason, new Date(clock.now()), opts.userId);
+      const row = await repos.sessions.revoke(sessionId, opts.reason, pinnedTime(clock), opts.userId);
       // Refuse its access tokens here even if it was already revoked (idempotent).
       if (row || !opts.userId) await revocations.revoke([sessionId]);
       if (row)
@@ -262,12 +281,7 @@ export function createSessions({ repos, tokens, revocations, audit, config, cloc
       userId: string,
       opts: { reason: string; meta: RequestMeta; exceptSessionId?: string },
     ): Promise<number> {
-      const ids = await repos.sessions.revokeAllForUser(
-        userId,
-        opts.reason,
-        new Date(clock.now()),
-        opts.exceptSessionId,
-      );
+      const ids = await repos.sessions.revokeAllForUser(userId, opts.reason, pinnedTime(clock), opts.exceptSessionId);
       await revocations.revoke(ids);
       if (ids.length) {
         await audit.record(opts.reason === 'logout' ? 'logout' : 'session_revoked', userId, opts.meta, {

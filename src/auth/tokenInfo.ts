@@ -32,7 +32,7 @@ export function createTokenInfo({ tokens, revocations }: { tokens: Tokens; revoc
       const tokenType = typ === ACCESS_TYP ? 'access' : typ === REFRESH_TYP ? 'refresh' : null;
       try {
         const claims = await tokens.verifyAccess(token);
-        const revoked = revocations.has(claims.sid);
+        const revoked = revocations.refuses(claims);
         return {
           valid: !revoked,
           tokenType: 'access',

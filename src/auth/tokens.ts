@@ -172,6 +172,10 @@ export function createTokens({ config, keys, clock }: { config: TokenConfig; key
       try {
         const { payload } = await jwtVerify(token, key, verifyOptions(ACCESS_TYP, config.jwtAudience, [config.jwtAlg]));
         const claims = accessClaimsOf(payload);
+        // Issued "later than now" beyond the leeway: a clock gone wrong, or a forgery. Either way it
+        // would outlive what a revocation reckons with (its lifetime from the revocation), so refuse it.
+        if (claims.iat * 1000 > clock.now() + config.jwtLeewayMs)
+          throw new AuthError('TOKEN_INVALID', 'Token is not valid yet');
         verified.set(token, claims);
         return claims;
       } catch (e) {

@@ -52,6 +52,27 @@ function securityHeaders(options: HelmetOptions): Record<string, string> {
   return headers;
 }
 
+/**
+ * Slow and silent clients are not held forever (a server with no proxy in front must set these,
+ * Node's docs say): the whole request must arrive within HTTP_REQUEST_TIMEOUT and its headers
+ * within HTTP_HEADERS_TIMEOUT; a socket silent for HTTP_IDLE_TIMEOUT is closed, and a kept-alive
+ * one idle between requests after HTTP_KEEP_ALIVE_TIMEOUT. Node checks the first two on an
+ * interval (30 s by default): checked here at a quarter of the shorter one, so they hold.
+ */
+function httpTimeouts(config: Services['config']) {
+  const shorter = Math.min(config.httpRequestTimeoutMs, config.httpHeadersTimeoutMs);
+  return {
+    requestTimeout: config.httpRequestTimeoutMs,
+    connectionTimeout: config.httpIdleTimeoutMs,
+    keepAliveTimeout: config.httpKeepAliveTimeoutMs,
+    http: {
+      headersTimeout: config.httpHeadersTimeoutMs,
+      requestTimeout: config.httpRequestTimeoutMs,
+      connectionsCheckingInterval: Math.min(30_000, Math.max(100, Math.floor(shorter / 4))),
+    },
+  };
+}
+
 export interface AppOptions {
   services: Services;
   metrics: Metrics;
@@ -75,6 +96,7 @@ export async function buildApp({
     logger: logger ?? loggerOptions(config.logLevel, logStream),
     trustProxy: trustProxyOption(config.trustProxy),
     bodyLimit: 64 * 1024,
+    ...httpTimeouts(config),
     // Request ids in logs tie an INTERNAL_SERVER_ERROR to its cause.
     requestIdHeader: false,
     logController: new RequestLinesAtDebug(),

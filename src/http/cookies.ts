@@ -43,8 +43,8 @@ export function refreshCookie(
     clear,
     refused(error) {
       // A dead refresh cookie is useless to the browser: drop it so the client stops sending it.
-      // A rate limit says nothing about the token, so it stays.
-      if (isAuthError(error) && error.code !== 'RATE_LIMITED') clear();
+      // A rate limit or a busy database says nothing about the token, so it stays.
+      if (isAuthError(error) && error.code !== 'RATE_LIMITED' && error.code !== 'SERVICE_UNAVAILABLE') clear();
     },
   };
 }

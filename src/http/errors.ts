@@ -9,12 +9,14 @@
  * result has `data`, even `null`) the answer is 200 — a wrong password is a
  * GraphQL error, not an HTTP one. A request refused before execution has no
  * `data` and a 4xx status (400, or 405/413/415 from the transport), or 500
- * when the server itself failed.
+ * when the server itself failed. SERVICE_UNAVAILABLE (the database overloaded or away;
+ * retryable) is 503 with `Retry-After` either way.
  */
 import createError, { type FastifyError } from '@fastify/error';
 import { GraphQLError } from 'graphql';
 import type { FastifyBaseLogger } from 'fastify';
-import { AuthError } from '../auth/errors.js';
+import { AuthError, unavailable } from '../auth/errors.js';
+import { isUnavailable } from '../shared/unavailable.js';
 
 interface FormattedError {
   message: string;
@@ -69,6 +71,12 @@ function format(error: GraphQLError | Error, log: FastifyBaseLogger, wrapper?: W
   if ((gql && !gql.originalError) || (status && status >= 400 && status < 500)) {
     return { message: error.message, ...where, extensions: { code: 'BAD_USER_INPUT' } };
   }
+  // The database overloaded, stalled or away: nothing was done, the client may retry.
+  if (isUnavailable(original ?? error)) {
+    log.warn({ err: original ?? error }, 'database unavailable; answered SERVICE_UNAVAILABLE');
+    const busy = unavailable();
+    return { message: busy.message, ...where, extensions: { ...busy.extensions, code: busy.code } };
+  }
   log.error({ err: original ?? error }, 'unexpected error while handling a GraphQL request');
   return { message: 'Internal server error', ...where, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
 }
@@ -91,7 +99,10 @@ export function createErrorFormatter({ production }: { production: boolean }): t
 
 export function errorFormatter(
   execution: Execution,
-  context: { reply?: { log: FastifyBaseLogger }; app: { log: FastifyBaseLogger } },
+  context: {
+    reply?: { log: FastifyBaseLogger; header(name: string, value: string): unknown };
+    app: { log: FastifyBaseLogger };
+  },
 ) {
   const log = context.reply?.log ?? context.app.log;
   const errors: FormattedError[] = [];
@@ -103,13 +114,17 @@ export function errorFormatter(
       errors.push(format(error, log));
     }
   }
+  // A retryable refusal is HTTP 503 with Retry-After, even once execution started, so that
+  // balancers, proxies and plain HTTP clients see it for what it is.
+  const busy = errors.find((e) => e.extensions.code === 'SERVICE_UNAVAILABLE');
+  if (busy) context.reply?.header('retry-after', String(busy.extensions.retryAfter ?? 1));
   // `data` is absent (not null) when the request failed before execution.
   if (execution.data !== undefined)
-    return { statusCode: 200, response: { data: execution.data as never, errors: errors as never } };
+    return { statusCode: busy ? 503 : 200, response: { data: execution.data as never, errors: errors as never } };
   const single = execution.errors.length === 1 ? originalOf(execution.errors[0]) : undefined;
   const statusCode =
     execution.statusCode ??
     (typeof single?.statusCode === 'number' && single.statusCode >= 400 ? single.statusCode : undefined) ??
-    (errors.some((e) => e.extensions.code === 'INTERNAL_SERVER_ERROR') ? 500 : 400);
+    (busy ? 503 : errors.some((e) => e.extensions.code === 'INTERNAL_SERVER_ERROR') ? 500 : 400);
   return { statusCode, response: { errors: errors as never } };
 }

@@ -41,6 +41,16 @@ export function createMetrics() {
     help: 'Sessions in the in-process revoked set',
     registers: [registry],
   });
+  const redisSkipped = new Gauge({
+    name: 'latchkey_redis_skipped',
+    help: '1 while Redis is skipped after a command failed or timed out (circuit breaker open)',
+    registers: [registry],
+  });
+  const redisTrips = new Gauge({
+    name: 'latchkey_redis_breaker_trips',
+    help: 'Times Redis was skipped after a command failed or timed out, since start',
+    registers: [registry],
+  });
 
   const authEvents: AuthEvents = {
     count(type: AuditType, n = 1) {
@@ -56,6 +66,8 @@ export function createMetrics() {
     registry,
     events: authEvents,
     revokedSet,
+    redisSkipped,
+    redisTrips,
   };
 }
 

@@ -30,6 +30,10 @@ export async function plainRoutes(
 
   app.get('/metrics', async (_request, reply) => {
     metrics.revokedSet.set(services.revocations.size());
+    if (services.redisBreaker) {
+      metrics.redisSkipped.set(services.redisBreaker.isOpen() ? 1 : 0);
+      metrics.redisTrips.set(services.redisBreaker.trips());
+    }
     return reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 }

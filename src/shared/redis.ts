@@ -4,12 +4,15 @@
  * SUBSCRIBE (a subscribed connection can run no other command).
  *
  * Redis helps; it is never needed to serve. The server starts without it,
- * commands fail fast while it is away (no offline queue, a 1 s timeout), so
- * callers fall back at once — limits to this process's memory, revocations to
- * the database poll. An outage is logged once when it starts and once when it
- * ends (not once per request, nor per reconnect attempt), and the listeners
- * given to `onReconnect` run when every connection is back, to resync what
- * pub/sub could not deliver meanwhile.
+ * commands fail fast while it is away (no offline queue), and callers go
+ * through `breaker`: a command waits at most REDIS_COMMAND_TIMEOUT (100 ms),
+ * and after one failed or timed out Redis is skipped for REDIS_BREAKER_COOLDOWN
+ * — limits count in this process's memory, revocations travel by the database
+ * poll — so a frozen Redis (connected but silent) costs one short wait per
+ * cooldown, not one per request. An outage is logged once when it starts and
+ * once when it ends (not once per request, nor per reconnect attempt), and the
+ * listeners given to `onReconnect` run when Redis answers again, to resync
+ * what pub/sub could not deliver meanwhile.
  *
  * @example
  *   const redis = await connectRedis('redis://127.0.0.1:6379', log);
@@ -18,6 +21,7 @@
  *   await redis.close();
  */
 import { Redis, type RedisOptions } from 'ioredis';
+import { type Breaker, createBreaker } from './breaker.js';
 import type { Log } from './log.js';
 
 export interface RedisLink {
@@ -25,6 +29,8 @@ export interface RedisLink {
   readonly client: Redis;
   /** Subscriptions only: subscribe again on each 'ready' (nothing is queued while it is down). */
   readonly subscriber: Redis;
+  /** Every command of a request goes through it (see the top of this file). */
+  readonly breaker: Breaker;
   /** Run `listener` each time Redis is back after an outage. */
   onReconnect(listener: () => void): void;
   close(): Promise<void>;
@@ -36,7 +42,6 @@ const options: RedisOptions = {
   enableOfflineQueue: false,
   maxRetriesPerRequest: 1,
   connectTimeout: 3000,
-  commandTimeout: 1000,
   // Try again every second at most, so a returning Redis is used (and resynced) within about a second.
   retryStrategy: (times) => Math.min(times * 100, 1000),
 };
@@ -46,30 +51,44 @@ const options: RedisOptions = {
  * their first attempt (then they keep retrying in the background, and the
  * failure is logged once): an unreachable Redis never stops the start.
  */
-export async function connectRedis(url: string, log: Log): Promise<RedisLink> {
-  const client = new Redis(url, options);
+export async function connectRedis(
+  url: string,
+  log: Log,
+  { commandTimeoutMs = 100, cooldownMs = 5000 }: { commandTimeoutMs?: number; cooldownMs?: number } = {},
+): Promise<RedisLink> {
+  const client = new Redis(url, { ...options, commandTimeout: commandTimeoutMs });
   const subscriber = client.duplicate();
   const down = new Set<Redis>([client, subscriber]);
   const listeners: (() => void)[] = [];
   let outage = false;
   let closing = false;
 
-  const lost = (conn: Redis, err?: Error) => {
-    if (closing) return;
-    down.add(conn);
-    if (outage) return;
+  const started = (err?: unknown) => {
+    if (closing || outage) return;
     outage = true;
     log.warn(
       { err, redis: redacted(url) },
       'Redis unreachable: rate limits count in this instance only and revocations travel through the database until it returns',
     );
   };
-  const back = (conn: Redis) => {
-    down.delete(conn);
-    if (down.size || !outage) return;
+  const ended = () => {
+    if (!outage || down.size || breaker.failing()) return;
     outage = false;
     log.info({ redis: redacted(url) }, 'Redis reachable again');
     for (const listener of listeners) listener();
+  };
+  // A frozen Redis keeps its connections open: only commands that time out tell.
+  const breaker = createBreaker({ timeoutMs: commandTimeoutMs, cooldownMs, onOpen: started, onClose: ended });
+  const lost = (conn: Redis, err?: Error) => {
+    if (closing) return;
+    down.add(conn);
+    started(err);
+  };
+  const back = (conn: Redis) => {
+    down.delete(conn);
+    // Reconnected: try it again at once rather than after the cooldown.
+    if (!down.size) breaker.reset();
+    ended();
   };
   for (const conn of [client, subscriber]) {
     conn.on('error', (err: Error) => lost(conn, err));
@@ -81,6 +100,7 @@ export async function connectRedis(url: string, log: Log): Promise<RedisLink> {
   return {
     client,
     subscriber,
+    breaker,
     onReconnect: (listener) => void listeners.push(listener),
     async close() {
       closing = true;

@@ -28,6 +28,14 @@ export interface Database {
   /** A cheap round trip, for /readyz. */
   ping(): Promise<void>;
   /**
+   * A round trip on a connection of its own, closed afterwards, that gives up after
+   * `timeoutMs`: /readyz answers in time and never holds a pooled connection, however
+   * busy or stalled the database is.
+   */
+  probe(timeoutMs: number): Promise<void>;
+  /** The database's clock (ms since the epoch), read now. */
+  clock(): Promise<number>;
+  /**
    * Run `fn` while holding a database-wide lock named `name` (a PostgreSQL
    * advisory lock: instances on other machines wait too). The embedded
    * database has one process, which the directory lock already guarantees.
@@ -42,6 +50,10 @@ export interface DatabaseOptions {
   dataDir: string;
   /** Pool size for PostgreSQL; small by default because this machine has 2 cores. */
   poolSize?: number;
+  /** Longest a statement may run, on the server and waited for by the client (default: unbounded, as `latchkey migrate` wants). */
+  queryTimeoutMs?: number;
+  /** Longest a caller waits for a pooled (or new) connection (default 3 s). */
+  poolTimeoutMs?: number;
 }
 
 /** The embedded database directory is open in another process (or already in this one). */
@@ -70,7 +82,8 @@ export function preparedStatement<T>(db: Executor, name: string, text: string): 
 /** Open (but do not migrate) the configured database. */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   const url = options.databaseUrl;
-  if (url && url !== 'memory:') return openPostgres(url, options.poolSize ?? 10);
+  if (url && url !== 'memory:')
+    return openPostgres(url, options.poolSize ?? 10, options.queryTimeoutMs, options.poolTimeoutMs ?? 3000);
   let client: PGlite;
   let unlock = async () => {};
   if (url === 'memory:') {
@@ -103,6 +116,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     ping: async () => {
       await client.query('select 1');
     },
+    // In process: nothing to wait for but the process itself.
+    probe: async () => {
+      await client.query('select 1');
+    },
+    clock: async () => readClock((text) => client.query<{ ms: number }>(text)),
     exclusive: (_name, fn) => fn(),
     close: () => (closed ??= client.close().finally(unlock)),
   };
@@ -160,12 +178,32 @@ function isRunning(pid: number): boolean {
   }
 }
 
-function openPostgres(url: string, max: number): Database {
+const CLOCK = `select (extract(epoch from clock_timestamp()) * 1000)::float8 as ms`;
+const readClock = async (query: (text: string) => Promise<{ rows: { ms: number }[] }>) =>
+  Number((await query(CLOCK)).rows[0].ms);
+
+/**
+ * Every statement is bounded: PostgreSQL cancels one that runs longer than `queryTimeoutMs`
+ * (statement_timeout) and ends a session left idle inside a transaction as long
+ * (idle_in_transaction_session_timeout, so a stalled client cannot hold locks); the client
+ * stops waiting after the same time plus a margin (query_timeout: a frozen server that
+ * cannot cancel anything) and drops that connection. A request waits at most
+ * `poolTimeoutMs` for a connection (pool full or server slow to accept).
+ */
+function openPostgres(url: string, max: number, queryTimeoutMs: number | undefined, poolTimeoutMs: number): Database {
+  const limits = queryTimeoutMs
+    ? {
+        statement_timeout: queryTimeoutMs,
+        idle_in_transaction_session_timeout: queryTimeoutMs,
+        query_timeout: queryTimeoutMs + 500,
+      }
+    : {};
   const pool = new pg.Pool({
     connectionString: url,
     max,
-    // Fail fast when PostgreSQL is down instead of queueing requests forever.
-    connectionTimeoutMillis: 3000,
+    ...limits,
+    // Fail fast when PostgreSQL is down or every connection is busy instead of queueing requests forever.
+    connectionTimeoutMillis: poolTimeoutMs,
     idleTimeoutMillis: 30_000,
   });
   // An idle client losing its connection must not crash the process; the pool replaces it.
@@ -182,6 +220,24 @@ function openPostgres(url: string, max: number): Database {
     ping: async () => {
       await pool.query('select 1');
     },
+    async probe(timeoutMs) {
+      const client = new pg.Client({
+        connectionString: url,
+        connectionTimeoutMillis: timeoutMs,
+        query_timeout: timeoutMs,
+        statement_timeout: timeoutMs,
+      });
+      client.on('error', () => {});
+      const timer = setTimeout(() => void client.end().catch(() => {}), timeoutMs);
+      try {
+        await client.connect();
+        await client.query('select 1');
+      } finally {
+        clearTimeout(timer);
+        void client.end().catch(() => {});
+      }
+    },
+    clock: () => readClock((text) => pool.query<{ ms: number }>(text)),
     async exclusive(name, fn) {
       // A session lock on a connection of its own, held while `fn` works on others.
       const holder = await pool.connect();

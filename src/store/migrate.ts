@@ -68,7 +68,7 @@ export interface SchemaStatus {
 }
 
 /** Every table the code uses, the refresh-token blacklist among them. */
-const requiredTables = Object.values(schema).filter(isTable).map(getTableName);
+const requiredTables = Object.values(schema).flatMap((t) => (isTable(t) ? [getTableName(t)] : []));
 
 /** How many committed migrations this database has not applied yet. */
 let files: ReturnType<typeof readMigrationFiles> | undefined;

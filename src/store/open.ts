@@ -22,9 +22,15 @@ export class StartupError extends Error {
  * (the refresh-token blacklist must never be silently missing).
  */
 export async function openCheckedDatabase(
-  config: Pick<Config, 'databaseUrl' | 'dataDir' | 'autoMigrate'>,
+  config: Pick<Config, 'databaseUrl' | 'dataDir' | 'autoMigrate'> &
+    Partial<Pick<Config, 'databaseQueryTimeoutMs' | 'databasePoolTimeoutMs'>>,
 ): Promise<Database> {
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const database = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    queryTimeoutMs: config.databaseQueryTimeoutMs,
+    poolTimeoutMs: config.databasePoolTimeoutMs,
+  });
   try {
     await database.ping().catch((e: Error) => {
       const where = config.databaseUrl ? hideUrlPassword(config.databaseUrl) : config.dataDir;

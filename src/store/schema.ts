@@ -16,6 +16,7 @@ import {
   uuid,
   bigint,
   bigserial,
+  pgSequence,
 } from 'drizzle-orm/pg-core';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
@@ -51,6 +52,12 @@ export const profiles = pgTable('profiles', {
   updatedAt: ts('updated_at').notNull().defaultNow(),
 });
 
+/**
+ * Numbers revocations in the order the database made them: instances follow it as a
+ * cursor to learn of revocations made elsewhere, without comparing clocks.
+ */
+export const sessionRevocations = pgSequence('session_revocations');
+
 /** A session is one refresh-token family. */
 export const sessions = pgTable(
   'sessions',
@@ -66,6 +73,8 @@ export const sessions = pgTable(
     expiresAt: ts('expires_at').notNull(),
     revokedAt: ts('revoked_at'),
     revokeReason: text('revoke_reason'),
+    /** `nextval('session_revocations')` when revoked: the revocation poll's cursor. */
+    revocationSeq: bigint('revocation_seq', { mode: 'number' }),
     userAgent: text('user_agent'),
     ip: text('ip'),
     /** The last real sign-in (a first factor, a completed second step, or reauthenticate); never a refresh. Null on rows older than this column: created_at stands in. */
@@ -73,7 +82,11 @@ export const sessions = pgTable(
     /** RFC 8176 methods of that sign-in, e.g. ["pwd","otp","mfa"]. */
     amr: jsonb('amr').$type<string[]>(),
   },
-  (t) => [index('sessions_user_idx').on(t.userId), index('sessions_revoked_idx').on(t.revokedAt)],
+  (t) => [
+    index('sessions_user_idx').on(t.userId),
+    index('sessions_revoked_idx').on(t.revokedAt),
+    index('sessions_revocation_seq_idx').on(t.revocationSeq),
+  ],
 );
 
 /**

@@ -98,7 +98,8 @@ try {
   };
   await Promise.all([...users.map(live), faults()]);
 
-  const sum = (key: 'done' | 'unreachable' | 'internalErrors' | 'logouts') => users.reduce((n, u) => n + u[key], 0);
+  const sum = (key: 'done' | 'unreachable' | 'internalErrors' | 'unavailable' | 'logouts') =>
+    users.reduce((n, u) => n + u[key], 0);
   const signedOut = users.flatMap((u) => u.signedOut.map((what) => `${u.email} ${what}`));
   const chains = await chainViolations(cluster);
   const wrongRevocations = await cluster.query(`select revoke_reason, count(*)::int as n from sessions
@@ -118,6 +119,7 @@ try {
     logouts: sum('logouts'),
     retriedElsewhere: sum('unreachable'),
     internalErrors: sum('internalErrors'),
+    unavailable: sum('unavailable'),
     signedOut,
     ...chains,
     wrongRevocations,

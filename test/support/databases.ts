@@ -7,7 +7,7 @@
  * Tests that take PostgreSQL away start a private server (`startPrivatePostgres`).
  */
 import { randomBytes } from 'node:crypto';
-import { access, chown, cp, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { access, chown, cp, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -143,6 +143,12 @@ export interface PrivatePostgres {
   start(): Promise<void>;
   /** Stop it for good and delete its data. */
   destroy(): Promise<void>;
+  /**
+   * Freeze every one of its processes (SIGSTOP): connections stay open and nothing answers —
+   * a stalled server, not a stopped one. `thaw()` (SIGCONT) lets them go on where they were.
+   */
+  freeze(): Promise<void>;
+  thaw(): Promise<void>;
 }
 
 /** Where this machine's PostgreSQL programs are (LATCHKEY_PG_BIN, else the newest /usr/lib/postgresql/N/bin). */
@@ -169,7 +175,11 @@ async function postgresBin(): Promise<string | undefined> {
  * runs as the `postgres` OS user, in a directory it owns. No binaries: a
  * printed skip (undefined) locally, a failure under CI.
  */
-export async function startPrivatePostgres(): Promise<PrivatePostgres | undefined> {
+export async function startPrivatePostgres({
+  settings = [],
+}: {
+  settings?: string[];
+} = {}): Promise<PrivatePostgres | undefined> {
   const bin = await postgresBin();
   if (!bin) {
     if (REQUIRE_PG)
@@ -192,7 +202,32 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres | undefine
   await pgRun('initdb', ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync']);
   const port = await freePort();
   // Durability off: a test server's data need not survive a power cut, and fsync is slow here.
-  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
+  const options = [
+    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`,
+    ...settings.map((s) => `-c ${s}`),
+  ].join(' ');
+  /** The postmaster, then its children (backends and helpers): this server's processes only, by id. */
+  const pids = async () => {
+    const postmaster = Number((await readFile(join(data, 'postmaster.pid'), 'utf8')).split('\n')[0]);
+    const children = (await run('ps', ['-o', 'pid=', '--ppid', String(postmaster)]).catch(() => ({ stdout: '' })))
+      .stdout;
+    return [
+      postmaster,
+      ...children
+        .split('\n')
+        .map((l) => Number(l.trim()))
+        .filter((n) => n > 0),
+    ];
+  };
+  const signal = async (sig: NodeJS.Signals) => {
+    for (const pid of await pids()) {
+      try {
+        process.kill(pid, sig);
+      } catch {
+        // A backend that ended meanwhile.
+      }
+    }
+  };
   const server: PrivatePostgres = {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     async start() {
@@ -201,7 +236,10 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres | undefine
     async stop() {
       await pgRun('pg_ctl', ['-D', data, '-m', 'fast', '-w', '-t', '30', 'stop']);
     },
+    freeze: () => signal('SIGSTOP'),
+    thaw: () => signal('SIGCONT'),
     async destroy() {
+      await signal('SIGCONT').catch(() => {});
       await pgRun('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']).catch(() => {});
       await rm(dir, { recursive: true, force: true });
     },

@@ -23,8 +23,10 @@ export interface SimulatedUser {
   done: number;
   /** Requests that met an instance that was down (then retried elsewhere). */
   unreachable: number;
-  /** INTERNAL_SERVER_ERROR answers (the database away): the token is kept and tried again later. */
+  /** INTERNAL_SERVER_ERROR answers: the token is kept and tried again later. */
   internalErrors: number;
+  /** SERVICE_UNAVAILABLE answers (the database away or overloaded): the token is kept and tried again later. */
+  unavailable: number;
   /** Every answer that signed this user out, with what was asked: must stay empty. */
   signedOut: string[];
   /** Times this user logged out on purpose (and signed in again). */
@@ -81,6 +83,7 @@ export function simulatedUser(instances: readonly Instance[], email: string): Si
       return true;
     }
     if (res.code === 'INTERNAL_SERVER_ERROR') user.internalErrors++;
+    else if (res.code === 'SERVICE_UNAVAILABLE') user.unavailable++;
     else if (SIGNED_OUT.has(res.code)) user.signedOut.push(`${what}: ${res.code}`);
     else if (res.code !== 'RATE_LIMITED')
       throw new Error(`${what} answered ${res.code}: ${JSON.stringify(res.body.errors)}`);
@@ -94,6 +97,7 @@ export function simulatedUser(instances: readonly Instance[], email: string): Si
     done: 0,
     unreachable: 0,
     internalErrors: 0,
+    unavailable: 0,
     signedOut: [],
     logouts: 0,
     async login() {

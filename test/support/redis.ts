@@ -57,6 +57,9 @@ export interface PrivateRedis {
   stop(): Promise<void>;
   /** Start it again on the same port and wait until it answers. */
   start(): Promise<void>;
+  /** SIGSTOP: connections stay open, nothing answers (a frozen server); `thaw()` lets it go on. */
+  freeze(): void;
+  thaw(): void;
 }
 
 /**
@@ -93,7 +96,10 @@ export async function startPrivateRedis(): Promise<PrivateRedis | undefined> {
       });
       await waitUntil(answers, `redis-server on port ${port}`);
     },
+    freeze: () => void child?.kill('SIGSTOP'),
+    thaw: () => void child?.kill('SIGCONT'),
     async stop() {
+      child?.kill('SIGCONT');
       const running = child;
       child = undefined;
       if (!running || running.exitCode !== null) return;

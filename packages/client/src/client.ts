@@ -6,6 +6,7 @@
  */
 import { ACCESS_TOKEN_CODES, LatchkeyError, SESSION_ENDING_CODES } from './errors.js';
 import { createTabs, type SharedSession, type TabOptions } from './tabs.js';
+import { type RetryOptions, retrying } from './retry.js';
 import { type SecondFactorMethods, secondFactorMethods, signInResult, type SignInResult } from './secondFactors.js';
 import { type Fetch, postGraphQL } from './transport.js';
 import { AUTH_PAYLOAD_FIELDS, type AuthPayload, type LatchkeyUser } from './user.js';
@@ -29,6 +30,13 @@ export interface LatchkeyClientOptions {
   restore?: boolean;
   /** The local clock (ms). */
   now?: () => number;
+  /**
+   * How a SERVICE_UNAVAILABLE answer (the server's database busy or away) is retried: default 3
+   * more tries, backoff from 250 ms honouring `retryAfter`. Never a reason to sign anyone out.
+   */
+  retry?: RetryOptions;
+  /** Give up on a request after this long (default 15 s): TIMEOUT, which signs nobody out. */
+  timeoutMs?: number;
 }
 
 /** Why a person is signed out: `SIGNED_OUT` (they or another tab chose to), or the server's code. `null`: never signed in. */
@@ -129,7 +137,7 @@ export function createLatchkeyClient(options: LatchkeyClientOptions = {}): Latch
   let closed = false;
 
   const gql = <T>(query: string, variables: Record<string, unknown> | undefined, token: string | null) =>
-    postGraphQL<T>(fetchFn, endpoint, query, variables, token);
+    retrying(() => postGraphQL<T>(fetchFn, endpoint, query, variables, token, options.timeoutMs), options.retry);
 
   const setState = (next: SessionState) => {
     state = next;

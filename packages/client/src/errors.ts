@@ -17,7 +17,12 @@ export class LatchkeyError extends Error {
   }
 }
 
-/** A refresh that fails with one of these means the session is over: sign out with the code as the reason. */
+/**
+ * A refresh that fails with one of these means the session is over: sign out with the code as the reason.
+ * TOKEN_REVOKED, TOKEN_REUSED and SESSION_EXPIRED end a session; the others say the refresh cookie
+ * itself is gone or dead. Anything else — SERVICE_UNAVAILABLE, RATE_LIMITED, INTERNAL_SERVER_ERROR,
+ * NETWORK_ERROR, TIMEOUT — is passing: the session is kept and the refresh tried again later.
+ */
 export const SESSION_ENDING_CODES: ReadonlySet<string> = new Set([
   'TOKEN_REVOKED',
   'TOKEN_REUSED',

@@ -6,17 +6,16 @@
  * rotations of one token, PostgreSQL lets exactly one match the row, and the
  * successor is inserted by the same statement (all or nothing, one round trip).
  */
-import { and, desc, eq, gt, isNull, lt, ne, or, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, isNotNull, isNull, lt, ne, or, sql } from 'drizzle-orm';
 import type {
   LiveSession,
   NewAuditEvent,
   NewSession,
   NewToken,
   RefreshTokenRow,
-  RotateResult,
+  RevocationRow,
   Session,
   SessionsRepository,
-  Successor,
 } from '../../auth/ports.js';
 import { type Executor, preparedStatement } from '../db.js';
 import { auditValues, INSERT_AUDIT_EVENT } from './audit.js';
@@ -32,6 +31,7 @@ interface RotatedRow {
   expires_at: Date | string;
   revoked_at: Date | string | null;
   revoke_reason: string | null;
+  revocation_seq: number | string | null;
   user_agent: string | null;
   ip: string | null;
   authenticated_at: Date | string | null;
@@ -62,20 +62,32 @@ const SIGN_IN = `
   select $11, $12, $13, $14, $15::timestamptz, $16::jsonb from created`;
 
 /**
- * See `rotate`. $1 now, $2 the successor's jti, $3 the presented jti, $4 / $5 the
- * successor's expiry with / without remember-me (the domain's `refreshExpiry`; the session's
- * choice is taken, capped at its end), $6 its issue time.
+ * The database's clock, at the moment the statement runs (not when the request started:
+ * a rotation that waited for a stalled database is stamped when it happened) — unless $1
+ * pins the time (a test's manual clock, see pinnedTime).
+ */
+const DB_NOW = `coalesce($1::timestamptz, clock_timestamp())`;
+
+/**
+ * See `rotate`. $1 the pinned time or null (see DB_NOW), $2 the successor's jti, $3 the
+ * presented jti, $4 / $5 the successor's expiry with / without remember-me (the domain's
+ * `refreshExpiry`; the session's choice is taken, capped at its end), $6 its issue time,
+ * $7 the deadline: a rotation that comes to run after it (the database stalled, the caller
+ * gave up) changes nothing rather than committing late. $8–$11 the audit event's type, ip,
+ * user agent and time (its user and session are the rotated one's): written by the same
+ * statement, so the answer waits on nothing once the rotation is done.
  */
 const ROTATE = `
-  with claimed as (
-    update refresh_tokens set used_at = $1::timestamptz, replaced_by = $2
-    where jti = $3 and used_at is null and expires_at > $1::timestamptz
+  with tick as (select ${DB_NOW} as at),
+  claimed as (
+    update refresh_tokens set used_at = tick.at, replaced_by = $2 from tick
+    where jti = $3 and used_at is null and expires_at > tick.at and tick.at <= $7::timestamptz
       and exists (select 1 from sessions s join users u on u.id = s.user_id
                   where s.id = refresh_tokens.session_id and s.revoked_at is null
-                    and s.expires_at > $1::timestamptz and u.is_active)
-    returning session_id
+                    and s.expires_at > tick.at and u.is_active)
+    returning session_id, tick.at
   ), touched as (
-    update sessions set last_used_at = $1::timestamptz from claimed
+    update sessions set last_used_at = claimed.at from claimed
     where sessions.id = claimed.session_id
     returning sessions.*
   ), successor as (
@@ -85,8 +97,22 @@ const ROTATE = `
                  date_trunc('second', touched.expires_at))
     from touched
     returning expires_at
+  ), event as (
+    ${INSERT_AUDIT_EVENT}
+    select touched.user_id, $8, $9, $10, $11::timestamptz, jsonb_build_object('sessionId', touched.id) from touched
   )
   select touched.*, successor.expires_at as token_expires_at from touched, successor`;
+
+/** The database's time (see DB_NOW), as a Drizzle expression, and in ms since the epoch. */
+const dbNow = (at: string | null) => sql`coalesce(${at}::timestamptz, clock_timestamp())`;
+const dbNowMs = (at: string | null) => sql<number>`(extract(epoch from ${dbNow(at)}) * 1000)::float8`.mapWith(Number);
+
+/** The columns a revocation sets: the database's time and the next number of its order. */
+const revocation = (reason: string, at: string | null) => ({
+  revokedAt: dbNow(at),
+  revokeReason: reason,
+  revocationSeq: sql`nextval('session_revocations')`,
+});
 
 export function sessionsRepository(db: Executor): SessionsRepository {
   // The statements of every sign-in and refresh, prepared once per connection.
@@ -118,10 +144,11 @@ export function sessionsRepository(db: Executor): SessionsRepository {
 
     /**
      * Rotate `jti` atomically, in one statement: mark it used (naming its successor) if it is
-     * unused, unexpired and its session and user are live; touch the session; insert the successor.
+     * unused, unexpired and its session and user are live; touch the session; insert the successor
+     * and the audit event. Every time compared or stamped is the database's, when the statement
+     * runs (see DB_NOW); nothing happens once `deadline` has passed.
      */
-    async rotate(jti: string, now: Date, next: Successor): Promise<RotateResult> {
-      const at = now.toISOString();
+    async rotate(jti, next, { at, deadline, event }) {
       const [row] = await rotateStatement([
         at,
         next.jti,
@@ -129,6 +156,8 @@ export function sessionsRepository(db: Executor): SessionsRepository {
         next.expiresAt.rememberMe.toISOString(),
         next.expiresAt.plain.toISOString(),
         next.issuedAt.toISOString(),
+        deadline.toISOString(),
+        ...auditValues(event).slice(1, 5),
       ]);
       const rotated = row && {
         kind: 'rotated' as const,
@@ -157,7 +186,7 @@ export function sessionsRepository(db: Executor): SessionsRepository {
       };
       if (rotated) return rotated;
       const found = await db
-        .select({ token: refreshTokens, session: sessions, userActive: users.isActive })
+        .select({ token: refreshTokens, session: sessions, userActive: users.isActive, nowMs: dbNowMs(at) })
         .from(refreshTokens)
         .innerJoin(sessions, eq(sessions.id, refreshTokens.sessionId))
         .innerJoin(users, eq(users.id, sessions.userId))
@@ -194,10 +223,10 @@ export function sessionsRepository(db: Executor): SessionsRepository {
     },
 
     /** Revoke one session (if still live); returns it when this call revoked it. */
-    async revoke(id: string, reason: string, now: Date, userId?: string): Promise<Session | undefined> {
+    async revoke(id: string, reason: string, at: string | null, userId?: string): Promise<Session | undefined> {
       const rows = await db
         .update(sessions)
-        .set({ revokedAt: now, revokeReason: reason })
+        .set(revocation(reason, at))
         .where(and(eq(sessions.id, id), isNull(sessions.revokedAt), userId ? eq(sessions.userId, userId) : undefined))
         .returning();
       return rows[0];
@@ -214,10 +243,10 @@ export function sessionsRepository(db: Executor): SessionsRepository {
     },
 
     /** Revoke every live session of a user, optionally keeping one; returns the ids revoked. */
-    async revokeAllForUser(userId: string, reason: string, now: Date, exceptId?: string): Promise<string[]> {
+    async revokeAllForUser(userId: string, reason: string, at: string | null, exceptId?: string): Promise<string[]> {
       const rows = await db
         .update(sessions)
-        .set({ revokedAt: now, revokeReason: reason })
+        .set(revocation(reason, at))
         .where(
           and(
             eq(sessions.userId, userId),
@@ -247,13 +276,32 @@ export function sessionsRepository(db: Executor): SessionsRepository {
       return rows.map((r) => ({ ...r.session, tokenExpiresAt: r.tokenExpiresAt }));
     },
 
-    /** Sessions revoked since `since` (to rebuild the in-process revoked set at start). */
-    async revokedSince(since: Date): Promise<{ id: string; revokedAt: Date }[]> {
+    /**
+     * Revocations after `cursor` in the database's order (a sequence, not a clock), or — with
+     * no cursor (at start) — those whose access tokens may still be live, `lifetimeMs` after
+     * their revocation. `remainingMs` is worked out on the database's clock alone.
+     */
+    async revocationsAfter(cursor: number | null, lifetimeMs: number, at: string | null): Promise<RevocationRow[]> {
+      const lifetime = sql`${lifetimeMs}::float8 * interval '1 millisecond'`;
+      const remaining = sql<number>`(extract(epoch from ${sessions.revokedAt} + ${lifetime} - ${dbNow(at)}) * 1000)::float8`;
       const rows = await db
-        .select({ id: sessions.id, revokedAt: sessions.revokedAt })
+        .select({ id: sessions.id, seq: sessions.revocationSeq, remainingMs: remaining.mapWith(Number) })
         .from(sessions)
-        .where(gt(sessions.revokedAt, since));
-      return rows.map((r) => ({ id: r.id, revokedAt: r.revokedAt! }));
+        .where(
+          cursor === null
+            ? and(isNotNull(sessions.revocationSeq), gt(sessions.revokedAt, sql`${dbNow(at)} - ${lifetime}`))
+            : gt(sessions.revocationSeq, cursor),
+        )
+        .orderBy(sessions.revocationSeq);
+      return rows.map((r) => ({ id: r.id, seq: Number(r.seq), remainingMs: r.remainingMs }));
+    },
+
+    /** The last revocation's number (0: none yet): where a follower starts. */
+    async lastRevocation(): Promise<number> {
+      const [row] = await db
+        .select({ seq: sql<number>`coalesce(max(${sessions.revocationSeq}), 0)`.mapWith(Number) })
+        .from(sessions);
+      return row?.seq ?? 0;
     },
 
     /**

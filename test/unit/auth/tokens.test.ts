@@ -115,6 +115,20 @@ describe('access and refresh tokens', () => {
     expect(await codeOf(tokensWith({ JWT_LEEWAY: '10s' }).verifyAccess(token))).toBe('TOKEN_INVALID');
   });
 
+  it('refuses a token issued in the future (iat) beyond JWT_LEEWAY: a clock gone wrong would outlive its revocation', async () => {
+    const { kid, key } = d.keys.accessSigner();
+    const now = Math.floor(d.clock.now() / 1000);
+    const token = await signJws(
+      { alg: 'EdDSA', typ: 'at+jwt', kid },
+      { iss: 'latchkey', aud: 'latchkey', sub: SUB, sid: SID, jti: 'j-future', iat: now + 60, exp: now + 360 },
+      key,
+      'EdDSA',
+    );
+    expect(await codeOf(tokensWith({}).verifyAccess(token))).toBe('TOKEN_INVALID');
+    expect(await codeOf(tokensWith({ JWT_LEEWAY: '30s' }).verifyAccess(token))).toBe('TOKEN_INVALID');
+    expect(await codeOf(tokensWith({ JWT_LEEWAY: '90s' }).verifyAccess(token))).toBe('ok');
+  });
+
   it('does the signature check once, and its cache never outlives exp (nor exp + leeway)', async () => {
     let lookups = 0;
     // A spy at the edge: count how often verification needs a key.

@@ -1,0 +1,74 @@
+/**
+ * The kinds of value a setting takes (durations, booleans, whole numbers, rate limits,
+ * one of a list), as zod schemas that turn the string typed into the value used and say
+ * what was expected when it is wrong. `config.ts` names the settings.
+ *
+ * @example
+ *   duration(1000).parse('5m'); // 300000
+ */
+import ms from 'ms';
+import { z } from 'zod';
+
+/** A duration such as `90s`, `5m`, `12h`, `30d` (or a bare number of milliseconds). */
+export const duration = (min = 0) =>
+  z.string().transform((value, ctx) => {
+    const parsed = /^\d+$/.test(value.trim()) ? Number(value) : ms(value.trim() as ms.StringValue);
+    if (typeof parsed !== 'number' || !Number.isFinite(parsed) || parsed < min) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `a duration like 90s, 5m, 12h or 30d${min ? ` (at least ${ms(min)})` : ''}`,
+      });
+      return z.NEVER;
+    }
+    return parsed;
+  });
+
+export const bool = z.string().transform((value, ctx) => {
+  const v = value.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(v)) return true;
+  if (['false', '0', 'no', 'off'].includes(v)) return false;
+  ctx.addIssue({ code: 'custom', message: 'true or false' });
+  return z.NEVER;
+});
+
+export const int = (min: number, max: number) =>
+  z.string().transform((value, ctx) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      ctx.addIssue({ code: 'custom', message: `a whole number from ${min} to ${max}` });
+      return z.NEVER;
+    }
+    return n;
+  });
+
+/**
+ * A rate limit `POINTS/DURATION`, e.g. `10/15m`: at most POINTS in DURATION.
+ * Durations under a second work in memory; Redis counts whole seconds, so they are rounded up there.
+ */
+export const rate = z.string().transform((value, ctx) => {
+  const m = /^\s*(\d+)\s*\/\s*(\S+)\s*$/.exec(value);
+  const points = m ? Number(m[1]) : NaN;
+  const span = m ? (/^\d+$/.test(m[2]) ? Number(m[2]) : ms(m[2] as ms.StringValue)) : NaN;
+  if (!Number.isInteger(points) || points < 1 || typeof span !== 'number' || !Number.isFinite(span) || span < 100) {
+    ctx.addIssue({ code: 'custom', message: 'POINTS/DURATION, e.g. 10/15m (at least 1 point, at least 100ms)' });
+    return z.NEVER;
+  }
+  return { points, durationMs: span };
+});
+
+/** A rate limit: at most `points` in `durationMs`. */
+export interface Rate {
+  points: number;
+  durationMs: number;
+}
+
+/** One of `values`, in any letter case (`strict` → `Strict`); the canonical spelling is kept. */
+export const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
+  z.string().transform((value, ctx) => {
+    const found = values.find((v) => v.toLowerCase() === value.trim().toLowerCase());
+    if (found === undefined) {
+      ctx.addIssue({ code: 'custom', message: `one of ${values.join(', ')}` });
+      return z.NEVER;
+    }
+    return found as T[number];
+  });
