@@ -3,7 +3,7 @@
  * Exit status 0 on success; non-zero with a one-line reason otherwise.
  *
  *   serve | migrate | user create --email E [--password P] | user deactivate --email E
- *   sessions revoke --email E | tokens flush-expired | keys rotate
+ *   sessions revoke --email E | tokens flush-expired | keys rotate [--now]
  */
 // Only what every command needs is imported here: the rest is loaded by the command that uses it,
 // so `help` and a usage error answer without loading the database or the services.
@@ -21,7 +21,7 @@ const usage = `usage: latchkey <command>
   user deactivate --email E             deactivate a user and end every session
   sessions revoke --email E             sign a user out everywhere
   tokens flush-expired                  delete expired refresh tokens, dead sessions and expired codes
-  keys rotate                           make new signing and refresh keys active`;
+  keys rotate [--now]                   new signing and refresh keys; the signing key signs after KEY_ACTIVATION_DELAY (--now: at once)`;
 
 class UsageError extends Error {
   override name = 'UsageError';
@@ -88,8 +88,16 @@ export async function run(argv: string[], config: Config): Promise<string | unde
     case 'serve': {
       // Loaded here: the other commands never need the HTTP stack.
       const { handleSignals, startServer } = await import('./main.js');
-      handleSignals(await startServer(config));
-      return undefined;
+      if (!process.stdout.isTTY) {
+        handleSignals(await startServer(config));
+        return undefined;
+      }
+      // A person at a terminal: plain lines, the facts they need first.
+      const { humanLogStream, startupFacts } = await import('./terminal.js');
+      const server = await startServer(config, { logStream: humanLogStream(process.stdout) });
+      handleSignals(server);
+      const webServed = server.app.hasRoute({ method: 'GET', url: '/index.html' });
+      return startupFacts(config, process.env, server.url, webServed).join('\n');
     }
     case 'migrate': {
       const [{ openDatabase }, { migrate }, { describeEmailReport }] = await Promise.all([
@@ -158,11 +166,22 @@ export async function run(argv: string[], config: Config): Promise<string | unde
     }
     case 'keys': {
       if (sub === 'rotate') {
+        const { values } = options(() =>
+          parseArgs({ args: rest, options: { now: { type: 'boolean' } }, strict: true }),
+        );
         return withServices(config, async ({ keys, audit }) => {
-          const { kid, refreshKid, retired } = await keys.rotate();
-          await audit.record('keys_rotated', null, noMeta, { kid, refreshKid, retired });
+          const { kid, refreshKid, retired, activatesAt } = await keys.rotate({ now: values.now });
+          await audit.record('keys_rotated', null, noMeta, {
+            kid,
+            refreshKid,
+            retired,
+            activatesAt: activatesAt.toISOString(),
+          });
+          const when = values.now
+            ? 'is active'
+            : `is published; it signs from ${activatesAt.toISOString()} (KEY_ACTIVATION_DELAY)`;
           const access = kid
-            ? `new signing key ${kid} is active`
+            ? `new signing key ${kid} ${when}`
             : 'access tokens stay signed with JWT_SECRET (change the setting to rotate it)';
           return `${access}; new refresh key ${refreshKid} is active; ${retired.length} old key(s) keep verifying until their tokens expire`;
         });

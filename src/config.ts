@@ -11,6 +11,7 @@
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { type AppsConfig, appsConfig, appVariables } from './configApps.js';
 import { bool, duration, int, oneOf, rate, type Rate } from './configValues.js';
 
 export type { Rate } from './configValues.js';
@@ -136,6 +137,7 @@ const variables = {
   RATE_LIMIT_MFA_ACCOUNT: [rate, '5/15m'],
   LOG_LEVEL: [oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info'],
   NODE_ENV: [z.string(), 'development'],
+  ...appVariables,
 } as const satisfies Record<string, readonly [z.ZodType, string | undefined]>;
 
 /** Every setting this server reads, with its default as typed (undefined: unset), e.g. `{ PORT: '4000', … }`. */
@@ -162,7 +164,7 @@ export interface RateLimits {
   mfaAccount: Rate;
 }
 
-export interface Config {
+export interface Config extends AppsConfig {
   port: number;
   host: string;
   /** `undefined` → embedded PGlite in dataDir; `memory:` → in-memory PGlite; else a PostgreSQL URL. */
@@ -247,7 +249,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     if (!result.success) {
       const expected = result.error.issues[0]?.message ?? 'a valid value';
       // Secrets are never printed; neither is the password inside a URL (DATABASE_URL, REDIS_URL, MAIL_URL).
-      const shown = /SECRET/.test(name) ? '(hidden)' : JSON.stringify(hideUrlPassword(value));
+      const shown = /SECRET|FEED_TOKEN/.test(name) ? '(hidden)' : JSON.stringify(hideUrlPassword(value));
       throw new ConfigError(`${name}=${shown} is invalid: expected ${expected}`);
     }
     out[name] = result.data;
@@ -320,5 +322,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     reauthMaxAgeMs: p.REAUTH_MAX_AGE,
     logLevel: p.LOG_LEVEL,
     production: p.NODE_ENV === 'production',
+    ...appsConfig(p, p.HOST, p.PORT),
   };
 }

@@ -17,6 +17,7 @@ import { createLimits } from './auth/limits.js';
 import { createOtp } from './auth/otp.js';
 import { createPasswordPolicy, loadCommonPasswords } from './auth/passwordPolicy.js';
 import { redisRevocationBus } from './auth/revocationBus.js';
+import { createRevocationFeed } from './auth/revocationFeed.js';
 import { type RevocationBus, createRevocationSync, createRevocations } from './auth/revocations.js';
 import { createSessions } from './auth/sessions.js';
 import { createSignIn } from './auth/signIn.js';
@@ -36,6 +37,7 @@ import { createOutbox } from './mail/outbox.js';
 import type { Database } from './store/db.js';
 import { schemaProblem, schemaStatus } from './store/migrate.js';
 import { repositories } from './store/repositories/index.js';
+import { revocationFeedRepository } from './store/repositories/revocationFeed.js';
 import type { Log } from './shared/log.js';
 import { connectRedis } from './shared/redis.js';
 
@@ -98,6 +100,11 @@ export async function createServices({
   // Each poll rereads the revocation numbers of as many earlier polls as a revoking statement may take.
   const lag = config.revocationPollMs > 0 ? Math.ceil(config.databaseQueryTimeoutMs / config.revocationPollMs) + 1 : 2;
   const revocationSync = createRevocationSync({ repo: repos.sessions, revocations, clock, lag });
+  const revocationFeed = createRevocationFeed({
+    repo: revocationFeedRepository(database.db),
+    lifetimeMs: revocations.ttlMs,
+    clock,
+  });
   const accounts = createAccounts({ repos, sessions, audit, clock, limits, passwords });
   const outbox = createOutbox({
     mailer: createMailer({ url: config.mailUrl, from: config.mailFrom, now: clock.now }),
@@ -186,6 +193,7 @@ export async function createServices({
     outbox,
     otp,
     emailCodes,
+    revocationFeed,
     health: healthOf(database),
     signIn,
     challenges,

@@ -50,10 +50,16 @@ export interface KeyRing {
   /** Re-read keys from the database (another instance may have rotated). */
   reload(): Promise<void>;
   /**
-   * Make new access-signing and refresh keys active; the old ones keep verifying until
-   * their tokens expire. (With JWT_ALG=HS256 only the refresh key: JWT_SECRET is a setting.)
+  /**
+   * Make new keys: the access-signing key is published at once and signs after
+   * KEY_ACTIVATION_DELAY (so verifiers holding a cached JWKS already know it), or at once with
+   * `now` (a compromised key); the refresh key (checked by this server alone) changes at once.
+   * The old ones keep verifying until their tokens expire. (With JWT_ALG=HS256 only the refresh
+   * key: JWT_SECRET is a setting.)
    */
-  rotate(): Promise<{ kid: string | undefined; refreshKid: string; retired: string[] }>;
+  rotate(options?: {
+    now?: boolean;
+  }): Promise<{ kid: string | undefined; refreshKid: string; retired: string[]; activatesAt: Date }>;
 }
 
 interface LoadOptions {
@@ -68,7 +74,8 @@ interface LoadOptions {
     | 'refreshTokenTtlMs'
     | 'rememberMeTtlMs'
     | 'sessionAbsoluteTtlMs'
-  >;
+  > &
+    Partial<Pick<Config, 'keyActivationDelayMs'>>;
   clock: Clock;
 }
 
@@ -120,6 +127,12 @@ export async function loadKeyRing({ repo, config, clock }: LoadOptions): Promise
   }
 
   let rows: SigningKeyRow[] = [];
+  /**
+   * Keys that sign, newest first, each from its `createdAt` until its `retiredAt`: a key made by
+   * `rotate` has a `createdAt` in the future (when it starts signing) and the key it replaces is
+   * retired at that same moment, so the switch needs no reload at the right time.
+   */
+  let signers: { from: number; until: number; key: SigningKey }[] = [];
   let signer: SigningKey | undefined;
   let refresh: SigningKey | undefined;
   let code: { kid: string; secret: Buffer } | undefined;
@@ -157,6 +170,7 @@ export async function loadKeyRing({ repo, config, clock }: LoadOptions): Promise
     const nextRefresh = new Map<string, Key>();
     const nextPublic: JWK[] = [];
     let nextSigner: SigningKey | undefined;
+    const nextSigners: typeof signers = [];
     let nextRefreshSigner: SigningKey | undefined;
     let nextCode: typeof code;
     const nextCodeKeys = new Map<string, Buffer>();
@@ -180,17 +194,25 @@ export async function loadKeyRing({ repo, config, clock }: LoadOptions): Promise
       const publicJwk = row.publicJwk as JWK;
       nextVerifiers.set(row.kid, await importJWK(publicJwk, row.alg));
       nextPublic.push({ ...publicJwk, kid: row.kid, alg: row.alg, use: 'sig' });
-      if (!row.retiredAt && !nextSigner) {
+      const until = row.retiredAt?.getTime() ?? Infinity;
+      if (until > clock.now()) {
         const key = await importJWK(await privateOf(row), row.alg);
-        nextSigner = { kid: row.kid, alg: config.jwtAlg, key, sign: jwsSigner(config.jwtAlg, key) };
+        nextSigners.push({
+          from: row.createdAt.getTime(),
+          until,
+          key: { kid: row.kid, alg: config.jwtAlg, key, sign: jwsSigner(config.jwtAlg, key) },
+        });
       }
     }
+    nextSigner = nextSigners.find((s) => s.from <= clock.now())?.key ?? nextSigners.at(-1)?.key;
     if (hs256) {
       nextSigner = { kid: hsKid, alg: 'HS256', key: hsKey!, sign: jwsSigner('HS256', hsKey!) };
       nextVerifiers.set(hsKid, hsKey!);
+      nextSigners.length = 0;
     }
     if (!nextSigner || !nextRefreshSigner || !nextCode) throw new Error('no active signing key');
     signer = nextSigner;
+    signers = nextSigners;
     refresh = nextRefreshSigner;
     code = nextCode;
     codeKeys.clear();
@@ -216,8 +238,16 @@ export async function loadKeyRing({ repo, config, clock }: LoadOptions): Promise
     return verifiers.get(kid);
   };
 
+  /** The key that signs now: the newest whose time has come (usually the first; a pending one is skipped). */
+  const accessSigner = (): SigningKey => {
+    if (signers.length < 2) return signer!;
+    const now = clock.now();
+    for (const s of signers) if (s.from <= now && s.until > now) return s.key;
+    return signer!;
+  };
+
   return {
-    accessSigner: () => signer!,
+    accessSigner,
     accessVerifier,
     refreshSigner: () => refresh!,
     refreshVerifier: (kid) => (kid ? refreshVerifiers.get(kid) : undefined),
@@ -225,15 +255,20 @@ export async function loadKeyRing({ repo, config, clock }: LoadOptions): Promise
     codeKeyFor: (kid) => codeKeys.get(kid),
     jwks: () => (hs256 ? undefined : { keys: publicKeys }),
     reload,
-    rotate: async () => {
-      const now = new Date(clock.now());
-      const access = hs256 ? undefined : await repo.rotate(await newKeyRow('sign'), now);
-      const refreshKey = await repo.rotate(await newKeyRow('refresh'), now);
+    rotate: async ({ now = false } = {}) => {
+      const at = new Date(clock.now());
+      const activatesAt = new Date(clock.now() + (now ? 0 : (config.keyActivationDelayMs ?? 0)));
+      // Stored with `createdAt` = when it starts signing; the keys it replaces retire at that moment.
+      const access = hs256
+        ? undefined
+        : await repo.rotate({ ...(await newKeyRow('sign')), createdAt: activatesAt }, activatesAt);
+      const refreshKey = await repo.rotate(await newKeyRow('refresh'), at);
       await reload();
       return {
         kid: access?.active.kid,
         refreshKid: refreshKey.active.kid,
         retired: [...(access?.retired ?? []), ...refreshKey.retired],
+        activatesAt,
       };
     },
   };

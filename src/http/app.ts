@@ -12,9 +12,12 @@ import helmet, { type HelmetOptions } from 'helmet';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Services } from '../services.js';
 import { trustProxyOption } from './clientAddress.js';
+import { allowOrigins } from './cors.js';
+import { discoveryRoutes } from './discovery.js';
 import { graphqlRoutes } from './graphql.js';
 import { lazyChildLogger, type LogStream, loggerOptions } from './logging.js';
 import type { Metrics } from './metrics.js';
+import { revocationFeedRoutes } from './revocationFeed.js';
 import { plainRoutes } from './routes.js';
 import { findWebRoot, webApp } from './web.js';
 
@@ -120,11 +123,14 @@ export async function buildApp({
     done();
   });
   await app.register(cookie);
+  await allowOrigins(app, config);
   await app.register(graphqlRoutes, { services });
   await app.register(plainRoutes, { services, metrics });
-  const root = webRoot === false ? undefined : (webRoot ?? (await findWebRoot()));
-  if (root) await app.register(webApp, { root, production: config.production });
-  else if (webRoot === undefined)
+  await app.register(discoveryRoutes, { config });
+  await app.register(revocationFeedRoutes, { services });
+  const root = webRoot === false || !config.webApp ? undefined : (webRoot ?? (await findWebRoot()));
+  if (root) await app.register(webApp, { root, config });
+  else if (webRoot === undefined && config.webApp)
     app.log.warn('web app not built (web/dist missing): run `npm run build`; serving the API only');
   return app;
 }

@@ -1,6 +1,6 @@
 /**
  * The refresh-token cookie: HttpOnly, Secure and SameSite per settings, path
- * limited to the GraphQL endpoint; its Max-Age is the domain's `refreshCookieMaxAge`
+ * limited to the GraphQL endpoint (GRAPHQL_PATH), Domain per COOKIE_DOMAIN; its Max-Age is the domain's `refreshCookieMaxAge`
  * (none without remember-me). Responses that set or clear it are marked
  * `Cache-Control: no-store`.
  */
@@ -12,18 +12,18 @@ import type { Config } from '../config.js';
 import type { RefreshCookie } from '../graphql/builder.js';
 
 export const REFRESH_COOKIE = 'latchkey_refresh';
-export const GRAPHQL_PATH = '/graphql';
-
 export function refreshCookie(
   request: FastifyRequest,
   reply: FastifyReply,
-  config: Pick<Config, 'cookieSecure' | 'cookieSameSite'>,
+  config: Pick<Config, 'cookieSecure' | 'cookieSameSite' | 'cookieDomain' | 'graphqlPath'>,
 ): RefreshCookie {
   const attributes = {
     httpOnly: true,
     secure: config.cookieSecure,
     sameSite: config.cookieSameSite.toLowerCase() as 'strict' | 'lax' | 'none',
-    path: GRAPHQL_PATH,
+    path: config.graphqlPath,
+    // Unset: host-only. Set (`example.com`): sent to auth.example.com from app.example.com's calls too.
+    ...(config.cookieDomain ? { domain: config.cookieDomain } : {}),
   };
   function clear() {
     reply.header('cache-control', 'no-store');

@@ -14,7 +14,8 @@ import type { GraphQLContext } from '../graphql/builder.js';
 import { graphqlSchema } from '../graphql/schema.js';
 import type { Services } from '../services.js';
 import { clientAddress } from './clientAddress.js';
-import { GRAPHQL_PATH, refreshCookie } from './cookies.js';
+import { refreshCookie } from './cookies.js';
+import { depthLimit } from './depth.js';
 import { createErrorFormatter } from './errors.js';
 import { graphqlTransport } from './transport.js';
 import { validationRules } from './validation.js';
@@ -52,7 +53,7 @@ class RequestLoaders {
 export async function graphqlRoutes(app: FastifyInstance, { services }: { services: Services }) {
   const { config, sessions, accounts } = services;
 
-  graphqlTransport(app);
+  graphqlTransport(app, config.graphqlPath);
 
   const buildContext = (request: FastifyRequest, reply: FastifyReply): GraphQLContext => {
     let viewer: Promise<Viewer | null> | undefined;
@@ -82,12 +83,15 @@ export async function graphqlRoutes(app: FastifyInstance, { services }: { servic
 
   await app.register(mercurius, {
     schema: graphqlSchema(),
-    path: GRAPHQL_PATH,
+    path: config.graphqlPath,
     jit: 1,
     cache: true,
     allowBatchedQueries: false,
-    queryDepth: config.graphqlMaxDepth,
-    validationRules: validationRules({ maxAliases: config.graphqlMaxAliases, production: config.production }),
+    // The depth limit is a validation rule of ours (depth.ts), not Mercurius' queryDepth: it must not block introspection.
+    validationRules: [
+      ...validationRules({ maxAliases: config.graphqlMaxAliases, production: config.production }),
+      depthLimit(config.graphqlMaxDepth),
+    ],
     graphiql: false,
     context: buildContext as never,
     errorFormatter: createErrorFormatter({ production: config.production }) as never,

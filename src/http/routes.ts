@@ -1,5 +1,6 @@
 /** The small routes: JWKS, liveness, readiness, Prometheus metrics. */
 import type { FastifyInstance } from 'fastify';
+import { JWKS_MAX_AGE_S } from '../configApps.js';
 import type { Services } from '../services.js';
 import type { Metrics } from './metrics.js';
 
@@ -11,8 +12,9 @@ export async function plainRoutes(
     const jwks = services.keys.jwks();
     if (!jwks)
       return reply.code(404).send({ error: 'JWKS_DISABLED', message: 'JWT_ALG=HS256: there are no public keys' });
-    // Other services cache this; rotation keeps old keys listed until their tokens expire.
-    return reply.header('cache-control', 'public, max-age=300').send(jwks);
+    // Other services cache this: `keys rotate` publishes a key KEY_ACTIVATION_DELAY (this max-age + 1 min)
+    // before it signs, and keeps old keys listed until their tokens expire.
+    return reply.header('cache-control', `public, max-age=${JWKS_MAX_AGE_S}`).send(jwks);
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));

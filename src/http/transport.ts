@@ -23,7 +23,6 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type DocumentNode, getOperationAST, parse } from 'graphql';
-import { GRAPHQL_PATH } from './cookies.js';
 import { checkDocumentCost } from './documentCost.js';
 import { requestError } from './errors.js';
 
@@ -101,7 +100,7 @@ export function acceptsGraphqlResponse(accept: string | undefined): boolean {
   });
 }
 
-export function graphqlTransport(app: FastifyInstance): void {
+export function graphqlTransport(app: FastifyInstance, graphqlPath: string): void {
   // JSON only. text/plain, forms and multipart are what a cross-site form can send without a preflight
   // (CSRF); application/graphql (which Mercurius parses) is not JSON. Refused before the body is read.
   app.addHook('onRequest', async (request) => {
@@ -161,7 +160,7 @@ export function graphqlTransport(app: FastifyInstance): void {
 
   app.route({
     method: ['PUT', 'PATCH', 'DELETE'],
-    url: GRAPHQL_PATH,
+    url: graphqlPath,
     handler: (_request, reply) =>
       reply
         .code(405)

@@ -15,13 +15,32 @@
  * @example
  *   await app.register(webApp, { root: await findWebRoot() });
  */
-import { access } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { Config } from '../config.js';
 
 /** Paths that belong to the server, never to the app. */
-const SERVER_PATHS = /^\/(graphql|\.well-known|healthz|readyz|metrics)(\/|$|\?)/;
+const SERVER_PATHS = /^\/(graphql|\.well-known|healthz|readyz|metrics|revocations)(\/|$|\?)/;
+
+/** What the app must know of the server's settings, read from `<meta name="latchkey-settings">`. */
+export interface WebSettings {
+  graphqlPath: string;
+  /** Origins `next=` may return to besides this one (REDIRECT_ORIGINS). */
+  redirectOrigins: string[];
+}
+
+const escapeAttribute = (text: string) => text.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+
+/**
+ * index.html with the settings in a meta tag: read synchronously by the app before its
+ * first request (no extra round trip; an inline script would need a CSP exception).
+ */
+export function withSettings(html: string, settings: WebSettings): string {
+  const tag = `<meta name="latchkey-settings" content="${escapeAttribute(JSON.stringify(settings))}">`;
+  return html.replace('</head>', `    ${tag}\n  </head>`);
+}
 
 /** The last segment of the path has an extension: a file, not a page. */
 const FILE_PATH = /\.[^/]*$/;
@@ -48,14 +67,25 @@ export async function findWebRoot(): Promise<string | undefined> {
 
 export async function webApp(
   app: FastifyInstance,
-  { root, production = false }: { root: string; production?: boolean },
+  { root, config }: { root: string; config: Pick<Config, 'graphqlPath' | 'redirectOrigins' | 'production'> },
 ) {
+  const page = withSettings(await readFile(`${root}index.html`, 'utf8'), {
+    graphqlPath: config.graphqlPath,
+    redirectOrigins: config.redirectOrigins,
+  });
+  const sendPage = (reply: FastifyReply) =>
+    reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(page);
+  const isServerPath = (path: string) => SERVER_PATHS.test(path) || path === config.graphqlPath;
+
+  app.get('/', (_request, reply) => sendPage(reply));
+  app.get('/index.html', (_request, reply) => sendPage(reply));
   await app.register(fastifyStatic, {
     root,
     prefix: '/',
+    index: false,
     // Source maps are built (web/vite.config.ts) for debugging, and served only outside production:
     // there they would hand out the app's source, comments included.
-    allowedPath: production ? (path) => !path.endsWith('.map') : undefined,
+    allowedPath: config.production ? (path) => !path.endsWith('.map') : undefined,
     setHeaders(reply, path) {
       reply.header('cache-control', /[\\/]assets[\\/]/.test(path) ? 'public, max-age=31536000, immutable' : 'no-cache');
     },
@@ -65,10 +95,10 @@ export async function webApp(
     const path = request.url.split('?', 1)[0];
     const wantsPage =
       (request.method === 'GET' || request.method === 'HEAD') &&
-      !SERVER_PATHS.test(path) &&
+      !isServerPath(path) &&
       !FILE_PATH.test(path) &&
       takesHtml(request.headers.accept);
-    if (wantsPage) return reply.header('cache-control', 'no-cache').sendFile('index.html');
+    if (wantsPage) return sendPage(reply);
     return reply
       .code(404)
       .send({ statusCode: 404, error: 'Not Found', message: `Route ${request.method}:${request.url} not found` });

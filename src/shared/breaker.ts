@@ -61,7 +61,13 @@ export function createBreaker({ timeoutMs, cooldownMs, now = Date.now, onOpen, o
   const bounded = <T>(fn: () => Promise<T>): Promise<T> => {
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new BreakerTimeout(`no answer within ${timeoutMs} ms`)), timeoutMs);
+      // Timers run before the poll phase: after an event-loop stall the timer would fire ahead of a
+      // reply already waiting in the socket. setImmediate lets pending I/O be read first, so a busy
+      // instance does not take its own slowness for the helper's outage.
+      timer = setTimeout(
+        () => setImmediate(() => reject(new BreakerTimeout(`no answer within ${timeoutMs} ms`))),
+        timeoutMs,
+      );
     });
     return Promise.race([fn(), late]).finally(() => clearTimeout(timer));
   };

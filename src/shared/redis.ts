@@ -56,7 +56,10 @@ export async function connectRedis(
   log: Log,
   { commandTimeoutMs = 100, cooldownMs = 5000 }: { commandTimeoutMs?: number; cooldownMs?: number } = {},
 ): Promise<RedisLink> {
-  const client = new Redis(url, { ...options, commandTimeout: commandTimeoutMs });
+  // The breaker bounds every wait a request makes; ioredis's own timeout is only a backstop that
+  // clears commands a frozen Redis never answers (a short one would fire, like any timer, ahead
+  // of a reply already read off the socket after an event-loop stall, and trip the breaker).
+  const client = new Redis(url, { ...options, commandTimeout: Math.max(1000, commandTimeoutMs * 10) });
   const subscriber = client.duplicate();
   const down = new Set<Redis>([client, subscriber]);
   const listeners: (() => void)[] = [];

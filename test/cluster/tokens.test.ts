@@ -27,7 +27,7 @@ describe.runIf(ready)('tokens across three instances', () => {
     const oldKid = jwtHeader(oldToken).kid;
     expect(before[0]).toEqual([oldKid]);
 
-    const said = await cluster.latchkey('keys', 'rotate');
+    const said = await cluster.latchkey('keys', 'rotate', '--now');
     const newKid = /new signing key (\S+) is active/.exec(said)![1];
 
     // Within the reload interval every instance lists both keys and signs with the new one.

@@ -68,7 +68,7 @@ describe('on the embedded database (a data directory)', () => {
     succeeded(await latchkey(['user', 'deactivate', '--email', b.email], { env }), /^deactivated/);
     succeeded(
       await latchkey(['keys', 'rotate'], { env }),
-      /^new signing key \S+ is active; new refresh key \S+ is active; 2 old key/,
+      /^new signing key \S+ is published; it signs from \S+ \(KEY_ACTIVATION_DELAY\); new refresh key \S+ is active; 2 old key/,
     );
     succeeded(await latchkey(['tokens', 'flush-expired'], { env }), flushLine(setup.codes));
 

@@ -108,11 +108,11 @@ describe.runIf(pgAvailable)('on PostgreSQL, next to a running server', () => {
     failed(await latchkey(['user', 'deactivate', '--email', uniqueEmail('nobody')], { env }), 1, /No user with email/);
   });
 
-  it('keys rotate: the JWKS lists both keys, and a token signed by the old key still verifies', async () => {
+  it('keys rotate --now: the JWKS lists both keys, and a token signed by the old key still verifies', async () => {
     const carol = t.client();
     await registerUser(carol);
     const oldKid = decodeProtectedHeader(carol.token!).kid;
-    const r = await latchkey(['keys', 'rotate'], { env });
+    const r = await latchkey(['keys', 'rotate', '--now'], { env });
     succeeded(
       r,
       /^new signing key k-\S+ is active; new refresh key r-\S+ is active; 2 old key\(s\) keep verifying until their tokens expire$/,

@@ -5,6 +5,7 @@
  */
 import { type AnchorHTMLAttributes, type MouseEvent, useSyncExternalStore } from 'react';
 import { safeNext as safeNextFor } from './safeNext';
+import { serverSettings } from './settings';
 
 const listeners = new Set<() => void>();
 const notify = () => {
@@ -26,6 +27,8 @@ export function useLocation(): { path: string; query: URLSearchParams; href: str
 }
 
 export function navigate(to: string, { replace = false } = {}): void {
+  // Another app (one of REDIRECT_ORIGINS, vetted by safeNext): leave this one.
+  if (/^https?:\/\//i.test(to)) return void (replace ? window.location.replace(to) : window.location.assign(to));
   if (to === snapshot()) return;
   if (replace) window.history.replaceState(null, '', to);
   else window.history.pushState(null, '', to);
@@ -33,11 +36,11 @@ export function navigate(to: string, { replace = false } = {}): void {
 }
 
 /**
- * A `next` value from the URL, followed only to a path on this site (see safeNext.ts); else the
- * dashboard, which is where `/` sends a signed-in person (one step, not two).
+ * A `next` value from the URL, followed only to a path on this site or to one of REDIRECT_ORIGINS
+ * (see safeNext.ts); else the dashboard, which is where `/` sends a signed-in person (one step, not two).
  */
 export function safeNext(next: string | null): string {
-  return safeNextFor(next, window.location.origin, '/dashboard');
+  return safeNextFor(next, window.location.origin, '/dashboard', serverSettings.redirectOrigins);
 }
 
 export function Link({ href, onClick, ...rest }: AnchorHTMLAttributes<HTMLAnchorElement> & { href: string }) {

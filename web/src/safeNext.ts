@@ -8,11 +8,21 @@
  * is not a same-origin path, or whose normalised path starts with `//` or `/\`,
  * falls back.
  *
+ * An absolute http(s) URL is followed when its origin is one of REDIRECT_ORIGINS (the
+ * hosted sign-in page of other apps), as the parser reads it (`url.href`, not `next`).
+ *
  * @example
  *   safeNext('/profile?tab=1', 'https://auth.example.com');   // '/profile?tab=1'
+ *   safeNext('https://app.example.com/x', 'https://auth.example.com', '/', ['https://app.example.com']); // 'https://app.example.com/x'
  *   safeNext('/.//evil.example/', 'https://auth.example.com'); // '/'
  */
-export function safeNext(next: string | null | undefined, origin: string, fallback = '/'): string {
+export function safeNext(
+  next: string | null | undefined,
+  origin: string,
+  fallback = '/',
+  redirectOrigins: readonly string[] = [],
+): string {
+  if (next && !next.startsWith('/')) return otherApp(next, redirectOrigins) ?? fallback;
   if (!next?.startsWith('/')) return fallback;
   let url: URL;
   try {
@@ -23,4 +33,15 @@ export function safeNext(next: string | null | undefined, origin: string, fallba
   if (url.origin !== new URL(origin).origin) return fallback;
   const target = url.pathname + url.search + url.hash;
   return /^\/[/\\]/.test(url.pathname) ? fallback : target;
+}
+
+/** `next` as an absolute URL on one of `redirectOrigins`, or undefined. */
+function otherApp(next: string, redirectOrigins: readonly string[]): string | undefined {
+  if (!/^https?:\/\//i.test(next)) return undefined;
+  try {
+    const url = new URL(next);
+    return redirectOrigins.includes(url.origin) ? url.href : undefined;
+  } catch {
+    return undefined;
+  }
 }

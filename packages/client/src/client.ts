@@ -9,11 +9,15 @@ import { createTabs, type SharedSession, type TabOptions } from './tabs.js';
 import { type RetryOptions, retrying } from './retry.js';
 import { type SecondFactorMethods, secondFactorMethods, signInResult, type SignInResult } from './secondFactors.js';
 import { type Fetch, postGraphQL } from './transport.js';
-import { AUTH_PAYLOAD_FIELDS, type AuthPayload, type LatchkeyUser } from './user.js';
+import { onWake } from './wake.js';
+import { LOGIN, LOGOUT, REFRESH, REGISTER, REQUEST_OTP, VERIFY_OTP } from './operations.js';
+import type { AuthPayload, LatchkeyUser } from './user.js';
 
 export interface LatchkeyClientOptions {
-  /** The Latchkey server's base URL; '' (default) is the page's own origin. GraphQL is at `${url}/graphql`. */
+  /** The Latchkey server's base URL; '' (default) is the page's own origin. GraphQL is at `${url}${graphqlPath}`. */
   url?: string;
+  /** Where the server's GraphQL endpoint is (its GRAPHQL_PATH); default `/graphql`. */
+  graphqlPath?: string;
   /** fetch to use (default: the global one). In Node, pass `createCookieFetch().fetch` from `@latchkey/client/node`. */
   fetch?: Fetch;
   /** Tabs that share a channel name share a session (default `latchkey`). */
@@ -37,6 +41,8 @@ export interface LatchkeyClientOptions {
   retry?: RetryOptions;
   /** Give up on a request after this long (default 15 s): TIMEOUT, which signs nobody out. */
   timeoutMs?: number;
+  /** Wait this long for another tab's refresh lock before taking it over (ms, default 10 s). */
+  lockTimeoutMs?: number;
 }
 
 /** Why a person is signed out: `SIGNED_OUT` (they or another tab chose to), or the server's code. `null`: never signed in. */
@@ -78,16 +84,6 @@ export interface LatchkeyClient extends SecondFactorMethods {
   close(): void;
 }
 
-const REFRESH = `mutation LatchkeyRefresh { refreshToken { ${AUTH_PAYLOAD_FIELDS} } }`;
-const LOGIN = `mutation LatchkeyLogin($email: String!, $password: String!, $rememberMe: Boolean) {
-  login(email: $email, password: $password, rememberMe: $rememberMe) { ${AUTH_PAYLOAD_FIELDS} } }`;
-const REGISTER = `mutation LatchkeyRegister($email: String!, $password: String!, $username: String, $displayName: String, $rememberMe: Boolean) {
-  register(email: $email, password: $password, username: $username, displayName: $displayName, rememberMe: $rememberMe) { ${AUTH_PAYLOAD_FIELDS} } }`;
-const REQUEST_OTP = `mutation LatchkeyRequestOtp($email: String!) { requestOtp(email: $email) }`;
-const VERIFY_OTP = `mutation LatchkeyVerifyOtp($email: String!, $code: String!, $rememberMe: Boolean) {
-  verifyOtp(email: $email, code: $code, rememberMe: $rememberMe) { ${AUTH_PAYLOAD_FIELDS} } }`;
-const LOGOUT = `mutation LatchkeyLogout($everywhere: Boolean) { logout(everywhere: $everywhere) }`;
-
 /** A token this close to expiry is refreshed before use rather than sent. */
 const MIN_REMAINING_MS = 500;
 /** After a refresh that failed for a passing reason (network, rate limit), try again this much later. */
@@ -121,7 +117,7 @@ function tokenLifetimeMs(jwt: string): number | undefined {
  *   const { me } = await latchkey.request<{ me: { email: string } }>('{ me { email } }');
  */
 export function createLatchkeyClient(options: LatchkeyClientOptions = {}): LatchkeyClient {
-  const endpoint = `${(options.url ?? '').replace(/\/+$/, '')}/graphql`;
+  const endpoint = `${(options.url ?? '').replace(/\/+$/, '')}${options.graphqlPath ?? '/graphql'}`;
   const fetchFn: Fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   const now = options.now ?? Date.now;
   const autoRefresh = options.autoRefresh ?? true;
@@ -191,6 +187,7 @@ export function createLatchkeyClient(options: LatchkeyClientOptions = {}): Latch
   const tabs = createTabs({
     channelName: options.channelName ?? 'latchkey',
     locks: options.locks,
+    lockTimeoutMs: options.lockTimeoutMs,
     BroadcastChannel: options.BroadcastChannel,
     now,
     onMessage(message) {
@@ -237,6 +234,11 @@ export function createLatchkeyClient(options: LatchkeyClientOptions = {}): Latch
     })();
     return refreshing;
   };
+
+  // Back from the background or offline with an expired token: refresh now, not at the next request.
+  const stopWaking = onWake(() => {
+    if (session && !usable(session)) refresh(session.accessToken).catch(() => undefined);
+  });
 
   const restoring: Promise<void> =
     options.restore === false
@@ -331,6 +333,7 @@ export function createLatchkeyClient(options: LatchkeyClientOptions = {}): Latch
     },
     close() {
       closed = true;
+      stopWaking();
       clearTimeout(timer);
       tabs.close();
       listeners.clear();

@@ -43,6 +43,11 @@ export interface TabOptions {
   channelName: string;
   /** Web Locks; `null` turns them off. Default: `navigator.locks` when present. */
   locks?: LockManager | null;
+  /**
+   * How long to wait for the refresh lock before taking it from its holder (ms, default 10 s):
+   * a tab that hangs while holding it (frozen, a fetch that never returns) must not sign every tab out.
+   */
+  lockTimeoutMs?: number;
   /** BroadcastChannel constructor; `null` turns cross-tab messages off. Default: the global one. */
   BroadcastChannel?: (new (name: string) => BroadcastChannelLike) | null;
   /** How long to wait for another tab's announced refresh before doing it ourselves. */
@@ -149,7 +154,9 @@ export function createTabs(options: TabOptions): Tabs {
     id,
     usesLocks: Boolean(locks),
     exclusive: <T>(refresh: () => Promise<T>) =>
-      locks ? (locks.request(`${options.channelName}:refresh`, () => run(refresh)) as Promise<T>) : run(refresh),
+      locks
+        ? withLock(locks, `${options.channelName}:refresh`, options.lockTimeoutMs ?? 10_000, () => run(refresh))
+        : run(refresh),
     post: (message) => send({ ...message, from: id } as TabMessage),
     close() {
       if (channel) {
@@ -160,4 +167,21 @@ export function createTabs(options: TabOptions): Tabs {
       wake = [];
     },
   };
+}
+
+/**
+ * Run `task` holding the lock `name`; if it is not granted within `timeoutMs`, steal it (Web Locks'
+ * `steal`: the hung holder loses it). Only the wait is limited: once granted, the task runs to its end.
+ */
+async function withLock<T>(locks: LockManager, name: string, timeoutMs: number, task: () => Promise<T>): Promise<T> {
+  let granted = false;
+  try {
+    return (await locks.request(name, { signal: AbortSignal.timeout(timeoutMs) }, () => {
+      granted = true;
+      return task();
+    })) as T;
+  } catch (e) {
+    if (granted || (e as Error).name !== 'TimeoutError') throw e;
+    return (await locks.request(name, { steal: true }, task)) as T;
+  }
 }

@@ -39,4 +39,22 @@ describe('safeNext', () => {
   it('takes another fallback when given one', () => {
     expect(safeNext('/.//evil.example/', ORIGIN, '/dashboard')).toBe('/dashboard');
   });
+
+  it('follows an absolute URL on one of REDIRECT_ORIGINS, and nothing else off this site', () => {
+    const apps = ['https://app.example.com'];
+    expect(safeNext('https://app.example.com/x?y=1#z', ORIGIN, '/', apps)).toBe('https://app.example.com/x?y=1#z');
+    expect(safeNext('https://APP.example.com', ORIGIN, '/', apps)).toBe('https://app.example.com/');
+    for (const next of [
+      'https://app.example.com.evil.example/',
+      'https://app.example.com:8443/',
+      'http://app.example.com/',
+      'https://evil.example/?https://app.example.com',
+      'javascript:https://app.example.com/',
+      '//app.example.com/x',
+      'https://user@evil.example/',
+    ]) {
+      expect(safeNext(next, ORIGIN, '/', apps), next).toBe('/');
+    }
+    expect(safeNext('https://app.example.com/x', ORIGIN)).toBe('/');
+  });
 });

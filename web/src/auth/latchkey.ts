@@ -1,17 +1,14 @@
 /**
- * The app's one Latchkey client (same origin as the server) and the React
- * hooks over it. Everything about tokens lives in `@latchkey/client`; this
- * file only adapts it to React.
+ * The app's one Latchkey client (same origin as the server) and what the
+ * pages need around it. Everything about tokens lives in `@latchkey/client`;
+ * the React side is `@latchkey/react` (the provider is in main.tsx).
  */
-import { createLatchkeyClient, LatchkeyError, type SessionState } from '@latchkey/client';
-import { useSyncExternalStore } from 'react';
+import { createLatchkeyClient, LatchkeyError } from '@latchkey/client';
+import { serverSettings } from '../settings';
 
-export const latchkey = createLatchkeyClient({ url: '' });
+export { useSession } from '@latchkey/react';
 
-/** The current sign-in state; re-renders on every change (in this tab or another). */
-export function useSession(): SessionState {
-  return useSyncExternalStore(latchkey.subscribe, latchkey.getState);
-}
+export const latchkey = createLatchkeyClient({ url: '', graphqlPath: serverSettings.graphqlPath });
 
 /** A sentence for a person, from any error the client throws. */
 export function errorMessage(e: unknown): string {
