@@ -15,7 +15,6 @@ import { type AppsConfig, appsConfig, appVariables } from './configApps.js';
 import { bool, duration, int, oneOf, rate, type Rate } from './configValues.js';
 
 export type { Rate } from './configValues.js';
-import { defaultPublicUrl } from './shared/publicUrl.js';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -123,13 +122,6 @@ const variables = {
   EXPOSE_REFRESH_TOKEN: [bool, 'false'],
   GRAPHQL_MAX_DEPTH: [int(1, 100), '10'],
   GRAPHQL_MAX_ALIASES: [int(1, 1000), '30'],
-  PUBLIC_URL: [
-    z
-      .string()
-      .url('an origin such as https://auth.example.com')
-      .refine((v) => /^https?:\/\//.test(v), 'an http(s) origin'),
-    undefined,
-  ],
   WEBAUTHN_RP_ID: [z.string().regex(/^[a-z0-9.-]+$/i, 'a host name such as example.com'), undefined],
   WEBAUTHN_RP_NAME: [z.string().min(1, 'a non-empty name').max(64, 'at most 64 characters'), 'Latchkey'],
   MFA_REQUIRED: [bool, 'false'],
@@ -225,8 +217,7 @@ export interface Config extends AppsConfig {
   exposeRefreshToken: boolean;
   graphqlMaxDepth: number;
   graphqlMaxAliases: number;
-  /** PUBLIC_URL (no trailing slash: the WebAuthn origin), the WebAuthn RP, MFA_REQUIRED, REAUTH_MAX_AGE (docs/second-factors.md). */
-  publicUrl: string;
+  /** The WebAuthn RP (origin: PUBLIC_URL), MFA_REQUIRED, REAUTH_MAX_AGE (docs/second-factors.md). */
   webauthnRpId: string;
   webauthnRpName: string;
   mfaRequired: boolean;
@@ -263,7 +254,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       'COOKIE_SAMESITE=None requires COOKIE_SECURE=true (browsers drop SameSite=None cookies without Secure)',
     );
   }
-  const publicUrl = (p.PUBLIC_URL ?? defaultPublicUrl(p.HOST, p.PORT)).replace(/\/+$/, '');
+  const apps = appsConfig(p, p.HOST, p.PORT);
   return {
     port: p.PORT,
     host: p.HOST,
@@ -315,13 +306,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     exposeRefreshToken: p.EXPOSE_REFRESH_TOKEN,
     graphqlMaxDepth: p.GRAPHQL_MAX_DEPTH,
     graphqlMaxAliases: p.GRAPHQL_MAX_ALIASES,
-    publicUrl,
-    webauthnRpId: p.WEBAUTHN_RP_ID ?? new URL(publicUrl).hostname,
+    webauthnRpId: p.WEBAUTHN_RP_ID ?? new URL(apps.publicUrl).hostname,
     webauthnRpName: p.WEBAUTHN_RP_NAME,
     mfaRequired: p.MFA_REQUIRED,
     reauthMaxAgeMs: p.REAUTH_MAX_AGE,
     logLevel: p.LOG_LEVEL,
     production: p.NODE_ENV === 'production',
-    ...appsConfig(p, p.HOST, p.PORT),
+    ...apps,
   };
 }

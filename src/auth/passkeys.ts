@@ -77,7 +77,7 @@ export function checkPasskeyName(name: string): string {
 
 export function createPasskeys({ store, challenges, config, clock }: Deps) {
   const now = () => new Date(clock.now());
-  const expected = { expectedOrigin: config.publicUrl, expectedRPID: config.webauthnRpId };
+  const expected = { expectedOrigin: config.publicUrl.replace(/\/+$/, ''), expectedRPID: config.webauthnRpId };
 
   /** Options for navigator.credentials.get, with a new challenge of `kind`. */
   const requestOptions = async (
