@@ -8,7 +8,7 @@
  *   npm run bench                      full run (warm-up, 3 rounds × 10 s per target)
  *   npm run bench -- --smoke           a second or so per target: proves the bench works
  *   npm run bench -- --only me,verify  some scenarios (results go to bench/results/partial.json);
- *                                      names: me refresh login verify peer-session peer-login embedded
+ *                                      names: me refresh login verify login-totp passkey-signin peer-session peer-login embedded
  *   npm run bench -- --cpu-prof        also write a CPU profile of the Latchkey server to bench/results/
  *   --rounds N --seconds S --warmup S  override the run lengths
  */
@@ -34,6 +34,7 @@ import {
 } from './report.js';
 import { hostileDocumentsScenario } from './hostile.js';
 import { chainFigures, pairedRatio, resultRow, skippedRow, type Scenario } from './scenarios.js';
+import { secondFactorScenarios, seedSecondFactors } from './secondFactors.js';
 import { PASSWORD, emailOf, seedLatchkey } from './seed.js';
 import { percentile } from './stats.js';
 
@@ -42,6 +43,8 @@ const ALL = [
   'refresh',
   'login',
   'verify',
+  'login-totp',
+  'passkey-signin',
   'hostile-documents',
   'peer-session',
   'peer-login',
@@ -142,6 +145,13 @@ async function main() {
     accessTokens: settings.users,
     chains: settings.connections * runsPerTarget,
   });
+  const factorSeed =
+    selected('login-totp') || selected('passkey-signin')
+      ? await seedSecondFactors(config, {
+          totpUsers: selected('login-totp') ? settings.users : 0,
+          passkeyUsers: selected('passkey-signin') ? settings.loginConnections : 0,
+        })
+      : undefined;
 
   // ── servers ─────────────────────────────────────────────────────────────────
   const latchkeyUrl = `http://127.0.0.1:${port}`;
@@ -403,6 +413,16 @@ async function main() {
       ],
     });
   }
+  if (factorSeed)
+    scenarios.push(
+      ...secondFactorScenarios(factorSeed, {
+        url: latchkeyUrl,
+        server: latchkey,
+        workers: settings.loginConnections,
+        login: latchkeyLogin,
+        selected,
+      }),
+    );
   if (selected('hostile-documents'))
     scenarios.push(hostileDocumentsScenario({ server: latchkey, url: latchkeyUrl, me: latchkeyMe }));
   const peerTarget = 'Latchkey me ÷ better-auth ≥ 5, verify ÷ better-auth ≥ 20';

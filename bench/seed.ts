@@ -78,7 +78,7 @@ export async function seedLatchkey(
         },
       );
       const start = (i: number) =>
-        services.sessions.start(ids[i % ids.length], { rememberMe: false, meta, method: 'password' });
+        services.sessions.start(ids[i % ids.length], { rememberMe: false, meta, method: 'password', amr: ['pwd'] });
       const accessTokens = await inBatches(
         Array.from({ length: counts.accessTokens }, (_, i) => i),
         8,

@@ -122,6 +122,11 @@ const variables = {
   EXPOSE_REFRESH_TOKEN: [bool, 'false'],
   GRAPHQL_MAX_DEPTH: [int(1, 100), '10'],
   GRAPHQL_MAX_ALIASES: [int(1, 1000), '30'],
+  WEBAUTHN_RP_ID: [z.string().regex(/^[a-z0-9.-]+$/i, 'a host name such as example.com'), undefined],
+  WEBAUTHN_RP_NAME: [z.string().min(1, 'a non-empty name').max(64, 'at most 64 characters'), 'Latchkey'],
+  MFA_REQUIRED: [bool, 'false'],
+  REAUTH_MAX_AGE: [duration(1000), '10m'],
+  RATE_LIMIT_MFA_ACCOUNT: [rate, '5/15m'],
   LOG_LEVEL: [oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info'],
   NODE_ENV: [z.string(), 'development'],
   ...appVariables,
@@ -147,6 +152,8 @@ export interface RateLimits {
   otpVerifyIp: Rate;
   refreshIp: Rate;
   registerIp: Rate;
+  /** Failed second-factor checks per account (a challenge dies when they reach the limit). */
+  mfaAccount: Rate;
 }
 
 export interface Config extends AppsConfig {
@@ -210,6 +217,11 @@ export interface Config extends AppsConfig {
   exposeRefreshToken: boolean;
   graphqlMaxDepth: number;
   graphqlMaxAliases: number;
+  /** The WebAuthn RP (origin: PUBLIC_URL), MFA_REQUIRED, REAUTH_MAX_AGE (docs/second-factors.md). */
+  webauthnRpId: string;
+  webauthnRpName: string;
+  mfaRequired: boolean;
+  reauthMaxAgeMs: number;
   logLevel: string;
   production: boolean;
 }
@@ -242,6 +254,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       'COOKIE_SAMESITE=None requires COOKIE_SECURE=true (browsers drop SameSite=None cookies without Secure)',
     );
   }
+  const apps = appsConfig(p, p.HOST, p.PORT);
   return {
     port: p.PORT,
     host: p.HOST,
@@ -286,14 +299,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       otpVerifyIp: p.RATE_LIMIT_OTP_VERIFY_IP,
       refreshIp: p.RATE_LIMIT_REFRESH_IP,
       registerIp: p.RATE_LIMIT_REGISTER_IP,
+      mfaAccount: p.RATE_LIMIT_MFA_ACCOUNT,
     },
     trustProxy: p.TRUST_PROXY,
     requireEmailVerification: p.REQUIRE_EMAIL_VERIFICATION,
     exposeRefreshToken: p.EXPOSE_REFRESH_TOKEN,
     graphqlMaxDepth: p.GRAPHQL_MAX_DEPTH,
     graphqlMaxAliases: p.GRAPHQL_MAX_ALIASES,
+    webauthnRpId: p.WEBAUTHN_RP_ID ?? new URL(apps.publicUrl).hostname,
+    webauthnRpName: p.WEBAUTHN_RP_NAME,
+    mfaRequired: p.MFA_REQUIRED,
+    reauthMaxAgeMs: p.REAUTH_MAX_AGE,
     logLevel: p.LOG_LEVEL,
     production: p.NODE_ENV === 'production',
-    ...appsConfig(p, p.HOST, p.PORT),
+    ...apps,
   };
 }

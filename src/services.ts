@@ -20,6 +20,15 @@ import { redisRevocationBus } from './auth/revocationBus.js';
 import { createRevocationFeed } from './auth/revocationFeed.js';
 import { type RevocationBus, createRevocationSync, createRevocations } from './auth/revocations.js';
 import { createSessions } from './auth/sessions.js';
+import { createSignIn } from './auth/signIn.js';
+import { createChallenges } from './auth/challenges.js';
+import { createPasskeys } from './auth/passkeys.js';
+import { createReauth } from './auth/reauth.js';
+import { createRecoveryCodes } from './auth/recoveryCodes.js';
+import { createSealer } from './auth/sealer.js';
+import { createSecondStep } from './auth/secondStep.js';
+import { createSecurity } from './auth/security.js';
+import { createTotp } from './auth/totp.js';
 import { createTokenInfo } from './auth/tokenInfo.js';
 import { createTokens } from './auth/tokens.js';
 import type { Config } from './config.js';
@@ -85,6 +94,8 @@ export async function createServices({
   const audit = createAudit({ repo: repos.audit, clock, events });
   const limits = createLimits({ settings: config.rateLimits, audit, redis, prefix: config.redisKeyPrefix });
   const sessions = createSessions({ repos, tokens, revocations, audit, config, clock, limits });
+  const challenges = createChallenges({ store: repos.challenges, clock });
+  const signIn = createSignIn({ sessions, factors: repos.factors, challenges, audit, config });
   const tokenInfo = createTokenInfo({ tokens, revocations });
   // Each poll rereads the revocation numbers of as many earlier polls as a revoking statement may take.
   const lag = config.revocationPollMs > 0 ? Math.ceil(config.databaseQueryTimeoutMs / config.revocationPollMs) + 1 : 2;
@@ -101,6 +112,49 @@ export async function createServices({
   });
   const otp = createOtp({ repo: repos.otp, keys, config, clock });
   const emailCodes = createEmailCodes({ repos, otp, outbox, limits, audit, sessions, passwords, config, clock });
+  const findUser = (id: string) => repos.users.findById(id);
+  const totp = createTotp({
+    store: repos.factors,
+    sealer: config.keySecret ? await createSealer(config.keySecret, 'totp-secrets-v1', 'TOTP secrets') : undefined,
+    clock,
+    issuer: config.webauthnRpName,
+  });
+  const recoveryCodes = createRecoveryCodes({ store: repos.factors, clock });
+  const passkeys = createPasskeys({ store: repos.passkeys, challenges, config, clock });
+  const secondStep = createSecondStep({
+    challenges,
+    totp,
+    recoveryCodes,
+    passkeys,
+    signIn,
+    findUser,
+    limits,
+    audit,
+    config,
+  });
+  const reauth = createReauth({
+    sessions,
+    repo: repos.sessions,
+    findUser,
+    totp,
+    passkeys,
+    emailCodes,
+    limits,
+    audit,
+    config,
+    clock,
+  });
+  const security = createSecurity({
+    findUser,
+    factors: repos.factors,
+    totp,
+    recoveryCodes,
+    passkeys,
+    challenges,
+    reauth,
+    audit,
+    config,
+  });
   // A start that fails now must not leave Redis connections keeping the process alive.
   if (loadRevocations)
     await revocationSync.load().catch(async (e) => {
@@ -141,6 +195,13 @@ export async function createServices({
     emailCodes,
     revocationFeed,
     health: healthOf(database),
+    signIn,
+    challenges,
+    totp,
+    passkeys,
+    secondStep,
+    reauth,
+    security,
     close,
   };
 }

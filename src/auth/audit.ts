@@ -31,7 +31,17 @@ export type AuditType =
   | 'password_reset'
   | 'email_verified'
   | 'signup_for_taken_email'
-  | 'rate_limited';
+  | 'rate_limited'
+  | 'second_factor_required'
+  | 'second_factor_failed'
+  | 'totp_enabled'
+  | 'totp_disabled'
+  | 'recovery_codes_generated'
+  | 'recovery_code_used'
+  | 'passkey_added'
+  | 'passkey_renamed'
+  | 'passkey_removed'
+  | 'reauthenticated';
 
 /** Counters other layers can observe (Prometheus in http/metrics.ts). */
 export interface AuthEvents {

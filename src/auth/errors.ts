@@ -21,6 +21,12 @@ export const errorCodes = [
   'INTERNAL_SERVER_ERROR',
   'SERVICE_UNAVAILABLE',
   'EMAIL_NOT_VERIFIED',
+  // API.md §11 (second factors and passkeys)
+  'SECOND_FACTOR_REQUIRED',
+  'SECOND_FACTOR_ENROLLMENT_REQUIRED',
+  'REAUTH_REQUIRED',
+  'CHALLENGE_INVALID',
+  'PASSKEY_INVALID',
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];
@@ -41,6 +47,11 @@ const defaultMessages: Record<ErrorCode, string> = {
   INTERNAL_SERVER_ERROR: 'Internal server error',
   SERVICE_UNAVAILABLE: 'Service busy; try again shortly',
   EMAIL_NOT_VERIFIED: 'Confirm your email address: sign in with your password and the code we mailed you',
+  SECOND_FACTOR_REQUIRED: 'A second factor is required to finish signing in',
+  SECOND_FACTOR_ENROLLMENT_REQUIRED: 'Set up a second factor to finish signing in',
+  REAUTH_REQUIRED: 'Confirm it is you: sign in again to do this',
+  CHALLENGE_INVALID: 'This sign-in step has expired or was already used; start again',
+  PASSKEY_INVALID: 'The passkey could not be verified',
 };
 
 /** Seconds a client is told to wait before retrying a SERVICE_UNAVAILABLE. */

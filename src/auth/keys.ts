@@ -17,13 +17,13 @@
  *   const ring = await loadKeyRing({ repo, config, clock });
  *   ring.jwks(); // { keys: [{ kty: 'OKP', crv: 'Ed25519', kid, alg: 'EdDSA', use: 'sig', x }] }
  */
-import { createCipheriv, createDecipheriv, createHash, hkdf, randomBytes, randomUUID } from 'node:crypto';
-import { promisify } from 'node:util';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
 import type { Config, JwtAlg } from '../config.js';
 import type { Clock } from './clock.js';
 import { type JwsSign, jwsSigner } from './jws.js';
 import type { KeysRepository, NewSigningKey, SigningKeyRow } from './ports.js';
+import { createSealer, isSealedText } from './sealer.js';
 
 type Key = CryptoKey | Uint8Array;
 
@@ -81,7 +81,7 @@ interface LoadOptions {
 
 /** Load the key ring, creating the first keys when the database has none. */
 export async function loadKeyRing({ repo, config, clock }: LoadOptions): Promise<KeyRing> {
-  const sealer = config.keySecret ? await createSealer(config.keySecret) : undefined;
+  const sealer = config.keySecret ? await createSealer(config.keySecret, 'signing-keys-v1', 'signing keys') : undefined;
   const hs256 = config.jwtAlg === 'HS256';
 
   const newKeyRow = async (use: 'sign' | 'refresh' | 'otp'): Promise<NewSigningKey> => {
@@ -274,7 +274,7 @@ export async function loadKeyRing({ repo, config, clock }: LoadOptions): Promise
   };
 }
 
-const isSealed = (row: SigningKeyRow) => row.privateJwk.startsWith('enc:');
+const isSealed = (row: SigningKeyRow) => isSealedText(row.privateJwk);
 /**
  * An HMAC secret as a CryptoKey, imported once: jose imports raw bytes anew for every
  * signature and check, which costs more than the HMAC itself.
@@ -285,31 +285,4 @@ async function hmacKey(secret: Key): Promise<CryptoKey> {
     'sign',
     'verify',
   ]);
-}
-
-/** AES-256-GCM with a key derived (HKDF-SHA256) from LATCHKEY_KEY_SECRET. */
-async function createSealer(secret: string) {
-  const raw = await promisify(hkdf)('sha256', secret, 'latchkey', 'signing-keys-v1', 32);
-  const key = Buffer.from(raw);
-  return {
-    async seal(plain: string): Promise<string> {
-      const iv = randomBytes(12);
-      const cipher = createCipheriv('aes-256-gcm', key, iv);
-      const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final(), cipher.getAuthTag()]);
-      return `enc:v1:${iv.toString('base64url')}:${body.toString('base64url')}`;
-    },
-    async open(sealed: string): Promise<string> {
-      const [, , ivText, bodyText] = sealed.split(':');
-      const body = Buffer.from(bodyText, 'base64url');
-      const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(ivText, 'base64url'));
-      decipher.setAuthTag(body.subarray(body.length - 16));
-      try {
-        return Buffer.concat([decipher.update(body.subarray(0, body.length - 16)), decipher.final()]).toString('utf8');
-      } catch {
-        throw new Error(
-          'signing keys could not be decrypted: LATCHKEY_KEY_SECRET is not the secret they were encrypted with',
-        );
-      }
-    },
-  };
 }

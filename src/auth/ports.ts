@@ -3,6 +3,7 @@
  * reads and writes, and one interface per area. `src/store/` implements these
  * (its repositories are type-checked against them); nothing here knows SQL.
  */
+import type { ChallengeStore, FactorStore, PasskeyStore } from './factorPorts.js';
 
 export interface User {
   id: string;
@@ -70,6 +71,10 @@ export interface Session {
   revokeReason: string | null;
   userAgent: string | null;
   ip: string | null;
+  /** The last real sign-in (never a refresh); null on rows older than the column: createdAt stands in. */
+  authenticatedAt: Date | null;
+  /** RFC 8176 methods of that sign-in. */
+  amr: string[] | null;
 }
 
 export interface RefreshTokenRow {
@@ -150,6 +155,9 @@ export interface SessionsRepository {
   revocationsAfter(cursor: number | null, lifetimeMs: number, at: PinnedTime): Promise<RevocationRow[]>;
   /** The number of the last revocation (0: none). */
   lastRevocation(): Promise<number>;
+  findById(id: string): Promise<Session | undefined>;
+  /** A real sign-in on a live session of this user (reauthentication): its time and methods; undefined if not live. */
+  markAuthenticated(id: string, userId: string, at: Date, amr: string[]): Promise<Session | undefined>;
   /** Delete tokens expired before `before` and dead sessions, keeping those revoked after `revokedAfter`. */
   flushExpired(before: Date, revokedAfter: Date): Promise<{ sessions: number; refreshTokens: number }>;
 }
@@ -222,4 +230,7 @@ export interface Repositories {
   keys: KeysRepository;
   audit: AuditRepository;
   otp: OtpRepository;
+  challenges: ChallengeStore;
+  factors: FactorStore;
+  passkeys: PasskeyStore;
 }

@@ -56,7 +56,14 @@ export interface SignedIn extends AuthResult {
 export interface Viewer {
   userId: string;
   sessionId: string;
+  /** The token's auth_time (seconds) and amr, when it carries them. */
+  authTime?: number;
+  amr?: string[];
 }
+
+/** A session's last real sign-in: rows older than the column count from their start. */
+export const authenticatedAtOf = (session: Pick<Session, 'authenticatedAt' | 'createdAt'>) =>
+  session.authenticatedAt ?? session.createdAt;
 
 type SessionConfig = Pick<
   Config,
@@ -98,7 +105,12 @@ export function createSessions({ repos, tokens, revocations, audit, config, cloc
   /** The token pair for a session whose current refresh token is `token`. */
   const issue = async (session: Session, token: RefreshTokenRow | NewToken): Promise<AuthResult> => {
     const [access, refreshToken] = await Promise.all([
-      tokens.signAccess({ sub: session.userId, sid: session.id }),
+      tokens.signAccess({
+        sub: session.userId,
+        sid: session.id,
+        authTime: authenticatedAtOf(session),
+        amr: session.amr ?? [],
+      }),
       tokens.signRefresh({
         sub: session.userId,
         sid: session.id,
@@ -163,15 +175,16 @@ export function createSessions({ repos, tokens, revocations, audit, config, cloc
   return {
     /**
      * Open a new session for a user who just proved who they are (by `method`: password,
-     * otp, register): the session, its first token, the login stamp and the
-     * login_succeeded event are written together.
+     * otp, register, …; `amr` its RFC 8176 methods): the session, its first token, the login
+     * stamp and the login_succeeded event are written together. Only the sign-in pipeline
+     * (signIn.ts) calls this: it decides first whether a second factor is needed.
      */
     async start(
       userId: string,
-      { rememberMe, meta, method }: { rememberMe: boolean; meta: RequestMeta; method: string },
+      { rememberMe, meta, method, amr }: { rememberMe: boolean; meta: RequestMeta; method: string; amr: string[] },
     ): Promise<SignedIn> {
       const now = clock.now();
-      const session: Session = {
+      const session: Session & { amr: string[] } = {
         id: randomUUID(),
         userId,
         rememberMe,
@@ -182,6 +195,8 @@ export function createSessions({ repos, tokens, revocations, audit, config, cloc
         revokeReason: null,
         userAgent: meta.userAgent?.slice(0, 512) ?? null,
         ip: meta.ip,
+        authenticatedAt: new Date(now),
+        amr,
       };
       const token = newToken(session, now);
       await audit.recordWith('login_succeeded', userId, meta, { method }, (event) =>
@@ -209,7 +224,19 @@ export function createSessions({ repos, tokens, revocations, audit, config, cloc
     async authenticate(accessToken: string): Promise<Viewer> {
       const claims = await tokens.verifyAccess(accessToken);
       if (revocations.refuses(claims)) throw new AuthError('TOKEN_REVOKED');
-      return { userId: claims.sub, sessionId: claims.sid };
+      return { userId: claims.sub, sessionId: claims.sid, authTime: claims.auth_time, amr: claims.amr };
+    },
+
+    /**
+     * Record a real sign-in on a live session (reauthentication) and hand
+     * out tokens that say so: a new access token, and the session's current refresh token.
+     */
+    async reauthenticated(viewer: { userId: string; sessionId: string }, amr: string[]): Promise<AuthResult> {
+      const now = clock.now();
+      const session = await repos.sessions.markAuthenticated(viewer.sessionId, viewer.userId, new Date(now), amr);
+      const current = session && (await repos.sessions.currentToken(session.id));
+      if (!session || !current || current.expiresAt.getTime() <= now) throw new AuthError('UNAUTHENTICATED');
+      return issue(session, current);
     },
 
     /** The session a refresh token belongs to, if the token is genuine (for logout). */

@@ -3,7 +3,8 @@
  * (beyond the key ring, which only reads the database for a kid it has never seen).
  *
  * Access token: JWS `typ: at+jwt` (RFC 9068) signed with JWT_ALG, claims
- * iss, aud, sub, sid, jti, iat, exp. Refresh token: JWS `typ: rt+jwt`,
+ * iss, aud, sub, sid, jti, iat, exp, and auth_time / amr (the session's last
+ * real sign-in and its RFC 8176 methods, API.md §8.2.5). Refresh token: JWS `typ: rt+jwt`,
  * HS256 with the server's refresh secret, audience `<issuer>:refresh`. The two
  * differ in typ, audience, algorithm family and key, so neither passes as the other.
  *
@@ -28,7 +29,7 @@ import type { KeyRing } from './keys.js';
 export const ACCESS_TYP = 'at+jwt';
 export const REFRESH_TYP = 'rt+jwt';
 
-export interface AccessClaims {
+interface TokenClaims {
   sub: string;
   sid: string;
   jti: string;
@@ -37,10 +38,21 @@ export interface AccessClaims {
   exp: number;
 }
 
-export interface RefreshClaims extends AccessClaims {}
+export interface AccessClaims extends TokenClaims {
+  /** Seconds since the epoch: the session's last real sign-in (tokens signed before it existed lack it). */
+  auth_time?: number;
+  amr?: string[];
+}
+
+export interface RefreshClaims extends TokenClaims {}
 
 export interface Tokens {
-  signAccess(subject: { sub: string; sid: string }): Promise<{ token: string; claims: AccessClaims }>;
+  signAccess(subject: {
+    sub: string;
+    sid: string;
+    authTime?: Date;
+    amr?: string[];
+  }): Promise<{ token: string; claims: AccessClaims }>;
   /** @throws AuthError TOKEN_INVALID or TOKEN_EXPIRED */
   verifyAccess(token: string): Promise<AccessClaims>;
   /** Deterministic: the same claims always give the same token string. */
@@ -76,7 +88,7 @@ function mapJoseError(e: unknown): never {
   throw new AuthError('TOKEN_INVALID');
 }
 
-function claimsOf(payload: JWTPayload): AccessClaims {
+function claimsOf(payload: JWTPayload): TokenClaims {
   const { sub, sid, jti, iat, exp } = payload as Record<string, unknown>;
   if (
     typeof sub !== 'string' ||
@@ -88,6 +100,14 @@ function claimsOf(payload: JWTPayload): AccessClaims {
     throw new AuthError('TOKEN_INVALID');
   }
   return { sub, sid, jti, iat, exp };
+}
+
+function accessClaimsOf(payload: JWTPayload): AccessClaims {
+  const { auth_time, amr } = payload as Record<string, unknown>;
+  const claims: AccessClaims = claimsOf(payload);
+  if (typeof auth_time === 'number') claims.auth_time = auth_time;
+  if (Array.isArray(amr) && amr.every((m) => typeof m === 'string')) claims.amr = amr;
+  return claims;
 }
 
 export function createTokens({ config, keys, clock }: { config: TokenConfig; keys: KeyRing; clock: Clock }): Tokens {
@@ -107,19 +127,32 @@ export function createTokens({ config, keys, clock }: { config: TokenConfig; key
   });
 
   return {
-    async signAccess({ sub, sid }) {
+    async signAccess({ sub, sid, authTime, amr }) {
       const signer = keys.accessSigner();
       const iat = Math.floor(clock.now() / 1000);
+      const auth_time = authTime && Math.floor(authTime.getTime() / 1000);
       const claims: AccessClaims = {
         sub,
         sid,
         jti: randomUUID(),
         iat,
         exp: iat + Math.ceil(config.accessTokenTtlMs / 1000),
+        auth_time,
+        amr,
       };
       const token = compactJws(
         { alg: signer.alg, typ: ACCESS_TYP, kid: signer.kid },
-        { sid, iss: config.jwtIssuer, aud: config.jwtAudience, sub, jti: claims.jti, iat, exp: claims.exp },
+        {
+          sid,
+          iss: config.jwtIssuer,
+          aud: config.jwtAudience,
+          sub,
+          jti: claims.jti,
+          iat,
+          exp: claims.exp,
+          auth_time,
+          amr,
+        },
         signer.sign,
       );
       return { token, claims };
@@ -138,7 +171,7 @@ export function createTokens({ config, keys, clock }: { config: TokenConfig; key
       if (!key) throw new AuthError('TOKEN_INVALID');
       try {
         const { payload } = await jwtVerify(token, key, verifyOptions(ACCESS_TYP, config.jwtAudience, [config.jwtAlg]));
-        const claims = claimsOf(payload);
+        const claims = accessClaimsOf(payload);
         // Issued "later than now" beyond the leeway: a clock gone wrong, or a forgery. Either way it
         // would outlive what a revocation reckons with (its lifetime from the revocation), so refuse it.
         if (claims.iat * 1000 > clock.now() + config.jwtLeewayMs)

@@ -1,5 +1,6 @@
 /** The signed-in user: `me`, profile edits, password change. */
 import { AuthError } from '../auth/errors.js';
+import { FIRST_FACTOR_AMR } from '../auth/signIn.js';
 import type { GraphQLResolveInfo } from 'graphql';
 import { builder } from './builder.js';
 import { ProfileInput, ProfileType, UserType } from './types.js';
@@ -45,6 +46,8 @@ builder.mutationFields((t) => ({
         },
         ctx.meta,
       );
+      // The right current password is itself a recent sign-in (API.md §8.2.4).
+      await ctx.services.reauth.renew(viewer, FIRST_FACTOR_AMR.password);
       return true;
     },
   }),

@@ -2,6 +2,7 @@
 import { AuthError, isAuthError } from '../auth/errors.js';
 import type { User } from '../auth/ports.js';
 import type { AuthResult } from '../auth/sessions.js';
+import { FIRST_FACTOR_AMR } from '../auth/signIn.js';
 import { builder, type GraphQLContext } from './builder.js';
 import { AuthPayloadType, TokenInfoType, userRef, type AuthPayloadView, type UserRef } from './types.js';
 
@@ -11,17 +12,23 @@ export function authPayload(ctx: GraphQLContext, result: AuthResult, user: UserR
   return { ...result, user, exposedRefreshToken: ctx.services.config.exposeRefreshToken ? result.refreshToken : null };
 }
 
-/** A user who just proved who they are (`method`: register, password, otp) gets a new session and its payload. */
+/**
+ * A user who just proved a factor goes through the sign-in pipeline (auth/signIn.ts): a new
+ * session and its payload with the refresh cookie, or the pipeline's error (a second step is
+ * needed) with neither. `method` names the factor for the audit row, `amr` its RFC 8176 methods.
+ */
 export async function signIn(
   ctx: GraphQLContext,
   user: User,
   rememberMe: boolean | null | undefined,
   method: string,
+  amr: readonly string[],
 ): Promise<AuthPayloadView> {
-  const result = await ctx.services.sessions.start(user.id, {
+  const result = await ctx.services.signIn.finish(user, {
     rememberMe: rememberMe ?? false,
     meta: ctx.meta,
     method,
+    amr,
   });
   return authPayload(ctx, result, userRef({ ...user, lastLoginAt: result.signedInAt }));
 }
@@ -48,7 +55,7 @@ builder.mutationFields((t) => ({
       });
       await emailCodes.sendVerification(user, ctx.meta);
       if (pending) throw new AuthError('EMAIL_NOT_VERIFIED');
-      return signIn(ctx, user, args.rememberMe, 'register');
+      return signIn(ctx, user, args.rememberMe, 'register', FIRST_FACTOR_AMR.register);
     },
   }),
 
@@ -73,7 +80,7 @@ builder.mutationFields((t) => ({
         // The password and the mailbox proven together: the address is verified, the password kept.
         user = await emailCodes.verifyWithPassword(user, args.code, ctx.meta);
       }
-      return signIn(ctx, user, args.rememberMe, 'password');
+      return signIn(ctx, user, args.rememberMe, 'password', FIRST_FACTOR_AMR.password);
     },
   }),
 

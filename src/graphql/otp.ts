@@ -1,4 +1,5 @@
 /** One-time codes by mail: request one, sign in with one, confirm the email address, reset the password. */
+import { FIRST_FACTOR_AMR } from '../auth/signIn.js';
 import { signIn } from './auth.js';
 import { builder } from './builder.js';
 import { AuthPayloadType, OtpPurpose, UserType, userRef } from './types.js';
@@ -24,7 +25,7 @@ builder.mutationFields((t) => ({
     },
     resolve: async (_root, args, ctx) => {
       const user = await ctx.services.emailCodes.login(args.email, args.code, ctx.meta);
-      return signIn(ctx, user, args.rememberMe, 'otp');
+      return signIn(ctx, user, args.rememberMe, 'otp', FIRST_FACTOR_AMR.otp);
     },
   }),
 

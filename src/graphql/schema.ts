@@ -6,6 +6,8 @@ import './auth.js';
 import './account.js';
 import './sessions.js';
 import './otp.js';
+import './security.js';
+import './signInSteps.js';
 import './tokenInfo.js';
 
 builder.queryType({});

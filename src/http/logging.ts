@@ -22,7 +22,22 @@ export interface LogStream {
 }
 
 /** Fields named like a credential: redacted in a line's own fields and one level down. */
-const secretFields = ['password', 'newPassword', 'currentPassword', 'token', 'refreshToken', 'accessToken', 'code'];
+const secretFields = [
+  'password',
+  'newPassword',
+  'currentPassword',
+  'token',
+  'refreshToken',
+  'accessToken',
+  'code',
+  'totpCode',
+  'recoveryCode',
+  'emailCode',
+  'challenge',
+  'passkeyResponse',
+  'secret',
+  'codes',
+];
 
 /** Paths the logger must never print: credentials travel in these. */
 export const redactPaths = [

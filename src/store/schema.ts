@@ -77,6 +77,10 @@ export const sessions = pgTable(
     revocationSeq: bigint('revocation_seq', { mode: 'number' }),
     userAgent: text('user_agent'),
     ip: text('ip'),
+    /** The last real sign-in (a first factor, a completed second step, or reauthenticate); never a refresh. Null on rows older than this column: created_at stands in. */
+    authenticatedAt: ts('authenticated_at'),
+    /** RFC 8176 methods of that sign-in, e.g. ["pwd","otp","mfa"]. */
+    amr: jsonb('amr').$type<string[]>(),
   },
   (t) => [
     index('sessions_user_idx').on(t.userId),
@@ -149,4 +153,84 @@ export const auditEvents = pgTable(
     detail: jsonb('detail'),
   },
   (t) => [index('audit_events_user_idx').on(t.userId, t.at), index('audit_events_type_idx').on(t.type, t.at)],
+);
+
+/**
+ * Short-lived, single-use challenges of the sign-in steps, stored as a SHA-256 of the
+ * value handed out: a second step after a first factor (`second_factor`), enrolment under
+ * MFA_REQUIRED (`enrollment`), and the WebAuthn challenges of passkey ceremonies.
+ */
+export const authChallenges = pgTable(
+  'auth_challenges',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    hash: text('hash').notNull(),
+    kind: text('kind').notNull(),
+    userId: uuid('user_id').references(() => users.id, { onDelete: 'cascade' }),
+    /** A WebAuthn challenge made for another challenge's step (the passkey as second step). */
+    parentId: uuid('parent_id'),
+    /** The session a ceremony belongs to (registration, reauthentication). */
+    sessionId: uuid('session_id'),
+    /** RFC 8176 methods already proven (the first factor's). */
+    amr: jsonb('amr').$type<string[]>(),
+    rememberMe: boolean('remember_me').notNull().default(false),
+    /** Enrolment under MFA_REQUIRED has proven a new factor: completeSignIn may open the session. */
+    provenAt: ts('proven_at'),
+    failures: integer('failures').notNull().default(0),
+    createdAt: ts('created_at').notNull(),
+    expiresAt: ts('expires_at').notNull(),
+    consumedAt: ts('consumed_at'),
+  },
+  (t) => [uniqueIndex('auth_challenges_hash_key').on(t.hash), index('auth_challenges_expires_idx').on(t.expiresAt)],
+);
+
+/** One TOTP factor per account; `enabledAt` null while enrolment awaits its first code. */
+export const totpFactors = pgTable('totp_factors', {
+  userId: uuid('user_id')
+    .primaryKey()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  /** Base32 secret, or `enc:v1:…` when LATCHKEY_KEY_SECRET is set. */
+  secret: text('secret').notNull(),
+  createdAt: ts('created_at').notNull(),
+  enabledAt: ts('enabled_at'),
+  /** The last accepted time step: a code of this step or an earlier one is refused (replay). */
+  lastStep: bigint('last_step', { mode: 'number' }),
+});
+
+/** Recovery codes, hashed (scrypt with the set's salt); each usable once. */
+export const recoveryCodes = pgTable(
+  'recovery_codes',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    salt: text('salt').notNull(),
+    codeHash: text('code_hash').notNull(),
+    createdAt: ts('created_at').notNull(),
+    usedAt: ts('used_at'),
+  },
+  (t) => [index('recovery_codes_user_idx').on(t.userId)],
+);
+
+export const passkeys = pgTable(
+  'passkeys',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    /** base64url credential id. */
+    credentialId: text('credential_id').notNull(),
+    /** base64url COSE public key. */
+    publicKey: text('public_key').notNull(),
+    counter: bigint('counter', { mode: 'number' }).notNull().default(0),
+    transports: jsonb('transports').$type<string[]>(),
+    deviceType: text('device_type').notNull(),
+    backedUp: boolean('backed_up').notNull(),
+    name: text('name').notNull(),
+    createdAt: ts('created_at').notNull(),
+    lastUsedAt: ts('last_used_at'),
+  },
+  (t) => [uniqueIndex('passkeys_credential_key').on(t.credentialId), index('passkeys_user_idx').on(t.userId)],
 );

@@ -57,7 +57,7 @@ describe.each(targets)('refresh rotation on $name', (target) => {
   });
 
   const start = (rememberMe: boolean) =>
-    services.sessions.start(userId, { rememberMe, meta: noMeta, method: 'password' });
+    services.sessions.start(userId, { rememberMe, meta: noMeta, method: 'password', amr: ['pwd'] });
 
   it('issues a successor that expires by the remember-me choice, in whole seconds', async () => {
     const plain = await start(false);
@@ -108,7 +108,12 @@ describe.each(targets)('refresh rotation on $name', (target) => {
       { email: `gone-${target.name}@example.com`, password: TEST_PASSWORD },
       noMeta,
     );
-    const session = await services.sessions.start(other.id, { rememberMe: false, meta: noMeta, method: 'password' });
+    const session = await services.sessions.start(other.id, {
+      rememberMe: false,
+      meta: noMeta,
+      method: 'password',
+      amr: ['pwd'],
+    });
     await services.repos.users.setActive(other.id, false);
     await expect(services.sessions.refresh(session.refreshToken, noMeta)).rejects.toMatchObject({
       code: 'TOKEN_REVOKED',

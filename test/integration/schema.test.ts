@@ -5,7 +5,7 @@
  * what to do; LATCHKEY_AUTO_MIGRATE=true migrates; `latchkey migrate` is
  * idempotent; /readyz reports the schema. The embedded database migrates itself.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -16,6 +16,11 @@ import { latchkey, serve } from '../support/cli.js';
 import { freshPostgresDatabase, postgresAvailable } from '../support/databases.js';
 
 const pgAvailable = await postgresAvailable('fail-closed tests on PostgreSQL');
+
+/** How many migrations the repository ships (each one is a pending step on a fresh database). */
+const MIGRATIONS: number = JSON.parse(
+  await readFile(new URL('../../src/store/migrations/meta/_journal.json', import.meta.url), 'utf8'),
+).entries.length;
 
 const cleanups: (() => Promise<void>)[] = [];
 afterAll(async () => {
@@ -55,7 +60,9 @@ describe.runIf(pgAvailable)('fail closed on PostgreSQL', () => {
     const r = await latchkey(['serve'], { env: { DATABASE_URL: url, PORT: '0' } });
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(
-      /^latchkey: database schema is behind \(3 migration\(s\) pending\): run `latchkey migrate`.*\n$/,
+      new RegExp(
+        `^latchkey: database schema is behind \\(${MIGRATIONS} migration\\(s\\) pending\\): run \`latchkey migrate\`.*\n$`,
+      ),
     );
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(await tables(url)).toEqual([]);
@@ -65,7 +72,7 @@ describe.runIf(pgAvailable)('fail closed on PostgreSQL', () => {
     const url = await database();
     expect(await latchkey(['migrate'], { env: { DATABASE_URL: url } })).toMatchObject({
       status: 0,
-      stdout: 'applied 3 migration(s); schema is current\n',
+      stdout: `applied ${MIGRATIONS} migration(s); schema is current\n`,
     });
     expect(await latchkey(['migrate'], { env: { DATABASE_URL: url } })).toMatchObject({
       status: 0,
@@ -73,11 +80,15 @@ describe.runIf(pgAvailable)('fail closed on PostgreSQL', () => {
     });
     expect(await tables(url)).toEqual([
       'audit_events',
+      'auth_challenges',
       'otp_codes',
+      'passkeys',
       'profiles',
+      'recovery_codes',
       'refresh_tokens',
       'sessions',
       'signing_keys',
+      'totp_factors',
       'users',
     ]);
     const server = await start({ DATABASE_URL: url });
@@ -98,7 +109,7 @@ describe.runIf(pgAvailable)('fail closed on PostgreSQL', () => {
     const servers = await Promise.all([1, 2, 3].map(() => start({ DATABASE_URL: url, LATCHKEY_AUTO_MIGRATE: 'true' })));
     for (const server of servers) expect((await readyz(server.url)).status).toBe(200);
     await Promise.all(servers.map((s) => s.close()));
-    expect(await psql(url, 'select count(*)::int as n from drizzle.__drizzle_migrations')).toEqual([{ n: 3 }]);
+    expect(await psql(url, 'select count(*)::int as n from drizzle.__drizzle_migrations')).toEqual([{ n: MIGRATIONS }]);
   });
 
   it('reports a schema rolled back under a running server on /readyz, and refuses to start on it', async () => {

@@ -105,7 +105,10 @@ describe.each([
 
   it.runIf(pyjwt)('PyJWT accepts the access token and refuses a tampered one and the refresh token', async () => {
     const ok = await pyVerify('full', access, alg, source);
-    expect(ok).toMatchObject({ ok: true, claims: { sub: userId, iss: ISSUER, aud: AUDIENCE } });
+    expect(ok).toMatchObject({
+      ok: true,
+      claims: { sub: userId, iss: ISSUER, aud: AUDIENCE, auth_time: expect.any(Number), amr: ['pwd'] },
+    });
     expect((await pyVerify('full', tamper(access), alg, source)).error).toBe('InvalidSignatureError');
     // The refresh token: its key is in no JWKS (nor is it the shared secret), and its audience is not ours.
     expect((await pyVerify('full', refresh, alg, source)).ok).toBe(false);
@@ -124,7 +127,7 @@ describe.each([
     const algorithm = alg as jsonwebtoken.Algorithm;
     expect(await npmVerify(access, algorithm, jwksUri)).toMatchObject({
       ok: true,
-      claims: { sub: userId, iss: ISSUER, aud: AUDIENCE },
+      claims: { sub: userId, iss: ISSUER, aud: AUDIENCE, auth_time: expect.any(Number), amr: ['pwd'] },
     });
     expect((await npmVerify(tamper(access), algorithm, jwksUri)).error).toBe('JsonWebTokenError');
     expect((await npmVerify(refresh, algorithm, jwksUri)).ok).toBe(false);

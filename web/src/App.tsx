@@ -12,27 +12,37 @@ import { Shell } from './components/Shell';
 import { Dashboard } from './pages/Dashboard';
 import { Login } from './pages/Login';
 import { LoginCode } from './pages/LoginCode';
+import { LoginVerify } from './pages/LoginVerify';
 import { NotFound } from './pages/NotFound';
 import { Profile } from './pages/Profile';
 import { Register } from './pages/Register';
+import { Security } from './pages/Security';
 import { Sessions } from './pages/Sessions';
 import { navigate, safeNext, useLocation } from './router';
 
 const titles: Record<string, string> = {
   '/login': 'Sign in',
   '/login/code': 'Sign in with a code',
+  '/login/verify': 'Verify it’s you',
   '/register': 'Create account',
   '/dashboard': 'Dashboard',
   '/profile': 'Profile',
   '/sessions': 'Sessions',
+  '/security': 'Security',
 };
 
 const privatePages: Record<string, ComponentType> = {
   '/dashboard': Dashboard,
   '/profile': Profile,
   '/sessions': Sessions,
+  '/security': Security,
 };
-const publicPages: Record<string, ComponentType> = { '/login': Login, '/login/code': LoginCode, '/register': Register };
+const publicPages: Record<string, ComponentType> = {
+  '/login': Login,
+  '/login/code': LoginCode,
+  '/login/verify': LoginVerify,
+  '/register': Register,
+};
 
 /** `/login?next=/profile` — slashes left readable. */
 const loginFor = (target: string) => `/login?next=${encodeURIComponent(target).replace(/%2F/gi, '/')}`;

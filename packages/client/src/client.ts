@@ -7,6 +7,7 @@
 import { ACCESS_TOKEN_CODES, LatchkeyError, SESSION_ENDING_CODES } from './errors.js';
 import { createTabs, type SharedSession, type TabOptions } from './tabs.js';
 import { type RetryOptions, retrying } from './retry.js';
+import { type SecondFactorMethods, secondFactorMethods, signInResult, type SignInResult } from './secondFactors.js';
 import { type Fetch, postGraphQL } from './transport.js';
 import { onWake } from './wake.js';
 import { LOGIN, LOGOUT, REFRESH, REGISTER, REQUEST_OTP, VERIFY_OTP } from './operations.js';
@@ -52,7 +53,7 @@ export type SessionState =
   | { status: 'signedIn'; user: LatchkeyUser; reason: null }
   | { status: 'signedOut'; user: null; reason: SignOutReason | null };
 
-export interface LatchkeyClient {
+export interface LatchkeyClient extends SecondFactorMethods {
   register(input: {
     email: string;
     password: string;
@@ -60,10 +61,11 @@ export interface LatchkeyClient {
     username?: string;
     rememberMe?: boolean;
   }): Promise<LatchkeyUser>;
-  login(input: { email: string; password: string; rememberMe?: boolean }): Promise<LatchkeyUser>;
+  /** Signed in, or the second step still needed (`secondFactorRequired` with the challenge and methods). */
+  login(input: { email: string; password: string; rememberMe?: boolean }): Promise<SignInResult>;
   /** Ask for a one-time sign-in code by email (the server answers the same whether or not the address is known). */
   requestCode(email: string): Promise<void>;
-  loginWithCode(input: { email: string; code: string; rememberMe?: boolean }): Promise<LatchkeyUser>;
+  loginWithCode(input: { email: string; code: string; rememberMe?: boolean }): Promise<SignInResult>;
   /** End this session (or every session) on the server and in every tab. True when the server confirmed. */
   logout(options?: { everywhere?: boolean }): Promise<boolean>;
   /** A GraphQL request with the bearer token attached; refreshes and retries once on an expired token. */
@@ -110,7 +112,8 @@ function tokenLifetimeMs(jwt: string): number | undefined {
  * @example
  *   const latchkey = createLatchkeyClient({ url: 'https://auth.example.com' });
  *   latchkey.subscribe((s) => render(s.status === 'signedIn' ? s.user.email : 'signed out'));
- *   await latchkey.login({ email: 'ada@example.com', password: 'correct horse battery staple' });
+ *   const result = await latchkey.login({ email: 'ada@example.com', password: 'correct horse battery staple' });
+ *   if (result.status === 'secondFactorRequired') await latchkey.completeSignIn({ challenge: result.challenge, totpCode });
  *   const { me } = await latchkey.request<{ me: { email: string } }>('{ me { email } }');
  */
 export function createLatchkeyClient(options: LatchkeyClientOptions = {}): LatchkeyClient {
@@ -260,7 +263,12 @@ export function createLatchkeyClient(options: LatchkeyClientOptions = {}): Latch
     return (await refresh(session.accessToken)).accessToken;
   };
 
-  return {
+  const client: LatchkeyClient = {
+    ...secondFactorMethods({
+      anonymous: (query, variables) => gql(query, variables, null),
+      request: (query, variables) => client.request(query, variables),
+      signedIn,
+    }),
     async register(input) {
       const data = await gql<{ register: AuthPayload }>(
         REGISTER,
@@ -269,21 +277,22 @@ export function createLatchkeyClient(options: LatchkeyClientOptions = {}): Latch
       );
       return signedIn(data.register);
     },
-    async login(input) {
-      const data = await gql<{ login: AuthPayload }>(LOGIN, { ...input, rememberMe: input.rememberMe ?? false }, null);
-      return signedIn(data.login);
-    },
+    login: (input) =>
+      signInResult(async () =>
+        signedIn(
+          (await gql<{ login: AuthPayload }>(LOGIN, { ...input, rememberMe: input.rememberMe ?? false }, null)).login,
+        ),
+      ),
     async requestCode(email) {
       await gql<{ requestOtp: boolean }>(REQUEST_OTP, { email }, null);
     },
-    async loginWithCode(input) {
-      const data = await gql<{ verifyOtp: AuthPayload }>(
-        VERIFY_OTP,
-        { ...input, rememberMe: input.rememberMe ?? false },
-        null,
-      );
-      return signedIn(data.verifyOtp);
-    },
+    loginWithCode: (input) =>
+      signInResult(async () =>
+        signedIn(
+          (await gql<{ verifyOtp: AuthPayload }>(VERIFY_OTP, { ...input, rememberMe: input.rememberMe ?? false }, null))
+            .verifyOtp,
+        ),
+      ),
     async logout({ everywhere = false } = {}) {
       // Under the refresh lock, so no tab is halfway through a refresh that would hand the session back.
       return tabs.exclusive(async () => {
@@ -330,4 +339,5 @@ export function createLatchkeyClient(options: LatchkeyClientOptions = {}): Latch
       listeners.clear();
     },
   };
+  return client;
 }

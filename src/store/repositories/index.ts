@@ -2,8 +2,11 @@
 import type { Repositories } from '../../auth/ports.js';
 import type { Executor } from '../db.js';
 import { auditRepository } from './audit.js';
+import { challengesRepository } from './challenges.js';
+import { factorsRepository } from './factors.js';
 import { keysRepository } from './keys.js';
 import { otpRepository } from './otp.js';
+import { passkeysRepository } from './passkeys.js';
 import { sessionsRepository } from './sessions.js';
 import { usersRepository } from './users.js';
 
@@ -14,5 +17,8 @@ export function repositories(db: Executor): Repositories {
     keys: keysRepository(db),
     audit: auditRepository(db),
     otp: otpRepository(db),
+    challenges: challengesRepository(db),
+    factors: factorsRepository(db),
+    passkeys: passkeysRepository(db),
   };
 }

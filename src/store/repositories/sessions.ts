@@ -34,6 +34,8 @@ interface RotatedRow {
   revocation_seq: number | string | null;
   user_agent: string | null;
   ip: string | null;
+  authenticated_at: Date | string | null;
+  amr: string[] | null;
   token_expires_at: Date | string;
 }
 
@@ -42,12 +44,13 @@ const asDate = (v: Date | string) => (v instanceof Date ? v : new Date(v));
 
 /**
  * See `signIn`. $1–$7 the session, $8–$10 its first token, $11–$16 the audit event
- * (the columns of `auditValues`). The user's last login is the session's start.
+ * (the columns of `auditValues`), $17 the sign-in's methods. The user's last login and the
+ * session's last real sign-in are the session's start.
  */
 const SIGN_IN = `
   with created as (
-    insert into sessions (id, user_id, remember_me, created_at, last_used_at, expires_at, user_agent, ip)
-    values ($1, $2, $3, $4::timestamptz, $4::timestamptz, $5::timestamptz, $6, $7)
+    insert into sessions (id, user_id, remember_me, created_at, last_used_at, expires_at, user_agent, ip, authenticated_at, amr)
+    values ($1, $2, $3, $4::timestamptz, $4::timestamptz, $5::timestamptz, $6, $7, $4::timestamptz, $17::jsonb)
     returning id, user_id, created_at
   ), first_token as (
     insert into refresh_tokens (jti, session_id, issued_at, expires_at)
@@ -135,6 +138,7 @@ export function sessionsRepository(db: Executor): SessionsRepository {
         token.issuedAt.toISOString(),
         token.expiresAt.toISOString(),
         ...auditValues(event),
+        JSON.stringify(session.amr),
       ]);
     },
 
@@ -168,6 +172,8 @@ export function sessionsRepository(db: Executor): SessionsRepository {
           revokeReason: row.revoke_reason,
           userAgent: row.user_agent,
           ip: row.ip,
+          authenticatedAt: row.authenticated_at === null ? null : asDate(row.authenticated_at),
+          amr: row.amr,
         },
         token: {
           jti: next.jti,
@@ -196,6 +202,23 @@ export function sessionsRepository(db: Executor): SessionsRepository {
         .from(refreshTokens)
         .where(and(eq(refreshTokens.sessionId, sessionId), isNull(refreshTokens.usedAt)))
         .limit(1);
+      return rows[0];
+    },
+
+    async findById(id: string): Promise<Session | undefined> {
+      const rows = await db.select().from(sessions).where(eq(sessions.id, id)).limit(1);
+      return rows[0];
+    },
+
+    /** A real sign-in on a live session of this user (reauthentication): its time and methods; false if the session is not live. */
+    async markAuthenticated(id: string, userId: string, at: Date, amr: string[]): Promise<Session | undefined> {
+      const rows = await db
+        .update(sessions)
+        .set({ authenticatedAt: at, amr })
+        .where(
+          and(eq(sessions.id, id), eq(sessions.userId, userId), isNull(sessions.revokedAt), gt(sessions.expiresAt, at)),
+        )
+        .returning();
       return rows[0];
     },
 

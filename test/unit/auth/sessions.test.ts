@@ -34,7 +34,7 @@ describe('sessions', () => {
     return created.user.id;
   };
   const signIn = async (rememberMe = false) =>
-    d.sessions.start(await newUser(), { rememberMe, meta, method: 'password' });
+    d.sessions.start(await newUser(), { rememberMe, meta, method: 'password', amr: ['pwd'] });
   /** Token times are whole seconds: move the clock to the next one. */
   const wholeSecond = () => d.clock.set(Math.ceil(d.clock.now() / 1000) * 1000);
   const tokenRows = (sessionId: string) =>
@@ -108,8 +108,8 @@ describe('sessions', () => {
 
   it('answers TOKEN_REVOKED after logout, revoke and revokeAll, for refresh and access tokens alike', async () => {
     const a = await signIn();
-    const b = await d.sessions.start(a.userId, { rememberMe: false, meta, method: 'password' });
-    const c = await d.sessions.start(a.userId, { rememberMe: true, meta, method: 'password' });
+    const b = await d.sessions.start(a.userId, { rememberMe: false, meta, method: 'password', amr: ['pwd'] });
+    const c = await d.sessions.start(a.userId, { rememberMe: true, meta, method: 'password', amr: ['pwd'] });
     expect(await d.sessions.revoke(a.sessionId, { reason: 'logout', meta, userId: a.userId })).toBe(true);
     expect(await d.sessions.revoke(a.sessionId, { reason: 'logout', meta, userId: a.userId })).toBe(false);
     expect(await codeOf(d.sessions.refresh(a.refreshToken, meta))).toBe('TOKEN_REVOKED');
@@ -143,7 +143,12 @@ describe('sessions', () => {
       },
     });
     const offline = createSessions({ ...d, repos: { sessions: noDatabase } });
-    expect(await offline.authenticate(live.accessToken)).toEqual({ userId: live.userId, sessionId: live.sessionId });
+    expect(await offline.authenticate(live.accessToken)).toEqual({
+      userId: live.userId,
+      sessionId: live.sessionId,
+      authTime: expect.any(Number),
+      amr: ['pwd'],
+    });
     expect(await codeOf(offline.authenticate(gone.accessToken))).toBe('TOKEN_REVOKED');
     expect(await codeOf(offline.authenticate(live.refreshToken))).toBe('TOKEN_INVALID');
     expect(touched).toEqual([]);

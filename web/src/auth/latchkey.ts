@@ -24,6 +24,10 @@ export function errorMessage(e: unknown): string {
         const wait = Number(e.extensions.retryAfter);
         return `Too many attempts. Try again${Number.isFinite(wait) && wait > 0 ? ` in ${Math.ceil(wait)} seconds` : ' later'}.`;
       }
+      case 'PASSKEY_INVALID':
+        return 'That passkey could not be used. Try again, or use another way to sign in.';
+      case 'CHALLENGE_INVALID':
+        return 'This sign-in step has expired. Please start again.';
       case 'NETWORK_ERROR':
         return 'Cannot reach the server. Check your connection and try again.';
       case 'BAD_USER_INPUT':

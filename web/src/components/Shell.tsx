@@ -8,6 +8,7 @@ const nav = [
   { href: '/dashboard', label: 'Dashboard' },
   { href: '/profile', label: 'Profile' },
   { href: '/sessions', label: 'Sessions' },
+  { href: '/security', label: 'Security' },
 ];
 
 export function Shell({ user, children }: { user: LatchkeyUser; children: ReactNode }) {

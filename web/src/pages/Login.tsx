@@ -1,7 +1,21 @@
-import { type FormEvent, useState } from 'react';
+import type { SignInResult } from '@latchkey/client';
+import { type FormEvent, useEffect, useState } from 'react';
 import { errorMessage, latchkey, signOutMessage, useSession } from '../auth/latchkey';
+import { setPendingSignIn } from '../auth/pendingSignIn';
 import { AuthCard, Field, RememberMe } from '../components/Shell';
-import { Link, useLocation } from '../router';
+import { Link, navigate, useLocation } from '../router';
+
+/** After a first factor: signed in (the guard in App moves on), or on to the second step. */
+export function afterFirstFactor(result: SignInResult, carry: string): void {
+  if (result.status === 'secondFactorRequired') {
+    setPendingSignIn({ challenge: result.challenge, methods: result.methods });
+    navigate(`/login/verify${carry}`);
+  } else if (result.status === 'enrollmentRequired') {
+    throw new Error(
+      'This server requires a second factor: set one up with the Latchkey client (enrolment in the web app is not built yet).',
+    );
+  }
+}
 
 export function Login() {
   const session = useSession();
@@ -20,13 +34,43 @@ export function Login() {
     setBusy(true);
     setError(null);
     try {
-      // On success the guard in App takes the person on to `next`.
-      await latchkey.login({ email, password, rememberMe });
+      afterFirstFactor(await latchkey.login({ email, password, rememberMe }), carry);
     } catch (e) {
       setError(errorMessage(e));
       setBusy(false);
     }
   };
+
+  const withPasskey = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      afterFirstFactor(await latchkey.signInWithPasskey({ email: email.trim() || undefined, rememberMe }), carry);
+    } catch (e) {
+      setError(errorMessage(e));
+      setBusy(false);
+    }
+  };
+
+  // The Email field offers this site's passkeys (conditional UI) where the browser can.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: started once per visit; remember-me and next are read when a passkey is picked
+  useEffect(() => {
+    let live = true;
+    const pkc = (window as { PublicKeyCredential?: { isConditionalMediationAvailable?: () => Promise<boolean> } })
+      .PublicKeyCredential;
+    void pkc?.isConditionalMediationAvailable?.().then((available) => {
+      if (!available || !live) return;
+      // A ceremony the passkey button replaces (or leaving the page) aborts this one: nothing to say then.
+      latchkey.signInWithPasskey({ autofill: true, rememberMe }).then(
+        (r) => afterFirstFactor(r, carry),
+        () => undefined,
+      );
+    });
+    return () => {
+      live = false;
+    };
+    // Started once per visit: remember-me is read when the suggestion is picked.
+  }, []);
 
   return (
     <AuthCard title="Sign in">
@@ -45,7 +89,7 @@ export function Login() {
           id="email"
           label="Email"
           type="email"
-          autoComplete="email"
+          autoComplete="username webauthn"
           required
           autoFocus
           value={email}
@@ -65,6 +109,9 @@ export function Login() {
           {busy ? 'Signing in…' : 'Sign in'}
         </button>
       </form>
+      <button type="button" className="button secondary wide" disabled={busy} onClick={() => void withPasskey()}>
+        Sign in with a passkey
+      </button>
       <div className="auth-links">
         <Link href={`/login/code${carry}`}>Sign in with a code</Link>
         <span>

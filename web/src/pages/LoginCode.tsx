@@ -1,6 +1,7 @@
 import { type FormEvent, useState } from 'react';
 import { errorMessage, latchkey } from '../auth/latchkey';
 import { AuthCard, Field, RememberMe } from '../components/Shell';
+import { afterFirstFactor } from './Login';
 import { Link, useLocation } from '../router';
 
 /** Sign in with a one-time code sent by email: first the address, then the code. */
@@ -38,7 +39,9 @@ export function LoginCode() {
 
   const verify = (event: FormEvent) => {
     event.preventDefault();
-    void run(() => latchkey.loginWithCode({ email: sentTo!, code: code.trim(), rememberMe }).then(() => undefined));
+    void run(async () =>
+      afterFirstFactor(await latchkey.loginWithCode({ email: sentTo!, code: code.trim(), rememberMe }), carry),
+    );
   };
 
   return (

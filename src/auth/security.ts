@@ -1,0 +1,172 @@
+/**
+ * An account's second factors: enrol and turn off TOTP, recovery codes, add, rename and remove
+ * passkeys, and the overview (`mySecurity`). Enrolling, removing and regenerating need a
+ * recent sign-in (reauth.ts) — or, for enrolment only, the challenge of
+ * SECOND_FACTOR_ENROLLMENT_REQUIRED under MFA_REQUIRED, which the new factor then proves.
+ * Under MFA_REQUIRED the last factor cannot be removed.
+ *
+ * @example
+ *   const who = await security.enrollee(viewer, null);      // or with an enrolment challenge
+ *   const { otpauthUri } = await security.startTotp(who);
+ *   const codes = await security.confirmTotp(who, '123456', meta);
+ */
+import type { Config } from '../config.js';
+import type { Audit, RequestMeta } from './audit.js';
+import type { Challenges } from './challenges.js';
+import { AuthError } from './errors.js';
+import type { ChallengeRow, FactorStore } from './factorPorts.js';
+import type { Passkeys } from './passkeys.js';
+import type { Reauth } from './reauth.js';
+import type { RecoveryCodes } from './recoveryCodes.js';
+import { authenticatedAtOf, type Viewer } from './sessions.js';
+import { hasSecondFactor } from './signIn.js';
+import type { Totp } from './totp.js';
+
+interface Account {
+  id: string;
+  email: string;
+  isActive: boolean;
+  passwordHash: string | null;
+}
+
+/** Who is enrolling: a signed-in session, or the holder of an enrolment challenge. */
+export interface Enrollee {
+  user: Account;
+  viewer?: Viewer;
+  challenge?: ChallengeRow;
+}
+
+interface Deps {
+  findUser(id: string): Promise<Account | undefined>;
+  factors: Pick<FactorStore, 'summary'>;
+  totp: Totp;
+  recoveryCodes: RecoveryCodes;
+  passkeys: Passkeys;
+  challenges: Challenges;
+  reauth: Reauth;
+  audit: Audit;
+  config: Pick<Config, 'mfaRequired'>;
+}
+
+export function createSecurity({
+  findUser,
+  factors,
+  totp,
+  recoveryCodes,
+  passkeys,
+  challenges,
+  reauth,
+  audit,
+  config,
+}: Deps) {
+  const account = async (id: string | null) => {
+    const user = id ? await findUser(id) : undefined;
+    if (!user?.isActive) throw new AuthError('UNAUTHENTICATED');
+    return user;
+  };
+
+  /** Signed in with a recent sign-in (the management operations). */
+  const recent = async (viewer: Viewer) => {
+    const user = await account(viewer.userId);
+    await reauth.requireRecent(viewer);
+    return user;
+  };
+
+  /** Under MFA_REQUIRED the account keeps at least one factor. */
+  const keepOne = async (userId: string, removing: 'totp' | 'passkey') => {
+    if (!config.mfaRequired) return;
+    const f = await factors.summary(userId);
+    const left = (f.totp && removing !== 'totp' ? 1 : 0) + f.passkeys - (removing === 'passkey' ? 1 : 0);
+    if (left < 1)
+      throw new AuthError('FORBIDDEN', 'Second factors are required here: add another before removing the last one');
+  };
+
+  /** When nothing is left to recover, the recovery codes go too (they are a way around a factor). */
+  const dropCodesIfBare = async (userId: string) => {
+    if (!hasSecondFactor(await factors.summary(userId))) await recoveryCodes.remove(userId);
+  };
+
+  return {
+    async enrollee(viewer: Viewer | null, challenge: string | null | undefined): Promise<Enrollee> {
+      if (challenge !== undefined && challenge !== null) {
+        const row = await challenges.find(challenge, ['enrollment']);
+        return { user: await account(row.userId), challenge: row };
+      }
+      if (!viewer) throw new AuthError('UNAUTHENTICATED');
+      return { user: await recent(viewer), viewer };
+    },
+
+    startTotp: (who: Enrollee) => totp.start(who.user),
+
+    /** Turn TOTP on with a first code; the new recovery codes (shown once). */
+    async confirmTotp(who: Enrollee, code: string, meta: RequestMeta): Promise<string[]> {
+      await totp.confirm(who.user.id, code);
+      const codes = await recoveryCodes.generate(who.user.id);
+      await audit.record('totp_enabled', who.user.id, meta);
+      if (who.challenge) await challenges.markProven(who.challenge, ['otp']);
+      return codes;
+    },
+
+    async disableTotp(viewer: Viewer, meta: RequestMeta): Promise<boolean> {
+      const user = await recent(viewer);
+      await keepOne(user.id, 'totp');
+      const removed = await totp.disable(user.id);
+      await dropCodesIfBare(user.id);
+      if (removed) await audit.record('totp_disabled', user.id, meta);
+      return removed;
+    },
+
+    async regenerateRecoveryCodes(viewer: Viewer, meta: RequestMeta): Promise<string[]> {
+      const user = await recent(viewer);
+      if (!hasSecondFactor(await factors.summary(user.id))) {
+        throw new AuthError('BAD_USER_INPUT', 'Recovery codes need a second factor: set one up first', {
+          field: 'recoveryCodes',
+        });
+      }
+      const codes = await recoveryCodes.generate(user.id);
+      await audit.record('recovery_codes_generated', user.id, meta);
+      return codes;
+    },
+
+    passkeyOptions: (who: Enrollee) => passkeys.registrationOptions(who.user, who.viewer?.sessionId ?? null),
+
+    async addPasskey(who: Enrollee, response: unknown, name: string, meta: RequestMeta) {
+      const passkey = await passkeys.register(who.user.id, response, name);
+      await audit.record('passkey_added', who.user.id, meta, { passkeyId: passkey.id });
+      if (who.challenge) await challenges.markProven(who.challenge, ['hwk']);
+      return passkey;
+    },
+
+    async renamePasskey(viewer: Viewer, id: string, name: string, meta: RequestMeta) {
+      const user = await account(viewer.userId);
+      const passkey = await passkeys.rename(user.id, id, name);
+      await audit.record('passkey_renamed', user.id, meta, { passkeyId: id });
+      return passkey;
+    },
+
+    async removePasskey(viewer: Viewer, id: string, meta: RequestMeta): Promise<boolean> {
+      const user = await recent(viewer);
+      if (!(await passkeys.list(user.id)).some((p) => p.id === id)) return false;
+      await keepOne(user.id, 'passkey');
+      const removed = await passkeys.remove(user.id, id);
+      await dropCodesIfBare(user.id);
+      if (removed) await audit.record('passkey_removed', user.id, meta, { passkeyId: id });
+      return removed;
+    },
+
+    /** `mySecurity`: what the account has, and this session's last real sign-in. */
+    async overview(viewer: Viewer) {
+      const user = await account(viewer.userId);
+      const session = await reauth.live(viewer);
+      if (!session) throw new AuthError('UNAUTHENTICATED');
+      const [summary, list] = await Promise.all([factors.summary(user.id), passkeys.list(user.id)]);
+      return {
+        passwordSet: user.passwordHash !== null,
+        totpEnabled: summary.totp,
+        recoveryCodesLeft: summary.recoveryCodesLeft,
+        passkeys: list,
+        lastAuthenticatedAt: authenticatedAtOf(session),
+      };
+    },
+  };
+}
