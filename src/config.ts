@@ -12,6 +12,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { type AppsConfig, appsConfig, appVariables } from './configApps.js';
+import { type SecurityConfig, securityConfig, securityVariables } from './configSecurity.js';
 import { bool, duration, int, oneOf, rate, type Rate } from './configValues.js';
 
 export type { Rate } from './configValues.js';
@@ -122,11 +123,7 @@ const variables = {
   EXPOSE_REFRESH_TOKEN: [bool, 'false'],
   GRAPHQL_MAX_DEPTH: [int(1, 100), '10'],
   GRAPHQL_MAX_ALIASES: [int(1, 1000), '30'],
-  WEBAUTHN_RP_ID: [z.string().regex(/^[a-z0-9.-]+$/i, 'a host name such as example.com'), undefined],
-  WEBAUTHN_RP_NAME: [z.string().min(1, 'a non-empty name').max(64, 'at most 64 characters'), 'Latchkey'],
-  MFA_REQUIRED: [bool, 'false'],
-  REAUTH_MAX_AGE: [duration(1000), '10m'],
-  RATE_LIMIT_MFA_ACCOUNT: [rate, '5/15m'],
+  ...securityVariables,
   LOG_LEVEL: [oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info'],
   NODE_ENV: [z.string(), 'development'],
   ...appVariables,
@@ -156,7 +153,7 @@ export interface RateLimits {
   mfaAccount: Rate;
 }
 
-export interface Config extends AppsConfig {
+export interface Config extends AppsConfig, SecurityConfig {
   port: number;
   host: string;
   /** `undefined` → embedded PGlite in dataDir; `memory:` → in-memory PGlite; else a PostgreSQL URL. */
@@ -217,11 +214,6 @@ export interface Config extends AppsConfig {
   exposeRefreshToken: boolean;
   graphqlMaxDepth: number;
   graphqlMaxAliases: number;
-  /** The WebAuthn RP (origin: PUBLIC_URL), MFA_REQUIRED, REAUTH_MAX_AGE (docs/second-factors.md). */
-  webauthnRpId: string;
-  webauthnRpName: string;
-  mfaRequired: boolean;
-  reauthMaxAgeMs: number;
   logLevel: string;
   production: boolean;
 }
@@ -306,10 +298,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     exposeRefreshToken: p.EXPOSE_REFRESH_TOKEN,
     graphqlMaxDepth: p.GRAPHQL_MAX_DEPTH,
     graphqlMaxAliases: p.GRAPHQL_MAX_ALIASES,
-    webauthnRpId: p.WEBAUTHN_RP_ID ?? new URL(apps.publicUrl).hostname,
-    webauthnRpName: p.WEBAUTHN_RP_NAME,
-    mfaRequired: p.MFA_REQUIRED,
-    reauthMaxAgeMs: p.REAUTH_MAX_AGE,
+    ...securityConfig(p, apps.publicUrl),
     logLevel: p.LOG_LEVEL,
     production: p.NODE_ENV === 'production',
     ...apps,
