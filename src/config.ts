@@ -9,13 +9,12 @@
  *   const config = loadConfig(process.env);
  *   config.accessTokenTtlMs; // 300000
  */
-import { isIP } from 'node:net';
 import { z } from 'zod';
 import { type AppsConfig, appsConfig, appVariables } from './configApps.js';
 import { type SecurityConfig, securityConfig, securityVariables } from './configSecurity.js';
-import { bool, duration, int, oneOf, rate, type Rate } from './configValues.js';
+import { bool, duration, int, oneOf, rate, type Rate, type TrustProxy, trustProxy } from './configValues.js';
 
-export type { Rate } from './configValues.js';
+export type { Rate, TrustProxy } from './configValues.js';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -30,40 +29,6 @@ export class ConfigError extends Error {
 export function hideUrlPassword(value: string): string {
   return value.replace(/^([a-z][\w+.-]*:\/\/[^/:@]*):[^@/]*@/i, '$1:***@');
 }
-
-/**
- * TRUST_PROXY in Fastify's `trustProxy` forms: `false`; `true` = one proxy hop (the
- * right-most X-Forwarded-For entry, the one our proxy wrote); a hop count; or a comma
- * list of proxy addresses and CIDR ranges (`10.0.0.0/8`, `::1`, `loopback`). Never
- * Fastify's own `true`, which believes the left-most entry: the client writes that one.
- */
-const trustProxy = z.string().transform((value, ctx): TrustProxy => {
-  const v = value.trim().toLowerCase();
-  if (['false', '0', 'no', 'off'].includes(v)) return false;
-  if (['true', 'yes', 'on'].includes(v)) return 1;
-  if (/^\d+$/.test(v) && Number(v) <= 32) return Number(v);
-  const entries = v
-    .split(',')
-    .map((e) => e.trim())
-    .filter(Boolean);
-  const named = ['loopback', 'linklocal', 'uniquelocal'];
-  const valid = (e: string) => {
-    if (named.includes(e)) return true;
-    const [address, bits, ...rest] = e.split('/');
-    const family = isIP(address);
-    if (!family || rest.length) return false;
-    return bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
-  };
-  if (entries.length && entries.every(valid)) return entries;
-  ctx.addIssue({
-    code: 'custom',
-    message: 'false, true (one proxy), a hop count, or a comma list of proxy addresses or CIDR ranges',
-  });
-  return z.NEVER;
-});
-
-/** `false`, a number of proxy hops, or the proxies' addresses and ranges. */
-export type TrustProxy = false | number | string[];
 
 const algs = ['EdDSA', 'ES256', 'RS256', 'HS256'] as const;
 export type JwtAlg = (typeof algs)[number];
