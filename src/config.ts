@@ -9,12 +9,12 @@
  *   const config = loadConfig(process.env);
  *   config.accessTokenTtlMs; // 300000
  */
-import { isIP } from 'node:net';
 import { z } from 'zod';
 import { type AppsConfig, appsConfig, appVariables } from './configApps.js';
-import { bool, duration, int, oneOf, rate, type Rate } from './configValues.js';
+import { type SecurityConfig, securityConfig, securityVariables } from './configSecurity.js';
+import { bool, duration, int, oneOf, rate, type Rate, type TrustProxy, trustProxy } from './configValues.js';
 
-export type { Rate } from './configValues.js';
+export type { Rate, TrustProxy } from './configValues.js';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -29,40 +29,6 @@ export class ConfigError extends Error {
 export function hideUrlPassword(value: string): string {
   return value.replace(/^([a-z][\w+.-]*:\/\/[^/:@]*):[^@/]*@/i, '$1:***@');
 }
-
-/**
- * TRUST_PROXY in Fastify's `trustProxy` forms: `false`; `true` = one proxy hop (the
- * right-most X-Forwarded-For entry, the one our proxy wrote); a hop count; or a comma
- * list of proxy addresses and CIDR ranges (`10.0.0.0/8`, `::1`, `loopback`). Never
- * Fastify's own `true`, which believes the left-most entry: the client writes that one.
- */
-const trustProxy = z.string().transform((value, ctx): TrustProxy => {
-  const v = value.trim().toLowerCase();
-  if (['false', '0', 'no', 'off'].includes(v)) return false;
-  if (['true', 'yes', 'on'].includes(v)) return 1;
-  if (/^\d+$/.test(v) && Number(v) <= 32) return Number(v);
-  const entries = v
-    .split(',')
-    .map((e) => e.trim())
-    .filter(Boolean);
-  const named = ['loopback', 'linklocal', 'uniquelocal'];
-  const valid = (e: string) => {
-    if (named.includes(e)) return true;
-    const [address, bits, ...rest] = e.split('/');
-    const family = isIP(address);
-    if (!family || rest.length) return false;
-    return bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
-  };
-  if (entries.length && entries.every(valid)) return entries;
-  ctx.addIssue({
-    code: 'custom',
-    message: 'false, true (one proxy), a hop count, or a comma list of proxy addresses or CIDR ranges',
-  });
-  return z.NEVER;
-});
-
-/** `false`, a number of proxy hops, or the proxies' addresses and ranges. */
-export type TrustProxy = false | number | string[];
 
 const algs = ['EdDSA', 'ES256', 'RS256', 'HS256'] as const;
 export type JwtAlg = (typeof algs)[number];
@@ -122,11 +88,7 @@ const variables = {
   EXPOSE_REFRESH_TOKEN: [bool, 'false'],
   GRAPHQL_MAX_DEPTH: [int(1, 100), '10'],
   GRAPHQL_MAX_ALIASES: [int(1, 1000), '30'],
-  WEBAUTHN_RP_ID: [z.string().regex(/^[a-z0-9.-]+$/i, 'a host name such as example.com'), undefined],
-  WEBAUTHN_RP_NAME: [z.string().min(1, 'a non-empty name').max(64, 'at most 64 characters'), 'Latchkey'],
-  MFA_REQUIRED: [bool, 'false'],
-  REAUTH_MAX_AGE: [duration(1000), '10m'],
-  RATE_LIMIT_MFA_ACCOUNT: [rate, '5/15m'],
+  ...securityVariables,
   LOG_LEVEL: [oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info'],
   NODE_ENV: [z.string(), 'development'],
   ...appVariables,
@@ -156,7 +118,7 @@ export interface RateLimits {
   mfaAccount: Rate;
 }
 
-export interface Config extends AppsConfig {
+export interface Config extends AppsConfig, SecurityConfig {
   port: number;
   host: string;
   /** `undefined` → embedded PGlite in dataDir; `memory:` → in-memory PGlite; else a PostgreSQL URL. */
@@ -217,11 +179,6 @@ export interface Config extends AppsConfig {
   exposeRefreshToken: boolean;
   graphqlMaxDepth: number;
   graphqlMaxAliases: number;
-  /** The WebAuthn RP (origin: PUBLIC_URL), MFA_REQUIRED, REAUTH_MAX_AGE (docs/second-factors.md). */
-  webauthnRpId: string;
-  webauthnRpName: string;
-  mfaRequired: boolean;
-  reauthMaxAgeMs: number;
   logLevel: string;
   production: boolean;
 }
@@ -306,10 +263,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     exposeRefreshToken: p.EXPOSE_REFRESH_TOKEN,
     graphqlMaxDepth: p.GRAPHQL_MAX_DEPTH,
     graphqlMaxAliases: p.GRAPHQL_MAX_ALIASES,
-    webauthnRpId: p.WEBAUTHN_RP_ID ?? new URL(apps.publicUrl).hostname,
-    webauthnRpName: p.WEBAUTHN_RP_NAME,
-    mfaRequired: p.MFA_REQUIRED,
-    reauthMaxAgeMs: p.REAUTH_MAX_AGE,
+    ...securityConfig(p, apps.publicUrl),
     logLevel: p.LOG_LEVEL,
     production: p.NODE_ENV === 'production',
     ...apps,

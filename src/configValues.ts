@@ -1,11 +1,12 @@
 /**
- * The kinds of value a setting takes (durations, booleans, whole numbers, rate limits,
+ * The kinds of value a setting takes (durations, booleans, whole numbers, rate limits, proxies,
  * one of a list), as zod schemas that turn the string typed into the value used and say
  * what was expected when it is wrong. `config.ts` names the settings.
  *
  * @example
  *   duration(1000).parse('5m'); // 300000
  */
+import { isIP } from 'node:net';
 import ms from 'ms';
 import { z } from 'zod';
 
@@ -72,3 +73,37 @@ export const oneOf = <const T extends readonly [string, ...string[]]>(values: T)
     }
     return found as T[number];
   });
+
+/**
+ * TRUST_PROXY in Fastify's `trustProxy` forms: `false`; `true` = one proxy hop (the
+ * right-most X-Forwarded-For entry, the one our proxy wrote); a hop count; or a comma
+ * list of proxy addresses and CIDR ranges (`10.0.0.0/8`, `::1`, `loopback`). Never
+ * Fastify's own `true`, which believes the left-most entry: the client writes that one.
+ */
+export const trustProxy = z.string().transform((value, ctx): TrustProxy => {
+  const v = value.trim().toLowerCase();
+  if (['false', '0', 'no', 'off'].includes(v)) return false;
+  if (['true', 'yes', 'on'].includes(v)) return 1;
+  if (/^\d+$/.test(v) && Number(v) <= 32) return Number(v);
+  const entries = v
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
+  const named = ['loopback', 'linklocal', 'uniquelocal'];
+  const valid = (e: string) => {
+    if (named.includes(e)) return true;
+    const [address, bits, ...rest] = e.split('/');
+    const family = isIP(address);
+    if (!family || rest.length) return false;
+    return bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
+  };
+  if (entries.length && entries.every(valid)) return entries;
+  ctx.addIssue({
+    code: 'custom',
+    message: 'false, true (one proxy), a hop count, or a comma list of proxy addresses or CIDR ranges',
+  });
+  return z.NEVER;
+});
+
+/** `false`, a number of proxy hops, or the proxies' addresses and ranges. */
+export type TrustProxy = false | number | string[];

@@ -34,18 +34,9 @@ import type {
 import { refreshExpiry } from './refreshExpiry.js';
 import type { Revocations } from './revocations.js';
 import type { Tokens } from './tokens.js';
+import { type AuthResult, issueTokenPair, seconds } from './tokenPair.js';
 
-export interface AuthResult {
-  userId: string;
-  sessionId: string;
-  rememberMe: boolean;
-  accessToken: string;
-  accessTokenExpiresAt: Date;
-  refreshToken: string;
-  /** Whole seconds, like the token's `iat`. */
-  refreshTokenIssuedAt: Date;
-  refreshTokenExpiresAt: Date;
-}
+export { type AuthResult, authenticatedAtOf } from './tokenPair.js';
 
 /** A sign-in's tokens, and its time: the user's `lastLoginAt` from now on. */
 export interface SignedIn extends AuthResult {
@@ -60,10 +51,6 @@ export interface Viewer {
   authTime?: number;
   amr?: string[];
 }
-
-/** A session's last real sign-in: rows older than the column count from their start. */
-export const authenticatedAtOf = (session: Pick<Session, 'authenticatedAt' | 'createdAt'>) =>
-  session.authenticatedAt ?? session.createdAt;
 
 type SessionConfig = Pick<
   Config,
@@ -80,8 +67,6 @@ interface Deps {
   /** The per-address refresh limit (none when omitted). */
   limits?: Limits;
 }
-
-const seconds = (ms: number) => Math.floor(ms / 1000);
 
 /**
  * A genuine refresh token (our signature) whose row is gone: flushed after it
@@ -103,33 +88,7 @@ export function createSessions({ repos, tokens, revocations, audit, config, cloc
   });
 
   /** The token pair for a session whose current refresh token is `token`. */
-  const issue = async (session: Session, token: RefreshTokenRow | NewToken): Promise<AuthResult> => {
-    const [access, refreshToken] = await Promise.all([
-      tokens.signAccess({
-        sub: session.userId,
-        sid: session.id,
-        authTime: authenticatedAtOf(session),
-        amr: session.amr ?? [],
-      }),
-      tokens.signRefresh({
-        sub: session.userId,
-        sid: session.id,
-        jti: token.jti,
-        iat: seconds(token.issuedAt.getTime()),
-        exp: seconds(token.expiresAt.getTime()),
-      }),
-    ]);
-    return {
-      userId: session.userId,
-      sessionId: session.id,
-      rememberMe: session.rememberMe,
-      accessToken: access.token,
-      accessTokenExpiresAt: new Date(access.claims.exp * 1000),
-      refreshToken,
-      refreshTokenIssuedAt: token.issuedAt,
-      refreshTokenExpiresAt: token.expiresAt,
-    };
-  };
+  const issue = (session: Session, token: RefreshTokenRow | NewToken) => issueTokenPair(tokens, session, token);
 
   /**
    * One refresh, limits aside: a rotation, the current token inside the grace, or an AuthError.
