@@ -17,6 +17,7 @@ import {
   bigint,
   bigserial,
   pgSequence,
+  primaryKey,
 } from 'drizzle-orm/pg-core';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
@@ -233,4 +234,74 @@ export const passkeys = pgTable(
     lastUsedAt: ts('last_used_at'),
   },
   (t) => [uniqueIndex('passkeys_credential_key').on(t.credentialId), index('passkeys_user_idx').on(t.userId)],
+);
+
+/**
+ * An account's identity at an external provider (§9.1). One issuer + subject belongs to
+ * one account; `email` and `emailVerified` are what the provider asserted at the last sign-in.
+ */
+export const identities = pgTable(
+  'identities',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    /** The provider's id in OAUTH_PROVIDERS (`google`, `github`, `acme`). */
+    provider: text('provider').notNull(),
+    /** The OpenID Connect issuer, or the preset's fixed one for plain OAuth 2.0 (`https://github.com`). */
+    issuer: text('issuer').notNull(),
+    subject: text('subject').notNull(),
+    email: text('email'),
+    emailVerified: boolean('email_verified').notNull().default(false),
+    linkedAt: ts('linked_at').notNull(),
+    lastUsedAt: ts('last_used_at'),
+  },
+  (t) => [
+    uniqueIndex('identities_issuer_subject_key').on(t.issuer, t.subject),
+    index('identities_user_idx').on(t.userId),
+  ],
+);
+
+/** Roles granted to an account (§10.2); `admin` is the one Latchkey itself knows. */
+export const userRoles = pgTable(
+  'user_roles',
+  {
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    role: text('role').notNull(),
+    grantedAt: ts('granted_at').notNull(),
+    /** The admin who granted it; null for ADMIN_EMAILS and the command line. */
+    grantedBy: uuid('granted_by'),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.role] })],
+);
+
+/**
+ * Webhook deliveries (§10.3), one row per event and endpoint, written in the transaction
+ * of the change. `id` is the Standard Webhooks `webhook-id`, the same on every retry.
+ * A worker claims due rows with FOR UPDATE SKIP LOCKED and moves `next_attempt_at`
+ * forward as its lease, so no two instances post one row at once.
+ */
+export const webhookOutbox = pgTable(
+  'webhook_outbox',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    url: text('url').notNull(),
+    /** The event type, e.g. `user.created`. */
+    event: text('event').notNull(),
+    /** The body as sent: `{type, timestamp, data}`. Never a secret. */
+    payload: jsonb('payload').notNull(),
+    createdAt: ts('created_at').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: ts('next_attempt_at').notNull(),
+    deliveredAt: ts('delivered_at'),
+    /** Set when retries ran out (24 h); `latchkey webhooks retry ID` clears it. */
+    failedAt: ts('failed_at'),
+    lastError: text('last_error'),
+  },
+  (t) => [
+    index('webhook_outbox_due_idx').on(t.nextAttemptAt).where(sql`${t.deliveredAt} is null and ${t.failedAt} is null`),
+  ],
 );

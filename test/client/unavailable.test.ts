@@ -40,11 +40,14 @@ async function exhaustSlots(url: string) {
   const admin = holders[0];
   for (let round = 0; round < 20; round++) {
     while (await hold());
+    // Wait (up to 5 s) for each terminated backend to exit, so its slot is free before the next fill.
     const { rows } = await admin.query(
-      `select pg_terminate_backend(pid) from pg_stat_activity where backend_type = 'client backend' and application_name <> $1`,
+      `select pg_terminate_backend(pid, 5000) from pg_stat_activity where backend_type = 'client backend' and application_name <> $1`,
       [HOLDER],
     );
-    if (!rows.length) break;
+    // Done only when nobody else is connected AND no slot is free: a backend that exited between
+    // the last refused connect and that query left a slot the server could take.
+    if (!rows.length && !(await hold())) break;
   }
   let released: Promise<void> | undefined;
   return { release: () => (released ??= Promise.all(holders.map((h) => h.end().catch(() => {}))).then(() => {})) };

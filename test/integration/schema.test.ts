@@ -81,6 +81,7 @@ describe.runIf(pgAvailable)('fail closed on PostgreSQL', () => {
     expect(await tables(url)).toEqual([
       'audit_events',
       'auth_challenges',
+      'identities',
       'otp_codes',
       'passkeys',
       'profiles',
@@ -89,7 +90,9 @@ describe.runIf(pgAvailable)('fail closed on PostgreSQL', () => {
       'sessions',
       'signing_keys',
       'totp_factors',
+      'user_roles',
       'users',
+      'webhook_outbox',
     ]);
     const server = await start({ DATABASE_URL: url });
     expect(await readyz(server.url)).toEqual({ status: 200, body: { status: 'ready' } });
