@@ -38,7 +38,7 @@ describe('on the embedded database (a data directory)', () => {
 
   // Seven openings of an embedded database (five commands, two servers): slow on a busy machine.
   it('runs every command on it while no server holds it, and the restarted server honours what they did', {
-    timeout: 90_000,
+    timeout: 150_000,
   }, async () => {
     const email = uniqueEmail('embedded');
     succeeded(

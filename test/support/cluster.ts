@@ -136,7 +136,7 @@ async function startInstance(name: string, env: Record<string, string>): Promise
       ended.catch(() => {});
       try {
         await Promise.race([
-          waitUntil(async () => (await fetch(`${url}/healthz`)).ok, `${name} to answer on ${url}`, 30_000),
+          waitUntil(async () => (await fetch(`${url}/healthz`)).ok, `${name} to answer on ${url}`, 60_000),
           ended,
         ]);
       } catch (e) {
