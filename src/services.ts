@@ -120,7 +120,7 @@ export async function createServices({
     issuer: config.webauthnRpName,
   });
   const recoveryCodes = createRecoveryCodes({ store: repos.factors, clock });
-  const passkeys = createPasskeys({ store: repos.passkeys, challenges, config, clock });
+  const passkeys = createPasskeys({ store: repos.passkeys, challenges, config, clock, limits, audit });
   const secondStep = createSecondStep({
     challenges,
     totp,

@@ -92,7 +92,15 @@ export interface FactorStore {
   unusedRecoveryCodes(userId: string): Promise<RecoveryCodeRow[]>;
   useRecoveryCode(id: string, now: Date): Promise<boolean>;
   removeRecoveryCodes(userId: string): Promise<void>;
+  /**
+   * Remove TOTP or one passkey, and the recovery codes with it when no factor is left. With
+   * `keepOne` (MFA_REQUIRED) the account's last factor stays ('last'). One transaction under a
+   * lock on the account's row, so two removals at once cannot both see "one more left".
+   */
+  removeFactor(userId: string, factor: FactorToRemove, keepOne: boolean): Promise<'removed' | 'absent' | 'last'>;
 }
+
+export type FactorToRemove = { kind: 'totp' } | { kind: 'passkey'; id: string };
 
 export interface PasskeyRow {
   id: string;

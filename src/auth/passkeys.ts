@@ -12,7 +12,11 @@
  *
  * @example
  *   const options = await passkeys.signInOptions(email);   // to navigator.credentials.get
- *   const { user, amr } = await passkeys.signIn(response);  // then signIn.finish(user, …)
+ *   const { user, amr } = await passkeys.signIn(response, meta);  // then signIn.finish(user, …)
+ *
+ * Failed sign-ins with a passkey alone count like password failures (same limits,
+ * RATE_LIMIT_LOGIN_IP per address and RATE_LIMIT_LOGIN_ACCOUNT per credential): a passkey
+ * cannot be guessed, but every refused response costs a signature check and a challenge.
  */
 import {
   generateAuthenticationOptions,
@@ -24,10 +28,12 @@ import {
   type RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import type { Config } from '../config.js';
+import type { Audit, RequestMeta } from './audit.js';
 import type { Challenges } from './challenges.js';
 import type { Clock } from './clock.js';
-import { AuthError } from './errors.js';
+import { AuthError, isAuthError } from './errors.js';
 import type { ChallengeKind, ChallengeRow, PasskeyRow, PasskeyStore } from './factorPorts.js';
+import type { Limits } from './limits.js';
 import { parseCredentialResponse } from './webauthnInput.js';
 
 export const PASSKEY_NAME_MAX = 64;
@@ -39,7 +45,15 @@ interface Deps {
   challenges: Challenges;
   config: PasskeyConfig;
   clock: Clock;
+  limits: Limits;
+  audit: Audit;
 }
+
+/** The credential a sign-in response names (the per-credential counter's key), if it names one. */
+const credentialKey = (input: unknown) => {
+  const id = (input as { id?: unknown } | null)?.id;
+  return typeof id === 'string' && id.length > 0 && id.length <= 1400 ? `passkey:${id}` : null;
+};
 
 /** RFC 8176: a synced passkey is a software key, a device-bound one a hardware key; `user` for the gesture. */
 export const passkeyAmr = (deviceType: string, userVerified: boolean) => [
@@ -75,7 +89,7 @@ export function checkPasskeyName(name: string): string {
   return v;
 }
 
-export function createPasskeys({ store, challenges, config, clock }: Deps) {
+export function createPasskeys({ store, challenges, config, clock, limits, audit }: Deps) {
   const now = () => new Date(clock.now());
   const expected = { expectedOrigin: config.publicUrl.replace(/\/+$/, ''), expectedRPID: config.webauthnRpId };
 
@@ -185,9 +199,20 @@ export function createPasskeys({ store, challenges, config, clock }: Deps) {
     },
 
     /** A passkey as the only factor (user verification required): whose it is and the methods. */
-    async signIn(input: unknown): Promise<{ userId: string; amr: string[] }> {
-      const { passkey, amr } = await verifyAssertion(input, ['passkey_signin'], true);
-      return { userId: passkey.userId, amr };
+    async signIn(input: unknown, meta: RequestMeta): Promise<{ userId: string; amr: string[] }> {
+      // Counted before the check, as password attempts are (limits.ts): a burst cannot slip past.
+      await limits.take('loginIp', meta.ip, meta);
+      const credential = credentialKey(input);
+      await limits.take('loginAccount', credential, meta);
+      try {
+        const { passkey, amr } = await verifyAssertion(input, ['passkey_signin'], true);
+        await limits.reset('loginAccount', credential);
+        await limits.forgive('loginIp', meta.ip);
+        return { userId: passkey.userId, amr };
+      } catch (e) {
+        if (isAuthError(e)) await audit.record('login_failed', null, meta, { reason: 'passkey_refused', code: e.code });
+        throw e;
+      }
     },
 
     /** Options for the passkey as second step of the sign-in `parent`. */

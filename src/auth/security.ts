@@ -14,7 +14,7 @@ import type { Config } from '../config.js';
 import type { Audit, RequestMeta } from './audit.js';
 import type { Challenges } from './challenges.js';
 import { AuthError } from './errors.js';
-import type { ChallengeRow, FactorStore } from './factorPorts.js';
+import type { ChallengeRow, FactorStore, FactorToRemove } from './factorPorts.js';
 import type { Passkeys } from './passkeys.js';
 import type { Reauth } from './reauth.js';
 import type { RecoveryCodes } from './recoveryCodes.js';
@@ -38,7 +38,7 @@ export interface Enrollee {
 
 interface Deps {
   findUser(id: string): Promise<Account | undefined>;
-  factors: Pick<FactorStore, 'summary'>;
+  factors: Pick<FactorStore, 'summary' | 'removeFactor'>;
   totp: Totp;
   recoveryCodes: RecoveryCodes;
   passkeys: Passkeys;
@@ -72,18 +72,12 @@ export function createSecurity({
     return user;
   };
 
-  /** Under MFA_REQUIRED the account keeps at least one factor. */
-  const keepOne = async (userId: string, removing: 'totp' | 'passkey') => {
-    if (!config.mfaRequired) return;
-    const f = await factors.summary(userId);
-    const left = (f.totp && removing !== 'totp' ? 1 : 0) + f.passkeys - (removing === 'passkey' ? 1 : 0);
-    if (left < 1)
+  /** Remove a factor; under MFA_REQUIRED the account keeps at least one (checked under a row lock). */
+  const remove = async (userId: string, factor: FactorToRemove) => {
+    const outcome = await factors.removeFactor(userId, factor, config.mfaRequired);
+    if (outcome === 'last')
       throw new AuthError('FORBIDDEN', 'Second factors are required here: add another before removing the last one');
-  };
-
-  /** When nothing is left to recover, the recovery codes go too (they are a way around a factor). */
-  const dropCodesIfBare = async (userId: string) => {
-    if (!hasSecondFactor(await factors.summary(userId))) await recoveryCodes.remove(userId);
+    return outcome === 'removed';
   };
 
   return {
@@ -109,9 +103,7 @@ export function createSecurity({
 
     async disableTotp(viewer: Viewer, meta: RequestMeta): Promise<boolean> {
       const user = await recent(viewer);
-      await keepOne(user.id, 'totp');
-      const removed = await totp.disable(user.id);
-      await dropCodesIfBare(user.id);
+      const removed = await remove(user.id, { kind: 'totp' });
       if (removed) await audit.record('totp_disabled', user.id, meta);
       return removed;
     },
@@ -147,9 +139,7 @@ export function createSecurity({
     async removePasskey(viewer: Viewer, id: string, meta: RequestMeta): Promise<boolean> {
       const user = await recent(viewer);
       if (!(await passkeys.list(user.id)).some((p) => p.id === id)) return false;
-      await keepOne(user.id, 'passkey');
-      const removed = await passkeys.remove(user.id, id);
-      await dropCodesIfBare(user.id);
+      const removed = await remove(user.id, { kind: 'passkey', id });
       if (removed) await audit.record('passkey_removed', user.id, meta, { passkeyId: id });
       return removed;
     },

@@ -23,7 +23,7 @@ builder.mutationFields((t) => ({
     type: AuthPayloadType,
     args: { response: t.arg({ type: 'JSON', required: true }), rememberMe: t.arg.boolean({ defaultValue: false }) },
     resolve: async (_root, args, ctx) => {
-      const { userId, amr } = await ctx.services.passkeys.signIn(args.response);
+      const { userId, amr } = await ctx.services.passkeys.signIn(args.response, ctx.meta);
       const user = await ctx.services.accounts.findById(userId);
       // A passkey of a deactivated account signs nobody in.
       if (!user?.isActive) throw new AuthError('PASSKEY_INVALID');

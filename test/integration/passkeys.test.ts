@@ -158,3 +158,41 @@ describe.each(targets)('passkeys on $name', (target) => {
     expect(email).toBeDefined();
   });
 });
+
+describe.each(targets)('failed passkey sign-ins on $name', (target) => {
+  const t = suiteServer(target, {
+    manualClock: true,
+    env: { ...FACTOR_ENV, RATE_LIMIT_LOGIN_ACCOUNT: '3/15m', RATE_LIMIT_LOGIN_IP: '6/15m' },
+  });
+  const withPasskey = async () => {
+    const client = t.client();
+    const { email } = await registerUser(client);
+    return { email, ...(await enrolPasskey(client)) };
+  };
+  const signIn = async (r: unknown) => t.client().gql(FINISH_PASSKEY_SIGN_IN, { r });
+  const options = async (email?: string) =>
+    (await t.client().gql(START_PASSKEY_SIGN_IN, { email })).body.data.startPasskeySignIn;
+
+  it('are limited like password failures: per credential, then per address', async () => {
+    const a = await withPasskey();
+    const b = await withPasskey();
+    a.key.state.userVerified = false;
+    for (let i = 0; i < 3; i++)
+      expect((await signIn(a.key.assert(await options(a.email)))).code).toBe('PASSKEY_INVALID');
+    a.key.state.userVerified = true;
+    // That credential is spent, even for a good response; another account's passkey still signs in.
+    const limited = await signIn(a.key.assert(await options(a.email)));
+    expect(limited.code).toBe('RATE_LIMITED');
+    expect(limited.body.errors![0].extensions!.retryAfter).toBeGreaterThan(0);
+    const other = await signIn(b.key.assert(await options()));
+    expect(other.body.errors).toBeUndefined();
+    expect(other.body.data.finishPasskeySignIn.user.email).toBe(b.email);
+
+    // Junk from the same address uses up the address's allowance; then nobody signs in from it.
+    const junk = { type: 'public-key', id: 'abc', response: { clientDataJSON: '!!' } };
+    const codes = [];
+    for (let i = 0; i < 3; i++) codes.push((await signIn(junk)).code);
+    expect(codes).toEqual(['PASSKEY_INVALID', 'PASSKEY_INVALID', 'RATE_LIMITED']);
+    expect((await signIn(b.key.assert(await options()))).code).toBe('RATE_LIMITED');
+  });
+});

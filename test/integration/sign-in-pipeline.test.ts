@@ -39,6 +39,7 @@ import {
 } from '../support/server.js';
 
 const targets = await databaseTargets();
+const REMOVE_PASSKEY = `mutation($id: ID!) { removePasskey(id: $id) }`;
 
 /** Every first factor, as a person would use it: the response of its last request. */
 const FIRST_FACTORS: Record<
@@ -149,6 +150,47 @@ describe.each(targets)('MFA_REQUIRED=true on $name', (target) => {
     const last = await device.gql(DISABLE_TOTP);
     expect(last.code).toBe('FORBIDDEN');
     expect((await device.gql(SECURITY)).body.data.mySecurity.totpEnabled).toBe(true);
+  });
+
+  /** Signed in under MFA_REQUIRED: enrolled TOTP through the enrolment challenge. */
+  const enrolledDevice = async () => {
+    const email = uniqueEmail('mfa');
+    const device = t.client();
+    const registered = await device.gql(REGISTER, { email, password: TEST_PASSWORD });
+    const challenge = registered.body.errors![0].extensions!.challenge as string;
+    const { secret } = (await device.gql(START_TOTP, { c: challenge })).body.data.startTotpEnrollment;
+    await device.gql(CONFIRM_TOTP, { code: totpAt(secret, now(t)), c: challenge });
+    device.token = (
+      await device.gql(COMPLETE, { c: challenge, totp: totpAt(secret, now(t)) })
+    ).body.data.completeSignIn.accessToken;
+    return device;
+  };
+
+  it('lets two removals at once take away at most all factors but one', async () => {
+    const device = await enrolledDevice();
+    const { id: first } = await enrolPasskey(device, 'first');
+    const { id: second } = await enrolPasskey(device, 'second');
+    const removals = await Promise.all([
+      device.gql(DISABLE_TOTP),
+      device.gql(REMOVE_PASSKEY, { id: first }),
+      device.gql(REMOVE_PASSKEY, { id: second }),
+    ]);
+    expect(removals.map((r) => r.code ?? 'removed').sort()).toEqual(['FORBIDDEN', 'removed', 'removed']);
+    const left = (await device.gql(SECURITY)).body.data.mySecurity;
+    expect(Number(left.totpEnabled) + left.passkeys.length).toBe(1);
+    // The one left still signs in: its recovery codes stayed with it.
+    expect(left.recoveryCodesLeft).toBe(10);
+  });
+
+  it('answers false to disableTotp when TOTP is off, and keeps the passkey that is the last factor', async () => {
+    const device = await enrolledDevice();
+    const { id } = await enrolPasskey(device);
+    expect((await device.gql(DISABLE_TOTP)).body.data.disableTotp).toBe(true);
+    const again = await device.gql(DISABLE_TOTP);
+    expect(again.body.errors).toBeUndefined();
+    expect(again.body.data.disableTotp).toBe(false);
+    expect((await device.gql(REMOVE_PASSKEY, { id })).code).toBe('FORBIDDEN');
+    expect((await device.gql(SECURITY)).body.data.mySecurity.passkeys).toHaveLength(1);
   });
 });
 

@@ -8,7 +8,7 @@
  *   describe.skipIf(!chromiumPath)('in a browser', () => { ... launchChromium(chromiumPath!) ... });
  */
 import { access } from 'node:fs/promises';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 
 export const CHROMIUM_PATH = process.env.LATCHKEY_CHROMIUM ?? '/usr/bin/chromium';
 export const REQUIRE_CHROMIUM = process.env.LATCHKEY_REQUIRE_CHROMIUM === '1' || process.env.CI === 'true';
@@ -38,5 +38,37 @@ export function launchChromium(executablePath: string): Promise<Browser> {
       '--disable-quic',
       '--no-first-run',
     ],
+  });
+}
+
+/**
+ * A tab with the DevTools protocol's virtual platform authenticator (ctap2, resident keys,
+ * user verification), which answers WebAuthn ceremonies by itself.
+ */
+export async function tabWithAuthenticator(browser: Browser, contexts: BrowserContext[], pageErrors: string[]) {
+  const context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
+  context.setDefaultTimeout(15_000);
+  contexts.push(context);
+  const page = await context.newPage();
+  page.on('pageerror', (e) => pageErrors.push(`${page.url()}: ${e.message}`));
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('WebAuthn.enable');
+  await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: {
+      protocol: 'ctap2',
+      transport: 'internal',
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      automaticPresenceSimulation: true,
+    },
+  });
+  return page;
+}
+
+/** Keep the sign-in page from starting a passkey autofill ceremony (so buttons decide what happens). */
+export async function withoutPasskeyAutofill(page: Page) {
+  await page.addInitScript(() => {
+    Object.defineProperty(PublicKeyCredential, 'isConditionalMediationAvailable', { value: async () => false });
   });
 }

@@ -12,6 +12,7 @@ import { Shell } from './components/Shell';
 import { Dashboard } from './pages/Dashboard';
 import { Login } from './pages/Login';
 import { LoginCode } from './pages/LoginCode';
+import { LoginEnroll } from './pages/LoginEnroll';
 import { LoginVerify } from './pages/LoginVerify';
 import { NotFound } from './pages/NotFound';
 import { Profile } from './pages/Profile';
@@ -24,6 +25,7 @@ const titles: Record<string, string> = {
   '/login': 'Sign in',
   '/login/code': 'Sign in with a code',
   '/login/verify': 'Verify it’s you',
+  '/login/enroll': 'Set up a second factor',
   '/register': 'Create account',
   '/dashboard': 'Dashboard',
   '/profile': 'Profile',
@@ -41,6 +43,7 @@ const publicPages: Record<string, ComponentType> = {
   '/login': Login,
   '/login/code': LoginCode,
   '/login/verify': LoginVerify,
+  '/login/enroll': LoginEnroll,
   '/register': Register,
 };
 

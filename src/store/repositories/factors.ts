@@ -2,7 +2,7 @@
 import { and, eq, isNotNull, isNull, lt, or, sql } from 'drizzle-orm';
 import type { FactorStore } from '../../auth/factorPorts.js';
 import type { Executor } from '../db.js';
-import { passkeys, recoveryCodes, totpFactors } from '../schema.js';
+import { passkeys, recoveryCodes, totpFactors, users } from '../schema.js';
 
 export function factorsRepository(db: Executor): FactorStore {
   return {
@@ -84,5 +84,34 @@ export function factorsRepository(db: Executor): FactorStore {
     async removeRecoveryCodes(userId) {
       await db.delete(recoveryCodes).where(eq(recoveryCodes.userId, userId));
     },
+    async removeFactor(userId, factor, keepOne) {
+      return db.transaction(async (tx) => {
+        // Every removal of this account's factors queues here until the one before has committed.
+        await tx.select({ id: users.id }).from(users).where(eq(users.id, userId)).for('update');
+        const before = await factorsRepository(tx).summary(userId);
+        const has = factor.kind === 'totp' ? before.totp : await ownsPasskey(tx, userId, factor.id);
+        if (!has) {
+          // A secret still waiting for its first code is not a factor: it just goes.
+          if (factor.kind === 'totp') await tx.delete(totpFactors).where(eq(totpFactors.userId, userId));
+          return 'absent';
+        }
+        const left = (before.totp ? 1 : 0) + before.passkeys - 1;
+        if (keepOne && left < 1) return 'last';
+        if (factor.kind === 'totp') await tx.delete(totpFactors).where(eq(totpFactors.userId, userId));
+        else await tx.delete(passkeys).where(and(eq(passkeys.id, factor.id), eq(passkeys.userId, userId)));
+        // Recovery codes are a way around a factor: with none left they go too.
+        if (left < 1) await tx.delete(recoveryCodes).where(eq(recoveryCodes.userId, userId));
+        return 'removed';
+      });
+    },
   };
+}
+
+async function ownsPasskey(db: Executor, userId: string, id: string): Promise<boolean> {
+  const rows = await db
+    .select({ id: passkeys.id })
+    .from(passkeys)
+    .where(and(eq(passkeys.id, id), eq(passkeys.userId, userId)))
+    .limit(1);
+  return rows.length > 0;
 }

@@ -1,7 +1,7 @@
 import type { SignInResult } from '@latchkey/client';
 import { type FormEvent, useEffect, useState } from 'react';
 import { errorMessage, latchkey, signOutMessage, useSession } from '../auth/latchkey';
-import { setPendingSignIn } from '../auth/pendingSignIn';
+import { setPendingEnrollment, setPendingSignIn } from '../auth/pendingSignIn';
 import { AuthCard, Field, RememberMe } from '../components/Shell';
 import { Link, navigate, useLocation } from '../router';
 
@@ -11,9 +11,8 @@ export function afterFirstFactor(result: SignInResult, carry: string): void {
     setPendingSignIn({ challenge: result.challenge, methods: result.methods });
     navigate(`/login/verify${carry}`);
   } else if (result.status === 'enrollmentRequired') {
-    throw new Error(
-      'This server requires a second factor: set one up with the Latchkey client (enrolment in the web app is not built yet).',
-    );
+    setPendingEnrollment(result.challenge);
+    navigate(`/login/enroll${carry}`);
   }
 }
 

@@ -1,7 +1,9 @@
+import { LatchkeyError } from '@latchkey/client';
 import { type FormEvent, useState } from 'react';
 import { errorMessage, latchkey } from '../auth/latchkey';
 import { AuthCard, Field } from '../components/Shell';
 import { Link, useLocation } from '../router';
+import { afterFirstFactor } from './Login';
 
 export function Register() {
   const { query } = useLocation();
@@ -19,6 +21,11 @@ export function Register() {
     try {
       await latchkey.register({ email, password, displayName: displayName.trim() || undefined });
     } catch (e) {
+      // Under MFA_REQUIRED the new account sets up its second factor before it gets a session.
+      if (e instanceof LatchkeyError && e.code === 'SECOND_FACTOR_ENROLLMENT_REQUIRED') {
+        const carry = next ? `?next=${encodeURIComponent(next)}` : '';
+        return afterFirstFactor({ status: 'enrollmentRequired', challenge: String(e.extensions.challenge) }, carry);
+      }
       setError(errorMessage(e));
       setBusy(false);
     }
