@@ -14,13 +14,16 @@ import type { Config } from '../config.js';
 import type { Audit, RequestMeta } from './audit.js';
 import type { Challenges } from './challenges.js';
 import { AuthError } from './errors.js';
-import type { ChallengeRow, FactorStore } from './factorPorts.js';
+import type { ChallengeRow, FactorStore, FactorSummary } from './factorPorts.js';
 import type { Passkeys } from './passkeys.js';
 import type { Reauth } from './reauth.js';
 import type { RecoveryCodes } from './recoveryCodes.js';
 import { authenticatedAtOf, type Viewer } from './sessions.js';
 import { hasSecondFactor } from './signIn.js';
+import type { Repositories } from './ports.js';
 import type { Totp } from './totp.js';
+import type { Transactions } from './webhookPorts.js';
+import { changeWithEvents, type WebhookEvents } from './webhooks.js';
 
 interface Account {
   id: string;
@@ -46,7 +49,30 @@ interface Deps {
   reauth: Reauth;
   audit: Audit;
   config: Pick<Config, 'mfaRequired'>;
+  /** Where factor changes are stored with their webhook events (mfa.enabled / mfa.disabled). */
+  repos: Pick<Repositories, 'factors' | 'passkeys'>;
+  transactions?: Transactions;
 }
+
+type FactorKind = 'totp' | 'passkey';
+const factorCount = (f: FactorSummary) => (f.totp ? 1 : 0) + f.passkeys;
+
+/**
+ * mfa.enabled when a change gave the account its first second factor (sign-in now needs two),
+ * mfa.disabled when it removed the last (one is enough again); adding a second factor, or
+ * removing one of two, changes nothing a downstream service acts on (docs/webhooks.md).
+ */
+const mfaEvents = (
+  userId: string,
+  method: FactorKind,
+  change: 'added' | 'removed',
+  after: FactorSummary | undefined,
+): WebhookEvents => {
+  if (!after) return [];
+  if (change === 'added' && factorCount(after) === 1) return [['mfa.enabled', { userId, method }]];
+  if (change === 'removed' && factorCount(after) === 0) return [['mfa.disabled', { userId, method }]];
+  return [];
+};
 
 export function createSecurity({
   findUser,
@@ -58,7 +84,29 @@ export function createSecurity({
   reauth,
   audit,
   config,
+  repos,
+  transactions,
 }: Deps) {
+  /** A factor change (`write` true when it changed something) and its mfa event, together. */
+  const factorChange = async (
+    userId: string,
+    method: FactorKind,
+    change: 'added' | 'removed',
+    write: (r: Pick<Repositories, 'factors' | 'passkeys'>) => Promise<boolean>,
+  ): Promise<boolean> => {
+    const { changed } = await changeWithEvents(
+      transactions,
+      repos,
+      async (r) => {
+        const changed = await write(r);
+        // Counted inside the transaction, after the change: what the account has now.
+        return { changed, after: changed && transactions?.emitting ? await r.factors.summary(userId) : undefined };
+      },
+      ({ after }) => mfaEvents(userId, method, change, after),
+    );
+    return changed;
+  };
+
   const account = async (id: string | null) => {
     const user = id ? await findUser(id) : undefined;
     if (!user?.isActive) throw new AuthError('UNAUTHENTICATED');
@@ -100,7 +148,9 @@ export function createSecurity({
 
     /** Turn TOTP on with a first code; the new recovery codes (shown once). */
     async confirmTotp(who: Enrollee, code: string, meta: RequestMeta): Promise<string[]> {
-      await totp.confirm(who.user.id, code);
+      await totp.confirm(who.user.id, code, (userId, step, at) =>
+        factorChange(userId, 'totp', 'added', (r) => r.factors.enableTotp(userId, step, at)),
+      );
       const codes = await recoveryCodes.generate(who.user.id);
       await audit.record('totp_enabled', who.user.id, meta);
       if (who.challenge) await challenges.markProven(who.challenge, ['otp']);
@@ -110,7 +160,7 @@ export function createSecurity({
     async disableTotp(viewer: Viewer, meta: RequestMeta): Promise<boolean> {
       const user = await recent(viewer);
       await keepOne(user.id, 'totp');
-      const removed = await totp.disable(user.id);
+      const removed = await factorChange(user.id, 'totp', 'removed', (r) => r.factors.removeTotp(user.id));
       await dropCodesIfBare(user.id);
       if (removed) await audit.record('totp_disabled', user.id, meta);
       return removed;
@@ -131,7 +181,14 @@ export function createSecurity({
     passkeyOptions: (who: Enrollee) => passkeys.registrationOptions(who.user, who.viewer?.sessionId ?? null),
 
     async addPasskey(who: Enrollee, response: unknown, name: string, meta: RequestMeta) {
-      const passkey = await passkeys.register(who.user.id, response, name);
+      const passkey = await passkeys.register(who.user.id, response, name, async (candidate) => {
+        let added: Awaited<ReturnType<typeof repos.passkeys.add>>;
+        await factorChange(candidate.userId, 'passkey', 'added', async (r) => {
+          added = await r.passkeys.add(candidate);
+          return added !== undefined;
+        });
+        return added;
+      });
       await audit.record('passkey_added', who.user.id, meta, { passkeyId: passkey.id });
       if (who.challenge) await challenges.markProven(who.challenge, ['hwk']);
       return passkey;
@@ -148,7 +205,7 @@ export function createSecurity({
       const user = await recent(viewer);
       if (!(await passkeys.list(user.id)).some((p) => p.id === id)) return false;
       await keepOne(user.id, 'passkey');
-      const removed = await passkeys.remove(user.id, id);
+      const removed = await factorChange(user.id, 'passkey', 'removed', (r) => r.passkeys.remove(id, user.id));
       await dropCodesIfBare(user.id);
       if (removed) await audit.record('passkey_removed', user.id, meta, { passkeyId: id });
       return removed;
