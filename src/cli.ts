@@ -4,6 +4,7 @@
  *
  *   serve | migrate | user create --email E [--password P] | user deactivate --email E
  *   sessions revoke --email E | tokens flush-expired | keys rotate [--now]
+ *   webhooks list [--failed] [--limit N] | webhooks retry ID
  */
 // Only what every command needs is imported here: the rest is loaded by the command that uses it,
 // so `help` and a usage error answer without loading the database or the services.
@@ -21,7 +22,9 @@ const usage = `usage: latchkey <command>
   user deactivate --email E             deactivate a user and end every session
   sessions revoke --email E             sign a user out everywhere
   tokens flush-expired                  delete expired refresh tokens, dead sessions and expired codes
-  keys rotate [--now]                   new signing and refresh keys; the signing key signs after KEY_ACTIVATION_DELAY (--now: at once)`;
+  keys rotate [--now]                   new signing and refresh keys; the signing key signs after KEY_ACTIVATION_DELAY (--now: at once)
+  webhooks list [--failed] [--limit N]  webhook deliveries, newest first (--failed: those whose retries ran out)
+  webhooks retry ID                     send a webhook again (a failed or pending one), with a fresh retry window`;
 
 class UsageError extends Error {
   override name = 'UsageError';
@@ -188,6 +191,38 @@ export async function run(argv: string[], config: Config): Promise<string | unde
       }
       break;
     }
+    case 'webhooks': {
+      if (sub === 'list') {
+        const { values } = options(() =>
+          parseArgs({
+            args: rest,
+            options: { failed: { type: 'boolean' }, limit: { type: 'string' } },
+            strict: true,
+          }),
+        );
+        const limit = values.limit === undefined ? 50 : Number(values.limit);
+        if (!Number.isInteger(limit) || limit < 1 || limit > 10_000)
+          throw new UsageError('--limit must be a whole number from 1 to 10000');
+        return withServices(config, async ({ webhookOutbox }) => {
+          const { describeDelivery } = await import('./webhooks/describe.js');
+          const rows = await webhookOutbox.list({ failed: values.failed ?? false, limit });
+          if (!rows.length) return values.failed ? 'no failed webhooks' : 'no webhooks';
+          return rows.map(describeDelivery).join('\n');
+        });
+      }
+      if (sub === 'retry') {
+        const [id, ...extra] = rest;
+        if (!id || extra.length) throw new UsageError('usage: latchkey webhooks retry ID');
+        if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id))
+          throw new UsageError(`${id} is not a webhook id (a UUID, as \`latchkey webhooks list\` shows)`);
+        return withServices(config, async ({ webhookOutbox }) => {
+          if (!(await webhookOutbox.requeue(id)))
+            throw new AuthError('BAD_USER_INPUT', `No undelivered webhook with id ${id}`);
+          return `webhook ${id} queued again; a running server sends it within WEBHOOK_POLL_INTERVAL`;
+        });
+      }
+      break;
+    }
     case undefined:
     case 'help':
     case '--help':
@@ -196,7 +231,7 @@ export async function run(argv: string[], config: Config): Promise<string | unde
   throw new UsageError(`unknown command: ${argv.join(' ')} (\`latchkey help\` lists the commands)`);
 }
 
-const COMMANDS = new Set(['serve', 'migrate', 'user', 'sessions', 'tokens', 'keys']);
+const COMMANDS = new Set(['serve', 'migrate', 'user', 'sessions', 'tokens', 'keys', 'webhooks']);
 
 /** One line on stderr and a non-zero status for anything that went wrong. */
 export async function main(argv = process.argv.slice(2)): Promise<void> {

@@ -12,6 +12,7 @@
 import { z } from 'zod';
 import { type AppsConfig, appsConfig, appVariables } from './configApps.js';
 import { type SecurityConfig, securityConfig, securityVariables } from './configSecurity.js';
+import { type WebhookConfig, webhooksConfig, webhookVariables } from './configWebhooks.js';
 import { bool, duration, int, oneOf, rate, type Rate, type TrustProxy, trustProxy } from './configValues.js';
 
 export type { Rate, TrustProxy } from './configValues.js';
@@ -92,6 +93,7 @@ const variables = {
   LOG_LEVEL: [oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info'],
   NODE_ENV: [z.string(), 'development'],
   ...appVariables,
+  ...webhookVariables,
 } as const satisfies Record<string, readonly [z.ZodType, string | undefined]>;
 
 /** Every setting this server reads, with its default as typed (undefined: unset), e.g. `{ PORT: '4000', … }`. */
@@ -118,7 +120,7 @@ export interface RateLimits {
   mfaAccount: Rate;
 }
 
-export interface Config extends AppsConfig, SecurityConfig {
+export interface Config extends AppsConfig, SecurityConfig, WebhookConfig {
   port: number;
   host: string;
   /** `undefined` → embedded PGlite in dataDir; `memory:` → in-memory PGlite; else a PostgreSQL URL. */
@@ -211,6 +213,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       'COOKIE_SAMESITE=None requires COOKIE_SECURE=true (browsers drop SameSite=None cookies without Secure)',
     );
   }
+  if (p.WEBHOOK_URLS?.length && !p.WEBHOOK_SECRET) {
+    throw new ConfigError(
+      'WEBHOOK_SECRET is required when WEBHOOK_URLS is set: expected whsec_ followed by the base64 of 24 to 64 random bytes',
+    );
+  }
   const apps = appsConfig(p, p.HOST, p.PORT);
   return {
     port: p.PORT,
@@ -267,5 +274,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: p.LOG_LEVEL,
     production: p.NODE_ENV === 'production',
     ...apps,
+    ...webhooksConfig(p),
   };
 }

@@ -69,6 +69,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       bus: options.bus,
       log,
       onMailError: (err) => log.warn({ err }, 'mail not sent'),
+      webhookEvents: metrics.webhookEvents,
     });
     app = await buildApp({ services, metrics, logger: options.logger, logStream: options.logStream });
     startWarnings(config, database.kind, app.log);
@@ -93,6 +94,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     timers.push(every(config.revocationPollMs, 'revocation sync', services.revocationSync.follower(), log, failed));
   }
   for (const t of timers) t.unref();
+  // Delivers the webhook outbox (every instance; rows are leased, so none posts one twice at once).
+  services.webhookWorker.start();
 
   let url = '';
   if (options.listen !== false) url = await app.listen({ port: config.port, host: config.host });

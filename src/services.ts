@@ -31,6 +31,7 @@ import { createSecurity } from './auth/security.js';
 import { createTotp } from './auth/totp.js';
 import { createTokenInfo } from './auth/tokenInfo.js';
 import { createTokens } from './auth/tokens.js';
+import { webhookEmitter } from './auth/webhooks.js';
 import type { Config } from './config.js';
 import { createMailer } from './mail/mailer.js';
 import { createOutbox } from './mail/outbox.js';
@@ -38,6 +39,9 @@ import type { Database } from './store/db.js';
 import { schemaProblem, schemaStatus } from './store/migrate.js';
 import { repositories } from './store/repositories/index.js';
 import { revocationFeedRepository } from './store/repositories/revocationFeed.js';
+import { webhookOutboxRepository } from './store/repositories/webhookOutbox.js';
+import { transactions as storeTransactions } from './store/transactions.js';
+import { type DeliveryEvents, createWebhookWorker } from './webhooks/worker.js';
 import type { Log } from './shared/log.js';
 import { connectRedis } from './shared/redis.js';
 
@@ -52,6 +56,8 @@ export interface ServiceOptions {
   log?: Log;
   /** Told when a queued mail could not be sent (the message itself is never passed on). */
   onMailError?: (error: Error) => void;
+  /** Told each webhook delivery attempt's outcome (metrics). */
+  webhookEvents?: DeliveryEvents;
   /** Fill the revoked set from the database (default); a one-shot CLI command serves no requests and skips it. */
   loadRevocations?: boolean;
   /** Read the common-password list when PASSWORD_BLOCK_COMMON is on (default); a command that sets no password skips it. */
@@ -68,8 +74,13 @@ export async function createServices({
   onMailError = (e) => console.error(`latchkey: ${e.message}`),
   loadRevocations = true,
   commonPasswords = true,
+  webhookEvents,
 }: ServiceOptions) {
   const repos = repositories(database.db);
+  // Webhook events are outbox rows written in the transaction of their change (docs/webhooks.md).
+  const webhookOutbox = webhookOutboxRepository(database.db);
+  const transactions = storeTransactions(database.db, (outbox) => webhookEmitter(outbox, config.webhookUrls, clock));
+  const webhookWorker = createWebhookWorker({ outbox: webhookOutbox, settings: config, log, events: webhookEvents });
   const keys = await loadKeyRing({ repo: repos.keys, config, clock });
   const tokens = createTokens({ config, keys, clock });
   // A revoked session stays in the set as long as one of its access tokens could still be valid.
@@ -93,7 +104,7 @@ export async function createServices({
   });
   const audit = createAudit({ repo: repos.audit, clock, events });
   const limits = createLimits({ settings: config.rateLimits, audit, redis, prefix: config.redisKeyPrefix });
-  const sessions = createSessions({ repos, tokens, revocations, audit, config, clock, limits });
+  const sessions = createSessions({ repos, tokens, revocations, audit, config, clock, limits, transactions });
   const challenges = createChallenges({ store: repos.challenges, clock });
   const signIn = createSignIn({ sessions, factors: repos.factors, challenges, audit, config });
   const tokenInfo = createTokenInfo({ tokens, revocations });
@@ -105,13 +116,24 @@ export async function createServices({
     lifetimeMs: revocations.ttlMs,
     clock,
   });
-  const accounts = createAccounts({ repos, sessions, audit, clock, limits, passwords });
+  const accounts = createAccounts({ repos, sessions, audit, clock, limits, passwords, transactions });
   const outbox = createOutbox({
     mailer: createMailer({ url: config.mailUrl, from: config.mailFrom, now: clock.now }),
     onError: onMailError,
   });
   const otp = createOtp({ repo: repos.otp, keys, config, clock });
-  const emailCodes = createEmailCodes({ repos, otp, outbox, limits, audit, sessions, passwords, config, clock });
+  const emailCodes = createEmailCodes({
+    repos,
+    otp,
+    outbox,
+    limits,
+    audit,
+    sessions,
+    passwords,
+    config,
+    clock,
+    transactions,
+  });
   const findUser = (id: string) => repos.users.findById(id);
   const totp = createTotp({
     store: repos.factors,
@@ -145,6 +167,8 @@ export async function createServices({
     clock,
   });
   const security = createSecurity({
+    repos,
+    transactions,
     findUser,
     factors: repos.factors,
     totp,
@@ -172,6 +196,7 @@ export async function createServices({
   );
   /** Send what is queued and drop connections (the database is closed by its owner). */
   const close = async () => {
+    await webhookWorker.stop();
     await outbox.close();
     await redis?.close();
   };
@@ -181,6 +206,9 @@ export async function createServices({
     clock,
     redisBreaker: redis?.breaker,
     repos,
+    transactions,
+    webhookOutbox,
+    webhookWorker,
     keys,
     tokens,
     revocations,

@@ -16,6 +16,8 @@ import { type Limits, noLimits } from './limits.js';
 import type { PasswordPolicy } from './passwordPolicy.js';
 import { PASSWORD_MAX, dummyHash, hashPassword, needsRehash, verifyPassword } from './passwords.js';
 import type { Sessions } from './sessions.js';
+import type { Transactions } from './webhookPorts.js';
+import { changeWithEvents } from './webhooks.js';
 
 export interface RegisterInput {
   email: string;
@@ -83,9 +85,20 @@ interface Deps {
   limits?: Limits;
   /** Rules for new passwords. */
   passwords: PasswordPolicy;
+  /** Where changes write their webhook events (none when omitted). */
+  transactions?: Transactions;
 }
 
-export function createAccounts({ repos, sessions, audit, clock, limits = noLimits, passwords }: Deps) {
+/** A user as webhook events describe it: no password hash, nothing secret. */
+export const webhookUser = (user: User) => ({
+  userId: user.id,
+  email: user.email,
+  username: user.username,
+  emailVerified: user.emailVerifiedAt !== null,
+  createdAt: user.createdAt.toISOString(),
+});
+
+export function createAccounts({ repos, sessions, audit, clock, limits = noLimits, passwords, transactions }: Deps) {
   const now = () => new Date(clock.now());
   const checkNew = (password: string, field?: string) => passwords.check(password, field);
 
@@ -99,13 +112,13 @@ export function createAccounts({ repos, sessions, audit, clock, limits = noLimit
         throw invalid('username', 'Username must be 3–32 letters, digits, dots, dashes or underscores');
       }
       const displayName = optionalText(input.displayName, 'displayName', 100);
-      const created = await repos.users.create({
-        email,
-        username,
-        displayName,
-        passwordHash: await hashPassword(input.password),
-        createdAt: now(),
-      });
+      const passwordHash = await hashPassword(input.password);
+      const created = await changeWithEvents(
+        transactions,
+        repos,
+        (r) => r.users.create({ email, username, displayName, passwordHash, createdAt: now() }),
+        (result) => ('user' in result ? [['user.created', { ...webhookUser(result.user), displayName }]] : []),
+      );
       if ('taken' in created) {
         if (created.taken === 'email') throw new AuthError('EMAIL_TAKEN');
         throw new AuthError('BAD_USER_INPUT', 'That username is taken', { field: 'username' });
@@ -157,9 +170,17 @@ export function createAccounts({ repos, sessions, audit, clock, limits = noLimit
       }
       await limits.reset('loginAccount', user.email);
       checkNew(input.newPassword, 'newPassword');
-      await repos.users.setPasswordHash(user.id, await hashPassword(input.newPassword), now());
-      // A code mailed before the change must not undo it (a reset code asked by whoever had the old password).
-      await repos.otp.invalidateAll(user.id, user.email, now());
+      const hash = await hashPassword(input.newPassword);
+      await changeWithEvents(
+        transactions,
+        repos,
+        async (r) => {
+          await r.users.setPasswordHash(user.id, hash, now());
+          // A code mailed before the change must not undo it (a reset code asked by whoever had the old password).
+          await r.otp.invalidateAll(user.id, user.email, now());
+        },
+        () => [['password.changed', { userId: user.id, method: 'change' }]],
+      );
       await audit.record('password_changed', user.id, meta);
       if (input.signOutOtherSessions) {
         await sessions.revokeAll(user.id, { reason: 'password_changed', meta, exceptSessionId: viewer.sessionId });
@@ -182,7 +203,12 @@ export function createAccounts({ repos, sessions, audit, clock, limits = noLimit
     async deactivate(email: string, meta: RequestMeta): Promise<User> {
       const user = await repos.users.findByEmail(canonicalEmail(email));
       if (!user) throw new AuthError('BAD_USER_INPUT', `No user with email ${email}`, { field: 'email' });
-      await repos.users.setActive(user.id, false);
+      await changeWithEvents(
+        transactions,
+        repos,
+        (r) => r.users.setActive(user.id, false),
+        () => (user.isActive ? [['user.deactivated', { userId: user.id, email: user.email }]] : []),
+      );
       await sessions.revokeAll(user.id, { reason: 'deactivated', meta });
       await audit.record('user_deactivated', user.id, meta);
       return user;

@@ -25,6 +25,8 @@ import type { PasswordPolicy } from './passwordPolicy.js';
 import type { Repositories, User } from './ports.js';
 import { hashPassword } from './passwords.js';
 import type { Sessions } from './sessions.js';
+import type { Transactions } from './webhookPorts.js';
+import { changeWithEvents } from './webhooks.js';
 
 interface Deps {
   repos: Pick<Repositories, 'users' | 'otp'>;
@@ -36,9 +38,22 @@ interface Deps {
   passwords: PasswordPolicy;
   config: Pick<Config, 'otpTtlMs'>;
   clock: Clock;
+  /** Where the reset writes its webhook event (none when omitted). */
+  transactions?: Transactions;
 }
 
-export function createEmailCodes({ repos, otp, outbox, limits, audit, sessions, passwords, config, clock }: Deps) {
+export function createEmailCodes({
+  repos,
+  otp,
+  outbox,
+  limits,
+  audit,
+  sessions,
+  passwords,
+  config,
+  clock,
+  transactions,
+}: Deps) {
   const send = async (email: string, purpose: OtpPurpose, user: User | undefined) => {
     const code = await otp.issue({ email, purpose, userId: user?.id ?? null });
     if (user) await outbox.enqueue(codeMessage({ to: user.email, purpose, code, ttlMs: config.otpTtlMs }));
@@ -162,10 +177,18 @@ export function createEmailCodes({ repos, otp, outbox, limits, audit, sessions, 
       passwords.check(newPassword, 'newPassword');
       const user = await check(email, 'PASSWORD_RESET', code, meta);
       const now = new Date(clock.now());
-      await repos.users.setPasswordHash(user.id, await hashPassword(newPassword), now);
-      await repos.users.markEmailVerified(user.id, now);
-      // Every other code of the account (a sign-in code, an older reset) dies with the old password.
-      await repos.otp.invalidateAll(user.id, user.email, now);
+      const hash = await hashPassword(newPassword);
+      await changeWithEvents(
+        transactions,
+        repos,
+        async (r) => {
+          await r.users.setPasswordHash(user.id, hash, now);
+          await r.users.markEmailVerified(user.id, now);
+          // Every other code of the account (a sign-in code, an older reset) dies with the old password.
+          await r.otp.invalidateAll(user.id, user.email, now);
+        },
+        () => [['password.changed', { userId: user.id, method: 'reset' }]],
+      );
       await sessions.revokeAll(user.id, { reason: 'password_reset', meta });
       await limits.reset('loginAccount', email);
       await audit.record('password_reset', user.id, meta);

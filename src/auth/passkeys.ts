@@ -158,8 +158,16 @@ export function createPasskeys({ store, challenges, config, clock, limits, audit
       });
     },
 
-    /** Check a registration response for `userId` and store the passkey as `name`. */
-    async register(userId: string, input: unknown, name: string): Promise<PasskeyRow> {
+    /**
+     * Check a registration response for `userId` and store the passkey as `name` with `add`
+     * (default: the store; a caller may do it in a transaction with its event).
+     */
+    async register(
+      userId: string,
+      input: unknown,
+      name: string,
+      add: PasskeyStore['add'] = (passkey) => store.add(passkey),
+    ): Promise<PasskeyRow> {
       const label = checkPasskeyName(name);
       const { response, challenge } = parseCredentialResponse<RegistrationResponseJSON>(input, 'webauthn.create');
       const row = await challenges.consume(challenge, ['passkey_register']);
@@ -173,7 +181,7 @@ export function createPasskeys({ store, challenges, config, clock, limits, audit
         }),
       );
       if (!info) throw invalid();
-      const added = await store.add({
+      const added = await add({
         userId,
         credentialId: info.credential.id,
         publicKey: Buffer.from(info.credential.publicKey).toString('base64url'),

@@ -14,13 +14,16 @@ import type { Config } from '../config.js';
 import type { Audit, RequestMeta } from './audit.js';
 import type { Challenges } from './challenges.js';
 import { AuthError } from './errors.js';
-import type { ChallengeRow, FactorStore, FactorToRemove } from './factorPorts.js';
+import type { ChallengeRow, FactorStore, FactorSummary, FactorToRemove } from './factorPorts.js';
 import type { Passkeys } from './passkeys.js';
 import type { Reauth } from './reauth.js';
 import type { RecoveryCodes } from './recoveryCodes.js';
 import { authenticatedAtOf, type Viewer } from './sessions.js';
 import { hasSecondFactor } from './signIn.js';
+import type { Repositories } from './ports.js';
 import type { Totp } from './totp.js';
+import type { Transactions } from './webhookPorts.js';
+import { changeWithEvents, type WebhookEvents } from './webhooks.js';
 
 interface Account {
   id: string;
@@ -46,7 +49,30 @@ interface Deps {
   reauth: Reauth;
   audit: Audit;
   config: Pick<Config, 'mfaRequired'>;
+  /** Where factor changes are stored with their webhook events (mfa.enabled / mfa.disabled). */
+  repos: Pick<Repositories, 'factors' | 'passkeys'>;
+  transactions?: Transactions;
 }
+
+type FactorKind = 'totp' | 'passkey';
+const factorCount = (f: FactorSummary) => (f.totp ? 1 : 0) + f.passkeys;
+
+/**
+ * mfa.enabled when a change gave the account its first second factor (sign-in now needs two),
+ * mfa.disabled when it removed the last (one is enough again); adding a second factor, or
+ * removing one of two, changes nothing a downstream service acts on (docs/webhooks.md).
+ */
+const mfaEvents = (
+  userId: string,
+  method: FactorKind,
+  change: 'added' | 'removed',
+  after: FactorSummary | undefined,
+): WebhookEvents => {
+  if (!after) return [];
+  if (change === 'added' && factorCount(after) === 1) return [['mfa.enabled', { userId, method }]];
+  if (change === 'removed' && factorCount(after) === 0) return [['mfa.disabled', { userId, method }]];
+  return [];
+};
 
 export function createSecurity({
   findUser,
@@ -58,7 +84,31 @@ export function createSecurity({
   reauth,
   audit,
   config,
+  repos,
+  transactions,
 }: Deps) {
+  /** A factor change (`changed(result)` when it changed something) and its mfa event, together. */
+  const factorChange = async <T>(
+    userId: string,
+    method: FactorKind,
+    change: 'added' | 'removed',
+    write: (r: Pick<Repositories, 'factors' | 'passkeys'>) => Promise<T>,
+    changed: (result: T) => boolean,
+  ): Promise<T> => {
+    const { result } = await changeWithEvents(
+      transactions,
+      repos,
+      async (r) => {
+        const result = await write(r);
+        // Counted inside the transaction, after the change: what the account has now.
+        const after = changed(result) && transactions?.emitting ? await r.factors.summary(userId) : undefined;
+        return { result, after };
+      },
+      ({ after }) => mfaEvents(userId, method, change, after),
+    );
+    return result;
+  };
+
   const account = async (id: string | null) => {
     const user = id ? await findUser(id) : undefined;
     if (!user?.isActive) throw new AuthError('UNAUTHENTICATED');
@@ -74,7 +124,13 @@ export function createSecurity({
 
   /** Remove a factor; under MFA_REQUIRED the account keeps at least one (checked under a row lock). */
   const remove = async (userId: string, factor: FactorToRemove) => {
-    const outcome = await factors.removeFactor(userId, factor, config.mfaRequired);
+    const outcome = await factorChange(
+      userId,
+      factor.kind,
+      'removed',
+      (r) => r.factors.removeFactor(userId, factor, config.mfaRequired),
+      (o) => o === 'removed',
+    );
     if (outcome === 'last')
       throw new AuthError('FORBIDDEN', 'Second factors are required here: add another before removing the last one');
     return outcome === 'removed';
@@ -94,7 +150,9 @@ export function createSecurity({
 
     /** Turn TOTP on with a first code; the new recovery codes (shown once). */
     async confirmTotp(who: Enrollee, code: string, meta: RequestMeta): Promise<string[]> {
-      await totp.confirm(who.user.id, code);
+      await totp.confirm(who.user.id, code, (userId, step, at) =>
+        factorChange(userId, 'totp', 'added', (r) => r.factors.enableTotp(userId, step, at), Boolean),
+      );
       const codes = await recoveryCodes.generate(who.user.id);
       await audit.record('totp_enabled', who.user.id, meta);
       if (who.challenge) await challenges.markProven(who.challenge, ['otp']);
@@ -123,7 +181,15 @@ export function createSecurity({
     passkeyOptions: (who: Enrollee) => passkeys.registrationOptions(who.user, who.viewer?.sessionId ?? null),
 
     async addPasskey(who: Enrollee, response: unknown, name: string, meta: RequestMeta) {
-      const passkey = await passkeys.register(who.user.id, response, name);
+      const passkey = await passkeys.register(who.user.id, response, name, (candidate) =>
+        factorChange(
+          candidate.userId,
+          'passkey',
+          'added',
+          (r) => r.passkeys.add(candidate),
+          (added) => added !== undefined,
+        ),
+      );
       await audit.record('passkey_added', who.user.id, meta, { passkeyId: passkey.id });
       if (who.challenge) await challenges.markProven(who.challenge, ['hwk']);
       return passkey;

@@ -35,6 +35,8 @@ import { refreshExpiry } from './refreshExpiry.js';
 import type { Revocations } from './revocations.js';
 import type { Tokens } from './tokens.js';
 import { type AuthResult, issueTokenPair, seconds } from './tokenPair.js';
+import type { Transactions } from './webhookPorts.js';
+import { changeWithEvents } from './webhooks.js';
 
 export { type AuthResult, authenticatedAtOf } from './tokenPair.js';
 
@@ -66,6 +68,8 @@ interface Deps {
   clock: Clock;
   /** The per-address refresh limit (none when omitted). */
   limits?: Limits;
+  /** Where sign-ins and revocations write their webhook events (none when omitted). */
+  transactions?: Transactions;
 }
 
 /**
@@ -74,7 +78,27 @@ interface Deps {
  */
 const goneReason = (exp: number, now: number) => (exp * 1000 <= now ? 'TOKEN_EXPIRED' : 'TOKEN_REVOKED');
 
-export function createSessions({ repos, tokens, revocations, audit, config, clock, limits = noLimits }: Deps) {
+export function createSessions({
+  repos,
+  tokens,
+  revocations,
+  audit,
+  config,
+  clock,
+  limits = noLimits,
+  transactions,
+}: Deps) {
+  /** Revoke with `write` and emit `session.revoked` for each session it ended, in one transaction. */
+  const revokeWithEvents = <T>(
+    write: (r: Pick<Repositories, 'sessions'>) => Promise<T>,
+    ended: (result: T) => { userId: string; sessionIds: readonly string[] },
+    reason: string,
+  ) =>
+    changeWithEvents(transactions, repos, write, (result) => {
+      const { userId, sessionIds } = ended(result);
+      return sessionIds.map((sessionId) => ['session.revoked', { userId, sessionId, reason }] as const);
+    });
+
   const newToken = (session: Pick<Session, 'rememberMe' | 'expiresAt'>, now: number): NewToken => ({
     jti: randomUUID(),
     issuedAt: new Date(seconds(now) * 1000),
@@ -120,7 +144,11 @@ export function createSessions({ repos, tokens, revocations, audit, config, cloc
         const current = await repos.sessions.currentToken(session.id);
         if (current && current.expiresAt.getTime() > now) return issue(session, current);
       }
-      const revoked = await repos.sessions.revoke(session.id, 'reuse', at);
+      const revoked = await revokeWithEvents(
+        (r) => r.sessions.revoke(session.id, 'reuse', at),
+        (row) => ({ userId: session.userId, sessionIds: row ? [session.id] : [] }),
+        'reuse',
+      );
       if (revoked) await revocations.revoke([session.id]);
       await audit.record('refresh_reuse_detected', session.userId, meta, { sessionId: session.id, jti: token.jti });
       throw new AuthError('TOKEN_REUSED');
@@ -159,7 +187,17 @@ export function createSessions({ repos, tokens, revocations, audit, config, cloc
       };
       const token = newToken(session, now);
       await audit.recordWith('login_succeeded', userId, meta, { method }, (event) =>
-        repos.sessions.signIn(session, token, event),
+        changeWithEvents(
+          transactions,
+          repos,
+          (r) => r.sessions.signIn(session, token, event),
+          () => [
+            [
+              'user.signed_in',
+              { userId, sessionId: session.id, method, amr, ip: session.ip, userAgent: session.userAgent },
+            ],
+          ],
+        ),
       );
       return { ...(await issue(session, token)), signedInAt: session.createdAt };
     },
@@ -224,7 +262,11 @@ export function createSessions({ repos, tokens, revocations, audit, config, cloc
 
     /** End one session. With `userId`, only if it belongs to that user. True when it was live. */
     async revoke(sessionId: string, opts: { reason: string; meta: RequestMeta; userId?: string }): Promise<boolean> {
-      const row = await repos.sessions.revoke(sessionId, opts.reason, pinnedTime(clock), opts.userId);
+      const row = await revokeWithEvents(
+        (r) => r.sessions.revoke(sessionId, opts.reason, pinnedTime(clock), opts.userId),
+        (row) => ({ userId: row?.userId ?? '', sessionIds: row ? [sessionId] : [] }),
+        opts.reason,
+      );
       // Refuse its access tokens here even if it was already revoked (idempotent).
       if (row || !opts.userId) await revocations.revoke([sessionId]);
       if (row)
@@ -240,7 +282,11 @@ export function createSessions({ repos, tokens, revocations, audit, config, cloc
       userId: string,
       opts: { reason: string; meta: RequestMeta; exceptSessionId?: string },
     ): Promise<number> {
-      const ids = await repos.sessions.revokeAllForUser(userId, opts.reason, pinnedTime(clock), opts.exceptSessionId);
+      const ids = await revokeWithEvents(
+        (r) => r.sessions.revokeAllForUser(userId, opts.reason, pinnedTime(clock), opts.exceptSessionId),
+        (sessionIds) => ({ userId, sessionIds }),
+        opts.reason,
+      );
       await revocations.revoke(ids);
       if (ids.length) {
         await audit.record(opts.reason === 'logout' ? 'logout' : 'session_revoked', userId, opts.meta, {

@@ -66,11 +66,18 @@ export function createTotp({ store, sealer, clock, issuer }: Deps) {
       return { secret, otpauthUri, qrSvg: await QRCode.toString(otpauthUri, { type: 'svg', margin: 2 }) };
     },
 
-    /** Turn on the pending secret with a correct code from it; OTP_INVALID otherwise. */
-    async confirm(userId: string, code: string): Promise<void> {
+    /**
+     * Turn on the pending secret with a correct code from it; OTP_INVALID otherwise. `enable`
+     * stores it (default: the store; a caller may do it in a transaction with its event).
+     */
+    async confirm(
+      userId: string,
+      code: string,
+      enable: FactorStore['enableTotp'] = (...args) => store.enableTotp(...args),
+    ): Promise<void> {
       const row = await store.totp(userId);
       const step = row && !row.enabledAt ? stepOf(await reveal(row.secret), checkCodeInput(code, 'code')) : undefined;
-      if (step === undefined || !(await store.enableTotp(userId, step, new Date(clock.now()))))
+      if (step === undefined || !(await enable(userId, step, new Date(clock.now()))))
         throw new AuthError('OTP_INVALID');
     },
 

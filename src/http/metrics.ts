@@ -59,6 +59,13 @@ export function createMetrics() {
     registers: [registry],
   });
 
+  const webhookAttempts = new Counter({
+    name: 'latchkey_webhook_deliveries_total',
+    help: 'Webhook delivery attempts by result: delivered, retry (failed, tried again later) or failed (retries ran out)',
+    labelNames: ['result'],
+    registers: [registry],
+  });
+
   const authEvents: AuthEvents = {
     count(type: AuditType, n = 1) {
       events.inc({ type }, n);
@@ -76,6 +83,7 @@ export function createMetrics() {
     redisSkipped,
     redisTrips,
     backgroundFailures,
+    webhookEvents: { attempt: (result: string) => webhookAttempts.inc({ result }) },
   };
 }
 

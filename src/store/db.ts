@@ -13,6 +13,7 @@ import { join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import { sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import pg from 'pg';
 import * as schema from './schema.js';
@@ -76,7 +77,14 @@ export function preparedStatement<T>(db: Executor, name: string, text: string): 
   const client = (db as unknown as { $client?: pg.Pool | PGlite }).$client;
   if (client instanceof pg.Pool) return async (values) => (await client.query({ name, text, values })).rows as T[];
   if (client instanceof PGlite) return async (values) => (await client.query<T>(text, values)).rows;
-  throw new Error('preparedStatement needs the database handle itself (not a transaction)');
+  // Inside a transaction (repositories bound to one, see `transactions`): the same text, sent
+  // as a parameterised query on the transaction's connection.
+  return async (values) => {
+    const parts = text.split(/\$(\d+)/);
+    const chunks = parts.map((part, i) => (i % 2 ? sql.param(values[Number(part) - 1]) : sql.raw(part)));
+    const result = (await db.execute(sql.join(chunks))) as unknown as { rows: T[] };
+    return result.rows;
+  };
 }
 
 /** Open (but do not migrate) the configured database. */
