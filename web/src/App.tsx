@@ -9,6 +9,8 @@
 import { type ComponentType, useEffect } from 'react';
 import { useSession } from './auth/latchkey';
 import { Shell } from './components/Shell';
+import { AdminUser } from './pages/AdminUser';
+import { AdminUsers } from './pages/AdminUsers';
 import { Dashboard } from './pages/Dashboard';
 import { Login } from './pages/Login';
 import { LoginCode } from './pages/LoginCode';
@@ -16,6 +18,7 @@ import { LoginVerify } from './pages/LoginVerify';
 import { NotFound } from './pages/NotFound';
 import { Profile } from './pages/Profile';
 import { Register } from './pages/Register';
+import { Reset } from './pages/Reset';
 import { Security } from './pages/Security';
 import { Sessions } from './pages/Sessions';
 import { navigate, safeNext, useLocation } from './router';
@@ -25,10 +28,12 @@ const titles: Record<string, string> = {
   '/login/code': 'Sign in with a code',
   '/login/verify': 'Verify it’s you',
   '/register': 'Create account',
+  '/reset': 'Reset your password',
   '/dashboard': 'Dashboard',
   '/profile': 'Profile',
   '/sessions': 'Sessions',
   '/security': 'Security',
+  '/admin/users': 'Users',
 };
 
 const privatePages: Record<string, ComponentType> = {
@@ -36,12 +41,14 @@ const privatePages: Record<string, ComponentType> = {
   '/profile': Profile,
   '/sessions': Sessions,
   '/security': Security,
+  '/admin/users': AdminUsers,
 };
 const publicPages: Record<string, ComponentType> = {
   '/login': Login,
   '/login/code': LoginCode,
   '/login/verify': LoginVerify,
   '/register': Register,
+  '/reset': Reset,
 };
 
 /** `/login?next=/profile` — slashes left readable. */
@@ -50,7 +57,8 @@ const loginFor = (target: string) => `/login?next=${encodeURIComponent(target).r
 export function App() {
   const session = useSession();
   const { path, query, href } = useLocation();
-  const PrivatePage = privatePages[path];
+  // /admin/users/:id is the one page with a parameter; the page reads it from the path.
+  const PrivatePage = privatePages[path] ?? (/^\/admin\/users\/[^/]+$/.test(path) ? AdminUser : undefined);
   const PublicPage = publicPages[path];
 
   useEffect(() => {
