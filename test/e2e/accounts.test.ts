@@ -202,6 +202,10 @@ describe.skipIf(!chromiumPath)(`accounts and admin in Chromium (${target.name})`
     expect((await device.gql(REFRESH)).code).toBe('TOKEN_REVOKED');
     // The admin's action is among the user's recent events.
     await page.reload();
-    await page.getByRole('list', { name: 'Recent events' }).getByText(/revok/i).first().waitFor();
+    await page
+      .getByRole('list', { name: 'Recent events' })
+      .getByText('session_revoked', { exact: true })
+      .first()
+      .waitFor();
   });
 });

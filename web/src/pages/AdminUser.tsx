@@ -133,7 +133,7 @@ export function AdminUser() {
             <form onSubmit={saveRoles}>
               <Field
                 id="roles"
-                label="Roles"
+                label="Role names"
                 hint="Separated by commas, e.g. admin, support."
                 value={roles}
                 onChange={(e) => setRoles(e.target.value)}
