@@ -159,14 +159,20 @@ describe.skipIf(!chromiumPath)(`accounts and admin in Chromium (${target.name})`
     expect(await page.getByRole('link', { name: email }).count()).toBe(0);
   });
 
+  /** The admin: in ADMIN_EMAILS, registered once, with the address verified (which grants the role). */
+  let adminReady: Promise<void> | undefined;
+  const ensureAdmin = () =>
+    (adminReady ??= (async () => {
+      const admin = createClient(t.url);
+      await registerUser(admin, { email: ADMIN_EMAIL });
+      const verified = await admin.gql('mutation($code: String!) { verifyEmail(code: $code) { emailVerified } }', {
+        code: await lastCodeTo(t, ADMIN_EMAIL),
+      });
+      expect(verified.body.data.verifyEmail.emailVerified).toBe(true);
+    })());
+
   it('lets an admin search users, open one and revoke their session', async () => {
-    // The admin: in ADMIN_EMAILS, with the address verified.
-    const admin = createClient(t.url);
-    await registerUser(admin, { email: ADMIN_EMAIL });
-    const verified = await admin.gql('mutation($code: String!) { verifyEmail(code: $code) { emailVerified } }', {
-      code: await lastCodeTo(t, ADMIN_EMAIL),
-    });
-    expect(verified.body.data.verifyEmail.emailVerified).toBe(true);
+    await ensureAdmin();
 
     // The user they look for, signed in on a device of their own.
     const name = `findme-${Date.now()}`;
@@ -186,7 +192,7 @@ describe.skipIf(!chromiumPath)(`accounts and admin in Chromium (${target.name})`
     const link = page.getByRole('link', { name: userEmail });
     await link.waitFor();
     await page.getByRole('link', { name: ADMIN_EMAIL }).waitFor({ state: 'detached' });
-    expect(await page.locator('tbody tr').count()).toBe(1);
+    await expect.poll(() => page.locator('tbody tr').count()).toBe(1);
     // And on Enter.
     await page.getByLabel('Search users').press('Enter');
     await link.waitFor();
@@ -207,5 +213,41 @@ describe.skipIf(!chromiumPath)(`accounts and admin in Chromium (${target.name})`
       .getByText('session_revoked', { exact: true })
       .first()
       .waitFor();
+  });
+
+  it('shows the admin 50 users a page, with "Next" and "Previous"', async () => {
+    await ensureAdmin();
+    const term = `pager-${Date.now()}`;
+    for (let i = 0; i < 51; i += 6)
+      await Promise.all(
+        Array.from({ length: Math.min(6, 51 - i) }, (_, k) =>
+          registerUser(createClient(t.url), { email: uniqueEmail(`${term}-${i + k}`) }),
+        ),
+      );
+    const page = await newPage();
+    await signIn(page, ADMIN_EMAIL);
+    await page.goto(`${t.url}/admin/users`);
+    await page.getByLabel('Search users').fill(term);
+    await page.getByLabel('Search users').press('Enter');
+    const rows = page.locator('tbody tr');
+    const next = page.getByRole('button', { name: 'Next' });
+    const previous = page.getByRole('button', { name: 'Previous' });
+    /** The table shows `n` rows, every one a match (not the unfiltered list still on screen). */
+    const showing = (n: number) =>
+      page.waitForFunction(
+        ([count, text]) => {
+          const cells = [...document.querySelectorAll('tbody tr td:first-child')];
+          return cells.length === count && cells.every((c) => c.textContent?.includes(text));
+        },
+        [n, term] as const,
+      );
+    await showing(50);
+    await next.click();
+    await showing(1);
+    expect(await rows.first().getByRole('link').textContent()).toContain(term);
+    expect(await next.isDisabled()).toBe(true);
+    await previous.click();
+    await showing(50);
+    expect(await previous.isDisabled()).toBe(true);
   });
 });
