@@ -150,7 +150,7 @@ describe.skipIf(!chromiumPath)(`second factors in Chromium (${target.name})`, { 
     expect(shown).toHaveLength(10);
     for (const c of shown) expect(c).toMatch(/^[a-z0-9]{4}-[a-z0-9]{4}$/);
     const download = page.waitForEvent('download');
-    await page.getByRole('button', { name: 'Download' }).click();
+    await page.getByRole('button', { name: 'Download', exact: true }).click();
     expect((await download).suggestedFilename()).toBe('latchkey-recovery-codes.txt');
     await page.getByRole('button', { name: 'Turn off' }).waitFor();
     await signOut(page);

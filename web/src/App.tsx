@@ -9,6 +9,8 @@
 import { type ComponentType, useEffect } from 'react';
 import { useSession } from './auth/latchkey';
 import { Shell } from './components/Shell';
+import { AdminUser } from './pages/AdminUser';
+import { AdminUsers } from './pages/AdminUsers';
 import { Dashboard } from './pages/Dashboard';
 import { Login } from './pages/Login';
 import { LoginCode } from './pages/LoginCode';
@@ -17,6 +19,7 @@ import { LoginVerify } from './pages/LoginVerify';
 import { NotFound } from './pages/NotFound';
 import { Profile } from './pages/Profile';
 import { Register } from './pages/Register';
+import { Reset } from './pages/Reset';
 import { Security } from './pages/Security';
 import { Sessions } from './pages/Sessions';
 import { navigate, safeNext, useLocation } from './router';
@@ -27,10 +30,12 @@ const titles: Record<string, string> = {
   '/login/verify': 'Verify it’s you',
   '/login/enroll': 'Set up a second factor',
   '/register': 'Create account',
+  '/reset': 'Reset your password',
   '/dashboard': 'Dashboard',
   '/profile': 'Profile',
   '/sessions': 'Sessions',
   '/security': 'Security',
+  '/admin/users': 'Users',
 };
 
 const privatePages: Record<string, ComponentType> = {
@@ -38,6 +43,7 @@ const privatePages: Record<string, ComponentType> = {
   '/profile': Profile,
   '/sessions': Sessions,
   '/security': Security,
+  '/admin/users': AdminUsers,
 };
 const publicPages: Record<string, ComponentType> = {
   '/login': Login,
@@ -45,6 +51,7 @@ const publicPages: Record<string, ComponentType> = {
   '/login/verify': LoginVerify,
   '/login/enroll': LoginEnroll,
   '/register': Register,
+  '/reset': Reset,
 };
 
 /** `/login?next=/profile` — slashes left readable. */
@@ -53,7 +60,8 @@ const loginFor = (target: string) => `/login?next=${encodeURIComponent(target).r
 export function App() {
   const session = useSession();
   const { path, query, href } = useLocation();
-  const PrivatePage = privatePages[path];
+  // /admin/users/:id is the one page with a parameter; the page reads it from the path.
+  const PrivatePage = privatePages[path] ?? (/^\/admin\/users\/[^/]+$/.test(path) ? AdminUser : undefined);
   const PublicPage = publicPages[path];
 
   useEffect(() => {

@@ -28,6 +28,10 @@ export function errorMessage(e: unknown): string {
         return 'That passkey could not be used. Try again, or use another way to sign in.';
       case 'CHALLENGE_INVALID':
         return 'This sign-in step has expired. Please start again.';
+      case 'FORBIDDEN':
+        return 'You do not have access to this. Ask an administrator if you need it.';
+      case 'REAUTH_REQUIRED':
+        return 'Please confirm it’s you: sign in again and retry.';
       case 'NETWORK_ERROR':
         return 'Cannot reach the server. Check your connection and try again.';
       case 'BAD_USER_INPUT':

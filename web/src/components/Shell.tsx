@@ -1,8 +1,10 @@
 /** The frame of every signed-in page: header with navigation and "Sign out", then the page. */
 import type { LatchkeyUser } from '@latchkey/client';
-import { type InputHTMLAttributes, type ReactNode, useEffect, useRef } from 'react';
+import { type InputHTMLAttributes, type ReactNode, useEffect, useRef, useState } from 'react';
+import { useIsAdmin } from '../admin/useIsAdmin';
 import { latchkey } from '../auth/latchkey';
 import { Link, useLocation } from '../router';
+import { ConfirmEmailBanner } from './ConfirmEmailBanner';
 
 const nav = [
   { href: '/dashboard', label: 'Dashboard' },
@@ -15,6 +17,7 @@ export function Shell({ user, children }: { user: LatchkeyUser; children: ReactN
   const { path } = useLocation();
   const main = useRef<HTMLElement>(null);
   const firstPage = useRef(true);
+  const isAdmin = useIsAdmin(user);
   // biome-ignore lint/correctness/useExhaustiveDependencies: `path` is the trigger: focus moves on every page change
   useEffect(() => {
     // After moving between pages, start keyboard and screen-reader users at the new content.
@@ -40,6 +43,13 @@ export function Shell({ user, children }: { user: LatchkeyUser; children: ReactN
                   </Link>
                 </li>
               ))}
+              {isAdmin && (
+                <li>
+                  <Link href="/admin/users" aria-current={path.startsWith('/admin/') ? 'page' : undefined}>
+                    Admin
+                  </Link>
+                </li>
+              )}
             </ul>
           </nav>
           <div className="account">
@@ -53,6 +63,7 @@ export function Shell({ user, children }: { user: LatchkeyUser; children: ReactN
         </div>
       </header>
       <main id="main" className="page" tabIndex={-1} ref={main}>
+        {!user.emailVerified && <ConfirmEmailBanner user={user} />}
         {children}
       </main>
     </>
@@ -84,17 +95,43 @@ export function AuthCard({ title, children }: { title: string; children: ReactNo
   );
 }
 
-/** A labelled input with an optional hint tied to it. */
+/**
+ * A labelled input with an optional hint tied to it. A password field gets a "Show password"
+ * toggle (a button named by its text, pressed while the password shows), so a person can check
+ * what they typed; the field's own label stays the only label of the input.
+ */
 export function Field({
   label,
   hint,
   id,
   ...input
 }: { label: string; hint?: string; id: string } & InputHTMLAttributes<HTMLInputElement>) {
+  const [shown, setShown] = useState(false);
+  const password = input.type === 'password';
   return (
     <div className="field">
       <label htmlFor={id}>{label}</label>
-      <input id={id} aria-describedby={hint ? `${id}-hint` : undefined} {...input} />
+      {password ? (
+        <div className="password-input">
+          <input
+            id={id}
+            aria-describedby={hint ? `${id}-hint` : undefined}
+            {...input}
+            type={shown ? 'text' : 'password'}
+          />
+          <button
+            type="button"
+            className="button secondary small"
+            aria-controls={id}
+            aria-pressed={shown}
+            onClick={() => setShown(!shown)}
+          >
+            Show password
+          </button>
+        </div>
+      ) : (
+        <input id={id} aria-describedby={hint ? `${id}-hint` : undefined} {...input} />
+      )}
       {hint && (
         <p className="hint" id={`${id}-hint`}>
           {hint}

@@ -24,7 +24,12 @@ export function Login() {
   const [rememberMe, setRememberMe] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const notice = signOutMessage(session.reason);
+  const notice =
+    query.get('changed') === 'password'
+      ? 'Password changed. Sign in with your new password.'
+      : query.get('deleted') === 'account'
+        ? 'Your account has been deleted. Goodbye.'
+        : signOutMessage(session.reason);
   const next = query.get('next');
   const carry = next ? `?next=${encodeURIComponent(next)}` : '';
 
@@ -112,6 +117,7 @@ export function Login() {
         Sign in with a passkey
       </button>
       <div className="auth-links">
+        <Link href="/reset">Forgot password?</Link>
         <Link href={`/login/code${carry}`}>Sign in with a code</Link>
         <span>
           New here? <Link href={`/register${carry}`}>Create account</Link>

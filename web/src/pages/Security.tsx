@@ -2,11 +2,15 @@ import type { Security as SecurityInfo } from '@latchkey/client';
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { errorMessage, latchkey } from '../auth/latchkey';
 import { Field } from '../components/Shell';
+import { ChangePasswordSection } from '../security/ChangePasswordSection';
+import { DeleteAccountSection } from '../security/DeleteAccountSection';
+import { DownloadDataSection } from '../security/DownloadDataSection';
+import { EmailSection } from '../security/EmailSection';
 import { PasskeysSection } from '../security/PasskeysSection';
 import { RecoveryCodesList } from '../security/RecoveryCodesList';
 import { useConfirmed } from '../security/useConfirmed';
 
-/** Second factors: the authenticator app, passkeys, recovery codes. */
+/** The account's sign-in: password, email, second factors (authenticator app, passkeys, recovery codes), its data and its end. */
 export function Security() {
   const [info, setInfo] = useState<SecurityInfo | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -46,13 +50,17 @@ export function Security() {
   return (
     <>
       <h1>Security</h1>
-      <p className="lead">Second factors keep your account safe even if your password leaks.</p>
+      <p className="lead">
+        How you sign in, second factors that keep your account safe even if your password leaks, and your data.
+      </p>
       {prompt}
       {error && (
         <p className="error" role="alert">
           {error}
         </p>
       )}
+      <ChangePasswordSection />
+      <EmailSection confirmed={confirmed} />
       <section className="panel" aria-labelledby="totp-title">
         <h2 id="totp-title">Authenticator app</h2>
         {info?.totpEnabled ? (
@@ -111,6 +119,8 @@ export function Security() {
           Generate new codes
         </button>
       </section>
+      <DownloadDataSection />
+      <DeleteAccountSection confirmed={confirmed} />
     </>
   );
 }

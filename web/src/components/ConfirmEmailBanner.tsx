@@ -1,0 +1,78 @@
+import type { LatchkeyUser } from '@latchkey/client';
+import { type FormEvent, useState } from 'react';
+import { requestEmailVerification, verifyEmail } from '../accountApi';
+import { errorMessage, latchkey } from '../auth/latchkey';
+import { Field } from './Shell';
+
+/** "Confirm your email", on every signed-in page while the address is unverified. */
+export function ConfirmEmailBanner({ user }: { user: LatchkeyUser }) {
+  const [code, setCode] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [resent, setResent] = useState(false);
+  const [busy, setBusy] = useState(false);
+
+  const run = async (work: () => Promise<void>) => {
+    setBusy(true);
+    setError(null);
+    try {
+      await work();
+    } catch (e) {
+      setError(errorMessage(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const confirm = (event: FormEvent) => {
+    event.preventDefault();
+    void run(async () => {
+      await verifyEmail(code.trim());
+      // The banner goes away with the flag: this tab and the others hold the updated user.
+      latchkey.setUser({ ...user, emailVerified: true });
+    });
+  };
+
+  const resend = () =>
+    void run(async () => {
+      await requestEmailVerification(user.email);
+      setResent(true);
+    });
+
+  return (
+    <section className="banner" aria-labelledby="confirm-email-title">
+      <h2 id="confirm-email-title">Confirm your email</h2>
+      <p>
+        We sent a code to <strong>{user.email}</strong>. Enter it to confirm the address is yours.
+      </p>
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+      {resent && (
+        <p className="notice" role="status">
+          A new code is on its way.
+        </p>
+      )}
+      <form onSubmit={confirm} className="banner-form">
+        <Field
+          id="email-code"
+          label="Email code"
+          inputMode="numeric"
+          autoComplete="one-time-code"
+          pattern="[0-9]{6}"
+          maxLength={6}
+          required
+          value={code}
+          onChange={(e) => setCode(e.target.value.replace(/\D/g, ''))}
+        />
+        <button type="submit" className="button primary" disabled={busy}>
+          Confirm email
+        </button>
+        <button type="button" className="button secondary" disabled={busy} onClick={resend}>
+          Send a new code
+        </button>
+      </form>
+    </section>
+  );
+}
