@@ -20,7 +20,8 @@ const slowPort = await freePort();
 
 let op: OidcProvider;
 // Accepts connections and never answers: a provider that hangs.
-const slow = createTcpServer(() => {});
+const hanging = new Set<import('node:net').Socket>();
+const slow = createTcpServer((socket) => void hanging.add(socket));
 beforeAll(async () => {
   op = await startOidcProvider({
     port: opPort,
@@ -30,6 +31,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await op?.close();
+  for (const socket of hanging) socket.destroy();
   await new Promise((resolve) => slow.close(resolve));
 });
 
@@ -75,7 +77,12 @@ describe.each(targets.map((target, i) => ({ ...target, port: ports[i] })))('exte
     )[0];
 
   /** Start at Latchkey, sign in at the provider as `sub`, and follow back to Latchkey's page. */
-  const signInWith = async (sub: string | null, browser = new Browser(), vars: Record<string, unknown> = {}, token?: string) => {
+  const signInWith = async (
+    sub: string | null,
+    browser = new Browser(),
+    vars: Record<string, unknown> = {},
+    token?: string,
+  ) => {
     op.next = sub ? { sub } : { deny: true };
     const started = await browser.gql(base, START, { p: 'acme', ...vars }, token);
     expect(started.code).toBeUndefined();
@@ -143,10 +150,11 @@ describe.each(targets.map((target, i) => ({ ...target, port: ports[i] })))('exte
     // The account's own address is not verified: ACCOUNT_EXISTS too (someone may have typed another's address).
     const c3 = t.client();
     const c = await registerUser(c3);
+    const beforeC = await counts();
     const refused2 = await signInWith(person(c.email, true));
     expect(refused2.end.location).toBe('/login?error=ACCOUNT_EXISTS');
-    expect(await counts()).toEqual(before);
-    const audit = await t.sql("select detail from audit_events where type = 'oauth_failed' order by created_at desc limit 1");
+    expect(await counts()).toEqual(beforeC);
+    const audit = await t.sql("select detail from audit_events where type = 'oauth_failed' order by at desc limit 1");
     expect(audit[0].detail).toMatchObject({ provider: 'acme', code: 'ACCOUNT_EXISTS' });
   });
 
@@ -172,7 +180,12 @@ describe.each(targets.map((target, i) => ({ ...target, port: ports[i] })))('exte
     const only = await signInWith(person(uniqueEmail('only'), true));
     const tokens = await tokensOf(only.browser);
     const mine = await only.browser.gql(base, MY_SECURITY, {}, tokens.accessToken);
-    const refused = await only.browser.gql(base, UNLINK, { id: mine.body.data.mySecurity.identities[0].id }, tokens.accessToken);
+    const refused = await only.browser.gql(
+      base,
+      UNLINK,
+      { id: mine.body.data.mySecurity.identities[0].id },
+      tokens.accessToken,
+    );
     expect(refused.code).toBe('LAST_SIGN_IN_METHOD');
     // The first account has a password: unlinking works.
     expect((await client.gql(UNLINK, { id: list[0].id })).body.data.unlinkIdentity).toBe(true);
@@ -183,6 +196,8 @@ describe.each(targets.map((target, i) => ({ ...target, port: ports[i] })))('exte
     const client = t.client();
     await registerUser(client);
     t.clock!.advance(11 * 60_000);
+    // A refresh gives a fresh access token but not a fresh sign-in.
+    client.token = (await client.gql('mutation { refreshToken { accessToken } }')).body.data.refreshToken.accessToken;
     const res = await client.gql(START, { p: 'acme', link: true });
     expect(res.code).toBe('REAUTH_REQUIRED');
   });
@@ -194,10 +209,14 @@ describe.each(targets.map((target, i) => ({ ...target, port: ports[i] })))('exte
     const { secret } = await enrolTotp(t, client);
     const sessions = await t.sql('select count(*)::int as n from sessions where user_id = $1', [userId]);
     const { browser, end } = await signInWith(person(email, true), new Browser(), { next: '/sessions' });
-    expect(end.location).toMatch(/^\/login\/verify\?next=%2Fsessions#challenge=[\w-]{43}&methods=TOTP%2CRECOVERY_CODE$/);
+    expect(end.location).toMatch(
+      /^\/login\/verify\?next=%2Fsessions#challenge=[\w-]{43}&methods=TOTP%2CRECOVERY_CODE$/,
+    );
     expect(await tokensOf(browser)).toBeUndefined();
     expect(await t.sql('select count(*)::int as n from sessions where user_id = $1', [userId])).toEqual(sessions);
     const challenge = new URLSearchParams(end.location!.split('#')[1]).get('challenge');
+    t.clock!.advance(30_000); // the enrolment's code is spent: the next step's code
+
     const done = await browser.gql(base, COMPLETE, { c: challenge, totp: totpAt(secret, now(t)) });
     expect(done.code).toBeUndefined();
     const amr = jwtPayload(done.body.data.completeSignIn.accessToken).amr;
@@ -238,7 +257,7 @@ describe.each(targets.map((target, i) => ({ ...target, port: ports[i] })))('exte
     const afterFirst = await counts();
     expect((await replayer.visit(callbackUrl, isLatchkeyPage)).location).toBe('/login?error=OAUTH_STATE_INVALID');
     expect(await counts()).toEqual(afterFirst);
-    const audit = await t.sql("select detail from audit_events where type = 'oauth_failed' order by created_at desc limit 1");
+    const audit = await t.sql("select detail from audit_events where type = 'oauth_failed' order by at desc limit 1");
     expect(audit[0].detail).toMatchObject({ code: 'OAUTH_STATE_INVALID' });
   });
 

@@ -62,6 +62,7 @@ export async function startOidcProvider({
     // The claims go into the ID token itself (as Google's do), not only into UserInfo.
     conformIdTokenClaims: false,
     cookies: { keys: ['oidc-provider-test-cookie-key'] },
+    ttl: { Session: 3600, Grant: 3600, AccessToken: 600, IdToken: 600, Interaction: 600, AuthorizationCode: 60 },
     findAccount: (_ctx: unknown, sub: string) =>
       accounts.has(sub) ? { accountId: sub, claims: () => ({ sub, ...accounts.get(sub) }) } : undefined,
     interactions: { url: (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}` },
@@ -82,7 +83,12 @@ export async function startOidcProvider({
         return;
       }
       if (details.prompt.name === 'login') {
-        await provider.interactionFinished(req, res, { login: { accountId: choice.sub } }, { mergeWithLastSubmission: false });
+        await provider.interactionFinished(
+          req,
+          res,
+          { login: { accountId: choice.sub } },
+          { mergeWithLastSubmission: false },
+        );
         return;
       }
       const grant = new provider.Grant({ accountId: details.session.accountId, clientId: details.params.client_id });

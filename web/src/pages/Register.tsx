@@ -1,6 +1,7 @@
 import { type FormEvent, useState } from 'react';
 import { errorMessage, latchkey } from '../auth/latchkey';
 import { AuthCard, Field } from '../components/Shell';
+import { ProviderButtons } from '../oauth/ProviderButtons';
 import { Link, useLocation } from '../router';
 
 export function Register() {
@@ -63,6 +64,7 @@ export function Register() {
           {busy ? 'Creating account…' : 'Create account'}
         </button>
       </form>
+      <ProviderButtons next={next} />
       <div className="auth-links">
         <span>
           Already have an account?{' '}
