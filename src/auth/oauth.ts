@@ -315,12 +315,13 @@ export function createOAuth({
           throw e;
         }
       } catch (e) {
-        if (!(e instanceof OAuthFlowError)) {
-          if (isAuthError(e) && e.code === 'PROVIDER_ERROR')
-            e = new OAuthFlowError('PROVIDER_ERROR', 'provider unavailable');
-          else throw e;
-        }
-        const flowError = e as OAuthFlowError;
+        const flowError =
+          e instanceof OAuthFlowError
+            ? e
+            : isAuthError(e) && e.code === 'PROVIDER_ERROR'
+              ? new OAuthFlowError('PROVIDER_ERROR', 'provider unavailable')
+              : undefined;
+        if (!flowError) throw e;
         await fail(flowError, p.id, meta, flow?.link?.userId ?? null);
         return { location: failed(flowError.code) };
       }
@@ -341,5 +342,3 @@ export function createOAuth({
     },
   };
 }
-
-export type OAuth = ReturnType<typeof createOAuth>;
