@@ -86,6 +86,8 @@ const variables = {
   RATE_LIMIT_REGISTER_IP: [rate, '1000/1h'],
   TRUST_PROXY: [trustProxy, 'false'],
   REQUIRE_EMAIL_VERIFICATION: [bool, 'false'],
+  // The list itself; each provider's OAUTH_<ID>_* settings are read by src/configOAuth.ts.
+  OAUTH_PROVIDERS: [z.string(), undefined],
   OAUTH_TIMEOUT: [duration(100), '5s'],
   EXPOSE_REFRESH_TOKEN: [bool, 'false'],
   GRAPHQL_MAX_DEPTH: [int(1, 100), '10'],

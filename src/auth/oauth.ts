@@ -189,6 +189,14 @@ export function createOAuth({
   };
 
   return {
+    /** Discover every provider (at start); those that failed, with why. */
+    async warmUp(): Promise<{ provider: string; reason: string }[]> {
+      const results = await Promise.all(
+        [...providers.values()].map(async (p) => ({ provider: p.id, reason: await p.warmUp() })),
+      );
+      return results.filter((r): r is { provider: string; reason: string } => r.reason !== undefined);
+    },
+
     /** The providers people can choose, in OAUTH_PROVIDERS order. */
     list: () => [...providers.values()].map((p) => ({ id: p.id, name: p.name })),
 
