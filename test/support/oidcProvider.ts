@@ -25,6 +25,8 @@ export interface OidcProvider {
   accounts: Map<string, ProviderAccount>;
   /** What the next login interaction does. */
   next: { sub: string } | { deny: true };
+  /** Show a sign-in page with a button (for a real browser) instead of finishing the login at once. */
+  page: boolean;
   close(): Promise<void>;
 }
 
@@ -43,6 +45,7 @@ export async function startOidcProvider({
     clientSecret: 'a-client-secret-for-the-tests-only',
     accounts,
     next: { deny: true },
+    page: false,
     close: async () => {},
   };
   const provider = new Provider(issuer, {
@@ -79,6 +82,13 @@ export async function startOidcProvider({
           res,
           { error: 'access_denied', error_description: 'The person said no' },
           { mergeWithLastSubmission: false },
+        );
+        return;
+      }
+      if (details.prompt.name === 'login' && op.page && req.method === 'GET') {
+        res.setHeader('content-type', 'text/html; charset=utf-8');
+        res.end(
+          `<!doctype html><title>Acme ID</title><h1>Acme ID</h1><form method="post" action="/interaction/${details.uid}"><button type="submit">Sign in as ${choice.sub}</button></form>`,
         );
         return;
       }
