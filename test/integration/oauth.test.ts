@@ -7,7 +7,7 @@
 import { createServer as createTcpServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseTargets } from '../support/databases.js';
-import { COMPLETE, enrolTotp, now, totpAt } from '../support/factors.js';
+import { COMPLETE, CONFIRM_TOTP, START_TOTP, enrolTotp, now, totpAt } from '../support/factors.js';
 import { Browser, type OidcProvider, startOidcProvider } from '../support/oidcProvider.js';
 import { freePort } from '../support/processes.js';
 import { jwtPayload, registerUser, suiteServer, type TestServer, uniqueEmail } from '../support/server.js';
@@ -17,6 +17,7 @@ const ports = await Promise.all(targets.map(() => freePort()));
 const opPort = await freePort();
 const downPort = await freePort();
 const slowPort = await freePort();
+const mfaPort = await freePort();
 
 let op: OidcProvider;
 // Accepts connections and never answers: a provider that hangs.
@@ -25,7 +26,7 @@ const slow = createTcpServer((socket) => void hanging.add(socket));
 beforeAll(async () => {
   op = await startOidcProvider({
     port: opPort,
-    redirectUris: ports.map((p) => `http://127.0.0.1:${p}/auth/oauth/acme/callback`),
+    redirectUris: [...ports, mfaPort].map((p) => `http://127.0.0.1:${p}/auth/oauth/acme/callback`),
   });
   await new Promise<void>((resolve) => slow.listen(slowPort, '127.0.0.1', resolve));
 });
@@ -284,5 +285,41 @@ describe.each(targets.map((target, i) => ({ ...target, port: ports[i] })))('exte
   it('refuses a next that leaves the site', async () => {
     const res = await t.client().gql(START, { p: 'acme', next: 'https://evil.example/' });
     expect(res.code).toBe('BAD_USER_INPUT');
+  });
+});
+
+describe('external sign-in under MFA_REQUIRED', () => {
+  const base = `http://127.0.0.1:${mfaPort}`;
+  const t: TestServer = suiteServer(targets[0], () => ({
+    manualClock: true,
+    env: {
+      PORT: String(mfaPort),
+      PUBLIC_URL: base,
+      MFA_REQUIRED: 'true',
+      OAUTH_PROVIDERS: 'acme',
+      OAUTH_ACME_ISSUER: op.issuer,
+      OAUTH_ACME_CLIENT_ID: op.clientId,
+      OAUTH_ACME_CLIENT_SECRET: op.clientSecret,
+    },
+  }));
+
+  it('a new account from a provider enrols a second factor with the challenge, then gets tokens', async () => {
+    op.next = { sub: person(uniqueEmail('mfa'), true) };
+    const browser = new Browser();
+    const started = await browser.gql(base, START, { p: 'acme' });
+    const end = await browser.visit(
+      started.body.data.startOAuth,
+      (u) => u.origin === base && !u.pathname.startsWith('/auth/'),
+    );
+    expect(end.location).toMatch(/^\/login\/verify#challenge=[\w-]{43}&methods=TOTP%2CPASSKEY&enroll=1$/);
+    const challenge = new URLSearchParams(end.location!.split('#')[1]).get('challenge');
+    const enrol = await browser.gql(base, START_TOTP, { c: challenge });
+    const { secret } = enrol.body.data.startTotpEnrollment;
+    const confirmed = await browser.gql(base, CONFIRM_TOTP, { code: totpAt(secret, now(t)), c: challenge });
+    expect(confirmed.body.data.confirmTotpEnrollment.codes).toHaveLength(10);
+    t.clock!.advance(30_000);
+    const done = await browser.gql(base, COMPLETE, { c: challenge, totp: totpAt(secret, now(t)) });
+    expect(done.code).toBeUndefined();
+    expect(jwtPayload(done.body.data.completeSignIn.accessToken).amr).toEqual(expect.arrayContaining(['fed', 'mfa']));
   });
 });
