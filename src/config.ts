@@ -11,6 +11,7 @@
  */
 import { z } from 'zod';
 import { type AppsConfig, appsConfig, appVariables } from './configApps.js';
+import { type OAuthProviderConfig, oauthConfig } from './configOAuth.js';
 import { type SecurityConfig, securityConfig, securityVariables } from './configSecurity.js';
 import { type WebhookConfig, webhooksConfig, webhookVariables } from './configWebhooks.js';
 import { bool, duration, int, oneOf, rate, type Rate, type TrustProxy, trustProxy } from './configValues.js';
@@ -86,6 +87,9 @@ const variables = {
   RATE_LIMIT_REGISTER_IP: [rate, '1000/1h'],
   TRUST_PROXY: [trustProxy, 'false'],
   REQUIRE_EMAIL_VERIFICATION: [bool, 'false'],
+  // The list itself; each provider's OAUTH_<ID>_* settings are read by src/configOAuth.ts.
+  OAUTH_PROVIDERS: [z.string(), undefined],
+  OAUTH_TIMEOUT: [duration(100), '5s'],
   EXPOSE_REFRESH_TOKEN: [bool, 'false'],
   GRAPHQL_MAX_DEPTH: [int(1, 100), '10'],
   GRAPHQL_MAX_ALIASES: [int(1, 1000), '30'],
@@ -127,6 +131,10 @@ export interface Config extends AppsConfig, SecurityConfig, WebhookConfig {
   databaseUrl: string | undefined;
   dataDir: string;
   keySecret: string | undefined;
+  /** External sign-in providers (OAUTH_PROVIDERS, src/configOAuth.ts); empty: none. */
+  oauthProviders: OAuthProviderConfig[];
+  /** Longest a request to a provider (discovery, token, user info) may take. */
+  oauthTimeoutMs: number;
   autoMigrate: boolean;
   redisUrl: string | undefined;
   /**
@@ -225,6 +233,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databaseUrl: p.DATABASE_URL,
     dataDir: p.LATCHKEY_DATA_DIR,
     keySecret: p.LATCHKEY_KEY_SECRET,
+    oauthProviders: oauthConfig(env, (line) => {
+      throw new ConfigError(line);
+    }),
+    oauthTimeoutMs: p.OAUTH_TIMEOUT,
     autoMigrate: p.LATCHKEY_AUTO_MIGRATE,
     redisUrl: p.REDIS_URL,
     databaseQueryTimeoutMs: p.DATABASE_QUERY_TIMEOUT,

@@ -100,6 +100,15 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   let url = '';
   if (options.listen !== false) url = await app.listen({ port: config.port, host: config.host });
   await app.ready();
+  // Discover the external providers now, without holding the start: one that cannot be reached
+  // is said once here, answers PROVIDER_ERROR, and is tried again when next used.
+  void services.oauth.warmUp().then((failures) => {
+    for (const { provider, reason } of failures)
+      log.warn(
+        { provider, reason },
+        `sign-in provider ${provider} is unavailable (discovery failed); its button answers PROVIDER_ERROR until it answers`,
+      );
+  });
 
   let closing: Promise<void> | undefined;
   const close = () =>

@@ -8,12 +8,15 @@
  *   await migrate(database);
  *   const services = await createServices({ config, database });
  */
+import { randomBytes } from 'node:crypto';
 import { createAccounts } from './auth/accounts.js';
 import { type AuthEvents, createAudit } from './auth/audit.js';
 import { type Clock, systemClock } from './auth/clock.js';
 import { createEmailCodes } from './auth/emailCodes.js';
 import { loadKeyRing } from './auth/keys.js';
 import { createLimits } from './auth/limits.js';
+import { createOAuth } from './auth/oauth.js';
+import { createProvider } from './auth/oauthProviders.js';
 import { createOtp } from './auth/otp.js';
 import { createPasswordPolicy, loadCommonPasswords } from './auth/passwordPolicy.js';
 import { redisRevocationBus } from './auth/revocationBus.js';
@@ -179,6 +182,26 @@ export async function createServices({
     audit,
     config,
   });
+  const oauth = createOAuth({
+    providers: new Map(config.oauthProviders.map((p) => [p.id, createProvider(p, config.oauthTimeoutMs)])),
+    users: repos.users,
+    identities: repos.identities,
+    factors: repos.factors,
+    challenges,
+    signIn,
+    reauth,
+    limits,
+    audit,
+    // Without LATCHKEY_KEY_SECRET the flow's cookie is sealed with a key of this process: a callback
+    // must then come back to the instance that started it (docs/oauth.md).
+    sealer: await createSealer(
+      config.keySecret ?? randomBytes(32).toString('base64url'),
+      'oauth-state-v1',
+      'OAuth state',
+    ),
+    clock,
+    config,
+  });
   // A start that fails now must not leave Redis connections keeping the process alive.
   if (loadRevocations)
     await revocationSync.load().catch(async (e) => {
@@ -230,6 +253,7 @@ export async function createServices({
     secondStep,
     reauth,
     security,
+    oauth,
     close,
   };
 }

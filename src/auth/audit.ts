@@ -41,7 +41,10 @@ export type AuditType =
   | 'passkey_added'
   | 'passkey_renamed'
   | 'passkey_removed'
-  | 'reauthenticated';
+  | 'reauthenticated'
+  | 'oauth_failed'
+  | 'identity_linked'
+  | 'identity_unlinked';
 
 /** Counters other layers can observe (Prometheus in http/metrics.ts). */
 export interface AuthEvents {

@@ -27,6 +27,10 @@ export const errorCodes = [
   'REAUTH_REQUIRED',
   'CHALLENGE_INVALID',
   'PASSKEY_INVALID',
+  // API.md §11 (external providers, §9.1)
+  'ACCOUNT_EXISTS',
+  'LAST_SIGN_IN_METHOD',
+  'PROVIDER_ERROR',
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];
@@ -52,6 +56,11 @@ const defaultMessages: Record<ErrorCode, string> = {
   REAUTH_REQUIRED: 'Confirm it is you: sign in again to do this',
   CHALLENGE_INVALID: 'This sign-in step has expired or was already used; start again',
   PASSKEY_INVALID: 'The passkey could not be verified',
+  ACCOUNT_EXISTS:
+    'An account with this email already exists. Sign in the usual way, then link this provider from the security page',
+  LAST_SIGN_IN_METHOD:
+    'This is the last way to sign in to the account: add a password, a passkey or another provider first',
+  PROVIDER_ERROR: 'The sign-in provider could not be reached or gave an answer we cannot use; try again later',
 };
 
 /** Seconds a client is told to wait before retrying a SERVICE_UNAVAILABLE. */

@@ -14,7 +14,9 @@ export type ChallengeKind =
   | 'passkey_signin'
   | 'passkey_second'
   | 'passkey_register'
-  | 'passkey_reauth';
+  | 'passkey_reauth'
+  /** The `state` of an external sign-in (oauth.ts): single use, so a callback cannot be replayed. */
+  | 'oauth_state';
 
 export interface ChallengeRow {
   id: string;

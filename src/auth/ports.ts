@@ -224,6 +224,40 @@ export interface KeysRepository {
   rotate(key: NewSigningKey, now: Date): Promise<{ active: SigningKeyRow; retired: string[] }>;
 }
 
+/** An account's identity at an external provider (§9.1). */
+export interface IdentityRow {
+  id: string;
+  userId: string;
+  provider: string;
+  issuer: string;
+  subject: string;
+  email: string | null;
+  emailVerified: boolean;
+  linkedAt: Date;
+  lastUsedAt: Date | null;
+}
+
+export type NewIdentity = Omit<IdentityRow, 'id' | 'userId' | 'lastUsedAt'>;
+
+export interface IdentitiesRepository {
+  findBySubject(issuer: string, subject: string): Promise<IdentityRow | undefined>;
+  listForUser(userId: string): Promise<IdentityRow[]>;
+  /** Link to an existing account; `taken` when this issuer + subject already belongs to an account. */
+  link(userId: string, identity: NewIdentity): Promise<{ identity: IdentityRow } | { taken: true }>;
+  /**
+   * A new account (its profile) and its identity in one transaction: nothing is left when either
+   * insert fails. `taken` names what another account already holds.
+   */
+  createUserWithIdentity(
+    user: NewUser,
+    identity: NewIdentity,
+  ): Promise<{ user: User; identity: IdentityRow } | { taken: 'email' | 'username' | 'identity' }>;
+  /** Stamp a sign-in and what the provider asserted this time. */
+  markUsed(id: string, at: Date, email: string | null, emailVerified: boolean): Promise<void>;
+  /** Remove one identity of this account; false when there is none such. */
+  remove(userId: string, id: string): Promise<boolean>;
+}
+
 export interface Repositories {
   users: UsersRepository;
   sessions: SessionsRepository;
@@ -233,4 +267,5 @@ export interface Repositories {
   challenges: ChallengeStore;
   factors: FactorStore;
   passkeys: PasskeyStore;
+  identities: IdentitiesRepository;
 }

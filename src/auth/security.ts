@@ -217,6 +217,7 @@ export function createSecurity({
       if (!session) throw new AuthError('UNAUTHENTICATED');
       const [summary, list] = await Promise.all([factors.summary(user.id), passkeys.list(user.id)]);
       return {
+        userId: user.id,
         passwordSet: user.passwordHash !== null,
         totpEnabled: summary.totp,
         recoveryCodesLeft: summary.recoveryCodesLeft,

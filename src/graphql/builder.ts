@@ -25,6 +25,8 @@ export interface GraphQLContext {
   /** Per-request batching: a user and their profile in one query, however many fields ask. */
   loaders: { user: DataLoader<string, UserWithProfile | null> };
   refreshCookie: RefreshCookie;
+  /** The short-lived cookie of an external sign-in (startOAuth), sent only to that provider's callback. */
+  oauthStateCookie: { set(providerId: string, value: string): void };
 }
 
 export const builder = new SchemaBuilder<{

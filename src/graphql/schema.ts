@@ -8,6 +8,7 @@ import './sessions.js';
 import './otp.js';
 import './security.js';
 import './signInSteps.js';
+import './oauth.js';
 import './tokenInfo.js';
 
 builder.queryType({});

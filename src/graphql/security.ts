@@ -22,6 +22,8 @@ export const PasskeyType = builder.objectRef<PasskeyRow>('Passkey').implement({
 });
 
 interface SecurityView {
+  /** Whose overview it is: the fields other areas add (identities) resolve from it. */
+  userId: string;
   passwordSet: boolean;
   totpEnabled: boolean;
   recoveryCodesLeft: number;
@@ -29,7 +31,7 @@ interface SecurityView {
   lastAuthenticatedAt: Date;
 }
 
-const SecurityType = builder.objectRef<SecurityView>('Security').implement({
+export const SecurityType = builder.objectRef<SecurityView>('Security').implement({
   fields: (t) => ({
     passwordSet: t.exposeBoolean('passwordSet'),
     totpEnabled: t.exposeBoolean('totpEnabled'),

@@ -18,6 +18,7 @@ import { graphqlRoutes } from './graphql.js';
 import { lazyChildLogger, type LogStream, loggerOptions } from './logging.js';
 import type { Metrics } from './metrics.js';
 import { revocationFeedRoutes } from './revocationFeed.js';
+import { oauthRoutes } from './oauthRoutes.js';
 import { plainRoutes } from './routes.js';
 import { findWebRoot, webApp } from './web.js';
 
@@ -128,6 +129,7 @@ export async function buildApp({
   await app.register(plainRoutes, { services, metrics });
   await app.register(discoveryRoutes, { config });
   await app.register(revocationFeedRoutes, { services });
+  await app.register(oauthRoutes, { services });
   const root = webRoot === false || !config.webApp ? undefined : (webRoot ?? (await findWebRoot()));
   if (root) await app.register(webApp, { root, config });
   else if (webRoot === undefined && config.webApp)

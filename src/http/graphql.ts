@@ -17,6 +17,7 @@ import { clientAddress } from './clientAddress.js';
 import { refreshCookie } from './cookies.js';
 import { depthLimit } from './depth.js';
 import { createErrorFormatter } from './errors.js';
+import { setOAuthStateCookie } from './oauthRoutes.js';
 import { graphqlTransport } from './transport.js';
 import { validationRules } from './validation.js';
 
@@ -77,6 +78,7 @@ export async function graphqlRoutes(app: FastifyInstance, { services }: { servic
       },
       loaders: new RequestLoaders(accounts),
       refreshCookie: refreshCookie(request, reply, config),
+      oauthStateCookie: { set: (providerId, value) => setOAuthStateCookie(reply, config, providerId, value) },
     };
     return context;
   };

@@ -7,6 +7,7 @@
 import { ACCESS_TOKEN_CODES, LatchkeyError, SESSION_ENDING_CODES } from './errors.js';
 import { createTabs, type SharedSession } from './tabs.js';
 import { retrying } from './retry.js';
+import { externalProviderMethods } from './externalProviders.js';
 import { secondFactorMethods, signInResult } from './secondFactors.js';
 import { type Fetch, postGraphQL } from './transport.js';
 import { onWake } from './wake.js';
@@ -200,6 +201,10 @@ export function createLatchkeyClient(options: LatchkeyClientOptions = {}): Latch
       anonymous: (query, variables) => gql(query, variables, null),
       request: (query, variables) => client.request(query, variables),
       signedIn,
+    }),
+    ...externalProviderMethods({
+      anonymous: (query, variables) => gql(query, variables, null),
+      request: (query, variables) => client.request(query, variables),
     }),
     async register(input) {
       const data = await gql<{ register: AuthPayload }>(

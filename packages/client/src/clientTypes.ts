@@ -3,6 +3,7 @@
  * implementation is `createLatchkeyClient` (client.ts).
  */
 import type { RetryOptions } from './retry.js';
+import type { ExternalProviderMethods } from './externalProviders.js';
 import type { SecondFactorMethods, SignInResult } from './secondFactors.js';
 import type { TabOptions } from './tabs.js';
 import type { Fetch } from './transport.js';
@@ -48,7 +49,7 @@ export type SessionState =
   | { status: 'signedIn'; user: LatchkeyUser; reason: null }
   | { status: 'signedOut'; user: null; reason: SignOutReason | null };
 
-export interface LatchkeyClient extends SecondFactorMethods {
+export interface LatchkeyClient extends SecondFactorMethods, ExternalProviderMethods {
   register(input: {
     email: string;
     password: string;

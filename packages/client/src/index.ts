@@ -9,6 +9,7 @@
 export { createLatchkeyClient } from './client.js';
 export type { LatchkeyClient, LatchkeyClientOptions, SessionState, SignOutReason } from './client.js';
 export { LatchkeyError } from './errors.js';
+export type { Identity, OAuthProvider } from './externalProviders.js';
 export type { Passkey, SecondFactorMethod, Security, SignInResult } from './secondFactors.js';
 export type { LatchkeyUser } from './user.js';
 export type { Fetch } from './transport.js';

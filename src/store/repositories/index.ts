@@ -4,6 +4,7 @@ import type { Executor } from '../db.js';
 import { auditRepository } from './audit.js';
 import { challengesRepository } from './challenges.js';
 import { factorsRepository } from './factors.js';
+import { identitiesRepository } from './identities.js';
 import { keysRepository } from './keys.js';
 import { otpRepository } from './otp.js';
 import { passkeysRepository } from './passkeys.js';
@@ -20,5 +21,6 @@ export function repositories(db: Executor): Repositories {
     challenges: challengesRepository(db),
     factors: factorsRepository(db),
     passkeys: passkeysRepository(db),
+    identities: identitiesRepository(db),
   };
 }

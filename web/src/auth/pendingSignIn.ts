@@ -14,7 +14,28 @@ let pending: PendingSignIn | null = null;
 export const setPendingSignIn = (value: PendingSignIn | null) => {
   pending = value;
 };
-export const pendingSignIn = () => pending;
+/**
+ * After an external provider the server sends the browser to `/login/verify#challenge=…&methods=…`
+ * (or `/login/enroll#…` when the account must first set up a factor): in the fragment, never sent
+ * to a server. Taken once, then wiped from the address bar.
+ */
+function takeFragment(): URLSearchParams | null {
+  if (typeof window === 'undefined' || !window.location.hash) return null;
+  const fragment = new URLSearchParams(window.location.hash.slice(1));
+  if (!fragment.get('challenge')) return null;
+  window.history.replaceState(window.history.state, '', window.location.pathname + window.location.search);
+  return fragment;
+}
+
+function fromFragment(): PendingSignIn | null {
+  const fragment = takeFragment();
+  if (!fragment) return null;
+  const methods = (fragment.get('methods') ?? '').split(',').filter(Boolean) as SecondFactorMethod[];
+  pending = { challenge: fragment.get('challenge') as string, methods };
+  return pending;
+}
+
+export const pendingSignIn = () => pending ?? fromFragment();
 
 /**
  * Under MFA_REQUIRED: the enrolment challenge of SECOND_FACTOR_ENROLLMENT_REQUIRED, carried to
@@ -25,4 +46,7 @@ let enrollment: string | null = null;
 export const setPendingEnrollment = (challenge: string | null) => {
   enrollment = challenge;
 };
-export const pendingEnrollment = () => enrollment;
+export const pendingEnrollment = () => {
+  enrollment ??= takeFragment()?.get('challenge') ?? null;
+  return enrollment;
+};

@@ -3,6 +3,7 @@ import { type FormEvent, useEffect, useState } from 'react';
 import { errorMessage, latchkey, signOutMessage, useSession } from '../auth/latchkey';
 import { setPendingEnrollment, setPendingSignIn } from '../auth/pendingSignIn';
 import { AuthCard, Field, RememberMe } from '../components/Shell';
+import { oauthErrorMessage, ProviderButtons } from '../oauth/ProviderButtons';
 import { Link, navigate, useLocation } from '../router';
 
 /** After a first factor: signed in (the guard in App moves on), or on to the second step. */
@@ -22,7 +23,8 @@ export function Login() {
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [rememberMe, setRememberMe] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  // An external sign-in that failed comes back here with ?error=CODE.
+  const [error, setError] = useState<string | null>(oauthErrorMessage(query.get('error')));
   const [busy, setBusy] = useState(false);
   const notice =
     query.get('changed') === 'password'
@@ -116,6 +118,7 @@ export function Login() {
       <button type="button" className="button secondary wide" disabled={busy} onClick={() => void withPasskey()}>
         Sign in with a passkey
       </button>
+      <ProviderButtons next={next} rememberMe={rememberMe} />
       <div className="auth-links">
         <Link href="/reset">Forgot password?</Link>
         <Link href={`/login/code${carry}`}>Sign in with a code</Link>

@@ -2,6 +2,7 @@ import { LatchkeyError } from '@latchkey/client';
 import { type FormEvent, useState } from 'react';
 import { errorMessage, latchkey } from '../auth/latchkey';
 import { AuthCard, Field } from '../components/Shell';
+import { ProviderButtons } from '../oauth/ProviderButtons';
 import { Link, useLocation } from '../router';
 import { afterFirstFactor } from './Login';
 
@@ -70,6 +71,7 @@ export function Register() {
           {busy ? 'Creating account…' : 'Create account'}
         </button>
       </form>
+      <ProviderButtons next={next} />
       <div className="auth-links">
         <span>
           Already have an account?{' '}

@@ -2,6 +2,7 @@ import type { Security as SecurityInfo } from '@latchkey/client';
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { errorMessage, latchkey } from '../auth/latchkey';
 import { Field } from '../components/Shell';
+import { LinkedAccountsSection } from '../oauth/LinkedAccountsSection';
 import { ChangePasswordSection } from '../security/ChangePasswordSection';
 import { DeleteAccountSection } from '../security/DeleteAccountSection';
 import { DownloadDataSection } from '../security/DownloadDataSection';
@@ -108,6 +109,7 @@ export function Security() {
         {codes && <RecoveryCodesList codes={codes} />}
       </section>
       <PasskeysSection passkeys={info?.passkeys ?? []} act={act} />
+      <LinkedAccountsSection act={act} />
       <section className="panel" aria-labelledby="codes-title">
         <h2 id="codes-title">Recovery codes</h2>
         <p>{info ? `${info.recoveryCodesLeft} recovery codes left.` : 'Loading…'}</p>
