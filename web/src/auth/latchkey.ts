@@ -29,7 +29,8 @@ export function errorMessage(e: unknown): string {
       case 'CHALLENGE_INVALID':
         return 'This sign-in step has expired. Please start again.';
       case 'FORBIDDEN':
-        return 'You do not have access to this. Ask an administrator if you need it.';
+        // The server says why (not an admin; the last factor where one is required).
+        return e.message || 'You do not have access to this. Ask an administrator if you need it.';
       case 'REAUTH_REQUIRED':
         return 'Please confirm it’s you: sign in again and retry.';
       case 'NETWORK_ERROR':
