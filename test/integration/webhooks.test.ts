@@ -9,15 +9,7 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { noMeta } from '../../src/auth/audit.js';
 import { databaseTargets, pglite } from '../support/databases.js';
 import { DISABLE_TOTP, FACTOR_ENV, enrolTotp } from '../support/factors.js';
-import {
-  LOGIN,
-  REGISTER,
-  TEST_PASSWORD,
-  type TestServer,
-  registerUser,
-  suiteServer,
-  uniqueEmail,
-} from '../support/server.js';
+import { LOGIN, REGISTER, TEST_PASSWORD, type TestServer, registerUser, suiteServer } from '../support/server.js';
 import { type Receiver, WEBHOOK_TEST_SECRET, startReceiver } from '../support/webhookReceiver.js';
 
 const targets = await databaseTargets();
