@@ -144,8 +144,9 @@ async function main() {
     // Every request comes from 127.0.0.1 and the limits stay at their defaults: genuine
     // refreshes are counted and given back, so their cost is in the figures and none is refused.
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
-    ...(webhooks ? { WEBHOOK_URLS: webhooks.url, WEBHOOK_SECRET: webhooks.secret } : {}),
   };
+  // The seed writes straight to the database without events: only the run's own sign-ins are
+  // delivered, not a backlog of seeded ones.
   const config = loadConfig(latchkeyEnv);
   const runsPerTarget = settings.rounds + 1;
   log(
@@ -169,7 +170,7 @@ async function main() {
   const latchkey = await startProcess({
     name: 'Latchkey',
     args: [join(root, 'bin', 'latchkey.js'), 'serve'],
-    env: latchkeyEnv,
+    env: { ...latchkeyEnv, ...(webhooks ? { WEBHOOK_URLS: webhooks.url, WEBHOOK_SECRET: webhooks.secret } : {}) },
     ready: `${latchkeyUrl}/readyz`,
     logFile: logFile('latchkey'),
     nodeFlags: args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${resultsDir}`] : [],
