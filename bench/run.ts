@@ -10,6 +10,8 @@
  *   npm run bench -- --only me,verify  some scenarios (results go to bench/results/partial.json);
  *                                      names: me refresh login verify login-totp passkey-signin peer-session peer-login embedded
  *   npm run bench -- --cpu-prof        also write a CPU profile of the Latchkey server to bench/results/
+ *   npm run bench -- --webhooks        with WEBHOOK_URLS set: a receiver in this process answers 204 to every
+ *                                      event (WEBHOOK_URLS/WEBHOOK_SECRET in the environment are passed on too)
  *   --rounds N --seconds S --warmup S  override the run lengths
  */
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -37,6 +39,7 @@ import { chainFigures, pairedRatio, resultRow, skippedRow, type Scenario } from 
 import { secondFactorScenarios, seedSecondFactors } from './secondFactors.js';
 import { PASSWORD, emailOf, seedLatchkey } from './seed.js';
 import { percentile } from './stats.js';
+import { startWebhookReceiver } from './webhookReceiver.js';
 
 const ALL = [
   'me',
@@ -59,6 +62,7 @@ const { values: args } = parseArgs({
     seconds: { type: 'string' },
     warmup: { type: 'string' },
     'cpu-prof': { type: 'boolean', default: false },
+    webhooks: { type: 'boolean', default: false },
   },
   strict: true,
 });
@@ -78,7 +82,8 @@ const settings = {
   users: smoke ? 100 : 1000,
   peerUsers: smoke ? 8 : 64,
 };
-const full = !smoke && !only;
+// A run with webhooks is a comparison, not the reference figures of docs/performance.md.
+const full = !smoke && !only && !args.webhooks;
 
 const root = process.cwd();
 const resultsDir = join(root, 'bench', 'results');
@@ -117,6 +122,11 @@ async function main() {
   );
 
   // ── databases and seed ──────────────────────────────────────────────────────
+  const webhooks = args.webhooks ? await startWebhookReceiver() : undefined;
+  if (webhooks) {
+    cleanups.push(webhooks.close);
+    log(`webhooks on: every event is delivered to ${webhooks.url}`);
+  }
   const db = await freshDatabase('lk_bench');
   cleanups.push(() => db.drop());
   const port = await freePort();
@@ -135,6 +145,8 @@ async function main() {
     // refreshes are counted and given back, so their cost is in the figures and none is refused.
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
   };
+  // The seed writes straight to the database without events: only the run's own sign-ins are
+  // delivered, not a backlog of seeded ones.
   const config = loadConfig(latchkeyEnv);
   const runsPerTarget = settings.rounds + 1;
   log(
@@ -158,7 +170,7 @@ async function main() {
   const latchkey = await startProcess({
     name: 'Latchkey',
     args: [join(root, 'bin', 'latchkey.js'), 'serve'],
-    env: latchkeyEnv,
+    env: { ...latchkeyEnv, ...(webhooks ? { WEBHOOK_URLS: webhooks.url, WEBHOOK_SECRET: webhooks.secret } : {}) },
     ready: `${latchkeyUrl}/readyz`,
     logFile: logFile('latchkey'),
     nodeFlags: args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${resultsDir}`] : [],
@@ -592,6 +604,7 @@ async function main() {
       }),
     );
   }
+  if (webhooks) log(`webhooks: the receiver got ${fmt(webhooks.received())} event(s)`);
   process.stdout.write(`\n${table}\n\n`);
   log(`results: ${out}${full ? ', docs/performance.md, docs/performance.svg' : ''}`);
   return results;

@@ -164,5 +164,3 @@ export function createWebhookWorker({
     runOnce,
   };
 }
-
-export type WebhookWorker = ReturnType<typeof createWebhookWorker>;

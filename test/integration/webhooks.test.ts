@@ -8,21 +8,17 @@
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { noMeta } from '../../src/auth/audit.js';
 import { databaseTargets, pglite } from '../support/databases.js';
-import { DISABLE_TOTP, FACTOR_ENV, enrolTotp } from '../support/factors.js';
-import {
-  LOGIN,
-  REGISTER,
-  TEST_PASSWORD,
-  type TestServer,
-  registerUser,
-  suiteServer,
-  uniqueEmail,
-} from '../support/server.js';
+import { DISABLE_TOTP, FACTOR_ENV, enrolPasskey, enrolTotp } from '../support/factors.js';
+import { lastCodeTo } from '../support/mail.js';
+import { LOGIN, REGISTER, TEST_PASSWORD, type TestServer, registerUser, suiteServer } from '../support/server.js';
 import { type Receiver, WEBHOOK_TEST_SECRET, startReceiver } from '../support/webhookReceiver.js';
 
 const targets = await databaseTargets();
 
 const LOGOUT = `mutation { logout }`;
+const REMOVE_PASSKEY = `mutation($id: ID!) { removePasskey(id: $id) }`;
+const REQUEST_RESET = `mutation($email: String!) { requestOtp(email: $email, purpose: PASSWORD_RESET) }`;
+const RESET = `mutation($email: String!, $code: String!, $next: String!) { resetPassword(email: $email, code: $code, newPassword: $next) }`;
 const CHANGE_PASSWORD = `mutation($current: String!, $next: String!) {
   changePassword(currentPassword: $current, newPassword: $next, signOutOtherSessions: true) }`;
 
@@ -153,6 +149,40 @@ describe.each(targets)('webhook events on $name', (target) => {
     expect(about(receiver, userId).find((d) => d.body.type === 'mfa.disabled')!.body.data).toEqual({
       userId,
       method: 'totp',
+    });
+  });
+
+  it('tells of passkeys only when the first is added and the last removed', async () => {
+    const client = t.client();
+    const { userId } = await registerUser(client);
+    const first = await enrolPasskey(client, 'laptop');
+    await vi.waitUntil(() => typesAbout(receiver, userId).includes('mfa.enabled'), { timeout: 10_000, interval: 20 });
+    const second = await enrolPasskey(client, 'phone');
+    expect((await client.gql(REMOVE_PASSKEY, { id: first.id })).body.data.removePasskey).toBe(true);
+    expect((await client.gql(REMOVE_PASSKEY, { id: second.id })).body.data.removePasskey).toBe(true);
+    await vi.waitUntil(() => typesAbout(receiver, userId).includes('mfa.disabled'), { timeout: 10_000, interval: 20 });
+    const mfa = about(receiver, userId).filter((d) => d.body.type.startsWith('mfa.'));
+    expect(mfa.map((d) => [d.body.type, d.body.data])).toEqual([
+      ['mfa.enabled', { userId, method: 'passkey' }],
+      ['mfa.disabled', { userId, method: 'passkey' }],
+    ]);
+  });
+
+  it('tells of a password reset and the sessions it ended', async () => {
+    const client = t.client();
+    const { email, userId } = await registerUser(client);
+    expect((await t.client().gql(REQUEST_RESET, { email })).body.data.requestOtp).toBe(true);
+    const reset = await t
+      .client()
+      .gql(RESET, { email, code: await lastCodeTo(t, email), next: `${TEST_PASSWORD} reset` });
+    expect(reset.body.data.resetPassword).toBe(true);
+    await vi.waitUntil(() => about(receiver, userId).length === 4, { timeout: 10_000, interval: 20 });
+    expect(about(receiver, userId).find((d) => d.body.type === 'password.changed')!.body.data).toEqual({
+      userId,
+      method: 'reset',
+    });
+    expect(about(receiver, userId).find((d) => d.body.type === 'session.revoked')!.body.data).toMatchObject({
+      reason: 'password_reset',
     });
   });
 
