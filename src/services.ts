@@ -201,6 +201,7 @@ export async function createServices({
     ),
     clock,
     config,
+    transactions,
   });
   // A start that fails now must not leave Redis connections keeping the process alive.
   if (loadRevocations)

@@ -29,11 +29,14 @@ import { AuthError, isAuthError } from './errors.js';
 import type { FactorStore } from './factorPorts.js';
 import type { Limits } from './limits.js';
 import { type ExternalProfile, OAuthFlowError, type Provider } from './oauthProviders.js';
-import type { IdentitiesRepository, IdentityRow, User, UsersRepository } from './ports.js';
+import { webhookUser } from './accounts.js';
+import type { IdentitiesRepository, IdentityRow, NewIdentity, User, UsersRepository } from './ports.js';
 import type { Reauth } from './reauth.js';
 import type { Sealer } from './sealer.js';
 import type { SignedIn, Viewer } from './sessions.js';
 import type { SignIn } from './signIn.js';
+import type { Transactions } from './webhookPorts.js';
+import { changeWithEvents, type WebhookEvents } from './webhooks.js';
 
 /** RFC 8176: an external provider. */
 const FED_AMR = ['fed'] as const;
@@ -76,6 +79,8 @@ interface Deps {
   sealer: Sealer;
   clock: Clock;
   config: Pick<Config, 'publicUrl' | 'redirectOrigins'>;
+  /** Where links and new accounts are written with their webhook events (identity.linked, user.created). */
+  transactions?: Transactions;
 }
 
 export function createOAuth({
@@ -91,9 +96,22 @@ export function createOAuth({
   sealer,
   clock,
   config,
+  transactions,
 }: Deps) {
   const now = () => new Date(clock.now());
   const redirectUri = (id: string) => `${config.publicUrl}/auth/oauth/${id}/callback`;
+
+  const linkedEvent = (userId: string, identity: IdentityRow, automatic: boolean): WebhookEvents => [
+    ['identity.linked', { userId, provider: identity.provider, email: identity.email, automatic }],
+  ];
+  /** Link an identity and tell of it (identity.linked) in one transaction. */
+  const link = (userId: string, identity: NewIdentity, automatic: boolean) =>
+    changeWithEvents(
+      transactions,
+      { identities },
+      (r) => r.identities.link(userId, identity),
+      (linked) => ('identity' in linked ? linkedEvent(userId, linked.identity, automatic) : []),
+    );
   const login = (code: string) => `/login?error=${code}`;
 
   /** `next` as §9.2 allows it (a path here, or an absolute URL on this origin or REDIRECT_ORIGINS), else null. */
@@ -162,28 +180,38 @@ export function createOAuth({
           'ACCOUNT_EXISTS',
           who.emailVerified ? 'the account email is not verified' : 'the provider did not verify the email',
         );
-      const linked = await identities.link(existing.id, identity);
+      const linked = await link(existing.id, identity, true);
       if ('taken' in linked) throw new OAuthFlowError('ACCOUNT_EXISTS', 'identity already linked to another account');
-      // Webhook `identity.linked` belongs here (see the note of this branch).
       await audit.record('identity_linked', existing.id, meta, { provider: providerId, automatic: true });
       return { user: existing, identity: linked.identity };
     }
-    const created = await identities.createUserWithIdentity(
-      {
-        email,
-        passwordHash: null,
-        displayName: who.name?.slice(0, 100) ?? null,
-        createdAt: now(),
-        emailVerifiedAt: who.emailVerified ? now() : null,
-      },
-      identity,
+    const created = await changeWithEvents(
+      transactions,
+      { identities },
+      (r) =>
+        r.identities.createUserWithIdentity(
+          {
+            email,
+            passwordHash: null,
+            displayName: who.name?.slice(0, 100) ?? null,
+            createdAt: now(),
+            emailVerifiedAt: who.emailVerified ? now() : null,
+          },
+          identity,
+        ),
+      (result): WebhookEvents =>
+        'user' in result
+          ? [
+              ['user.created', { ...webhookUser(result.user), displayName: who.name?.slice(0, 100) ?? null }],
+              ...linkedEvent(result.user.id, result.identity, false),
+            ]
+          : [],
     );
     if ('taken' in created)
       throw new OAuthFlowError(
         created.taken === 'identity' ? 'OAUTH_STATE_INVALID' : 'ACCOUNT_EXISTS',
         `taken meanwhile: ${created.taken}`,
       );
-    // Webhooks `user.created` and `identity.linked` belong here (see the note of this branch).
     await audit.record('register', created.user.id, meta, { method: 'oauth', provider: providerId });
     return created;
   };
@@ -280,17 +308,20 @@ export function createOAuth({
           if (known && known.userId !== userId)
             throw new OAuthFlowError('ACCOUNT_EXISTS', 'identity already linked to another account');
           if (!known) {
-            const linked = await identities.link(userId, {
-              provider: p.id,
-              issuer: who.issuer,
-              subject: who.subject,
-              email: who.email,
-              emailVerified: who.emailVerified,
-              linkedAt: now(),
-            });
+            const linked = await link(
+              userId,
+              {
+                provider: p.id,
+                issuer: who.issuer,
+                subject: who.subject,
+                email: who.email,
+                emailVerified: who.emailVerified,
+                linkedAt: now(),
+              },
+              false,
+            );
             if ('taken' in linked)
               throw new OAuthFlowError('ACCOUNT_EXISTS', 'identity already linked to another account');
-            // Webhook `identity.linked` belongs here (see the note of this branch).
             await audit.record('identity_linked', userId, meta, { provider: p.id, automatic: false });
           }
           return { location: flow.next ?? `/security?linked=${p.id}` };

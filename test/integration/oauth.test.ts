@@ -10,6 +10,7 @@ import { databaseTargets } from '../support/databases.js';
 import { COMPLETE, CONFIRM_TOTP, START_TOTP, enrolTotp, now, totpAt } from '../support/factors.js';
 import { Browser, type OidcProvider, startOidcProvider } from '../support/oidcProvider.js';
 import { freePort } from '../support/processes.js';
+import { WEBHOOK_TEST_SECRET } from '../support/webhookReceiver.js';
 import { jwtPayload, registerUser, suiteServer, type TestServer, uniqueEmail } from '../support/server.js';
 
 const targets = await databaseTargets();
@@ -67,8 +68,18 @@ describe.each(targets.map((target, i) => ({ ...target, port: ports[i] })))('exte
       OAUTH_SLOW_CLIENT_ID: 'x',
       OAUTH_SLOW_CLIENT_SECRET: 'y',
       OAUTH_TIMEOUT: '300ms',
+      // Events stay in the outbox (nothing listens there): the tests read what was written with each change.
+      WEBHOOK_URLS: `http://127.0.0.1:${downPort}/hooks`,
+      WEBHOOK_SECRET: WEBHOOK_TEST_SECRET,
     },
   }));
+  const eventsAbout = async (userId: string) =>
+    (
+      await t.sql<{ event: string; data: Record<string, unknown> }>(
+        `select event, payload->'data' as data from webhook_outbox where payload->'data'->>'userId' = $1 order by created_at, event`,
+        [userId],
+      )
+    ).map((r) => [r.event, r.data] as const);
   const isLatchkeyPage = (u: URL) => u.origin === base && !u.pathname.startsWith('/auth/oauth/');
   const counts = async () =>
     (
@@ -124,6 +135,16 @@ describe.each(targets.map((target, i) => ({ ...target, port: ports[i] })))('exte
     expect(jwtPayload(tokens.accessToken).amr).toContain('fed');
     // No token ever travels in a URL.
     expect(end.location).not.toMatch(/token/i);
+    // Written with the account: user.created and identity.linked (and the sign-in), no secret.
+    const events = await eventsAbout(tokens.user.id);
+    expect(events.map(([e]) => e).sort()).toEqual(['identity.linked', 'user.created', 'user.signed_in']);
+    expect(Object.fromEntries(events)['identity.linked']).toEqual({
+      userId: tokens.user.id,
+      provider: 'acme',
+      email,
+      automatic: false,
+    });
+    expect(JSON.stringify(events)).not.toMatch(/password|secret|token/i);
     // The same person again: the same account.
     const again = await signInWith([...op.accounts].find(([, a]) => a.email === email)![0]);
     expect((await tokensOf(again.browser)).user.id).toBe(tokens.user.id);
@@ -137,6 +158,9 @@ describe.each(targets.map((target, i) => ({ ...target, port: ports[i] })))('exte
     const linked = await signInWith(person(a.email, true));
     expect(linked.end.location).toBe('/');
     expect((await tokensOf(linked.browser)).user.id).toBe(a.userId);
+    expect((await eventsAbout(a.userId)).filter(([e]) => e === 'identity.linked')).toEqual([
+      ['identity.linked', { userId: a.userId, provider: 'acme', email: a.email, automatic: true }],
+    ]);
 
     // Provider does not vouch for the address: ACCOUNT_EXISTS, nothing linked, nobody signed in.
     const c2 = t.client();
@@ -170,12 +194,14 @@ describe.each(targets.map((target, i) => ({ ...target, port: ports[i] })))('exte
     // Signing in with it now opens this account.
     expect((await tokensOf((await signInWith(sub)).browser)).user.email).toBe(email);
 
-    // The same identity cannot be linked to a second account.
+    // The same identity cannot be linked to a second account (and no event tells of a link that did not happen).
     const other = t.client();
-    await registerUser(other);
+    const otherUser = await registerUser(other);
     const again = await signInWith(sub, new Browser(), { link: true }, other.token);
     expect(again.end.location).toBe('/security?error=ACCOUNT_EXISTS');
     expect(await t.sql('select user_id from identities where subject = $1', [sub])).toEqual([{ user_id: userId }]);
+    expect((await eventsAbout(otherUser.userId)).map(([e]) => e)).not.toContain('identity.linked');
+    expect((await eventsAbout(userId)).filter(([e]) => e === 'identity.linked')).toHaveLength(1);
 
     // An account made by the provider has no password: its only identity cannot go.
     const only = await signInWith(person(uniqueEmail('only'), true));
