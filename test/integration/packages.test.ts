@@ -46,9 +46,9 @@ describe('published packages', () => {
     }
 
     await writeFile(join(scratch, 'package.json'), JSON.stringify({ name: 'scratch', private: true, type: 'module' }));
-    // Their dependencies (jose; react, a peer) from this checkout's own install, so no registry is asked:
+    // Their dependencies (jose, @simplewebauthn/browser; react, a peer) from this checkout's own install, so no registry is asked:
     // the npm cache holds tarballs, not the metadata an offline install would need to pick versions.
-    const deps = ['node_modules/jose', 'node_modules/react'].map((d) => resolve(d));
+    const deps = ['node_modules/jose', 'node_modules/@simplewebauthn/browser', 'node_modules/react'].map((d) => resolve(d));
     await npm(['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', ...tarballs, ...deps], scratch);
 
     await writeFile(
