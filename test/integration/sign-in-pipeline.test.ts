@@ -166,16 +166,17 @@ describe.each(targets)('MFA_REQUIRED=true on $name', (target) => {
     return device;
   };
 
-  it('lets two removals at once take away at most all factors but one', async () => {
+  it('lets removals at once take away at most all factors but one', async () => {
     const device = await enrolledDevice();
-    const { id: first } = await enrolPasskey(device, 'first');
-    const { id: second } = await enrolPasskey(device, 'second');
+    const ids: string[] = [];
+    for (let i = 0; i < 7; i++) ids.push((await enrolPasskey(device, `key ${i}`)).id);
     const removals = await Promise.all([
       device.gql(DISABLE_TOTP),
-      device.gql(REMOVE_PASSKEY, { id: first }),
-      device.gql(REMOVE_PASSKEY, { id: second }),
+      ...ids.map((id) => device.gql(REMOVE_PASSKEY, { id })),
     ]);
-    expect(removals.map((r) => r.code ?? 'removed').sort()).toEqual(['FORBIDDEN', 'removed', 'removed']);
+    const outcomes = removals.map((r) => r.code ?? 'removed');
+    expect(outcomes.filter((o) => o === 'removed')).toHaveLength(7);
+    expect(outcomes.filter((o) => o !== 'removed')).toEqual(['FORBIDDEN']);
     const left = (await device.gql(SECURITY)).body.data.mySecurity;
     expect(Number(left.totpEnabled) + left.passkeys.length).toBe(1);
     // The one left still signs in: its recovery codes stayed with it.

@@ -7,7 +7,8 @@
  *   const chromiumPath = await findChromium();
  *   describe.skipIf(!chromiumPath)('in a browser', () => { ... launchChromium(chromiumPath!) ... });
  */
-import { access } from 'node:fs/promises';
+import { access, mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 
 export const CHROMIUM_PATH = process.env.LATCHKEY_CHROMIUM ?? '/usr/bin/chromium';
@@ -26,19 +27,33 @@ export async function findChromium(): Promise<string | undefined> {
   }
 }
 
-export function launchChromium(executablePath: string): Promise<Browser> {
-  return chromium.launch({
-    executablePath,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-quic',
-      '--no-first-run',
-    ],
-  });
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-quic',
+  '--no-first-run',
+];
+
+export function launchChromium(executablePath: string, extraArgs: string[] = []): Promise<Browser> {
+  return chromium.launch({ executablePath, args: [...CHROMIUM_ARGS, ...extraArgs] });
+}
+
+/**
+ * Chromium with a profile of its own in `userDataDir`, whose preferences are `preferences`
+ * (e.g. third-party cookies allowed: `{ profile: { cookie_controls_mode: 0, block_third_party_cookies: false } }`).
+ */
+export async function launchChromiumProfile(
+  executablePath: string,
+  userDataDir: string,
+  preferences: Record<string, unknown>,
+  extraArgs: string[] = [],
+): Promise<BrowserContext> {
+  await mkdir(join(userDataDir, 'Default'), { recursive: true });
+  await writeFile(join(userDataDir, 'Default', 'Preferences'), JSON.stringify(preferences));
+  return chromium.launchPersistentContext(userDataDir, { executablePath, args: [...CHROMIUM_ARGS, ...extraArgs] });
 }
 
 /**
