@@ -12,6 +12,7 @@
 import { z } from 'zod';
 import { type AppsConfig, appsConfig, appVariables } from './configApps.js';
 import { type SecurityConfig, securityConfig, securityVariables } from './configSecurity.js';
+import { type AccountsConfig, accountsConfig, accountVariables } from './configAccounts.js';
 import { bool, duration, int, oneOf, rate, type Rate, type TrustProxy, trustProxy } from './configValues.js';
 
 export type { Rate, TrustProxy } from './configValues.js';
@@ -92,6 +93,7 @@ const variables = {
   LOG_LEVEL: [oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info'],
   NODE_ENV: [z.string(), 'development'],
   ...appVariables,
+  ...accountVariables,
 } as const satisfies Record<string, readonly [z.ZodType, string | undefined]>;
 
 /** Every setting this server reads, with its default as typed (undefined: unset), e.g. `{ PORT: '4000', … }`. */
@@ -118,7 +120,7 @@ export interface RateLimits {
   mfaAccount: Rate;
 }
 
-export interface Config extends AppsConfig, SecurityConfig {
+export interface Config extends AppsConfig, SecurityConfig, AccountsConfig {
   port: number;
   host: string;
   /** `undefined` → embedded PGlite in dataDir; `memory:` → in-memory PGlite; else a PostgreSQL URL. */
@@ -267,5 +269,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: p.LOG_LEVEL,
     production: p.NODE_ENV === 'production',
     ...apps,
+    ...accountsConfig(p),
   };
 }

@@ -9,6 +9,9 @@
  *   const services = await createServices({ config, database });
  */
 import { createAccounts } from './auth/accounts.js';
+import { createAccountLife } from './auth/accountLife.js';
+import { createAdmin } from './auth/admin.js';
+import { createRoles } from './auth/roles.js';
 import { type AuthEvents, createAudit } from './auth/audit.js';
 import { type Clock, systemClock } from './auth/clock.js';
 import { createEmailCodes } from './auth/emailCodes.js';
@@ -93,7 +96,13 @@ export async function createServices({
   });
   const audit = createAudit({ repo: repos.audit, clock, events });
   const limits = createLimits({ settings: config.rateLimits, audit, redis, prefix: config.redisKeyPrefix });
-  const sessions = createSessions({ repos, tokens, revocations, audit, config, clock, limits });
+  const roles = createRoles({
+    store: repos.roles,
+    findUser: (id) => repos.users.findById(id),
+    adminEmails: config.adminEmails,
+    clock,
+  });
+  const sessions = createSessions({ repos, tokens, revocations, audit, config, clock, limits, roles });
   const challenges = createChallenges({ store: repos.challenges, clock });
   const signIn = createSignIn({ sessions, factors: repos.factors, challenges, audit, config });
   const tokenInfo = createTokenInfo({ tokens, revocations });
@@ -155,6 +164,20 @@ export async function createServices({
     audit,
     config,
   });
+  const accountLife = createAccountLife({
+    store: repos.account,
+    users: repos.users,
+    otp,
+    outbox,
+    limits,
+    audit,
+    reauth,
+    revocations,
+    roles,
+    config,
+    clock,
+  });
+  const admin = createAdmin({ store: repos.admin, repos, roles, sessions, limits, audit });
   // A start that fails now must not leave Redis connections keeping the process alive.
   if (loadRevocations)
     await revocationSync.load().catch(async (e) => {
@@ -202,6 +225,9 @@ export async function createServices({
     secondStep,
     reauth,
     security,
+    roles,
+    accountLife,
+    admin,
     close,
   };
 }

@@ -66,7 +66,11 @@ interface Deps {
   clock: Clock;
   /** The per-address refresh limit (none when omitted). */
   limits?: Limits;
+  /** The account's roles for the `roles` claim (none when omitted). */
+  roles?: { atSignIn(userId: string): Promise<string[]>; of(userId: string): Promise<string[]> };
 }
+
+const noRoles = { atSignIn: async () => [], of: async () => [] };
 
 /**
  * A genuine refresh token (our signature) whose row is gone: flushed after it
@@ -74,7 +78,16 @@ interface Deps {
  */
 const goneReason = (exp: number, now: number) => (exp * 1000 <= now ? 'TOKEN_EXPIRED' : 'TOKEN_REVOKED');
 
-export function createSessions({ repos, tokens, revocations, audit, config, clock, limits = noLimits }: Deps) {
+export function createSessions({
+  repos,
+  tokens,
+  revocations,
+  audit,
+  config,
+  clock,
+  limits = noLimits,
+  roles = noRoles,
+}: Deps) {
   const newToken = (session: Pick<Session, 'rememberMe' | 'expiresAt'>, now: number): NewToken => ({
     jti: randomUUID(),
     issuedAt: new Date(seconds(now) * 1000),
@@ -88,7 +101,8 @@ export function createSessions({ repos, tokens, revocations, audit, config, cloc
   });
 
   /** The token pair for a session whose current refresh token is `token`. */
-  const issue = (session: Session, token: RefreshTokenRow | NewToken) => issueTokenPair(tokens, session, token);
+  const issue = (session: Session, token: RefreshTokenRow | NewToken, held?: readonly string[]) =>
+    issueTokenPair(tokens, session, token, held);
 
   /**
    * One refresh, limits aside: a rotation, the current token inside the grace, or an AuthError.
@@ -108,7 +122,7 @@ export function createSessions({ repos, tokens, revocations, audit, config, cloc
       return result.kind === 'rotated';
     });
 
-    if (result.kind === 'rotated') return issue(result.session, result.token);
+    if (result.kind === 'rotated') return issue(result.session, result.token, result.roles);
     if (result.kind === 'unknown') throw new AuthError(goneReason(claims.exp, clock.now()));
 
     const { token, session, userActive, nowMs: now } = result;
@@ -118,7 +132,7 @@ export function createSessions({ repos, tokens, revocations, audit, config, cloc
       if (now - token.usedAt.getTime() <= config.refreshReuseGraceMs) {
         // Another tab won the race: answer with the chain's current token, not a new one.
         const current = await repos.sessions.currentToken(session.id);
-        if (current && current.expiresAt.getTime() > now) return issue(session, current);
+        if (current && current.expiresAt.getTime() > now) return issue(session, current, await roles.of(session.userId));
       }
       const revoked = await repos.sessions.revoke(session.id, 'reuse', at);
       if (revoked) await revocations.revoke([session.id]);
@@ -158,10 +172,15 @@ export function createSessions({ repos, tokens, revocations, audit, config, cloc
         amr,
       };
       const token = newToken(session, now);
-      await audit.recordWith('login_succeeded', userId, meta, { method }, (event) =>
-        repos.sessions.signIn(session, token, event),
-      );
-      return { ...(await issue(session, token)), signedInAt: session.createdAt };
+      const held = await roles.atSignIn(userId);
+      let opened = false;
+      await audit.recordWith('login_succeeded', userId, meta, { method }, async (event) => {
+        opened = await repos.sessions.signIn(session, token, event);
+        return opened;
+      });
+      // The account was deleted while it signed in: no session was opened, so no tokens.
+      if (!opened) throw new AuthError('INVALID_CREDENTIALS');
+      return { ...(await issue(session, token, held)), signedInAt: session.createdAt };
     },
 
     /**
@@ -195,7 +214,7 @@ export function createSessions({ repos, tokens, revocations, audit, config, cloc
       const session = await repos.sessions.markAuthenticated(viewer.sessionId, viewer.userId, new Date(now), amr);
       const current = session && (await repos.sessions.currentToken(session.id));
       if (!session || !current || current.expiresAt.getTime() <= now) throw new AuthError('UNAUTHENTICATED');
-      return issue(session, current);
+      return issue(session, current, await roles.of(session.userId));
     },
 
     /** The session a refresh token belongs to, if the token is genuine (for logout). */
@@ -223,30 +242,39 @@ export function createSessions({ repos, tokens, revocations, audit, config, cloc
     },
 
     /** End one session. With `userId`, only if it belongs to that user. True when it was live. */
-    async revoke(sessionId: string, opts: { reason: string; meta: RequestMeta; userId?: string }): Promise<boolean> {
+    async revoke(
+      sessionId: string,
+      opts: { reason: string; meta: RequestMeta; userId?: string; actorId?: string | null },
+    ): Promise<boolean> {
       const row = await repos.sessions.revoke(sessionId, opts.reason, pinnedTime(clock), opts.userId);
       // Refuse its access tokens here even if it was already revoked (idempotent).
       if (row || !opts.userId) await revocations.revoke([sessionId]);
       if (row)
-        await audit.record(opts.reason === 'logout' ? 'logout' : 'session_revoked', row.userId, opts.meta, {
-          sessionId,
-          reason: opts.reason,
-        });
+        await audit.record(
+          opts.reason === 'logout' ? 'logout' : 'session_revoked',
+          row.userId,
+          opts.meta,
+          { sessionId, reason: opts.reason },
+          opts.actorId,
+        );
       return Boolean(row);
     },
 
     /** End every session of a user (optionally keeping one); returns how many ended. */
     async revokeAll(
       userId: string,
-      opts: { reason: string; meta: RequestMeta; exceptSessionId?: string },
+      opts: { reason: string; meta: RequestMeta; exceptSessionId?: string; actorId?: string | null },
     ): Promise<number> {
       const ids = await repos.sessions.revokeAllForUser(userId, opts.reason, pinnedTime(clock), opts.exceptSessionId);
       await revocations.revoke(ids);
       if (ids.length) {
-        await audit.record(opts.reason === 'logout' ? 'logout' : 'session_revoked', userId, opts.meta, {
-          sessions: ids.length,
-          reason: opts.reason,
-        });
+        await audit.record(
+          opts.reason === 'logout' ? 'logout' : 'session_revoked',
+          userId,
+          opts.meta,
+          { sessions: ids.length, reason: opts.reason },
+          opts.actorId,
+        );
       }
       return ids.length;
     },

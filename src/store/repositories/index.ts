@@ -1,12 +1,15 @@
 /** All repositories over one database handle: what services are given. */
 import type { Repositories } from '../../auth/ports.js';
 import type { Executor } from '../db.js';
+import { accountRepository } from './account.js';
+import { adminRepository } from './admin.js';
 import { auditRepository } from './audit.js';
 import { challengesRepository } from './challenges.js';
 import { factorsRepository } from './factors.js';
 import { keysRepository } from './keys.js';
 import { otpRepository } from './otp.js';
 import { passkeysRepository } from './passkeys.js';
+import { rolesRepository } from './roles.js';
 import { sessionsRepository } from './sessions.js';
 import { usersRepository } from './users.js';
 
@@ -20,5 +23,8 @@ export function repositories(db: Executor): Repositories {
     challenges: challengesRepository(db),
     factors: factorsRepository(db),
     passkeys: passkeysRepository(db),
+    roles: rolesRepository(db),
+    admin: adminRepository(db),
+    account: accountRepository(db),
   };
 }
