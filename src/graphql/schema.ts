@@ -9,6 +9,8 @@ import './otp.js';
 import './security.js';
 import './signInSteps.js';
 import './tokenInfo.js';
+import './accountLife.js';
+import './admin.js';
 
 builder.queryType({});
 builder.mutationType({});

@@ -21,7 +21,7 @@ export const PasskeyType = builder.objectRef<PasskeyRow>('Passkey').implement({
   }),
 });
 
-interface SecurityView {
+export interface SecurityView {
   passwordSet: boolean;
   totpEnabled: boolean;
   recoveryCodesLeft: number;
@@ -29,7 +29,7 @@ interface SecurityView {
   lastAuthenticatedAt: Date;
 }
 
-const SecurityType = builder.objectRef<SecurityView>('Security').implement({
+export const SecurityType = builder.objectRef<SecurityView>('Security').implement({
   fields: (t) => ({
     passwordSet: t.exposeBoolean('passwordSet'),
     totpEnabled: t.exposeBoolean('totpEnabled'),
