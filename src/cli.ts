@@ -174,7 +174,10 @@ export async function run(argv: string[], config: Config): Promise<string | unde
           const user = await userByEmail(accounts, email);
           if (sub === 'unlock') {
             await admin.unlockUser(null, user.id, noMeta);
-            return `unlocked ${user.email}: its sign-in, code and second-factor limits are cleared`;
+            // Without Redis each server counts in its own memory, which no other process can reach.
+            return config.redisUrl
+              ? `unlocked ${user.email}: its sign-in, code and second-factor limits are cleared on every instance`
+              : `unlocked ${user.email} in the database only: without REDIS_URL each server keeps its limits in its own memory; use the unlockUser mutation (or restart the servers)`;
           }
           await admin.reactivateUser(null, user.id, noMeta);
           return `reactivated ${user.email}; they can sign in again`;
