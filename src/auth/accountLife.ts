@@ -108,7 +108,8 @@ export function createAccountLife({
      * then every instance is told its sessions ended (the revoked set here, Redis to the others,
      * and the sessions' numbered rows for the database poll and GET /revocations); a goodbye mail.
      */
-    async deleteAccount(viewer: Viewer, meta: RequestMeta): Promise<true> {
+    /** No request meta: the audit row of a deletion keeps no address or user agent. */
+    async deleteAccount(viewer: Viewer): Promise<true> {
       await reauth.requireRecent(viewer);
       const at = new Date(clock.now());
       const deleted = await store.deleteAccount(viewer.userId, pinnedTime(clock), {
@@ -133,5 +134,3 @@ export function createAccountLife({
     },
   };
 }
-
-export type AccountLife = ReturnType<typeof createAccountLife>;

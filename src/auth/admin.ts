@@ -137,7 +137,12 @@ export function createAdmin({ store, repos, roles, sessions, limits, audit }: De
       if (!user) throw new AuthError('BAD_USER_INPUT', `No user with email ${email}`, { field: 'email' });
       const changed = add ? await roles.grant(user.id, role, null) : await roles.revoke(user.id, role);
       if (changed)
-        await audit.record('roles_changed', user.id, meta, add ? { added: [role], removed: [] } : { added: [], removed: [role] });
+        await audit.record(
+          'roles_changed',
+          user.id,
+          meta,
+          add ? { added: [role], removed: [] } : { added: [], removed: [role] },
+        );
       return changed;
     },
 
@@ -187,5 +192,3 @@ export function createAdmin({ store, repos, roles, sessions, limits, audit }: De
     },
   };
 }
-
-export type Admin = ReturnType<typeof createAdmin>;

@@ -59,15 +59,14 @@ export function createRoles({ store, findUser, adminEmails, clock }: Deps) {
     },
 
     /** An address has just been proven (verifyEmail, an email change): ADMIN_EMAILS applies now. */
-    proven: (user: Pick<User, 'id' | 'email' | 'emailVerifiedAt'>) => (listed.size ? grantListed(user) : Promise.resolve()),
+    proven: (user: Pick<User, 'id' | 'email' | 'emailVerifiedAt'>) =>
+      listed.size ? grantListed(user) : Promise.resolve(),
 
     /** FORBIDDEN unless the account is active and holds `admin` (read from the database: a demotion counts at once). */
     async requireAdmin(userId: string): Promise<void> {
       const [user, roles] = await Promise.all([findUser(userId), store.of(userId)]);
       if (!user?.isActive || !roles.includes(ADMIN)) throw new AuthError('FORBIDDEN', 'Only an admin may do this');
     },
-
-    isAdmin: async (userId: string) => (await store.of(userId)).includes(ADMIN),
 
     set: (userId: string, roles: readonly string[], by: string | null) =>
       store.set(userId, checkRoles(roles), by, new Date(clock.now())),

@@ -132,7 +132,8 @@ export function createSessions({
       if (now - token.usedAt.getTime() <= config.refreshReuseGraceMs) {
         // Another tab won the race: answer with the chain's current token, not a new one.
         const current = await repos.sessions.currentToken(session.id);
-        if (current && current.expiresAt.getTime() > now) return issue(session, current, await roles.of(session.userId));
+        if (current && current.expiresAt.getTime() > now)
+          return issue(session, current, await roles.of(session.userId));
       }
       const revoked = await repos.sessions.revoke(session.id, 'reuse', at);
       if (revoked) await revocations.revoke([session.id]);

@@ -27,7 +27,7 @@ builder.mutationFields((t) => ({
   deleteAccount: t.boolean({
     description: 'Needs a recent sign-in. Everything of the account goes; every session ends at once; a mail confirms.',
     resolve: async (_root, _args, ctx) => {
-      const done = await ctx.services.accountLife.deleteAccount(await ctx.requireViewer(), ctx.meta);
+      const done = await ctx.services.accountLife.deleteAccount(await ctx.requireViewer());
       ctx.refreshCookie.clear();
       return done;
     },

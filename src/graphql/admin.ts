@@ -37,19 +37,20 @@ async function requireOwnerOrAdmin(ref: UserRef, ctx: GraphQLContext): Promise<v
   if (!(await check)) throw new AuthError('FORBIDDEN', 'Only an admin or the user themself may read this');
 }
 
-const PageInfoType = builder
-  .objectRef<Page<unknown>['pageInfo']>('PageInfo')
-  .implement({
-    fields: (t) => ({
-      hasNextPage: t.exposeBoolean('hasNextPage'),
-      endCursor: t.exposeString('endCursor', { nullable: true }),
-    }),
-  });
+const PageInfoType = builder.objectRef<Page<unknown>['pageInfo']>('PageInfo').implement({
+  fields: (t) => ({
+    hasNextPage: t.exposeBoolean('hasNextPage'),
+    endCursor: t.exposeString('endCursor', { nullable: true }),
+  }),
+});
 
 const UserEdgeType = builder.objectRef<{ cursor: string; node: UserListRow }>('UserEdge').implement({
   fields: (t) => ({
     cursor: t.exposeString('cursor'),
-    node: t.field({ type: UserType, resolve: (e) => ({ id: e.node.user.id, user: e.node.user, profile: e.node.profile }) }),
+    node: t.field({
+      type: UserType,
+      resolve: (e) => ({ id: e.node.user.id, user: e.node.user, profile: e.node.profile }),
+    }),
   }),
 });
 

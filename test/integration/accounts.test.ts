@@ -123,9 +123,10 @@ describe.each(targets)('the account’s own on $name', (target) => {
     }
     // What still names the account's id: the audit trail, and the revoked sessions the revocation feed needs.
     expect(Object.keys(holding).sort()).toEqual(['audit_events', 'sessions']);
-    const kept = await t.sql('select id, revoked_at, revocation_seq, ip, user_agent, amr from sessions where user_id = $1', [
-      userId,
-    ]);
+    const kept = await t.sql(
+      'select id, revoked_at, revocation_seq, ip, user_agent, amr from sessions where user_id = $1',
+      [userId],
+    );
     expect(kept.map((s) => s.id).sort()).toEqual([...sessionIds].sort());
     for (const s of kept) {
       expect(s.revoked_at).not.toBeNull();
@@ -133,7 +134,9 @@ describe.each(targets)('the account’s own on $name', (target) => {
       expect([s.ip, s.user_agent, s.amr]).toEqual([null, null, null]);
     }
     expect(await t.sql('select 1 from refresh_tokens where session_id = any($1::uuid[])', [sessionIds])).toEqual([]);
-    const events = await t.sql('select type, ip, user_agent from audit_events where user_id = $1 order by id', [userId]);
+    const events = await t.sql('select type, ip, user_agent from audit_events where user_id = $1 order by id', [
+      userId,
+    ]);
     expect(events.map((e) => e.type)).toContain('register');
     expect(events.at(-1)?.type).toBe('account_deleted');
     expect(events.every((e) => e.ip === null && e.user_agent === null)).toBe(true);
@@ -184,7 +187,7 @@ describe.each(targets)('the account’s own on $name', (target) => {
     expect(jwtPayload((await loginUser(t, ADMIN_EMAIL)).token!)).not.toHaveProperty('roles');
     const code = codeIn((await mailTo(t, ADMIN_EMAIL))[0]);
     await client.gql(`mutation($c: String!) { verifyEmail(code: $c) { id } }`, { c: code });
-    expect((await t.sql('select role, granted_by from user_roles where user_id = $1', [userId]))).toEqual([
+    expect(await t.sql('select role, granted_by from user_roles where user_id = $1', [userId])).toEqual([
       { role: 'admin', granted_by: null },
     ]);
     expect(jwtPayload((await client.gql(REFRESH)).body.data.refreshToken.accessToken).roles).toEqual(['admin']);

@@ -19,7 +19,16 @@ import {
   signedInAdmin,
 } from '../support/accounts.js';
 import { databaseTargets, postgres, postgresAvailable } from '../support/databases.js';
-import { LOGIN, ME, TEST_PASSWORD, loginUser, registerUser, suiteServer, uniqueEmail } from '../support/server.js';
+import {
+  type GqlResponse,
+  LOGIN,
+  ME,
+  TEST_PASSWORD,
+  loginUser,
+  registerUser,
+  suiteServer,
+  uniqueEmail,
+} from '../support/server.js';
 
 const targets = await databaseTargets();
 const pgAvailable = await postgresAvailable('the admin search plan on PostgreSQL');
@@ -55,7 +64,12 @@ describe.each(targets)('administration on $name', (target) => {
     }
     // Their own private fields they may read.
     const own = await client.gql(`{ me { roles isActive sessions { current } security { passwordSet } } }`);
-    expect(own.body.data.me).toEqual({ roles: [], isActive: true, sessions: [{ current: true }], security: { passwordSet: true } });
+    expect(own.body.data.me).toEqual({
+      roles: [],
+      isActive: true,
+      sessions: [{ current: true }],
+      security: { passwordSet: true },
+    });
     // Nothing changed for the user they named.
     expect((await t.sql('select is_active from users where id = $1', [userId]))[0].is_active).toBe(true);
   });
@@ -83,7 +97,7 @@ describe.each(targets)('administration on $name', (target) => {
     const seen: string[] = [];
     let after: string | null = null;
     for (let pages = 0; pages < 5; pages++) {
-      const res = await client.gql(USERS, { s: tag.toUpperCase(), f: 2, a: after });
+      const res: GqlResponse = await client.gql(USERS, { s: tag.toUpperCase(), f: 2, a: after });
       const { edges, pageInfo } = res.body.data.users;
       seen.push(...edges.map((e: { node: { id: string } }) => e.node.id));
       expect(pageInfo.endCursor).toBe(edges.at(-1)?.cursor ?? null);
@@ -155,7 +169,8 @@ describe.each(targets)('administration on $name', (target) => {
     expect(changed.detail).toEqual({ added: ['billing', 'support'], removed: [] });
     // Pages of the audit log follow on without repeats.
     const first = (await admin.client.gql(AUDIT, { u: userId, f: 2 })).body.data.auditEvents;
-    const next = (await admin.client.gql(AUDIT, { u: userId, f: 2, a: first.pageInfo.endCursor })).body.data.auditEvents;
+    const next = (await admin.client.gql(AUDIT, { u: userId, f: 2, a: first.pageInfo.endCursor })).body.data
+      .auditEvents;
     expect([...first.edges, ...next.edges].map((e: { node: { id: string } }) => e.node.id)).toEqual(
       page.edges.slice(0, 4).map((e: { node: { id: string } }) => e.node.id),
     );
@@ -187,7 +202,9 @@ describe.runIf(pgAvailable)('the admin search at scale on PostgreSQL', () => {
     await sql(`insert into users (email, username, created_at)
       select 'person' || i || '@example.test', case when i % 3 = 0 then 'nick' || i end, now() - i * interval '1 second'
       from generate_series(1, 50000) i`);
-    await sql(`insert into profiles (user_id, display_name) select id, 'Name ' || username from users where username is not null`);
+    await sql(
+      `insert into profiles (user_id, display_name) select id, 'Name ' || username from users where username is not null`,
+    );
     await sql('analyze users');
     await sql('analyze profiles');
     // The statement the repository runs (src/store/repositories/admin.ts) for `users(search: "son1234")`.
@@ -205,8 +222,6 @@ describe.runIf(pgAvailable)('the admin search at scale on PostgreSQL', () => {
     expect(plan).not.toMatch(/Seq Scan on users/);
     const admin = await signedInAdmin(t);
     const found = (await admin.client.gql(USERS, { s: 'SON12345' })).body.data.users.edges;
-    expect(found.map((e: { node: { email: string } }) => e.node.email).sort()).toEqual([
-      'person12345@example.test',
-    ]);
+    expect(found.map((e: { node: { email: string } }) => e.node.email).sort()).toEqual(['person12345@example.test']);
   });
 });

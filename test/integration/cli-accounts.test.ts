@@ -35,14 +35,18 @@ describe.runIf(pgAvailable)('user list, role, unlock and reactivate on PostgreSQ
       await latchkey(['user', 'role', 'add', '--email', email, 'admin'], { env }),
       new RegExp(`^granted admin to ${email}; tokens carry it from the next refresh$`),
     );
-    succeeded(await latchkey(['user', 'role', 'add', '--email', email, 'admin'], { env }), /^nothing to do:.*already has admin/);
+    succeeded(
+      await latchkey(['user', 'role', 'add', '--email', email, 'admin'], { env }),
+      /^nothing to do:.*already has admin/,
+    );
     const refreshed = (await client.gql(REFRESH)).body.data.refreshToken.accessToken;
     expect(jwtPayload(refreshed).roles).toEqual(['admin']);
     client.token = refreshed;
     expect((await client.gql(`{ users(first: 1) { edges { cursor } } }`)).body.data.users.edges).toHaveLength(1);
-    const [event] = await t.sql(`select actor_id, detail from audit_events where user_id = $1 and type = 'roles_changed'`, [
-      userId,
-    ]);
+    const [event] = await t.sql(
+      `select actor_id, detail from audit_events where user_id = $1 and type = 'roles_changed'`,
+      [userId],
+    );
     expect(event).toEqual({ actor_id: null, detail: { added: ['admin'], removed: [] } });
 
     succeeded(await latchkey(['user', 'role', 'remove', '--email', email, 'admin'], { env }), /^took admin from/);
@@ -69,7 +73,10 @@ describe.runIf(pgAvailable)('user list, role, unlock and reactivate on PostgreSQ
     for (let i = 0; i < t.config.rateLimits.loginAccount.points; i++)
       await t.client().gql(LOGIN, { email, password: `wrong ${i}` });
     expect((await t.client().gql(LOGIN, { email, password: TEST_PASSWORD })).code).toBe('RATE_LIMITED');
-    succeeded(await latchkey(['user', 'unlock', '--email', email], { env }), new RegExp(`^unlocked ${email}.*every instance$`));
+    succeeded(
+      await latchkey(['user', 'unlock', '--email', email], { env }),
+      new RegExp(`^unlocked ${email}.*every instance$`),
+    );
     expect((await loginUser(t, email)).token).toBeTruthy();
   });
 

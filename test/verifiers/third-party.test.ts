@@ -104,9 +104,10 @@ describe.each([
     jwksUri = alg === 'HS256' ? undefined : `${t.url}/.well-known/jwks.json`;
     source = jwksUri ?? SECRET;
     const other = await registerUser(t.client());
-    await t.sql(`insert into user_roles (user_id, role, granted_at) values ($1, 'support', now()), ($1, 'admin', now())`, [
-      other.userId,
-    ]);
+    await t.sql(
+      `insert into user_roles (user_id, role, granted_at) values ($1, 'support', now()), ($1, 'admin', now())`,
+      [other.userId],
+    );
     withRoles = (await loginUser(t, other.email)).token!;
   });
 

@@ -116,7 +116,10 @@ export function accountMethods({ request, signOut, setUser }: Deps): AccountMeth
       return user;
     },
     async deleteAccount() {
-      const done = await one<'deleteAccount', boolean>('deleteAccount', 'mutation LatchkeyDeleteAccount { deleteAccount }');
+      const done = await one<'deleteAccount', boolean>(
+        'deleteAccount',
+        'mutation LatchkeyDeleteAccount { deleteAccount }',
+      );
       signOut('ACCOUNT_DELETED');
       return done;
     },

@@ -10,6 +10,14 @@ export { createLatchkeyClient } from './client.js';
 export type { LatchkeyClient, LatchkeyClientOptions, SessionState, SignOutReason } from './client.js';
 export { LatchkeyError } from './errors.js';
 export type { Passkey, SecondFactorMethod, Security, SignInResult } from './secondFactors.js';
-export type { AccountMethods, AdminUser, AdminUserDetail, AuditEvent, Connection, PageInfo, UserSession } from './accounts.js';
+export type {
+  AccountMethods,
+  AdminUser,
+  AdminUserDetail,
+  AuditEvent,
+  Connection,
+  PageInfo,
+  UserSession,
+} from './accounts.js';
 export type { LatchkeyUser } from './user.js';
 export type { Fetch } from './transport.js';

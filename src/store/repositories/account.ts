@@ -98,7 +98,11 @@ export function accountRepository(db: Executor): AccountStore {
         if (!gone) return undefined;
         const revoked = await tx
           .update(sessions)
-          .set({ revokedAt: dbNow(at), revokeReason: 'account_deleted', revocationSeq: sql`nextval('session_revocations')` })
+          .set({
+            revokedAt: dbNow(at),
+            revokeReason: 'account_deleted',
+            revocationSeq: sql`nextval('session_revocations')`,
+          })
           .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt)))
           .returning({ id: sessions.id });
         // What stays of a session is what refuses its tokens (id, times, revocation number) until
@@ -106,12 +110,22 @@ export function accountRepository(db: Executor): AccountStore {
         await tx.update(sessions).set({ userAgent: null, ip: null, amr: null }).where(eq(sessions.userId, userId));
         await tx
           .delete(refreshTokens)
-          .where(inArray(refreshTokens.sessionId, tx.select({ id: sessions.id }).from(sessions).where(eq(sessions.userId, userId))));
+          .where(
+            inArray(
+              refreshTokens.sessionId,
+              tx.select({ id: sessions.id }).from(sessions).where(eq(sessions.userId, userId)),
+            ),
+          );
         // Codes asked for the address before the account existed carry no user id.
         await tx.delete(otpCodes).where(or(eq(otpCodes.userId, userId), eq(otpCodes.email, gone.email)));
         await tx
           .delete(authChallenges)
-          .where(inArray(authChallenges.sessionId, tx.select({ id: sessions.id }).from(sessions).where(eq(sessions.userId, userId))));
+          .where(
+            inArray(
+              authChallenges.sessionId,
+              tx.select({ id: sessions.id }).from(sessions).where(eq(sessions.userId, userId)),
+            ),
+          );
         // The audit trail stays (what happened, when), without where from or with what.
         await tx
           .update(auditEvents)

@@ -30,10 +30,7 @@ export function adminRepository(db: Executor): AdminStore {
       }
       if (after)
         conditions.push(
-          or(
-            lt(users.createdAt, after.createdAt),
-            and(eq(users.createdAt, after.createdAt), lt(users.id, after.id)),
-          ),
+          or(lt(users.createdAt, after.createdAt), and(eq(users.createdAt, after.createdAt), lt(users.id, after.id))),
         );
       return db
         .select({ user: users, profile: profiles })
