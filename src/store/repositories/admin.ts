@@ -7,7 +7,7 @@
  * are combined as a union of ids so that each match comes from its own index (an OR across
  * the users–profiles join could not use them) — see docs/accounts.md for the plan at 1M users.
  */
-import { and, desc, eq, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, lt, sql, type SQL } from 'drizzle-orm';
 import type { AdminStore, AuditEventRow } from '../../auth/accountPorts.js';
 import type { Executor } from '../db.js';
 import { auditEvents, profiles, users } from '../schema.js';
@@ -28,9 +28,11 @@ export function adminRepository(db: Executor): AdminStore {
             select user_id from profiles where display_name ilike ${p})`,
         );
       }
+      // A row comparison, which the (created_at, id) index takes as its condition: a deep page
+      // starts where the last one ended instead of filtering every newer row (an OR would).
       if (after)
         conditions.push(
-          or(lt(users.createdAt, after.createdAt), and(eq(users.createdAt, after.createdAt), lt(users.id, after.id))),
+          sql`(${users.createdAt}, ${users.id}) < (${after.createdAt.toISOString()}::timestamptz, ${after.id}::uuid)`,
         );
       return db
         .select({ user: users, profile: profiles })
