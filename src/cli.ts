@@ -3,6 +3,8 @@
  * Exit status 0 on success; non-zero with a one-line reason otherwise.
  *
  *   serve | migrate | user create --email E [--password P] | user deactivate --email E
+ *   user list [--search S] | user reactivate --email E | user unlock --email E
+ *   user role add|remove --email E ROLE
  *   sessions revoke --email E | tokens flush-expired | keys rotate [--now]
  *   webhooks list [--failed] [--limit N] | webhooks retry ID
  */
@@ -20,6 +22,10 @@ const usage = `usage: latchkey <command>
   migrate                               bring the database schema up to date
   user create --email E [--password P]  create a user (prompts for the password when omitted)
   user deactivate --email E             deactivate a user and end every session
+  user reactivate --email E             let a deactivated user sign in again
+  user unlock --email E                 clear the user's sign-in, code and second-factor limits
+  user list [--search S]                list users, newest first (search: email, username, display name)
+  user role add|remove --email E ROLE   grant or take away a role (admin: the administration API)
   sessions revoke --email E             sign a user out everywhere
   tokens flush-expired                  delete expired refresh tokens, dead sessions and expired codes
   keys rotate [--now]                   new signing and refresh keys; the signing key signs after KEY_ACTIVATION_DELAY (--now: at once)
@@ -85,6 +91,29 @@ async function readPassword(): Promise<string> {
   }
 }
 
+async function userByEmail(accounts: Services['accounts'], email: string) {
+  const user = await accounts.findByEmail(email);
+  // Not a usage error: the same answer (and status) as `user deactivate` gives.
+  if (!user) throw new AuthError('BAD_USER_INPUT', `No user with email ${email}`);
+  return user;
+}
+
+/** Every user (or every match), newest first, one line each: id, email (display name), status. */
+async function userList(admin: Services['admin'], search: string | null): Promise<string> {
+  const lines: string[] = [];
+  let after: string | null = null;
+  for (;;) {
+    const page = await admin.users(null, { search, first: 100, after });
+    for (const { node } of page.edges) {
+      const name = node.profile?.displayName ? ` (${node.profile.displayName})` : '';
+      lines.push(`${node.user.id}  ${node.user.email}${name}  ${node.user.isActive ? 'active' : 'deactivated'}`);
+    }
+    if (!page.pageInfo.hasNextPage) break;
+    after = page.pageInfo.endCursor;
+  }
+  return lines.length ? lines.join('\n') : 'no users';
+}
+
 export async function run(argv: string[], config: Config): Promise<string | undefined> {
   const [command, sub, ...rest] = argv;
   switch (command) {
@@ -140,6 +169,43 @@ export async function run(argv: string[], config: Config): Promise<string | unde
         return withServices(config, async ({ accounts }) => {
           const user = await accounts.deactivate(email, noMeta);
           return `deactivated ${user.email}; every session ended`;
+        });
+      }
+      if (sub === 'reactivate' || sub === 'unlock') {
+        const email = emailOption(rest);
+        return withServices(config, async ({ accounts, admin }) => {
+          const user = await userByEmail(accounts, email);
+          if (sub === 'unlock') {
+            await admin.unlockUser(null, user.id, noMeta);
+            // Without Redis each server counts in its own memory, which no other process can reach.
+            return config.redisUrl
+              ? `unlocked ${user.email}: its sign-in, code and second-factor limits are cleared on every instance`
+              : `unlocked ${user.email} in the database only: without REDIS_URL each server keeps its limits in its own memory; use the unlockUser mutation (or restart the servers)`;
+          }
+          await admin.reactivateUser(null, user.id, noMeta);
+          return `reactivated ${user.email}; they can sign in again`;
+        });
+      }
+      if (sub === 'list') {
+        const { values } = options(() =>
+          parseArgs({ args: rest, options: { search: { type: 'string' } }, strict: true }),
+        );
+        return withServices(config, async ({ admin }) => userList(admin, values.search ?? null));
+      }
+      if (sub === 'role') {
+        const [action, ...more] = rest;
+        const { values, positionals } = options(() =>
+          parseArgs({ args: more, options: { email: { type: 'string' } }, strict: true, allowPositionals: true }),
+        );
+        if ((action !== 'add' && action !== 'remove') || positionals.length !== 1)
+          throw new UsageError('usage: latchkey user role add|remove --email E ROLE');
+        if (!values.email) throw new UsageError('--email is required');
+        const [role] = positionals;
+        return withServices(config, async ({ admin }) => {
+          const changed = await admin.changeRole(values.email!, role, action === 'add', noMeta);
+          const done = action === 'add' ? `granted ${role} to` : `took ${role} from`;
+          const already = action === 'add' ? `already has ${role}` : `did not have ${role}`;
+          return `${changed ? done : 'nothing to do:'} ${values.email}${changed ? '' : ` ${already}`}; tokens carry it from the next refresh`;
         });
       }
       break;

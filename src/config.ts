@@ -14,6 +14,7 @@ import { type AppsConfig, appsConfig, appVariables } from './configApps.js';
 import { type OAuthProviderConfig, oauthConfig } from './configOAuth.js';
 import { type SecurityConfig, securityConfig, securityVariables } from './configSecurity.js';
 import { type WebhookConfig, webhooksConfig, webhookVariables } from './configWebhooks.js';
+import { type AccountsConfig, accountsConfig, accountVariables } from './configAccounts.js';
 import { bool, duration, int, oneOf, rate, type Rate, type TrustProxy, trustProxy } from './configValues.js';
 
 export type { Rate, TrustProxy } from './configValues.js';
@@ -98,6 +99,7 @@ const variables = {
   NODE_ENV: [z.string(), 'development'],
   ...appVariables,
   ...webhookVariables,
+  ...accountVariables,
 } as const satisfies Record<string, readonly [z.ZodType, string | undefined]>;
 
 /** Every setting this server reads, with its default as typed (undefined: unset), e.g. `{ PORT: '4000', … }`. */
@@ -124,7 +126,7 @@ export interface RateLimits {
   mfaAccount: Rate;
 }
 
-export interface Config extends AppsConfig, SecurityConfig, WebhookConfig {
+export interface Config extends AppsConfig, SecurityConfig, WebhookConfig, AccountsConfig {
   port: number;
   host: string;
   /** `undefined` → embedded PGlite in dataDir; `memory:` → in-memory PGlite; else a PostgreSQL URL. */
@@ -287,5 +289,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     production: p.NODE_ENV === 'production',
     ...apps,
     ...webhooksConfig(p),
+    ...accountsConfig(p),
   };
 }

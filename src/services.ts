@@ -10,6 +10,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createAccounts } from './auth/accounts.js';
+import { createAccountLife } from './auth/accountLife.js';
+import { createAdmin } from './auth/admin.js';
+import { createRoles } from './auth/roles.js';
 import { type AuthEvents, createAudit } from './auth/audit.js';
 import { type Clock, systemClock } from './auth/clock.js';
 import { createEmailCodes } from './auth/emailCodes.js';
@@ -107,7 +110,13 @@ export async function createServices({
   });
   const audit = createAudit({ repo: repos.audit, clock, events });
   const limits = createLimits({ settings: config.rateLimits, audit, redis, prefix: config.redisKeyPrefix });
-  const sessions = createSessions({ repos, tokens, revocations, audit, config, clock, limits, transactions });
+  const roles = createRoles({
+    store: repos.roles,
+    findUser: (id) => repos.users.findById(id),
+    adminEmails: config.adminEmails,
+    clock,
+  });
+  const sessions = createSessions({ repos, tokens, revocations, audit, config, clock, limits, transactions, roles });
   const challenges = createChallenges({ store: repos.challenges, clock });
   const signIn = createSignIn({ sessions, factors: repos.factors, challenges, audit, config });
   const tokenInfo = createTokenInfo({ tokens, revocations });
@@ -203,6 +212,21 @@ export async function createServices({
     config,
     transactions,
   });
+  const accountLife = createAccountLife({
+    store: repos.account,
+    users: repos.users,
+    otp,
+    outbox,
+    limits,
+    audit,
+    reauth,
+    revocations,
+    roles,
+    config,
+    clock,
+    transactions,
+  });
+  const admin = createAdmin({ store: repos.admin, repos, roles, sessions, limits, audit, accounts });
   // A start that fails now must not leave Redis connections keeping the process alive.
   if (loadRevocations)
     await revocationSync.load().catch(async (e) => {
@@ -255,6 +279,9 @@ export async function createServices({
     reauth,
     security,
     oauth,
+    roles,
+    accountLife,
+    admin,
     close,
   };
 }

@@ -102,6 +102,21 @@ export function createAccounts({ repos, sessions, audit, clock, limits = noLimit
   const now = () => new Date(clock.now());
   const checkNew = (password: string, field?: string) => passwords.check(password, field);
 
+  /**
+   * Deactivate `user` (user.deactivated in the same transaction when it was active), end every
+   * session, and audit it naming the admin who did it (null: the command line).
+   */
+  const deactivateAccount = async (user: User, meta: RequestMeta, actorId: string | null): Promise<void> => {
+    await changeWithEvents(
+      transactions,
+      repos,
+      (r) => r.users.setActive(user.id, false),
+      () => (user.isActive ? [['user.deactivated', { userId: user.id, email: user.email }]] : []),
+    );
+    await sessions.revokeAll(user.id, { reason: 'deactivated', meta, actorId });
+    await audit.record('user_deactivated', user.id, meta, undefined, actorId);
+  };
+
   return {
     async register(input: RegisterInput, meta: RequestMeta): Promise<User> {
       await limits.take('registerIp', meta.ip, meta);
@@ -199,20 +214,15 @@ export function createAccounts({ repos, sessions, audit, clock, limits = noLimit
       return profile;
     },
 
-    /** Deactivate a user and end every session (admin / CLI). */
+    /** Deactivate a user and end every session (the CLI, by address). */
     async deactivate(email: string, meta: RequestMeta): Promise<User> {
       const user = await repos.users.findByEmail(canonicalEmail(email));
       if (!user) throw new AuthError('BAD_USER_INPUT', `No user with email ${email}`, { field: 'email' });
-      await changeWithEvents(
-        transactions,
-        repos,
-        (r) => r.users.setActive(user.id, false),
-        () => (user.isActive ? [['user.deactivated', { userId: user.id, email: user.email }]] : []),
-      );
-      await sessions.revokeAll(user.id, { reason: 'deactivated', meta });
-      await audit.record('user_deactivated', user.id, meta);
+      await deactivateAccount(user, meta, null);
       return user;
     },
+
+    deactivateAccount,
 
     findById: (id: string) => repos.users.findById(id),
     /** Users with their profiles, one query for any number of ids (the per-request loader's batch). */
@@ -220,3 +230,5 @@ export function createAccounts({ repos, sessions, audit, clock, limits = noLimit
     findByEmail: (email: string) => repos.users.findByEmail(canonicalEmail(email)),
   };
 }
+
+export type Accounts = ReturnType<typeof createAccounts>;

@@ -44,7 +44,15 @@ export type AuditType =
   | 'reauthenticated'
   | 'oauth_failed'
   | 'identity_linked'
-  | 'identity_unlinked';
+  | 'identity_unlinked'
+  // API.md §10 (the account's own, roles, administration)
+  | 'email_change_requested'
+  | 'email_changed'
+  | 'account_deleted'
+  | 'data_exported'
+  | 'roles_changed'
+  | 'user_reactivated'
+  | 'user_unlocked';
 
 /** Counters other layers can observe (Prometheus in http/metrics.ts). */
 export interface AuthEvents {
@@ -56,7 +64,14 @@ export interface AuthEvents {
 export const noEvents: AuthEvents = { count: () => {}, revoked: () => {} };
 
 export interface Audit {
-  record(type: AuditType, userId: string | null, meta: RequestMeta, detail?: Record<string, unknown>): Promise<void>;
+  /** `actorId`: the admin who acted on `userId` (admin operations). */
+  record(
+    type: AuditType,
+    userId: string | null,
+    meta: RequestMeta,
+    detail?: Record<string, unknown>,
+    actorId?: string | null,
+  ): Promise<void>;
   /**
    * The same, for an event that `write` stores along with rows of its own (a sign-in's, in
    * one statement). Counted once written, like every event.
@@ -92,7 +107,8 @@ export function createAudit({
       });
       if (written !== false) events.count(type);
     },
-    record: (type, userId, meta, detail) => audit.recordWith(type, userId, meta, detail, repo.record),
+    record: (type, userId, meta, detail, actorId) =>
+      audit.recordWith(type, userId, meta, detail, (event) => repo.record(actorId ? { ...event, actorId } : event)),
   };
   return audit;
 }

@@ -39,6 +39,11 @@ export interface Limits {
   forgive(name: LimitName, key: string | null): Promise<void>;
   /** Forget every attempt counted against `key` (a successful login clears its account). */
   reset(name: LimitName, key: string | null): Promise<void>;
+  /**
+   * Forget `key`'s count everywhere it may be kept — Redis and this process's memory (where it
+   * counted while Redis was skipped): an admin unlocking an account (`unlockUser`).
+   */
+  clear(name: LimitName, key: string): Promise<void>;
 }
 
 // Emails (and addresses) are personal data: Redis only ever sees a digest.
@@ -122,8 +127,27 @@ export function createLimits({
     async reset(name, key) {
       if (key !== null) await counted(name, (l) => l.delete(digest(key)));
     },
+    async clear(name, key) {
+      const { memory, redis: shared } = limiters[name];
+      await memory.delete(digest(key));
+      // Through the breaker like every Redis call: an unlock during an outage clears what it can reach.
+      if (shared && redis)
+        await redis.breaker.run(
+          () => shared.delete(digest(key)),
+          async () => {
+            throw new AuthError('SERVICE_UNAVAILABLE', 'Redis is unreachable: the shared limits could not be cleared', {
+              retryAfter: 1,
+            });
+          },
+        );
+    },
   };
 }
 
 /** No limits at all (services built without a Limits, e.g. unit tests). */
-export const noLimits: Limits = { take: async () => {}, forgive: async () => {}, reset: async () => {} };
+export const noLimits: Limits = {
+  take: async () => {},
+  forgive: async () => {},
+  reset: async () => {},
+  clear: async () => {},
+};

@@ -16,7 +16,7 @@ import type { Clock } from './clock.js';
 import type { KeyRing } from './keys.js';
 import type { OtpCode, OtpRepository } from './ports.js';
 
-export type OtpPurpose = 'LOGIN' | 'VERIFY_EMAIL' | 'PASSWORD_RESET';
+export type OtpPurpose = 'LOGIN' | 'VERIFY_EMAIL' | 'PASSWORD_RESET' | 'EMAIL_CHANGE';
 
 export type OtpCheck =
   | { ok: true; row: OtpCode }
@@ -64,8 +64,14 @@ export function createOtp({ repo, keys, config, clock }: Deps) {
       return code;
     },
 
-    /** Check a code; a right one is used up, a wrong one costs an attempt. */
-    async check({ email, purpose, code }: { email: string; purpose: OtpPurpose; code: string }): Promise<OtpCheck> {
+    /**
+     * Check a code; a right one is used up, a wrong one costs an attempt. `use` replaces the
+     * plain "mark it used" when using it must be atomic with a change (false: used already).
+     */
+    async check(
+      { email, purpose, code }: { email: string; purpose: OtpPurpose; code: string },
+      use?: (row: OtpCode, at: Date) => Promise<boolean>,
+    ): Promise<OtpCheck> {
       const now = new Date(clock.now());
       const row = await repo.reserveAttempt(email, purpose, now, config.otpMaxAttempts);
       if (!row) return { ok: false, attemptsLeft: 0 };
@@ -77,7 +83,7 @@ export function createOtp({ repo, keys, config, clock }: Deps) {
       const actual = hashCode(key, Buffer.from(salt, 'base64url'), purpose, email, given);
       if (!timingSafeEqual(actual, Buffer.from(expected, 'base64url'))) return { ok: false, row, attemptsLeft };
       // Two requests with the right code: the database lets exactly one use it.
-      if (!(await repo.consume(row.id, now))) return { ok: false, row, attemptsLeft };
+      if (!(await (use ? use(row, now) : repo.consume(row.id, now)))) return { ok: false, row, attemptsLeft };
       return { ok: true, row };
     },
 

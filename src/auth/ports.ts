@@ -3,6 +3,7 @@
  * reads and writes, and one interface per area. `src/store/` implements these
  * (its repositories are type-checked against them); nothing here knows SQL.
  */
+import type { AccountStore, AdminStore, RolesStore } from './accountPorts.js';
 import type { ChallengeStore, FactorStore, PasskeyStore } from './factorPorts.js';
 
 export interface User {
@@ -106,7 +107,7 @@ export interface Successor {
 export type NewSession = Omit<Session, 'lastUsedAt' | 'revokedAt' | 'revokeReason'>;
 
 export type RotateResult =
-  | { kind: 'rotated'; session: Session; token: RefreshTokenRow }
+  | { kind: 'rotated'; session: Session; token: RefreshTokenRow; roles: string[] }
   /** The token could not be rotated; here is what the database knows about it, and its time then (ms). */
   | { kind: 'refused'; token: RefreshTokenRow; session: Session; userActive: boolean; nowMs: number }
   | { kind: 'unknown' };
@@ -131,8 +132,8 @@ export interface LiveSession extends Session {
 }
 
 export interface SessionsRepository {
-  /** The session, its first token, the user's last-login stamp and the audit event, together. */
-  signIn(session: NewSession, token: NewToken, event: NewAuditEvent): Promise<void>;
+  /** The session, its first token, the user's last-login stamp and the audit event, together; false (nothing written) when the user is gone. */
+  signIn(session: NewSession, token: NewToken, event: NewAuditEvent): Promise<boolean>;
   /**
    * Rotate `jti` atomically: one guarded statement (see the store), on the database's clock,
    * doing nothing once `deadline` has passed; `event` (the refresh's audit row) is written by it.
@@ -164,6 +165,8 @@ export interface SessionsRepository {
 
 export interface NewAuditEvent {
   userId?: string | null;
+  /** The admin who acted on `userId` (admin operations). */
+  actorId?: string | null;
   type: string;
   ip?: string | null;
   userAgent?: string | null;
@@ -268,4 +271,7 @@ export interface Repositories {
   factors: FactorStore;
   passkeys: PasskeyStore;
   identities: IdentitiesRepository;
+  roles: RolesStore;
+  admin: AdminStore;
+  account: AccountStore;
 }

@@ -211,6 +211,24 @@ export function createSecurity({
     },
 
     /** `mySecurity`: what the account has, and this session's last real sign-in. */
+    /**
+     * Another account's overview, for an admin (User.security): its factors, and its last real
+     * sign-in taken from the newest of its live sessions' (or its last login without one).
+     */
+    async overviewOf(userId: string, lastAuthenticatedAt: Date) {
+      const user = await findUser(userId);
+      if (!user) throw new AuthError('BAD_USER_INPUT', 'No such user', { field: 'id' });
+      const [summary, list] = await Promise.all([factors.summary(user.id), passkeys.list(user.id)]);
+      return {
+        userId: user.id,
+        passwordSet: user.passwordHash !== null,
+        totpEnabled: summary.totp,
+        recoveryCodesLeft: summary.recoveryCodesLeft,
+        passkeys: list,
+        lastAuthenticatedAt,
+      };
+    },
+
     async overview(viewer: Viewer) {
       const user = await account(viewer.userId);
       const session = await reauth.live(viewer);

@@ -70,7 +70,11 @@ interface Deps {
   limits?: Limits;
   /** Where sign-ins and revocations write their webhook events (none when omitted). */
   transactions?: Transactions;
+  /** The account's roles for the `roles` claim (none when omitted). */
+  roles?: { atSignIn(userId: string): Promise<string[]>; of(userId: string): Promise<string[]> };
 }
+
+const noRoles = { atSignIn: async () => [], of: async () => [] };
 
 /**
  * A genuine refresh token (our signature) whose row is gone: flushed after it
@@ -87,6 +91,7 @@ export function createSessions({
   clock,
   limits = noLimits,
   transactions,
+  roles = noRoles,
 }: Deps) {
   /** Revoke with `write` and emit `session.revoked` for each session it ended, in one transaction. */
   const revokeWithEvents = <T>(
@@ -112,7 +117,8 @@ export function createSessions({
   });
 
   /** The token pair for a session whose current refresh token is `token`. */
-  const issue = (session: Session, token: RefreshTokenRow | NewToken) => issueTokenPair(tokens, session, token);
+  const issue = (session: Session, token: RefreshTokenRow | NewToken, held?: readonly string[]) =>
+    issueTokenPair(tokens, session, token, held);
 
   /**
    * One refresh, limits aside: a rotation, the current token inside the grace, or an AuthError.
@@ -132,7 +138,7 @@ export function createSessions({
       return result.kind === 'rotated';
     });
 
-    if (result.kind === 'rotated') return issue(result.session, result.token);
+    if (result.kind === 'rotated') return issue(result.session, result.token, result.roles);
     if (result.kind === 'unknown') throw new AuthError(goneReason(claims.exp, clock.now()));
 
     const { token, session, userActive, nowMs: now } = result;
@@ -142,7 +148,8 @@ export function createSessions({
       if (now - token.usedAt.getTime() <= config.refreshReuseGraceMs) {
         // Another tab won the race: answer with the chain's current token, not a new one.
         const current = await repos.sessions.currentToken(session.id);
-        if (current && current.expiresAt.getTime() > now) return issue(session, current);
+        if (current && current.expiresAt.getTime() > now)
+          return issue(session, current, await roles.of(session.userId));
       }
       const revoked = await revokeWithEvents(
         (r) => r.sessions.revoke(session.id, 'reuse', at),
@@ -186,20 +193,28 @@ export function createSessions({
         amr,
       };
       const token = newToken(session, now);
-      await audit.recordWith('login_succeeded', userId, meta, { method }, (event) =>
-        changeWithEvents(
+      const held = await roles.atSignIn(userId);
+      let opened = false;
+      await audit.recordWith('login_succeeded', userId, meta, { method }, async (event) => {
+        opened = await changeWithEvents(
           transactions,
           repos,
           (r) => r.sessions.signIn(session, token, event),
-          () => [
-            [
-              'user.signed_in',
-              { userId, sessionId: session.id, method, amr, ip: session.ip, userAgent: session.userAgent },
-            ],
-          ],
-        ),
-      );
-      return { ...(await issue(session, token)), signedInAt: session.createdAt };
+          (ok) =>
+            ok
+              ? [
+                  [
+                    'user.signed_in',
+                    { userId, sessionId: session.id, method, amr, ip: session.ip, userAgent: session.userAgent },
+                  ],
+                ]
+              : [],
+        );
+        return opened;
+      });
+      // The account was deleted while it signed in: no session was opened, so no tokens.
+      if (!opened) throw new AuthError('INVALID_CREDENTIALS');
+      return { ...(await issue(session, token, held)), signedInAt: session.createdAt };
     },
 
     /**
@@ -233,7 +248,7 @@ export function createSessions({
       const session = await repos.sessions.markAuthenticated(viewer.sessionId, viewer.userId, new Date(now), amr);
       const current = session && (await repos.sessions.currentToken(session.id));
       if (!session || !current || current.expiresAt.getTime() <= now) throw new AuthError('UNAUTHENTICATED');
-      return issue(session, current);
+      return issue(session, current, await roles.of(session.userId));
     },
 
     /** The session a refresh token belongs to, if the token is genuine (for logout). */
@@ -261,7 +276,10 @@ export function createSessions({
     },
 
     /** End one session. With `userId`, only if it belongs to that user. True when it was live. */
-    async revoke(sessionId: string, opts: { reason: string; meta: RequestMeta; userId?: string }): Promise<boolean> {
+    async revoke(
+      sessionId: string,
+      opts: { reason: string; meta: RequestMeta; userId?: string; actorId?: string | null },
+    ): Promise<boolean> {
       const row = await revokeWithEvents(
         (r) => r.sessions.revoke(sessionId, opts.reason, pinnedTime(clock), opts.userId),
         (row) => ({ userId: row?.userId ?? '', sessionIds: row ? [sessionId] : [] }),
@@ -270,17 +288,20 @@ export function createSessions({
       // Refuse its access tokens here even if it was already revoked (idempotent).
       if (row || !opts.userId) await revocations.revoke([sessionId]);
       if (row)
-        await audit.record(opts.reason === 'logout' ? 'logout' : 'session_revoked', row.userId, opts.meta, {
-          sessionId,
-          reason: opts.reason,
-        });
+        await audit.record(
+          opts.reason === 'logout' ? 'logout' : 'session_revoked',
+          row.userId,
+          opts.meta,
+          { sessionId, reason: opts.reason },
+          opts.actorId,
+        );
       return Boolean(row);
     },
 
     /** End every session of a user (optionally keeping one); returns how many ended. */
     async revokeAll(
       userId: string,
-      opts: { reason: string; meta: RequestMeta; exceptSessionId?: string },
+      opts: { reason: string; meta: RequestMeta; exceptSessionId?: string; actorId?: string | null },
     ): Promise<number> {
       const ids = await revokeWithEvents(
         (r) => r.sessions.revokeAllForUser(userId, opts.reason, pinnedTime(clock), opts.exceptSessionId),
@@ -289,10 +310,13 @@ export function createSessions({
       );
       await revocations.revoke(ids);
       if (ids.length) {
-        await audit.record(opts.reason === 'logout' ? 'logout' : 'session_revoked', userId, opts.meta, {
-          sessions: ids.length,
-          reason: opts.reason,
-        });
+        await audit.record(
+          opts.reason === 'logout' ? 'logout' : 'session_revoked',
+          userId,
+          opts.meta,
+          { sessions: ids.length, reason: opts.reason },
+          opts.actorId,
+        );
       }
       return ids.length;
     },

@@ -28,6 +28,8 @@ export async function issueTokenPair(
   tokens: Tokens,
   session: Session,
   token: RefreshTokenRow | NewToken,
+  /** The account's roles now (the `roles` claim). */
+  roles: readonly string[] = [],
 ): Promise<AuthResult> {
   const [access, refreshToken] = await Promise.all([
     tokens.signAccess({
@@ -35,6 +37,7 @@ export async function issueTokenPair(
       sid: session.id,
       authTime: authenticatedAtOf(session),
       amr: session.amr ?? [],
+      roles,
     }),
     tokens.signRefresh({
       sub: session.userId,

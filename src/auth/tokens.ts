@@ -42,6 +42,8 @@ export interface AccessClaims extends TokenClaims {
   /** Seconds since the epoch: the session's last real sign-in (tokens signed before it existed lack it). */
   auth_time?: number;
   amr?: string[];
+  /** The account's roles (API.md §10.2), as of the sign-in or refresh that signed it; absent when none. */
+  roles?: string[];
 }
 
 export interface RefreshClaims extends TokenClaims {}
@@ -52,6 +54,7 @@ export interface Tokens {
     sid: string;
     authTime?: Date;
     amr?: string[];
+    roles?: readonly string[];
   }): Promise<{ token: string; claims: AccessClaims }>;
   /** @throws AuthError TOKEN_INVALID or TOKEN_EXPIRED */
   verifyAccess(token: string): Promise<AccessClaims>;
@@ -107,6 +110,8 @@ function accessClaimsOf(payload: JWTPayload): AccessClaims {
   const claims: AccessClaims = claimsOf(payload);
   if (typeof auth_time === 'number') claims.auth_time = auth_time;
   if (Array.isArray(amr) && amr.every((m) => typeof m === 'string')) claims.amr = amr;
+  const { roles } = payload as Record<string, unknown>;
+  if (Array.isArray(roles) && roles.every((r) => typeof r === 'string')) claims.roles = roles;
   return claims;
 }
 
@@ -127,10 +132,12 @@ export function createTokens({ config, keys, clock }: { config: TokenConfig; key
   });
 
   return {
-    async signAccess({ sub, sid, authTime, amr }) {
+    async signAccess({ sub, sid, authTime, amr, roles: held }) {
       const signer = keys.accessSigner();
       const iat = Math.floor(clock.now() / 1000);
       const auth_time = authTime && Math.floor(authTime.getTime() / 1000);
+      // Omitted when empty: a token of an account without roles is byte for byte what it was before roles.
+      const roles = held?.length ? [...held] : undefined;
       const claims: AccessClaims = {
         sub,
         sid,
@@ -139,6 +146,7 @@ export function createTokens({ config, keys, clock }: { config: TokenConfig; key
         exp: iat + Math.ceil(config.accessTokenTtlMs / 1000),
         auth_time,
         amr,
+        roles,
       };
       const token = compactJws(
         { alg: signer.alg, typ: ACCESS_TYP, kid: signer.kid },
@@ -152,6 +160,7 @@ export function createTokens({ config, keys, clock }: { config: TokenConfig; key
           exp: claims.exp,
           auth_time,
           amr,
+          roles,
         },
         signer.sign,
       );

@@ -9,7 +9,12 @@ import { AuthPayloadType, TokenInfoType, userRef, type AuthPayloadView, type Use
 /** Set the refresh cookie and shape the payload. */
 export function authPayload(ctx: GraphQLContext, result: AuthResult, user: UserRef): AuthPayloadView {
   ctx.refreshCookie.set(result);
-  return { ...result, user, exposedRefreshToken: ctx.services.config.exposeRefreshToken ? result.refreshToken : null };
+  // The payload's user is the caller (its owner-only fields answer without a bearer token).
+  return {
+    ...result,
+    user: { ...user, self: true },
+    exposedRefreshToken: ctx.services.config.exposeRefreshToken ? result.refreshToken : null,
+  };
 }
 
 /**

@@ -35,7 +35,10 @@ builder.mutationFields((t) => ({
     args: { code: t.arg.string({ required: true }) },
     resolve: async (_root, args, ctx) => {
       const viewer = await ctx.requireViewer();
-      return userRef(await ctx.services.emailCodes.verifyEmail(viewer.userId, args.code, ctx.meta));
+      const user = await ctx.services.emailCodes.verifyEmail(viewer.userId, args.code, ctx.meta);
+      // A proven address in ADMIN_EMAILS is an admin from now on (API.md §7).
+      await ctx.services.roles.proven(user);
+      return userRef(user);
     },
   }),
 

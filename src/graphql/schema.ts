@@ -10,6 +10,8 @@ import './security.js';
 import './signInSteps.js';
 import './oauth.js';
 import './tokenInfo.js';
+import './accountLife.js';
+import './admin.js';
 
 builder.queryType({});
 builder.mutationType({});

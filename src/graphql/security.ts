@@ -21,7 +21,7 @@ export const PasskeyType = builder.objectRef<PasskeyRow>('Passkey').implement({
   }),
 });
 
-interface SecurityView {
+export interface SecurityView {
   /** Whose overview it is: the fields other areas add (identities) resolve from it. */
   userId: string;
   passwordSet: boolean;

@@ -24,6 +24,8 @@ export interface UserRef {
   user?: User;
   /** Undefined: not loaded yet (null: loaded, and the user has none). */
   profile?: Profile | null;
+  /** The caller's own account, known without a bearer token (an auth payload's user). */
+  self?: boolean;
 }
 
 /** A ref for a row the caller already has. */

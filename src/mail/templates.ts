@@ -9,7 +9,7 @@
  */
 import type { MailMessage } from './message.js';
 
-export type CodePurpose = 'LOGIN' | 'VERIFY_EMAIL' | 'PASSWORD_RESET';
+export type CodePurpose = 'LOGIN' | 'VERIFY_EMAIL' | 'PASSWORD_RESET' | 'EMAIL_CHANGE';
 
 const TEXT = `{{intro}}
 
@@ -47,6 +47,11 @@ const wording: Record<CodePurpose, { subject: string; intro: string; ignore: str
     intro: 'Use this code to choose a new password:',
     ignore: 'If you did not ask to reset your password, ignore this message: your password stays as it is.',
   },
+  EMAIL_CHANGE: {
+    subject: 'Confirm your new email address: {{code}}',
+    intro: 'Use this code to make this address the one your Latchkey account uses:',
+    ignore: 'If you did not ask for this, ignore this message: no account will use this address.',
+  },
 };
 
 const escapeHtml = (s: string) =>
@@ -83,13 +88,42 @@ export function codeMessage({
  * the sign-up answered as for a new address, so only the mailbox learns the account exists.
  */
 export function accountExistsMessage({ to }: { to: string }): MailMessage {
-  const text = `Someone tried to create a Latchkey account with this email address, which already has one.
+  return notice(
+    to,
+    'Someone tried to sign up with your email address',
+    `Someone tried to create a Latchkey account with this email address, which already has one.
 
 If it was you: sign in instead, or reset your password if you have forgotten it.
-If it was not you, you can ignore this message: nothing has changed.
+If it was not you, you can ignore this message: nothing has changed.`,
+  );
+}
 
-— Latchkey
-`;
+/** The old address is told its account moved to another one (it may be the owner's only warning). */
+export function emailChangedMessage({ to, newEmail }: { to: string; newEmail: string }): MailMessage {
+  return notice(
+    to,
+    'Your Latchkey account now uses another email address',
+    `The email address of your Latchkey account was changed from this one to ${newEmail}.
+
+If you did this, nothing else is needed. If you did not, someone has access to your account:
+reset your password and contact the site's administrator.`,
+  );
+}
+
+/** The goodbye mail after `deleteAccount`. */
+export function accountDeletedMessage({ to }: { to: string }): MailMessage {
+  return notice(
+    to,
+    'Your Latchkey account has been deleted',
+    `Your Latchkey account and everything stored with it have been deleted, and every session has ended.
+
+If you did not do this, contact the site's administrator.`,
+  );
+}
+
+/** A plain notice: paragraphs of text, the same in the HTML part. */
+function notice(to: string, subject: string, body: string): MailMessage {
+  const text = `${body}\n\n— Latchkey\n`;
   const html = `<!doctype html>
 <html lang="en"><body style="font-family: system-ui, sans-serif; color: #1a1a1a; line-height: 1.5">
 ${text
@@ -99,5 +133,5 @@ ${text
   .join('\n')}
 </body></html>
 `;
-  return { to, subject: 'Someone tried to sign up with your email address', text, html };
+  return { to, subject, text, html };
 }

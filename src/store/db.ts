@@ -11,6 +11,7 @@
 import { access, mkdir, open, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { sql } from 'drizzle-orm';
@@ -87,6 +88,9 @@ export function preparedStatement<T>(db: Executor, name: string, text: string): 
   };
 }
 
+/** Extensions the embedded database loads: PostgreSQL ships them, PGlite bundles them apart (pg_trgm: the admin search). */
+const extensions = { pg_trgm };
+
 /** Open (but do not migrate) the configured database. */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   const url = options.databaseUrl;
@@ -95,14 +99,14 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   let client: PGlite;
   let unlock = async () => {};
   if (url === 'memory:') {
-    client = await PGlite.create();
+    client = await PGlite.create({ extensions });
   } else {
     await mkdir(options.dataDir, { recursive: true });
     // initdb wants an empty directory: a new one is locked right after it is made.
     const fresh = !(await exists(join(options.dataDir, 'PG_VERSION')));
     if (!fresh) unlock = await lockDataDir(options.dataDir);
     try {
-      client = await PGlite.create(options.dataDir);
+      client = await PGlite.create(options.dataDir, { extensions });
     } catch (e) {
       await unlock();
       throw e;

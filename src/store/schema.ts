@@ -40,18 +40,27 @@ export const users = pgTable(
     // PostgreSQL's lower() folds some letters (İ → i) that the canonical form keeps apart.
     uniqueIndex('users_email_key').on(t.email),
     uniqueIndex('users_username_lower_key').on(sql`lower(${t.username})`),
+    // Admin search (`users(search:)`): ILIKE '%term%' over trigrams, fast at a million rows (migration 0005 loads pg_trgm).
+    index('users_email_trgm_idx').using('gin', sql`${t.email} gin_trgm_ops`),
+    index('users_username_trgm_idx').using('gin', sql`${t.username} gin_trgm_ops`),
+    // The admin list's order (newest first, read backwards) and its keyset cursor.
+    index('users_created_idx').on(t.createdAt, t.id),
   ],
 );
 
-export const profiles = pgTable('profiles', {
-  userId: uuid('user_id')
-    .primaryKey()
-    .references(() => users.id, { onDelete: 'cascade' }),
-  displayName: text('display_name'),
-  bio: text('bio'),
-  avatarUrl: text('avatar_url'),
-  updatedAt: ts('updated_at').notNull().defaultNow(),
-});
+export const profiles = pgTable(
+  'profiles',
+  {
+    userId: uuid('user_id')
+      .primaryKey()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    displayName: text('display_name'),
+    bio: text('bio'),
+    avatarUrl: text('avatar_url'),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [index('profiles_display_name_trgm_idx').using('gin', sql`${t.displayName} gin_trgm_ops`)],
+);
 
 /**
  * Numbers revocations in the order the database made them: instances follow it as a
@@ -64,9 +73,11 @@ export const sessions = pgTable(
   'sessions',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    userId: uuid('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
+    /**
+     * No foreign key: deleting an account keeps its sessions' revoked rows (without address or
+     * user agent) until their access tokens expire, so the revocation poll and feed still see them.
+     */
+    userId: uuid('user_id').notNull(),
     rememberMe: boolean('remember_me').notNull(),
     createdAt: ts('created_at').notNull(),
     lastUsedAt: ts('last_used_at').notNull(),
@@ -147,6 +158,8 @@ export const auditEvents = pgTable(
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
     userId: uuid('user_id'),
+    /** The admin who did it (admin operations); null when the user did it, or the command line. */
+    actorId: uuid('actor_id'),
     type: text('type').notNull(),
     ip: text('ip'),
     userAgent: text('user_agent'),

@@ -157,6 +157,18 @@ describe(`@latchkey/client against a real server on ${target.name}`, () => {
     expect(await other.getAccessToken()).toBeNull();
   });
 
+  it('deleteAccount signs every tab out with ACCOUNT_DELETED, and no tab can bring the session back', async () => {
+    const { first, tab, email } = await signedInTab();
+    const other = await secondTab({ tab }, first);
+    expect(await first.deleteAccount()).toBe(true);
+    expect(first.getState()).toEqual({ status: 'signedOut', user: null, reason: 'ACCOUNT_DELETED' });
+    await signedOutWith(other, 'ACCOUNT_DELETED');
+    expect(await other.getAccessToken()).toBeNull();
+    const reloaded = tab();
+    expect((await reloaded.ready()).status).toBe('signedOut');
+    expect(await t.sql('select 1 from users where email = $1', [email])).toEqual([]);
+  });
+
   it('does not sign anyone out when a refresh fails for a passing reason (network)', async () => {
     const { first, email, calls, network } = await signedInTab();
     t.clock!.advance(PAST_ACCESS_EXPIRY);

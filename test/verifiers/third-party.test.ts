@@ -17,7 +17,7 @@ import jwksClient from 'jwks-rsa';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { pglite } from '../support/databases.js';
 import { run } from '../support/processes.js';
-import { registerUser, suiteServer } from '../support/server.js';
+import { loginUser, registerUser, suiteServer } from '../support/server.js';
 
 const PYTHON = process.env.LATCHKEY_PYTHON ?? '/usr/bin/python3';
 const REQUIRE_PYJWT = process.env.LATCHKEY_REQUIRE_PYJWT === '1' || process.env.CI === 'true';
@@ -89,6 +89,8 @@ describe.each([
     env: { JWT_ALG: alg, EXPOSE_REFRESH_TOKEN: 'true', ...(alg === 'HS256' ? { JWT_SECRET: SECRET } : {}) },
   });
   let access: string;
+  /** An access token of an account with roles (API.md §10.2): the `roles` claim. */
+  let withRoles: string;
   let refresh: string;
   let userId: string;
   let jwksUri: string | undefined;
@@ -101,6 +103,12 @@ describe.each([
     refresh = registered.res.body.data.register.refreshToken;
     jwksUri = alg === 'HS256' ? undefined : `${t.url}/.well-known/jwks.json`;
     source = jwksUri ?? SECRET;
+    const other = await registerUser(t.client());
+    await t.sql(
+      `insert into user_roles (user_id, role, granted_at) values ($1, 'support', now()), ($1, 'admin', now())`,
+      [other.userId],
+    );
+    withRoles = (await loginUser(t, other.email)).token!;
   });
 
   it.runIf(pyjwt)('PyJWT accepts the access token and refuses a tampered one and the refresh token', async () => {
@@ -109,6 +117,8 @@ describe.each([
       ok: true,
       claims: { sub: userId, iss: ISSUER, aud: AUDIENCE, auth_time: expect.any(Number), amr: ['pwd'] },
     });
+    expect(ok.claims).not.toHaveProperty('roles');
+    expect((await pyVerify('full', withRoles, alg, source)).claims).toMatchObject({ roles: ['admin', 'support'] });
     expect((await pyVerify('full', tamper(access), alg, source)).error).toBe('InvalidSignatureError');
     // The refresh token: its key is in no JWKS (nor is it the shared secret), and its audience is not ours.
     expect((await pyVerify('full', refresh, alg, source)).ok).toBe(false);
@@ -129,6 +139,7 @@ describe.each([
       ok: true,
       claims: { sub: userId, iss: ISSUER, aud: AUDIENCE, auth_time: expect.any(Number), amr: ['pwd'] },
     });
+    expect((await npmVerify(withRoles, algorithm, jwksUri)).claims).toMatchObject({ roles: ['admin', 'support'] });
     expect((await npmVerify(tamper(access), algorithm, jwksUri)).error).toBe('JsonWebTokenError');
     expect((await npmVerify(refresh, algorithm, jwksUri)).ok).toBe(false);
     // Whatever key a verifier had, the audience it checks (above) is not the refresh token's.

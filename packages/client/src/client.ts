@@ -9,6 +9,7 @@ import { createTabs, type SharedSession } from './tabs.js';
 import { retrying } from './retry.js';
 import { externalProviderMethods } from './externalProviders.js';
 import { secondFactorMethods, signInResult } from './secondFactors.js';
+import { accountMethods } from './accounts.js';
 import { type Fetch, postGraphQL } from './transport.js';
 import { onWake } from './wake.js';
 import { LOGIN, LOGOUT, REFRESH, REGISTER, REQUEST_OTP, VERIFY_OTP } from './operations.js';
@@ -205,6 +206,11 @@ export function createLatchkeyClient(options: LatchkeyClientOptions = {}): Latch
     ...externalProviderMethods({
       anonymous: (query, variables) => gql(query, variables, null),
       request: (query, variables) => client.request(query, variables),
+    }),
+    ...accountMethods({
+      request: (query, variables) => client.request(query, variables),
+      signOut: (reason) => endSession(reason, true),
+      setUser: (user) => client.setUser(user),
     }),
     async register(input) {
       const data = await gql<{ register: AuthPayload }>(

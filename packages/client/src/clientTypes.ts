@@ -2,6 +2,7 @@
  * The client's public shape: its options, its sign-in state and its methods. The
  * implementation is `createLatchkeyClient` (client.ts).
  */
+import type { AccountMethods } from './accounts.js';
 import type { RetryOptions } from './retry.js';
 import type { ExternalProviderMethods } from './externalProviders.js';
 import type { SecondFactorMethods, SignInResult } from './secondFactors.js';
@@ -42,14 +43,20 @@ export interface LatchkeyClientOptions {
 }
 
 /** Why a person is signed out: `SIGNED_OUT` (they or another tab chose to), or the server's code. `null`: never signed in. */
-export type SignOutReason = 'SIGNED_OUT' | 'TOKEN_REVOKED' | 'TOKEN_REUSED' | 'SESSION_EXPIRED' | (string & {});
+export type SignOutReason =
+  | 'SIGNED_OUT'
+  | 'ACCOUNT_DELETED'
+  | 'TOKEN_REVOKED'
+  | 'TOKEN_REUSED'
+  | 'SESSION_EXPIRED'
+  | (string & {});
 
 export type SessionState =
   | { status: 'restoring'; user: null; reason: null }
   | { status: 'signedIn'; user: LatchkeyUser; reason: null }
   | { status: 'signedOut'; user: null; reason: SignOutReason | null };
 
-export interface LatchkeyClient extends SecondFactorMethods, ExternalProviderMethods {
+export interface LatchkeyClient extends SecondFactorMethods, ExternalProviderMethods, AccountMethods {
   register(input: {
     email: string;
     password: string;

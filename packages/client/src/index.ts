@@ -11,5 +11,14 @@ export type { LatchkeyClient, LatchkeyClientOptions, SessionState, SignOutReason
 export { LatchkeyError } from './errors.js';
 export type { Identity, OAuthProvider } from './externalProviders.js';
 export type { Passkey, SecondFactorMethod, Security, SignInResult } from './secondFactors.js';
+export type {
+  AccountMethods,
+  AdminUser,
+  AdminUserDetail,
+  AuditEvent,
+  Connection,
+  PageInfo,
+  UserSession,
+} from './accounts.js';
 export type { LatchkeyUser } from './user.js';
 export type { Fetch } from './transport.js';

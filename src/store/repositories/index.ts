@@ -1,6 +1,8 @@
 /** All repositories over one database handle: what services are given. */
 import type { Repositories } from '../../auth/ports.js';
 import type { Executor } from '../db.js';
+import { accountRepository } from './account.js';
+import { adminRepository } from './admin.js';
 import { auditRepository } from './audit.js';
 import { challengesRepository } from './challenges.js';
 import { factorsRepository } from './factors.js';
@@ -8,6 +10,7 @@ import { identitiesRepository } from './identities.js';
 import { keysRepository } from './keys.js';
 import { otpRepository } from './otp.js';
 import { passkeysRepository } from './passkeys.js';
+import { rolesRepository } from './roles.js';
 import { sessionsRepository } from './sessions.js';
 import { usersRepository } from './users.js';
 
@@ -22,5 +25,8 @@ export function repositories(db: Executor): Repositories {
     factors: factorsRepository(db),
     passkeys: passkeysRepository(db),
     identities: identitiesRepository(db),
+    roles: rolesRepository(db),
+    admin: adminRepository(db),
+    account: accountRepository(db),
   };
 }

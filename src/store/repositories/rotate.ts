@@ -21,6 +21,8 @@ export interface RotatedRow {
   authenticated_at: Date | string | null;
   amr: string[] | null;
   token_expires_at: Date | string;
+  /** The account's roles, sorted (the access token's `roles` claim). */
+  roles: string[];
 }
 
 // Raw statements come back as the driver parses them: node-postgres and PGlite give Dates for timestamptz.
@@ -66,7 +68,9 @@ export const ROTATE = `
     ${INSERT_AUDIT_EVENT}
     select touched.user_id, $8, $9, $10, $11::timestamptz, jsonb_build_object('sessionId', touched.id) from touched
   )
-  select touched.*, successor.expires_at as token_expires_at from touched, successor`;
+  select touched.*, successor.expires_at as token_expires_at,
+         coalesce((select jsonb_agg(r.role order by r.role) from user_roles r where r.user_id = touched.user_id), '[]'::jsonb) as roles
+  from touched, successor`;
 
 /** The rotated session and its successor token, from the statement's row. */
 export const rotated = (row: RotatedRow, next: Successor) => ({
@@ -93,4 +97,5 @@ export const rotated = (row: RotatedRow, next: Successor) => ({
     usedAt: null,
     replacedBy: null,
   },
+  roles: row.roles,
 });

@@ -30,7 +30,10 @@ import { refreshTokens, sessions, users } from '../schema.js';
 const SIGN_IN = `
   with created as (
     insert into sessions (id, user_id, remember_me, created_at, last_used_at, expires_at, user_agent, ip, authenticated_at, amr)
-    values ($1, $2, $3, $4::timestamptz, $4::timestamptz, $5::timestamptz, $6, $7, $4::timestamptz, $17::jsonb)
+    select $1, $2, $3, $4::timestamptz, $4::timestamptz, $5::timestamptz, $6, $7, $4::timestamptz, $17::jsonb
+    -- What the foreign key did: the user row is held until commit, so a deletion waits for this
+    -- sign-in (and then revokes its session) or has happened, and nothing is inserted.
+    where exists (select 1 from users where id = $2 for key share)
     returning id, user_id, created_at
   ), first_token as (
     insert into refresh_tokens (jti, session_id, issued_at, expires_at)
@@ -39,7 +42,8 @@ const SIGN_IN = `
     update users set last_login_at = created.created_at from created where users.id = created.user_id
   )
   ${INSERT_AUDIT_EVENT}
-  select $11, $12, $13, $14, $15::timestamptz, $16::jsonb from created`;
+  select $11, $12, $13, $14, $15::timestamptz, $16::jsonb from created
+  returning id`;
 
 /** The database's time (see DB_NOW in rotate.ts), as a Drizzle expression, and in ms since the epoch. */
 const dbNow = (at: string | null) => sql`coalesce(${at}::timestamptz, clock_timestamp())`;
@@ -62,9 +66,9 @@ export function sessionsRepository(db: Executor): SessionsRepository {
      * A sign-in: the new session and its first refresh token, the user's last-login stamp
      * and the audit event, together — one statement, one round trip, one commit.
      */
-    async signIn(session: NewSession, token: NewToken, event: NewAuditEvent): Promise<void> {
+    async signIn(session: NewSession, token: NewToken, event: NewAuditEvent): Promise<boolean> {
       const created = session.createdAt.toISOString();
-      await signInStatement([
+      const rows = await signInStatement([
         session.id,
         session.userId,
         session.rememberMe,
@@ -78,6 +82,7 @@ export function sessionsRepository(db: Executor): SessionsRepository {
         ...auditValues(event),
         JSON.stringify(session.amr),
       ]);
+      return rows.length > 0;
     },
 
     /**
