@@ -29,6 +29,7 @@ import {
   suiteServer,
   uniqueEmail,
 } from '../support/server.js';
+import { WEBHOOK_TEST_SECRET } from '../support/webhookReceiver.js';
 
 const targets = await databaseTargets();
 const pgAvailable = await postgresAvailable('the admin search plan on PostgreSQL');
@@ -51,7 +52,10 @@ const REGISTER_NAMED = `mutation($e: String!, $p: String!, $u: String, $d: Strin
   register(email: $e, password: $p, username: $u, displayName: $d) { accessToken user { id } } }`;
 
 describe.each(targets)('administration on $name', (target) => {
-  const t = suiteServer(target);
+  // Webhook events stay in the outbox (nothing listens on port 9): the tests read what each change wrote.
+  const t = suiteServer(target, {
+    env: { WEBHOOK_URLS: 'http://127.0.0.1:9/hooks', WEBHOOK_SECRET: WEBHOOK_TEST_SECRET },
+  });
 
   it('answers FORBIDDEN to a signed-in non-admin for every admin field, and UNAUTHENTICATED without a token', async () => {
     const client = t.client();
@@ -156,6 +160,11 @@ describe.each(targets)('administration on $name', (target) => {
     });
     expect((await device.gql(ME)).code).toBe('TOKEN_REVOKED');
     expect((await t.client().gql(LOGIN, { email, password: TEST_PASSWORD })).code).toBe('INVALID_CREDENTIALS');
+    const told = await t.sql(
+      `select event from webhook_outbox where payload->'data'->>'userId' = $1 and event in ('user.deactivated', 'session.revoked')`,
+      [userId],
+    );
+    expect(told.map((r) => r.event).sort()).toEqual(['session.revoked', 'session.revoked', 'user.deactivated']);
     expect((await admin.client.gql(REACTIVATE, { id: userId })).body.data.reactivateUser.isActive).toBe(true);
     expect((await loginUser(t, email)).token).toBeTruthy();
 
