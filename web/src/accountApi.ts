@@ -1,11 +1,10 @@
 /**
  * Account and administration operations the pages call (API.md §3, §10.1, §10.2), in one place.
- * Each is a GraphQL document sent through the client's generic `request` (which attaches the
- * bearer token and refreshes it when needed; signed out it sends none). The §10 ones are to
- * become `@latchkey/client` methods of the same names: switching to them is an edit of this file
- * only. The password ones (§3) stay here while the client has no method for them.
+ * The §10 ones are `@latchkey/client` methods (deleteAccount also signs every tab out); the
+ * password ones (§3) are GraphQL documents sent through the client's generic `request` (which
+ * attaches the bearer token and refreshes it when needed) while the client has no method for them.
  */
-import type { LatchkeyUser } from '@latchkey/client';
+import type { AdminUser, AdminUserDetail, AuditEvent, Connection, LatchkeyUser, UserSession } from '@latchkey/client';
 import { latchkey } from './auth/latchkey';
 
 // ——— §3, on the server today ———
@@ -47,78 +46,25 @@ export async function verifyEmail(code: string): Promise<void> {
   await latchkey.request('mutation LatchkeyVerifyEmail($code: String!) { verifyEmail(code: $code) { id } }', { code });
 }
 
-// ——— §10.1, the account's own ———
+// ——— §10, the client's methods ———
 
-export async function requestEmailChange(newEmail: string): Promise<boolean> {
-  const data = await latchkey.request<{ requestEmailChange: boolean }>(
-    'mutation LatchkeyRequestEmailChange($newEmail: String!) { requestEmailChange(newEmail: $newEmail) }',
-    { newEmail },
-  );
-  return data.requestEmailChange;
-}
+export type { AdminUser, AdminUserDetail, AuditEvent, Connection };
+export type AdminSession = UserSession;
 
-export async function confirmEmailChange(code: string): Promise<{ email: string; emailVerified: boolean }> {
-  const data = await latchkey.request<{ confirmEmailChange: { email: string; emailVerified: boolean } }>(
-    'mutation LatchkeyConfirmEmailChange($code: String!) { confirmEmailChange(code: $code) { id email emailVerified } }',
-    { code },
-  );
-  return data.confirmEmailChange;
-}
-
-export async function deleteAccount(): Promise<boolean> {
-  return (await latchkey.request<{ deleteAccount: boolean }>('mutation LatchkeyDeleteAccount { deleteAccount }'))
-    .deleteAccount;
-}
-
-export async function exportMyData(): Promise<unknown> {
-  return (await latchkey.request<{ exportMyData: unknown }>('query LatchkeyExportMyData { exportMyData }'))
-    .exportMyData;
-}
-
-// ——— §10.2, administration ———
-
-export interface AdminSession {
-  id: string;
-  current: boolean;
-  createdAt: string;
-  lastUsedAt: string;
-  expiresAt: string;
-  userAgent: string | null;
-  ip: string | null;
-}
-export interface AdminUser {
-  id: string;
-  email: string;
-  username: string | null;
-  emailVerified: boolean;
-  createdAt: string;
-  lastLoginAt: string | null;
-  roles: string[];
-  isActive: boolean;
-  profile: { displayName: string | null };
-}
-export interface AdminUserDetail extends AdminUser {
-  sessions: AdminSession[];
-}
-export interface AuditEvent {
-  id: string;
-  type: string;
-  userId: string | null;
-  actorId: string | null;
-  ip: string | null;
-  userAgent: string | null;
-  at: string;
-  detail: unknown;
-}
-export interface Connection<T> {
-  edges: { cursor: string; node: T }[];
-  pageInfo: { hasNextPage: boolean; endCursor: string | null };
-}
-
-const USER = 'id email username emailVerified createdAt lastLoginAt roles isActive profile { displayName }';
-const SESSION = 'id current createdAt lastUsedAt expiresAt userAgent ip';
-const AUDIT = 'id type userId actorId ip userAgent at detail';
-const PAGE = 'pageInfo { hasNextPage endCursor }';
+export const requestEmailChange = (newEmail: string) => latchkey.requestEmailChange(newEmail);
+export const confirmEmailChange = (code: string) => latchkey.confirmEmailChange(code);
+export const deleteAccount = () => latchkey.deleteAccount();
+export const exportMyData = () => latchkey.exportMyData();
+export const users = (args: { search?: string; first?: number; after?: string }) => latchkey.users(args);
+export const user = (id: string) => latchkey.user(id);
+export const auditEvents = (args: { userId?: string; type?: string; first?: number; after?: string }) =>
+  latchkey.auditEvents(args);
+export const setUserRoles = (id: string, roles: string[]) => latchkey.setUserRoles(id, roles);
+export const deactivateUser = (id: string) => latchkey.deactivateUser(id);
+export const reactivateUser = (id: string) => latchkey.reactivateUser(id);
+export const unlockUser = (id: string) => latchkey.unlockUser(id);
+export const revokeUserSessions = (id: string) => latchkey.revokeUserSessions(id);
+export const revokeUserSession = (sessionId: string) => latchkey.revokeUserSession(sessionId);
 
 /** The signed-in person's roles; none when the server does not know roles (yet) or the request fails. */
 export async function myRoles(): Promise<string[]> {
@@ -136,89 +82,4 @@ export async function myRoles(): Promise<string[]> {
 export function rolesOf(user: LatchkeyUser): string[] | undefined {
   const roles = (user as LatchkeyUser & { roles?: unknown }).roles;
   return Array.isArray(roles) ? (roles as string[]) : undefined;
-}
-
-export async function users(args: { search?: string; first?: number; after?: string }): Promise<Connection<AdminUser>> {
-  return (
-    await latchkey.request<{ users: Connection<AdminUser> }>(
-      `query LatchkeyUsers($search: String, $first: Int, $after: String) { users(search: $search, first: $first, after: $after) { edges { cursor node { ${USER} } } ${PAGE} } }`,
-      args,
-    )
-  ).users;
-}
-
-export async function user(id: string): Promise<AdminUserDetail | null> {
-  return (
-    await latchkey.request<{ user: AdminUserDetail | null }>(
-      `query LatchkeyUser($id: ID!) { user(id: $id) { ${USER} sessions { ${SESSION} } } }`,
-      { id },
-    )
-  ).user;
-}
-
-export async function auditEvents(args: {
-  userId?: string;
-  type?: string;
-  first?: number;
-  after?: string;
-}): Promise<Connection<AuditEvent>> {
-  return (
-    await latchkey.request<{ auditEvents: Connection<AuditEvent> }>(
-      `query LatchkeyAuditEvents($userId: ID, $type: String, $first: Int, $after: String) { auditEvents(userId: $userId, type: $type, first: $first, after: $after) { edges { cursor node { ${AUDIT} } } ${PAGE} } }`,
-      args,
-    )
-  ).auditEvents;
-}
-
-export async function setUserRoles(id: string, roles: string[]): Promise<AdminUser> {
-  return (
-    await latchkey.request<{ setUserRoles: AdminUser }>(
-      `mutation LatchkeySetUserRoles($id: ID!, $roles: [String!]!) { setUserRoles(id: $id, roles: $roles) { ${USER} } }`,
-      { id, roles },
-    )
-  ).setUserRoles;
-}
-
-export async function deactivateUser(id: string): Promise<AdminUser> {
-  return (
-    await latchkey.request<{ deactivateUser: AdminUser }>(
-      `mutation LatchkeyDeactivateUser($id: ID!) { deactivateUser(id: $id) { ${USER} } }`,
-      { id },
-    )
-  ).deactivateUser;
-}
-
-export async function reactivateUser(id: string): Promise<AdminUser> {
-  return (
-    await latchkey.request<{ reactivateUser: AdminUser }>(
-      `mutation LatchkeyReactivateUser($id: ID!) { reactivateUser(id: $id) { ${USER} } }`,
-      { id },
-    )
-  ).reactivateUser;
-}
-
-export async function unlockUser(id: string): Promise<boolean> {
-  return (
-    await latchkey.request<{ unlockUser: boolean }>('mutation LatchkeyUnlockUser($id: ID!) { unlockUser(id: $id) }', {
-      id,
-    })
-  ).unlockUser;
-}
-
-export async function revokeUserSessions(id: string): Promise<number> {
-  return (
-    await latchkey.request<{ revokeUserSessions: number }>(
-      'mutation LatchkeyRevokeUserSessions($id: ID!) { revokeUserSessions(id: $id) }',
-      { id },
-    )
-  ).revokeUserSessions;
-}
-
-export async function revokeUserSession(sessionId: string): Promise<boolean> {
-  return (
-    await latchkey.request<{ revokeUserSession: boolean }>(
-      'mutation LatchkeyRevokeUserSession($sessionId: ID!) { revokeUserSession(sessionId: $sessionId) }',
-      { sessionId },
-    )
-  ).revokeUserSession;
 }
