@@ -4,7 +4,7 @@
  * password ones (§3) are GraphQL documents sent through the client's generic `request` (which
  * attaches the bearer token and refreshes it when needed) while the client has no method for them.
  */
-import type { AdminUser, AdminUserDetail, AuditEvent, Connection, LatchkeyUser, UserSession } from '@latchkey/client';
+import type { AdminUser, AdminUserDetail, AuditEvent, Connection, LatchkeyUser } from '@latchkey/client';
 import { latchkey } from './auth/latchkey';
 
 // ——— §3, on the server today ———
@@ -49,7 +49,6 @@ export async function verifyEmail(code: string): Promise<void> {
 // ——— §10, the client's methods ———
 
 export type { AdminUser, AdminUserDetail, AuditEvent, Connection };
-export type AdminSession = UserSession;
 
 export const requestEmailChange = (newEmail: string) => latchkey.requestEmailChange(newEmail);
 export const confirmEmailChange = (code: string) => latchkey.confirmEmailChange(code);
