@@ -89,11 +89,9 @@ export interface FactorStore {
   enableTotp(userId: string, step: number, now: Date): Promise<boolean>;
   /** Accept `step` only if it is later than the last accepted one (atomic: replay refused). */
   useTotpStep(userId: string, step: number): Promise<boolean>;
-  removeTotp(userId: string): Promise<boolean>;
   replaceRecoveryCodes(userId: string, codes: { salt: string; codeHash: string }[], now: Date): Promise<void>;
   unusedRecoveryCodes(userId: string): Promise<RecoveryCodeRow[]>;
   useRecoveryCode(id: string, now: Date): Promise<boolean>;
-  removeRecoveryCodes(userId: string): Promise<void>;
   /**
    * Remove TOTP or one passkey, and the recovery codes with it when no factor is left. With
    * `keepOne` (MFA_REQUIRED) the account's last factor stays ('last'). One transaction under a
@@ -127,5 +125,4 @@ export interface PasskeyStore {
   listForUser(userId: string): Promise<PasskeyRow[]>;
   recordUse(id: string, counter: number, backedUp: boolean, now: Date): Promise<void>;
   rename(id: string, userId: string, name: string): Promise<PasskeyRow | undefined>;
-  remove(id: string, userId: string): Promise<boolean>;
 }

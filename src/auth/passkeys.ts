@@ -263,7 +263,6 @@ export function createPasskeys({ store, challenges, config, clock, limits, audit
       if (!row) throw new AuthError('BAD_USER_INPUT', 'No such passkey', { field: 'id' });
       return row;
     },
-    remove: (userId: string, id: string) => store.remove(id, userId),
   };
 }
 

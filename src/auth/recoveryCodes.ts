@@ -62,8 +62,6 @@ export function createRecoveryCodes({ store, clock }: { store: FactorStore; cloc
       }
       return false;
     },
-
-    remove: (userId: string) => store.removeRecoveryCodes(userId),
   };
 }
 

@@ -88,8 +88,6 @@ export function createTotp({ store, sealer, clock, issuer }: Deps) {
       const step = stepOf(await reveal(row.secret), checkCodeInput(code, 'totpCode'));
       return step !== undefined && (await store.useTotpStep(userId, step));
     },
-
-    disable: (userId: string) => store.removeTotp(userId),
   };
 }
 

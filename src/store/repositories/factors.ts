@@ -54,13 +54,6 @@ export function factorsRepository(db: Executor): FactorStore {
         .returning({ userId: totpFactors.userId });
       return rows.length > 0;
     },
-    async removeTotp(userId) {
-      const rows = await db
-        .delete(totpFactors)
-        .where(eq(totpFactors.userId, userId))
-        .returning({ userId: totpFactors.userId });
-      return rows.length > 0;
-    },
     async replaceRecoveryCodes(userId, codes, now) {
       await db.transaction(async (tx) => {
         await tx.delete(recoveryCodes).where(eq(recoveryCodes.userId, userId));
@@ -80,9 +73,6 @@ export function factorsRepository(db: Executor): FactorStore {
         .where(and(eq(recoveryCodes.id, id), isNull(recoveryCodes.usedAt)))
         .returning({ id: recoveryCodes.id });
       return rows.length > 0;
-    },
-    async removeRecoveryCodes(userId) {
-      await db.delete(recoveryCodes).where(eq(recoveryCodes.userId, userId));
     },
     async removeFactor(userId, factor, keepOne) {
       return db.transaction(async (tx) => {

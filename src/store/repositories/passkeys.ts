@@ -32,12 +32,5 @@ export function passkeysRepository(db: Executor): PasskeyStore {
         .returning();
       return rows[0] as PasskeyRow | undefined;
     },
-    async remove(id, userId) {
-      const rows = await db
-        .delete(passkeys)
-        .where(and(eq(passkeys.id, id), eq(passkeys.userId, userId)))
-        .returning({ id: passkeys.id });
-      return rows.length > 0;
-    },
   };
 }
