@@ -67,7 +67,7 @@ describe.each(targets.map((target, i) => ({ ...target, port: ports[i] })))('exte
       OAUTH_SLOW_ISSUER: `http://127.0.0.1:${slowPort}`,
       OAUTH_SLOW_CLIENT_ID: 'x',
       OAUTH_SLOW_CLIENT_SECRET: 'y',
-      OAUTH_TIMEOUT: '300ms',
+      OAUTH_TIMEOUT: '3s', // long enough for the real provider's discovery on a loaded machine
       // Events stay in the outbox (nothing listens there): the tests read what was written with each change.
       WEBHOOK_URLS: `http://127.0.0.1:${downPort}/hooks`,
       WEBHOOK_SECRET: WEBHOOK_TEST_SECRET,

@@ -1,8 +1,9 @@
 /** Identities at external providers (§9.1): one issuer + subject belongs to one account, ever. */
 import { and, asc, eq } from 'drizzle-orm';
-import type { IdentitiesRepository, IdentityRow, User } from '../../auth/ports.js';
+import type { IdentitiesRepository, IdentityRow } from '../../auth/ports.js';
 import type { Executor } from '../db.js';
-import { identities, profiles, users } from '../schema.js';
+import { usersRepository } from './users.js';
+import { identities } from '../schema.js';
 
 /** Thrown inside the transaction to undo the new account when its identity is already taken. */
 class IdentityTaken extends Error {}
@@ -38,25 +39,10 @@ export function identitiesRepository(db: Executor): IdentitiesRepository {
     async createUserWithIdentity(input, identity) {
       try {
         return await db.transaction(async (tx) => {
-          const inserted = await tx
-            .insert(users)
-            .values({
-              email: input.email,
-              username: input.username ?? null,
-              passwordHash: input.passwordHash,
-              createdAt: input.createdAt,
-              emailVerifiedAt: input.emailVerifiedAt ?? null,
-            })
-            .onConflictDoNothing()
-            .returning();
-          const user = inserted[0] as User | undefined;
-          if (!user) {
-            const byEmail = await tx.select({ id: users.id }).from(users).where(eq(users.email, input.email));
-            return { taken: byEmail.length ? 'email' : 'username' } as const;
-          }
-          await tx
-            .insert(profiles)
-            .values({ userId: user.id, displayName: input.displayName ?? null, updatedAt: input.createdAt });
+          // The account as `register` makes it (user and empty profile), then its identity.
+          const created = await usersRepository(tx).create(input);
+          if ('taken' in created) return created;
+          const { user } = created;
           const linked = await tx
             .insert(identities)
             .values({ ...identity, userId: user.id })
