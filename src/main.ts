@@ -12,6 +12,7 @@ import { createMetrics } from './http/metrics.js';
 import type { Log } from './shared/log.js';
 import { type Services, createServices } from './services.js';
 import { StartupError, openCheckedDatabase } from './store/open.js';
+import { warmUpPasskeys } from './auth/passkeys.js';
 
 // Where the database is opened and checked; re-exported for callers that start here.
 export { StartupError, openCheckedDatabase } from './store/open.js';
@@ -100,6 +101,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   let url = '';
   if (options.listen !== false) url = await app.listen({ port: config.port, host: config.host });
   await app.ready();
+  // The WebAuthn library is loaded after the start, not before it (nor by CLI commands).
+  void warmUpPasskeys();
   // Discover the external providers now, without holding the start: one that cannot be reached
   // is said once here, answers PROVIDER_ERROR, and is tried again when next used.
   void services.oauth.warmUp().then((failures) => {

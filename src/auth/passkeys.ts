@@ -18,14 +18,10 @@
  * RATE_LIMIT_LOGIN_IP per address and RATE_LIMIT_LOGIN_ACCOUNT per credential): a passkey
  * cannot be guessed, but every refused response costs a signature check and a challenge.
  */
-import {
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
-  type AuthenticationResponseJSON,
-  type AuthenticatorTransportFuture,
-  type RegistrationResponseJSON,
+import type {
+  AuthenticationResponseJSON,
+  AuthenticatorTransportFuture,
+  RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import type { Config } from '../config.js';
 import type { Audit, RequestMeta } from './audit.js';
@@ -35,6 +31,12 @@ import { AuthError, isAuthError } from './errors.js';
 import type { ChallengeKind, ChallengeRow, PasskeyRow, PasskeyStore } from './factorPorts.js';
 import type { Limits } from './limits.js';
 import { parseCredentialResponse } from './webauthnInput.js';
+
+/**
+ * @simplewebauthn/server is the heaviest module the server loads: loaded at the first ceremony
+ * (and warmed up by `serve` once it listens), so a CLI command or a start does not pay for it.
+ */
+const webauthn = () => import('@simplewebauthn/server');
 
 export const PASSKEY_NAME_MAX = 64;
 
@@ -101,6 +103,7 @@ export function createPasskeys({ store, challenges, config, clock, limits, audit
     uv: 'required' | 'preferred',
   ) => {
     const challenge = await challenges.issue(kind, fields);
+    const { generateAuthenticationOptions } = await webauthn();
     return generateAuthenticationOptions({
       rpID: config.webauthnRpId,
       challenge: bytes(challenge),
@@ -119,6 +122,7 @@ export function createPasskeys({ store, challenges, config, clock, limits, audit
     const row = await challenges.consume(challenge, kinds);
     const passkey = await store.byCredentialId(response.id);
     if (!passkey || (row.userId && row.userId !== passkey.userId)) throw invalid();
+    const { verifyAuthenticationResponse } = await webauthn();
     const { authenticationInfo: info } = await verified(() =>
       verifyAuthenticationResponse({
         response,
@@ -145,6 +149,7 @@ export function createPasskeys({ store, challenges, config, clock, limits, audit
     ) {
       const existing = await store.listForUser(user.id);
       const challenge = await challenges.issue('passkey_register', { userId: user.id, sessionId });
+      const { generateRegistrationOptions } = await webauthn();
       return generateRegistrationOptions({
         rpName: config.webauthnRpName,
         rpID: config.webauthnRpId,
@@ -172,6 +177,7 @@ export function createPasskeys({ store, challenges, config, clock, limits, audit
       const { response, challenge } = parseCredentialResponse<RegistrationResponseJSON>(input, 'webauthn.create');
       const row = await challenges.consume(challenge, ['passkey_register']);
       if (row.userId !== userId) throw invalid();
+      const { verifyRegistrationResponse } = await webauthn();
       const { registrationInfo: info } = await verified(() =>
         verifyRegistrationResponse({
           response,
@@ -267,3 +273,8 @@ export function createPasskeys({ store, challenges, config, clock, limits, audit
 }
 
 export type Passkeys = ReturnType<typeof createPasskeys>;
+
+/** Load the WebAuthn library ahead of the first ceremony (a server calls it once it listens). */
+export const warmUpPasskeys = async () => {
+  await webauthn();
+};

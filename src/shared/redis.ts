@@ -20,7 +20,7 @@
  *   await redis.client.publish('channel', 'message');
  *   await redis.close();
  */
-import { Redis, type RedisOptions } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
 import { type Breaker, createBreaker } from './breaker.js';
 import type { Log } from './log.js';
 
@@ -59,6 +59,8 @@ export async function connectRedis(
   // The breaker bounds every wait a request makes; ioredis's own timeout is only a backstop that
   // clears commands a frozen Redis never answers (a short one would fire, like any timer, ahead
   // of a reply already read off the socket after an event-loop stall, and trip the breaker).
+  // Loaded only when Redis is configured: most CLI commands and single-instance servers never need it.
+  const { Redis } = await import('ioredis');
   const client = new Redis(url, { ...options, commandTimeout: Math.max(1000, commandTimeoutMs * 10) });
   const subscriber = client.duplicate();
   const down = new Set<Redis>([client, subscriber]);
