@@ -65,11 +65,11 @@ describe.skipIf(!chromiumPath)(`"Confirm it's you" in Chromium (${target.name})`
   it('asks for the password, then turns TOTP on with the code typed before it asked', async () => {
     const page = await onSecurity();
     await typeCodeAfterAWhile(page);
-    await page.getByLabel('Password').fill('not my password');
-    await page.getByRole('button', { name: 'Confirm' }).click();
+    await page.getByRole('dialog').getByLabel('Password').fill('not my password');
+    await page.getByRole('dialog').getByRole('button', { name: 'Confirm' }).click();
     await page.getByRole('dialog').getByRole('alert').waitFor();
-    await page.getByLabel('Password').fill(TEST_PASSWORD);
-    await page.getByRole('button', { name: 'Confirm' }).click();
+    await page.getByRole('dialog').getByLabel('Password').fill(TEST_PASSWORD);
+    await page.getByRole('dialog').getByRole('button', { name: 'Confirm' }).click();
     await expectTotpTurnedOn(page);
   });
 
