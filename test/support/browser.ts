@@ -106,13 +106,22 @@ export function chromiumSuite(executablePath: string, extraArgs: string[] = []) 
     return browser;
   };
 
-  /** A browser profile (cookies shared by its tabs); every tab's uncaught exceptions are recorded. */
-  async function newContext(options: BrowserContextOptions = {}): Promise<BrowserContext> {
-    const context = await launched().newContext({ viewport: { width: 1100, height: 900 }, ...options });
+  /**
+   * `context` (e.g. a profile of launchChromiumProfile) watched like the suite's own: its tabs'
+   * uncaught exceptions are recorded and it is closed after the test.
+   */
+  function adopt(context: BrowserContext): BrowserContext {
+    const watch = (page: Page) => page.on('pageerror', (e) => pageErrors.push(`${page.url()}: ${e.message}`));
     context.setDefaultTimeout(15_000);
-    context.on('page', (page) => page.on('pageerror', (e) => pageErrors.push(`${page.url()}: ${e.message}`)));
+    context.pages().forEach(watch);
+    context.on('page', watch);
     contexts.push(context);
     return context;
+  }
+
+  /** A browser profile (cookies shared by its tabs); every tab's uncaught exceptions are recorded. */
+  async function newContext(options: BrowserContextOptions = {}): Promise<BrowserContext> {
+    return adopt(await launched().newContext({ viewport: { width: 1100, height: 900 }, ...options }));
   }
 
   /** A tab in a profile of its own. */
@@ -128,7 +137,7 @@ export function chromiumSuite(executablePath: string, extraArgs: string[] = []) 
     return page;
   }
 
-  return { browser: launched, newContext, newPage, tabWithAuthenticator };
+  return { adopt, browser: launched, newContext, newPage, tabWithAuthenticator };
 }
 
 /** Keep the sign-in page from starting a passkey autofill ceremony (so buttons decide what happens). */
