@@ -4,10 +4,9 @@
  * to signing in with the new password, "Change password" on /security, the "Confirm your email"
  * banner with the sign-up code, and the "Show password" toggle on every password field.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { findWebRoot } from '../../src/http/web.js';
-import { findChromium, launchChromium } from '../support/browser.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it, vi } from 'vitest';
+import { chromiumSuite, findChromium } from '../support/browser.js';
 import { databaseTargets } from '../support/databases.js';
 import { codeIn, startSmtpServer } from '../support/mail.js';
 import { createClient, LOGIN, loginUser, ME, registerUser, suiteServer, TEST_PASSWORD } from '../support/server.js';
@@ -19,36 +18,12 @@ const target = targets[targets.length - 1]; // PostgreSQL when reachable
 const NEW_PASSWORD = 'a brand new staple battery';
 
 describe.skipIf(!chromiumPath)(`account pages in Chromium (${target.name}, SMTP mail)`, { timeout: 90_000 }, () => {
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-  const pageErrors: string[] = [];
+  const { newPage } = chromiumSuite(chromiumPath!);
   const smtp = perSuite(
     () => startSmtpServer(),
     (s) => s.close(),
   );
   const t = suiteServer(target, () => ({ env: { MAIL_URL: smtp.url } }));
-
-  beforeAll(async () => {
-    if (!(await findWebRoot())) throw new Error('web/dist is missing: run `npm run build` before the browser tests');
-    browser = await launchChromium(chromiumPath!);
-  });
-  afterEach(async () => {
-    await Promise.all(contexts.splice(0).map((c) => c.close()));
-    // An uncaught exception in the app is a failure whatever the page showed.
-    expect(pageErrors.splice(0)).toEqual([]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
-
-  async function newPage(): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
-    context.setDefaultTimeout(15_000);
-    contexts.push(context);
-    const page = await context.newPage();
-    page.on('pageerror', (e) => pageErrors.push(`${page.url()}: ${e.message}`));
-    return page;
-  }
 
   /** A user registered through the API (their sign-up code is mailed), signed out again. */
   async function newUser() {

@@ -7,10 +7,9 @@
  * be made older than REAUTH_MAX_AGE. Mail goes to the test server's file: directory.
  */
 import { readFile } from 'node:fs/promises';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { findWebRoot } from '../../src/http/web.js';
-import { findChromium, launchChromium } from '../support/browser.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { chromiumSuite, findChromium } from '../support/browser.js';
 import { databaseTargets } from '../support/databases.js';
 import { lastCodeTo, mailTo } from '../support/mail.js';
 import {
@@ -32,31 +31,10 @@ const ADMIN_EMAIL = uniqueEmail('admin');
 const PAST_REAUTH_MS = 11 * 60_000;
 
 describe.skipIf(!chromiumPath)(`accounts and admin in Chromium (${target.name})`, { timeout: 90_000 }, () => {
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-  const pageErrors: string[] = [];
+  const chromium = chromiumSuite(chromiumPath!);
   const t = suiteServer(target, { manualClock: true, env: { ADMIN_EMAILS: ADMIN_EMAIL } });
 
-  beforeAll(async () => {
-    if (!(await findWebRoot())) throw new Error('web/dist is missing: run `npm run build` before the browser tests');
-    browser = await launchChromium(chromiumPath!);
-  });
-  afterEach(async () => {
-    await Promise.all(contexts.splice(0).map((c) => c.close()));
-    expect(pageErrors.splice(0)).toEqual([]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
-
-  async function newPage(): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, acceptDownloads: true });
-    context.setDefaultTimeout(15_000);
-    contexts.push(context);
-    const page = await context.newPage();
-    page.on('pageerror', (e) => pageErrors.push(`${page.url()}: ${e.message}`));
-    return page;
-  }
+  const newPage = () => chromium.newPage({ acceptDownloads: true });
 
   async function newUser(email = uniqueEmail('acct')) {
     const api = createClient(t.url);

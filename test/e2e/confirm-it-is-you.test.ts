@@ -5,10 +5,9 @@
  * authenticator) — and then carries on with what the person asked, with what they had typed:
  * the authenticator code typed before the prompt is the one that turns TOTP on.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { findWebRoot } from '../../src/http/web.js';
-import { findChromium, launchChromium, tabWithAuthenticator, withoutPasskeyAutofill } from '../support/browser.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { chromiumSuite, findChromium, withoutPasskeyAutofill } from '../support/browser.js';
 import { databaseTargets } from '../support/databases.js';
 import { totpAt } from '../support/factors.js';
 import { freePort } from '../support/processes.js';
@@ -21,30 +20,16 @@ const port = await freePort();
 const origin = `http://localhost:${port}`;
 
 describe.skipIf(!chromiumPath)(`"Confirm it's you" in Chromium (${target.name})`, { timeout: 90_000 }, () => {
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-  const pageErrors: string[] = [];
+  const { tabWithAuthenticator } = chromiumSuite(chromiumPath!);
   // Shorter than the access token's life, so the page needs no refresh across the clock's jump.
   const t = suiteServer(target, { manualClock: true, env: { PORT: String(port), REAUTH_MAX_AGE: '2m' } });
-
-  beforeAll(async () => {
-    if (!(await findWebRoot())) throw new Error('web/dist is missing: run `npm run build` before the browser tests');
-    browser = await launchChromium(chromiumPath!);
-  });
-  afterEach(async () => {
-    await Promise.all(contexts.splice(0).map((c) => c.close()));
-    expect(pageErrors.splice(0)).toEqual([]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
 
   /** Signed in with a password on /security, in a tab with a virtual authenticator. */
   async function onSecurity(): Promise<Page> {
     const api = createClient(t.url);
     const { email } = await registerUser(api);
     await api.gql('mutation { logout }');
-    const page = await tabWithAuthenticator(browser, contexts, pageErrors);
+    const page = await tabWithAuthenticator();
     await withoutPasskeyAutofill(page);
     await page.goto(`${origin}/login?next=/security`);
     await page.getByLabel('Email').fill(email);
@@ -80,11 +65,11 @@ describe.skipIf(!chromiumPath)(`"Confirm it's you" in Chromium (${target.name})`
   it('asks for the password, then turns TOTP on with the code typed before it asked', async () => {
     const page = await onSecurity();
     await typeCodeAfterAWhile(page);
-    await page.getByLabel('Password').fill('not my password');
-    await page.getByRole('button', { name: 'Confirm' }).click();
+    await page.getByRole('dialog').getByLabel('Password').fill('not my password');
+    await page.getByRole('dialog').getByRole('button', { name: 'Confirm' }).click();
     await page.getByRole('dialog').getByRole('alert').waitFor();
-    await page.getByLabel('Password').fill(TEST_PASSWORD);
-    await page.getByRole('button', { name: 'Confirm' }).click();
+    await page.getByRole('dialog').getByLabel('Password').fill(TEST_PASSWORD);
+    await page.getByRole('dialog').getByRole('button', { name: 'Confirm' }).click();
     await expectTotpTurnedOn(page);
   });
 

@@ -5,10 +5,9 @@
  * then signed in; the last factor cannot be removed on /security. PUBLIC_URL (the WebAuthn
  * origin) is the page's origin, http://localhost:PORT, on a port chosen first.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { findWebRoot } from '../../src/http/web.js';
-import { findChromium, launchChromium, tabWithAuthenticator, withoutPasskeyAutofill } from '../support/browser.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { chromiumSuite, findChromium, withoutPasskeyAutofill } from '../support/browser.js';
 import { databaseTargets } from '../support/databases.js';
 import { totpAt } from '../support/factors.js';
 import { freePort } from '../support/processes.js';
@@ -21,25 +20,11 @@ const port = await freePort();
 const origin = `http://localhost:${port}`;
 
 describe.skipIf(!chromiumPath)(`enrolment under MFA_REQUIRED in Chromium (${target.name})`, { timeout: 90_000 }, () => {
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-  const pageErrors: string[] = [];
+  const { tabWithAuthenticator } = chromiumSuite(chromiumPath!);
   const t = suiteServer(target, { env: { PORT: String(port), MFA_REQUIRED: 'true' } });
 
-  beforeAll(async () => {
-    if (!(await findWebRoot())) throw new Error('web/dist is missing: run `npm run build` before the browser tests');
-    browser = await launchChromium(chromiumPath!);
-  });
-  afterEach(async () => {
-    await Promise.all(contexts.splice(0).map((c) => c.close()));
-    expect(pageErrors.splice(0)).toEqual([]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
-
   const tab = async () => {
-    const page = await tabWithAuthenticator(browser, contexts, pageErrors);
+    const page = await tabWithAuthenticator();
     await withoutPasskeyAutofill(page);
     return page;
   };

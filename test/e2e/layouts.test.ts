@@ -11,12 +11,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startExampleApp } from '../../examples/app/serve.js';
 import { type Layout, otherSite, sameOrigin, siblingHosts } from '../../examples/layouts.js';
-import { findWebRoot } from '../../src/http/web.js';
-import { findChromium, launchChromium, launchChromiumProfile } from '../support/browser.js';
+import { chromiumSuite, findChromium, launchChromiumProfile } from '../support/browser.js';
 import { pglite } from '../support/databases.js';
 import { freePort } from '../support/processes.js';
 import { REGISTER, suiteServer, TEST_PASSWORD, type TestServer, uniqueEmail } from '../support/server.js';
@@ -81,22 +80,11 @@ async function signInAndOut(page: Page, layout: Layout, email: string) {
 }
 
 describe.skipIf(!chromiumPath)('layouts in Chromium', { timeout: 90_000 }, () => {
-  let browser: Browser;
-  const pageErrors: string[] = [];
-  beforeAll(async () => {
-    if (!(await findWebRoot())) throw new Error('web/dist is missing: run `npm run build` before the browser tests');
-    browser = await launchChromium(chromiumPath!, HOSTS);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    expect(pageErrors).toEqual([]);
-  });
+  const chromium = chromiumSuite(chromiumPath!, HOSTS);
+  /** A tab in a new profile, or in `context` (a profile of launchChromiumProfile). */
   const tab = async (context?: BrowserContext) => {
-    const c = context ?? (await browser.newContext());
-    c.setDefaultTimeout(15_000);
-    const page = await c.newPage();
-    page.on('pageerror', (e) => pageErrors.push(`${page.url()}: ${e.message}`));
-    return { context: c, page };
+    const c = context ? chromium.adopt(context) : await chromium.newContext();
+    return { context: c, page: await c.newPage() };
   };
 
   describe('(a) same origin behind the app’s proxy', () => {

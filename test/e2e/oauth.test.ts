@@ -3,10 +3,8 @@
  * sign in on the provider's own page (oidc-provider on loopback), and land signed in on the
  * page `next` named — the refresh cookie set by the callback, no token in any URL.
  */
-import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findWebRoot } from '../../src/http/web.js';
-import { findChromium, launchChromium } from '../support/browser.js';
+import { chromiumSuite, findChromium } from '../support/browser.js';
 import { databaseTargets } from '../support/databases.js';
 import { type OidcProvider, startOidcProvider } from '../support/oidcProvider.js';
 import { freePort } from '../support/processes.js';
@@ -20,16 +18,14 @@ const opPort = await freePort();
 const origin = `http://127.0.0.1:${port}`;
 
 describe.skipIf(!chromiumPath)(`Continue with a provider in Chromium (${target.name})`, { timeout: 90_000 }, () => {
-  let browser: Browser;
+  const chromium = chromiumSuite(chromiumPath!);
   let op: OidcProvider;
+  // Before suiteServer's own hook: the server's settings name the provider.
   beforeAll(async () => {
-    if (!(await findWebRoot())) throw new Error('web/dist is missing: run `npm run build` before the browser tests');
     op = await startOidcProvider({ port: opPort, redirectUris: [`${origin}/auth/oauth/acme/callback`] });
     op.page = true;
-    browser = await launchChromium(chromiumPath!);
   });
   afterAll(async () => {
-    await browser?.close();
     await op?.close();
   });
   const t = suiteServer(target, () => ({
@@ -48,11 +44,8 @@ describe.skipIf(!chromiumPath)(`Continue with a provider in Chromium (${target.n
     const email = uniqueEmail('chromium');
     op.accounts.set('chromium-person', { email, email_verified: true, name: 'Chromium Person' });
     op.next = { sub: 'chromium-person' };
-    const context = await browser.newContext();
-    context.setDefaultTimeout(15_000);
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
+    // Uncaught errors on its pages fail the test (chromiumSuite).
+    const page = await chromium.newPage();
     const visited: string[] = [];
     page.on('framenavigated', (f) => f === page.mainFrame() && visited.push(f.url()));
 
@@ -68,7 +61,5 @@ describe.skipIf(!chromiumPath)(`Continue with a provider in Chromium (${target.n
       await t.sql('select email_verified_at is not null as verified from users where email = $1', [email]),
     ).toEqual([{ verified: true }]);
     for (const url of visited) expect(url).not.toMatch(/token|eyJ/i);
-    expect(errors).toEqual([]);
-    await context.close();
   });
 });

@@ -7,10 +7,9 @@
  * PUBLIC_URL (the WebAuthn origin) is the page's origin, http://localhost:PORT.
  */
 import { createServer } from 'node:net';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { findWebRoot } from '../../src/http/web.js';
-import { findChromium, launchChromium } from '../support/browser.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { chromiumSuite, findChromium } from '../support/browser.js';
 import { databaseTargets } from '../support/databases.js';
 import { totpAt } from '../support/factors.js';
 import { createClient, registerUser, suiteServer, TEST_PASSWORD } from '../support/server.js';
@@ -31,44 +30,8 @@ const port = await freePort();
 const origin = `http://localhost:${port}`;
 
 describe.skipIf(!chromiumPath)(`second factors in Chromium (${target.name})`, { timeout: 90_000 }, () => {
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-  const pageErrors: string[] = [];
+  const { tabWithAuthenticator } = chromiumSuite(chromiumPath!);
   const t = suiteServer(target, { env: { PORT: String(port) } });
-
-  beforeAll(async () => {
-    if (!(await findWebRoot())) throw new Error('web/dist is missing: run `npm run build` before the browser tests');
-    browser = await launchChromium(chromiumPath!);
-  });
-  afterEach(async () => {
-    await Promise.all(contexts.splice(0).map((c) => c.close()));
-    expect(pageErrors.splice(0)).toEqual([]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
-
-  /** A tab with a virtual platform authenticator that verifies the user and answers by itself. */
-  async function tabWithAuthenticator(): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
-    context.setDefaultTimeout(15_000);
-    contexts.push(context);
-    const page = await context.newPage();
-    page.on('pageerror', (e) => pageErrors.push(`${page.url()}: ${e.message}`));
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('WebAuthn.enable');
-    await cdp.send('WebAuthn.addVirtualAuthenticator', {
-      options: {
-        protocol: 'ctap2',
-        transport: 'internal',
-        hasResidentKey: true,
-        hasUserVerification: true,
-        isUserVerified: true,
-        automaticPresenceSimulation: true,
-      },
-    });
-    return page;
-  }
 
   async function newUser() {
     const api = createClient(t.url);

@@ -7,10 +7,9 @@
  * every tab and device. Screenshots of each page go to test-results/e2e/.
  */
 import { mkdir } from 'node:fs/promises';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { findWebRoot } from '../../src/http/web.js';
-import { findChromium, launchChromium } from '../support/browser.js';
+import type { BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { chromiumSuite, findChromium } from '../support/browser.js';
 import { databaseTargets } from '../support/databases.js';
 import { lastCodeTo } from '../support/mail.js';
 import { createClient, jwtPayload, registerUser, suiteServer, TEST_PASSWORD, uniqueEmail } from '../support/server.js';
@@ -28,36 +27,15 @@ describe.skipIf(!chromiumPath)(
   `web app in Chromium (${target.name}, server clock injected)`,
   { timeout: 90_000 },
   () => {
-    let browser: Browser;
-    const contexts: BrowserContext[] = [];
-    const pageErrors: string[] = [];
-
+    const chromium = chromiumSuite(chromiumPath!);
     beforeAll(async () => {
-      if (!(await findWebRoot()))
-        throw new Error('web/dist is missing: run `npm run build` (npm install does) before the browser tests');
       await mkdir(SHOTS, { recursive: true });
     });
     const t = suiteServer(target, { manualClock: true }); // mail: its own file: directory
-    beforeAll(async () => {
-      browser = await launchChromium(chromiumPath!);
-    });
-    afterEach(async () => {
-      await Promise.all(contexts.splice(0).map((c) => c.close()));
-      // An uncaught exception in the app is a failure whatever the page showed.
-      expect(pageErrors.splice(0)).toEqual([]);
-    });
-    afterAll(async () => {
-      await browser?.close();
-    });
 
-    /** A browser profile (cookies shared by its tabs). */
-    async function newContext(options: Parameters<Browser['newContext']>[0] = {}): Promise<BrowserContext> {
-      const context = await browser.newContext({ viewport: { width: 1100, height: 760 }, ...options });
-      context.setDefaultTimeout(15_000);
-      context.on('page', (page) => page.on('pageerror', (e) => pageErrors.push(`${page.url()}: ${e.message}`)));
-      contexts.push(context);
-      return context;
-    }
+    /** A browser profile (cookies shared by its tabs), the screenshots' size. */
+    const newContext = (options: BrowserContextOptions = {}) =>
+      chromium.newContext({ viewport: { width: 1100, height: 760 }, ...options });
 
     /** A tab, with every URL it shows recorded (to prove it never visited /login). */
     async function newTab(context: BrowserContext): Promise<{ page: Page; visited: string[] }> {
