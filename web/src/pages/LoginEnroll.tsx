@@ -6,6 +6,7 @@ import { AuthCard } from '../components/Shell';
 import { useAction } from '../components/useAction';
 import { AuthenticatorAppSetup, type TotpEnrolment } from '../security/AuthenticatorAppSetup';
 import { RecoveryCodesList } from '../security/RecoveryCodesList';
+import { SignInStepExpired } from '../components/SignInStepExpired';
 import { Link, useLocation } from '../router';
 
 /**
@@ -23,12 +24,7 @@ export function LoginEnroll() {
   const back = `/login${next ? `?next=${encodeURIComponent(next)}` : ''}`;
 
   if (!challenge) {
-    return (
-      <AuthCard title="Set up a second factor">
-        <p className="notice">This sign-in step has expired. Please sign in again.</p>
-        <Link href={back}>Back to sign in</Link>
-      </AuthCard>
-    );
+    return <SignInStepExpired title="Set up a second factor" back={back} />;
   }
 
   const finish = async () => {
