@@ -1,27 +1,16 @@
 import type { LatchkeyUser } from '@latchkey/client';
 import { type FormEvent, useState } from 'react';
 import { requestEmailVerification, verifyEmail } from '../accountApi';
-import { errorMessage, latchkey } from '../auth/latchkey';
-import { Field } from './Shell';
+import { latchkey } from '../auth/latchkey';
+import { CodeField } from './CodeField';
+import { ErrorAlert } from './ErrorAlert';
+import { useAction } from './useAction';
 
 /** "Confirm your email", on every signed-in page while the address is unverified. */
 export function ConfirmEmailBanner({ user }: { user: LatchkeyUser }) {
   const [code, setCode] = useState('');
-  const [error, setError] = useState<string | null>(null);
   const [resent, setResent] = useState(false);
-  const [busy, setBusy] = useState(false);
-
-  const run = async (work: () => Promise<void>) => {
-    setBusy(true);
-    setError(null);
-    try {
-      await work();
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, error, run } = useAction();
 
   const confirm = (event: FormEvent) => {
     event.preventDefault();
@@ -44,28 +33,14 @@ export function ConfirmEmailBanner({ user }: { user: LatchkeyUser }) {
       <p>
         We sent a code to <strong>{user.email}</strong>. Enter it to confirm the address is yours.
       </p>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert error={error} />
       {resent && (
         <p className="notice" role="status">
           A new code is on its way.
         </p>
       )}
       <form onSubmit={confirm} className="banner-form">
-        <Field
-          id="email-code"
-          label="Email code"
-          inputMode="numeric"
-          autoComplete="one-time-code"
-          pattern="[0-9]{6}"
-          maxLength={6}
-          required
-          value={code}
-          onChange={(e) => setCode(e.target.value.replace(/\D/g, ''))}
-        />
+        <CodeField id="email-code" label="Email code" value={code} onChange={setCode} />
         <button type="submit" className="button primary" disabled={busy}>
           Confirm email
         </button>

@@ -12,7 +12,9 @@ import {
   user as fetchUser,
 } from '../accountApi';
 import { errorMessage } from '../auth/latchkey';
+import { ErrorAlert } from '../components/ErrorAlert';
 import { Field } from '../components/Shell';
+import { useAction } from '../components/useAction';
 import { Link, useLocation } from '../router';
 import { describeDevice } from './Sessions';
 
@@ -27,9 +29,8 @@ export function AdminUser() {
   const [found, setFound] = useState<AdminUserDetail | null | undefined>(undefined);
   const [events, setEvents] = useState<AuditEvent[]>([]);
   const [roles, setRoles] = useState('');
-  const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, run } = useAction();
 
   const load = useCallback(async () => {
     try {
@@ -40,22 +41,16 @@ export function AdminUser() {
     } catch (e) {
       setError(errorMessage(e));
     }
-  }, [id]);
+  }, [id, setError]);
   useEffect(() => void load(), [load]);
 
-  const act = async (work: () => Promise<unknown>, done: string) => {
-    setBusy(true);
-    setError(null);
+  const act = (work: () => Promise<unknown>, done: string) => {
     setNotice(null);
-    try {
+    return run(async () => {
       await work();
       setNotice(done);
       await load();
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   const saveRoles = (event: FormEvent) => {
@@ -71,11 +66,7 @@ export function AdminUser() {
         <Link href="/admin/users">← All users</Link>
       </p>
       <h1>{found?.email ?? 'User'}</h1>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert error={error} />
       {notice && (
         <p className="notice" role="status">
           {notice}

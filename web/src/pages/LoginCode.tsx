@@ -1,6 +1,9 @@
 import { type FormEvent, useState } from 'react';
-import { errorMessage, latchkey } from '../auth/latchkey';
-import { AuthCard, Field, RememberMe } from '../components/Shell';
+import { latchkey } from '../auth/latchkey';
+import { EnterCodeForm, SendCodeForm } from '../components/EmailCodeSteps';
+import { ErrorAlert } from '../components/ErrorAlert';
+import { AuthCard, RememberMe } from '../components/Shell';
+import { useAction } from '../components/useAction';
 import { afterFirstFactor } from './Login';
 import { Link, useLocation } from '../router';
 
@@ -11,22 +14,9 @@ export function LoginCode() {
   const [code, setCode] = useState('');
   const [sentTo, setSentTo] = useState<string | null>(null);
   const [rememberMe, setRememberMe] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   const next = query.get('next');
   const carry = next ? `?next=${encodeURIComponent(next)}` : '';
-
-  const run = async (work: () => Promise<void>) => {
-    setBusy(true);
-    setError(null);
-    try {
-      await work();
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setBusy(false);
-    }
-  };
 
   const send = (event: FormEvent) => {
     event.preventDefault();
@@ -46,55 +36,31 @@ export function LoginCode() {
 
   return (
     <AuthCard title="Sign in with a code">
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert error={error} />
       {sentTo === null ? (
-        <form onSubmit={send}>
-          <p className="lead">We will email you a 6-digit code. No password needed.</p>
-          <Field
-            id="email"
-            label="Email"
-            type="email"
-            autoComplete="email"
-            required
-            autoFocus
-            value={email}
-            onChange={(e) => setEmail(e.target.value)}
-          />
+        <SendCodeForm
+          lead="We will email you a 6-digit code. No password needed."
+          email={email}
+          onEmail={setEmail}
+          busy={busy}
+          onSubmit={send}
+        >
           {/* Offered on both steps (one choice, kept between them): decide up front, or with the code. */}
           <RememberMe checked={rememberMe} onChange={setRememberMe} />
-          <button type="submit" className="button primary wide" disabled={busy}>
-            {busy ? 'Sending…' : 'Send code'}
-          </button>
-        </form>
+        </SendCodeForm>
       ) : (
-        <form onSubmit={verify}>
-          <p className="notice" role="status">
-            If an account exists for <strong>{sentTo}</strong>, a code is on its way. It expires in a few minutes.
-          </p>
-          <Field
-            id="code"
-            label="Code"
-            inputMode="numeric"
-            autoComplete="one-time-code"
-            pattern="[0-9]{6}"
-            maxLength={6}
-            required
-            autoFocus
-            value={code}
-            onChange={(e) => setCode(e.target.value.replace(/\D/g, ''))}
-          />
+        <EnterCodeForm
+          sentTo={sentTo}
+          code={code}
+          onCode={setCode}
+          busy={busy}
+          submit="Verify"
+          submitting="Verifying…"
+          onSubmit={verify}
+          onRestart={() => setSentTo(null)}
+        >
           <RememberMe checked={rememberMe} onChange={setRememberMe} />
-          <button type="submit" className="button primary wide" disabled={busy}>
-            {busy ? 'Verifying…' : 'Verify'}
-          </button>
-          <button type="button" className="button link" onClick={() => setSentTo(null)}>
-            Use a different email or send a new code
-          </button>
-        </form>
+        </EnterCodeForm>
       )}
       <div className="auth-links">
         <Link href={`/login${carry}`}>Sign in with a password</Link>

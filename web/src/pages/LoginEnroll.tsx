@@ -1,8 +1,12 @@
-import { type FormEvent, useState } from 'react';
-import { errorMessage, latchkey } from '../auth/latchkey';
+import { useState } from 'react';
+import { latchkey } from '../auth/latchkey';
 import { pendingEnrollment, setPendingEnrollment } from '../auth/pendingSignIn';
-import { AuthCard, Field } from '../components/Shell';
+import { ErrorAlert } from '../components/ErrorAlert';
+import { AuthCard } from '../components/Shell';
+import { useAction } from '../components/useAction';
+import { AuthenticatorAppSetup, type TotpEnrolment } from '../security/AuthenticatorAppSetup';
 import { RecoveryCodesList } from '../security/RecoveryCodesList';
+import { SignInStepExpired } from '../components/SignInStepExpired';
 import { Link, useLocation } from '../router';
 
 /**
@@ -13,53 +17,30 @@ import { Link, useLocation } from '../router';
 export function LoginEnroll() {
   const { query } = useLocation();
   const challenge = pendingEnrollment();
-  const [enrolment, setEnrolment] = useState<{ secret: string; qrSvg: string } | null>(null);
-  const [code, setCode] = useState('');
+  const [enrolment, setEnrolment] = useState<TotpEnrolment | null>(null);
   const [codes, setCodes] = useState<string[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   const next = query.get('next');
   const back = `/login${next ? `?next=${encodeURIComponent(next)}` : ''}`;
 
   if (!challenge) {
-    return (
-      <AuthCard title="Set up a second factor">
-        <p className="notice">This sign-in step has expired. Please sign in again.</p>
-        <Link href={back}>Back to sign in</Link>
-      </AuthCard>
-    );
+    return <SignInStepExpired title="Set up a second factor" back={back} />;
   }
 
-  const run = async (work: () => Promise<unknown>) => {
-    setBusy(true);
-    setError(null);
-    try {
-      await work();
-    } catch (e) {
-      setError(errorMessage(e));
-    }
-    setBusy(false);
-  };
   const finish = async () => {
     await latchkey.completeSignIn({ challenge });
     setPendingEnrollment(null);
   };
-  const turnOn = (event: FormEvent) => {
-    event.preventDefault();
+  const turnOn = (code: string) =>
     void run(async () => {
-      setCodes(await latchkey.confirmTotpEnrollment(code.trim(), challenge));
+      setCodes(await latchkey.confirmTotpEnrollment(code, challenge));
       setEnrolment(null);
     });
-  };
 
   return (
     <AuthCard title="Set up a second factor">
       <p>This server asks every account for a second factor. Set one up to finish signing in.</p>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert error={error} />
       {codes ? (
         <>
           <RecoveryCodesList codes={codes} />
@@ -71,43 +52,13 @@ export function LoginEnroll() {
         <>
           <section aria-labelledby="enroll-totp-title">
             <h2 id="enroll-totp-title">Authenticator app</h2>
-            {enrolment ? (
-              <form onSubmit={turnOn}>
-                <p>Scan this QR code with your authenticator app, or enter the key by hand.</p>
-                <img
-                  className="qr"
-                  alt="QR code"
-                  width={200}
-                  height={200}
-                  src={`data:image/svg+xml;utf8,${encodeURIComponent(enrolment.qrSvg)}`}
-                />
-                <p>
-                  Key: <code className="totp-secret">{enrolment.secret}</code>
-                </p>
-                <Field
-                  id="authenticator-code"
-                  label="Authenticator code"
-                  inputMode="numeric"
-                  autoComplete="one-time-code"
-                  required
-                  autoFocus
-                  value={code}
-                  onChange={(e) => setCode(e.target.value)}
-                />
-                <button type="submit" className="button primary wide" disabled={busy}>
-                  Turn on
-                </button>
-              </form>
-            ) : (
-              <button
-                type="button"
-                className="button primary wide"
-                disabled={busy}
-                onClick={() => void run(async () => setEnrolment(await latchkey.startTotpEnrollment(challenge)))}
-              >
-                Set up authenticator app
-              </button>
-            )}
+            <AuthenticatorAppSetup
+              card
+              busy={busy}
+              enrolment={enrolment}
+              onStart={() => void run(async () => setEnrolment(await latchkey.startTotpEnrollment(challenge)))}
+              onConfirm={turnOn}
+            />
           </section>
           <section aria-labelledby="enroll-passkey-title">
             <h2 id="enroll-passkey-title">Passkey</h2>

@@ -2,6 +2,7 @@ import { type FormEvent, useEffect, useState } from 'react';
 import { errorMessage, latchkey } from '../auth/latchkey';
 import { pendingSignIn, setPendingSignIn } from '../auth/pendingSignIn';
 import { AuthCard, Field } from '../components/Shell';
+import { SignInStepExpired } from '../components/SignInStepExpired';
 import { Link, useLocation } from '../router';
 
 /** The second step: an authenticator code, a recovery code, or a passkey. */
@@ -20,12 +21,7 @@ export function LoginVerify() {
   const back = `/login${next ? `?next=${encodeURIComponent(next)}` : ''}`;
 
   if (!pending) {
-    return (
-      <AuthCard title="Verify it's you">
-        <p className="notice">This sign-in step has expired. Please sign in again.</p>
-        <Link href={back}>Back to sign in</Link>
-      </AuthCard>
-    );
+    return <SignInStepExpired title="Verify it's you" back={back} />;
   }
 
   // On success the guard in App takes the person on to `next`.

@@ -1,7 +1,9 @@
 import { type FormEvent, useState } from 'react';
 import { requestPasswordReset, resetPassword } from '../accountApi';
-import { errorMessage } from '../auth/latchkey';
+import { EnterCodeForm, SendCodeForm } from '../components/EmailCodeSteps';
+import { ErrorAlert } from '../components/ErrorAlert';
 import { AuthCard, Field } from '../components/Shell';
+import { useAction } from '../components/useAction';
 import { Link, navigate } from '../router';
 
 /** Where a finished reset lands: /login, which then says the password changed. */
@@ -13,20 +15,7 @@ export function Reset() {
   const [sentTo, setSentTo] = useState<string | null>(null);
   const [code, setCode] = useState('');
   const [newPassword, setNewPassword] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-
-  const run = async (work: () => Promise<void>) => {
-    setBusy(true);
-    setError(null);
-    try {
-      await work();
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, error, run } = useAction();
 
   const send = (event: FormEvent) => {
     event.preventDefault();
@@ -47,45 +36,26 @@ export function Reset() {
 
   return (
     <AuthCard title="Reset your password">
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert error={error} />
       {sentTo === null ? (
-        <form onSubmit={send}>
-          <p className="lead">We will email you a 6-digit code to set a new password.</p>
-          <Field
-            id="email"
-            label="Email"
-            type="email"
-            autoComplete="email"
-            required
-            autoFocus
-            value={email}
-            onChange={(e) => setEmail(e.target.value)}
-          />
-          <button type="submit" className="button primary wide" disabled={busy}>
-            {busy ? 'Sending…' : 'Send code'}
-          </button>
-        </form>
+        <SendCodeForm
+          lead="We will email you a 6-digit code to set a new password."
+          email={email}
+          onEmail={setEmail}
+          busy={busy}
+          onSubmit={send}
+        />
       ) : (
-        <form onSubmit={set}>
-          <p className="notice" role="status">
-            If an account exists for <strong>{sentTo}</strong>, a code is on its way. It expires in a few minutes.
-          </p>
-          <Field
-            id="code"
-            label="Code"
-            inputMode="numeric"
-            autoComplete="one-time-code"
-            pattern="[0-9]{6}"
-            maxLength={6}
-            required
-            autoFocus
-            value={code}
-            onChange={(e) => setCode(e.target.value.replace(/\D/g, ''))}
-          />
+        <EnterCodeForm
+          sentTo={sentTo}
+          code={code}
+          onCode={setCode}
+          busy={busy}
+          submit="Set password"
+          submitting="Setting password…"
+          onSubmit={set}
+          onRestart={() => setSentTo(null)}
+        >
           <Field
             id="new-password"
             label="New password"
@@ -96,13 +66,7 @@ export function Reset() {
             value={newPassword}
             onChange={(e) => setNewPassword(e.target.value)}
           />
-          <button type="submit" className="button primary wide" disabled={busy}>
-            {busy ? 'Setting password…' : 'Set password'}
-          </button>
-          <button type="button" className="button link" onClick={() => setSentTo(null)}>
-            Use a different email or send a new code
-          </button>
-        </form>
+        </EnterCodeForm>
       )}
       <div className="auth-links">
         <Link href="/login">Back to sign in</Link>

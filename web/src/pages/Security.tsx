@@ -1,8 +1,10 @@
 import type { Security as SecurityInfo } from '@latchkey/client';
-import { type FormEvent, useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { errorMessage, latchkey } from '../auth/latchkey';
-import { Field } from '../components/Shell';
+import { ErrorAlert } from '../components/ErrorAlert';
+import { useAction } from '../components/useAction';
 import { LinkedAccountsSection } from '../oauth/LinkedAccountsSection';
+import { AuthenticatorAppSetup, type TotpEnrolment } from '../security/AuthenticatorAppSetup';
 import { ChangePasswordSection } from '../security/ChangePasswordSection';
 import { DeleteAccountSection } from '../security/DeleteAccountSection';
 import { DownloadDataSection } from '../security/DownloadDataSection';
@@ -14,11 +16,10 @@ import { useConfirmed } from '../security/useConfirmed';
 /** The account's sign-in: password, email, second factors (authenticator app, passkeys, recovery codes), its data and its end. */
 export function Security() {
   const [info, setInfo] = useState<SecurityInfo | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [enrolment, setEnrolment] = useState<{ secret: string; qrSvg: string } | null>(null);
-  const [code, setCode] = useState('');
+  const [enrolment, setEnrolment] = useState<TotpEnrolment | null>(null);
   const [codes, setCodes] = useState<string[] | null>(null);
   const { confirmed, prompt } = useConfirmed();
+  const { error, setError, run } = useAction();
 
   const load = useCallback(async () => {
     try {
@@ -26,27 +27,20 @@ export function Security() {
     } catch (e) {
       setError(errorMessage(e));
     }
-  }, []);
+  }, [setError]);
   useEffect(() => void load(), [load]);
 
-  const act = async (work: () => Promise<unknown>) => {
-    setError(null);
-    try {
+  const act = (work: () => Promise<unknown>) =>
+    run(async () => {
       await confirmed(work);
       await load();
-    } catch (e) {
-      setError(errorMessage(e));
-    }
-  };
-
-  const turnOn = (event: FormEvent) => {
-    event.preventDefault();
-    void act(async () => {
-      setCodes(await latchkey.confirmTotpEnrollment(code.trim()));
-      setEnrolment(null);
-      setCode('');
     });
-  };
+
+  const turnOn = (code: string) =>
+    void act(async () => {
+      setCodes(await latchkey.confirmTotpEnrollment(code));
+      setEnrolment(null);
+    });
 
   return (
     <>
@@ -55,11 +49,7 @@ export function Security() {
         How you sign in, second factors that keep your account safe even if your password leaks, and your data.
       </p>
       {prompt}
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert error={error} />
       <ChangePasswordSection />
       <EmailSection confirmed={confirmed} />
       <section className="panel" aria-labelledby="totp-title">
@@ -71,40 +61,12 @@ export function Security() {
               Turn off
             </button>
           </>
-        ) : enrolment ? (
-          <form onSubmit={turnOn}>
-            <p>Scan this QR code with your authenticator app, or enter the key by hand.</p>
-            <img
-              className="qr"
-              alt="QR code"
-              width={200}
-              height={200}
-              src={`data:image/svg+xml;utf8,${encodeURIComponent(enrolment.qrSvg)}`}
-            />
-            <p>
-              Key: <code className="totp-secret">{enrolment.secret}</code>
-            </p>
-            <Field
-              id="authenticator-code"
-              label="Authenticator code"
-              inputMode="numeric"
-              autoComplete="one-time-code"
-              required
-              value={code}
-              onChange={(e) => setCode(e.target.value)}
-            />
-            <button type="submit" className="button primary">
-              Turn on
-            </button>
-          </form>
         ) : (
-          <button
-            type="button"
-            className="button primary"
-            onClick={() => void act(async () => setEnrolment(await latchkey.startTotpEnrollment()))}
-          >
-            Set up authenticator app
-          </button>
+          <AuthenticatorAppSetup
+            enrolment={enrolment}
+            onStart={() => void act(async () => setEnrolment(await latchkey.startTotpEnrollment()))}
+            onConfirm={turnOn}
+          />
         )}
         {codes && <RecoveryCodesList codes={codes} />}
       </section>

@@ -1,41 +1,31 @@
 import { type FormEvent, useState } from 'react';
 import { changePassword } from '../accountApi';
-import { errorMessage } from '../auth/latchkey';
+import { ErrorAlert } from '../components/ErrorAlert';
 import { Field } from '../components/Shell';
+import { useAction } from '../components/useAction';
 
 /** "Change password": the current one proves it is the person (no "Confirm it's you" needed). */
 export function ChangePasswordSection() {
   const [currentPassword, setCurrentPassword] = useState('');
   const [newPassword, setNewPassword] = useState('');
-  const [error, setError] = useState<string | null>(null);
   const [done, setDone] = useState(false);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
 
-  const submit = async (event: FormEvent) => {
+  const submit = (event: FormEvent) => {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
     setDone(false);
-    try {
+    void run(async () => {
       await changePassword({ currentPassword, newPassword });
       setCurrentPassword('');
       setNewPassword('');
       setDone(true);
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
     <section className="panel" aria-labelledby="password-title">
       <h2 id="password-title">Change password</h2>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert error={error} />
       {done && (
         <p className="notice" role="status">
           Password changed. Your other devices are signed out.

@@ -1,7 +1,10 @@
 import { type FormEvent, useState } from 'react';
 import { confirmEmailChange, requestEmailChange } from '../accountApi';
-import { errorMessage, latchkey, useSession } from '../auth/latchkey';
+import { latchkey, useSession } from '../auth/latchkey';
+import { CodeField } from '../components/CodeField';
+import { ErrorAlert } from '../components/ErrorAlert';
 import { Field } from '../components/Shell';
+import { useAction } from '../components/useAction';
 
 type Confirmed = <T>(work: () => Promise<T>) => Promise<T | undefined>;
 
@@ -11,21 +14,8 @@ export function EmailSection({ confirmed }: { confirmed: Confirmed }) {
   const [newEmail, setNewEmail] = useState('');
   const [sentTo, setSentTo] = useState<string | null>(null);
   const [code, setCode] = useState('');
-  const [error, setError] = useState<string | null>(null);
   const [changed, setChanged] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-
-  const run = async (work: () => Promise<void>) => {
-    setBusy(true);
-    setError(null);
-    try {
-      await work();
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, error, run } = useAction();
 
   const send = (event: FormEvent) => {
     event.preventDefault();
@@ -56,11 +46,7 @@ export function EmailSection({ confirmed }: { confirmed: Confirmed }) {
       <p>
         Your email is <strong>{user?.email}</strong>.
       </p>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert error={error} />
       {changed && (
         <p className="notice" role="status">
           Your email is now {changed}.
@@ -86,17 +72,7 @@ export function EmailSection({ confirmed }: { confirmed: Confirmed }) {
           <p className="notice" role="status">
             We sent a code to <strong>{sentTo}</strong>. Enter it to make that your email.
           </p>
-          <Field
-            id="email-change-code"
-            label="Verification code"
-            inputMode="numeric"
-            autoComplete="one-time-code"
-            pattern="[0-9]{6}"
-            maxLength={6}
-            required
-            value={code}
-            onChange={(e) => setCode(e.target.value.replace(/\D/g, ''))}
-          />
+          <CodeField id="email-change-code" label="Verification code" value={code} onChange={setCode} />
           <button type="submit" className="button primary" disabled={busy}>
             Change email
           </button>{' '}
