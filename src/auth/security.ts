@@ -136,6 +136,19 @@ export function createSecurity({
     return outcome === 'removed';
   };
 
+  /** What an account has to sign in with (the security overview). */
+  const describe = async (user: Account, lastAuthenticatedAt: Date) => {
+    const [summary, list] = await Promise.all([factors.summary(user.id), passkeys.list(user.id)]);
+    return {
+      userId: user.id,
+      passwordSet: user.passwordHash !== null,
+      totpEnabled: summary.totp,
+      recoveryCodesLeft: summary.recoveryCodesLeft,
+      passkeys: list,
+      lastAuthenticatedAt,
+    };
+  };
+
   return {
     async enrollee(viewer: Viewer | null, challenge: string | null | undefined): Promise<Enrollee> {
       if (challenge !== undefined && challenge !== null) {
@@ -210,7 +223,6 @@ export function createSecurity({
       return removed;
     },
 
-    /** `mySecurity`: what the account has, and this session's last real sign-in. */
     /**
      * Another account's overview, for an admin (User.security): its factors, and its last real
      * sign-in taken from the newest of its live sessions' (or its last login without one).
@@ -218,30 +230,15 @@ export function createSecurity({
     async overviewOf(userId: string, lastAuthenticatedAt: Date) {
       const user = await findUser(userId);
       if (!user) throw new AuthError('BAD_USER_INPUT', 'No such user', { field: 'id' });
-      const [summary, list] = await Promise.all([factors.summary(user.id), passkeys.list(user.id)]);
-      return {
-        userId: user.id,
-        passwordSet: user.passwordHash !== null,
-        totpEnabled: summary.totp,
-        recoveryCodesLeft: summary.recoveryCodesLeft,
-        passkeys: list,
-        lastAuthenticatedAt,
-      };
+      return describe(user, lastAuthenticatedAt);
     },
 
+    /** `mySecurity`: what the account has, and this session's last real sign-in. */
     async overview(viewer: Viewer) {
       const user = await account(viewer.userId);
       const session = await reauth.live(viewer);
       if (!session) throw new AuthError('UNAUTHENTICATED');
-      const [summary, list] = await Promise.all([factors.summary(user.id), passkeys.list(user.id)]);
-      return {
-        userId: user.id,
-        passwordSet: user.passwordHash !== null,
-        totpEnabled: summary.totp,
-        recoveryCodesLeft: summary.recoveryCodesLeft,
-        passkeys: list,
-        lastAuthenticatedAt: authenticatedAtOf(session),
-      };
+      return describe(user, authenticatedAtOf(session));
     },
   };
 }
