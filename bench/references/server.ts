@@ -6,9 +6,10 @@
  * of everything Latchkey does beyond that.
  *
  *   POST /hello    → {"data":{"me":{"id":…}}} from nothing at all (the ceiling for `verify`)
- *   POST /me       → the user + profile lookup of `me`, the user id read from the token
- *                    without checking it (no JWT verification, no GraphQL)
- *   POST /refresh  → the writes of a rotation in one transaction: mark the presented
+ *   POST /me       → the user + profile lookup of `me` (one named prepared statement), the
+ *                    user id read from the token without checking it (no JWT verification,
+ *                    no GraphQL)
+ *   POST /refresh  → the writes of a rotation in one prepared statement: mark the presented
  *                    token used (guarded by used_at IS NULL) and insert its successor;
  *                    the refresh "token" is the bare jti in a cookie (no signing)
  *
@@ -33,10 +34,12 @@ app.post('/hello', async () => ({ data: { me: { id: 'hello' } } }));
 app.post('/me', async (request, reply) => {
   const id = subjectOf(request.headers.authorization);
   if (!id) return reply.code(401).send({ errors: [{ message: 'no token' }] });
-  const { rows } = await pool.query(
-    'select u.id, u.email, p.display_name from users u left join profiles p on p.user_id = u.id where u.id = $1',
-    [id],
-  );
+  // Prepared by name, as Latchkey's own `me` query is: PostgreSQL parses and plans it once per connection.
+  const { rows } = await pool.query({
+    name: 'me',
+    text: 'select u.id, u.email, p.display_name from users u left join profiles p on p.user_id = u.id where u.id = $1',
+    values: [id],
+  });
   const row = rows[0];
   return { data: { me: row ? { id: row.id, email: row.email, profile: { displayName: row.display_name } } : null } };
 });
@@ -45,28 +48,17 @@ app.post('/refresh', async (request, reply) => {
   const jti = /(?:^|;\s*)ref=([0-9a-f-]{36})/.exec(request.headers.cookie ?? '')?.[1];
   if (!jti) return reply.code(401).send({ errors: [{ message: 'no refresh token' }] });
   const next = randomUUID();
-  const client = await pool.connect();
-  try {
-    await client.query('begin');
-    const used = await client.query(
-      'update refresh_tokens set used_at = now(), replaced_by = $2 where jti = $1 and used_at is null returning session_id',
-      [jti, next],
-    );
-    if (!used.rowCount) {
-      await client.query('rollback');
-      return reply.code(401).send({ errors: [{ message: 'token already used' }] });
-    }
-    await client.query(
-      "insert into refresh_tokens (jti, session_id, issued_at, expires_at) values ($1, $2, now(), now() + interval '1 day')",
-      [next, used.rows[0].session_id],
-    );
-    await client.query('commit');
-  } catch (e) {
-    await client.query('rollback').catch(() => {});
-    throw e;
-  } finally {
-    client.release();
-  }
+  // One named prepared statement, atomic on its own, as Latchkey's rotation is: one round trip.
+  const rotated = await pool.query({
+    name: 'rotate',
+    text: `with used as (
+             update refresh_tokens set used_at = now(), replaced_by = $2 where jti = $1 and used_at is null
+             returning session_id)
+           insert into refresh_tokens (jti, session_id, issued_at, expires_at)
+           select $2, session_id, now(), now() + interval '1 day' from used`,
+    values: [jti, next],
+  });
+  if (!rotated.rowCount) return reply.code(401).send({ errors: [{ message: 'token already used' }] });
   reply.header('set-cookie', `ref=${next}; Path=/; HttpOnly`);
   return { data: { refreshToken: { accessToken: 'none' } } };
 });
