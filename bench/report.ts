@@ -43,6 +43,15 @@ export const resultSchema = z.object({
   referenceRps: z.number().nullable(),
   /** Latchkey ÷ reference (req/s). */
   ratio: z.number().nullable(),
+  /** Server CPU µs per request of Latchkey and of the reference (medians of rounds). */
+  cpuUsPerRequest: z.number().nullable(),
+  referenceCpuUsPerRequest: z.number().nullable(),
+  /**
+   * Reference CPU per request ÷ Latchkey's (paired by round, median): the same comparison
+   * as `ratio`, by cost instead of rate — steadier on shared cores, and blind to what the
+   * load generator and PostgreSQL take from the machine.
+   */
+  cpuRatio: z.number().nullable(),
   /** Latchkey server's event-loop delay p99, median of rounds, and the worst round. */
   eventLoopP99Ms: z.number().nullable(),
   eventLoopP99MaxMs: z.number().nullable(),
@@ -90,18 +99,18 @@ const verdict = (met: boolean | null) => (met === null ? '' : met ? ' ✅' : ' �
 /** The results as a markdown table, one row per scenario. */
 export function markdownTable(results: readonly ScenarioResult[]): string {
   const lines = [
-    '| scenario | Latchkey req/s | p50 ms | p99 ms | errors | reference | ref req/s | ratio | target | loop p99 ms | RSS MB |',
-    '|---|---:|---:|---:|---:|---|---:|---:|---|---:|---:|',
+    '| scenario | Latchkey req/s | p50 ms | p99 ms | errors | reference | ref req/s | ratio | CPU µs/req | ref CPU µs/req | CPU ratio | target | loop p99 ms | RSS MB |',
+    '|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---|---:|---:|',
   ];
   for (const r of results) {
     if (r.skipped) {
       lines.push(
-        `| ${r.scenario} | skipped: ${r.skipped.replaceAll('|', '/')} | | | | ${r.reference} | | | ${r.target} | | |`,
+        `| ${r.scenario} | skipped: ${r.skipped.replaceAll('|', '/')} | | | | ${r.reference} | | | | | | ${r.target} | | |`,
       );
       continue;
     }
     lines.push(
-      `| ${r.scenario} | ${num(r.rps)} | ${num(r.p50Ms, 1)} | ${num(r.p99Ms, 1)} | ${num(r.errors)} | ${r.reference} | ${num(r.referenceRps)} | ${num(r.ratio, 2)} | ${r.target}${verdict(r.met)} | ${num(r.eventLoopP99Ms, 1)} | ${num(r.rssMb)} |`,
+      `| ${r.scenario} | ${num(r.rps)} | ${num(r.p50Ms, 1)} | ${num(r.p99Ms, 1)} | ${num(r.errors)} | ${r.reference} | ${num(r.referenceRps)} | ${num(r.ratio, 2)} | ${num(r.cpuUsPerRequest)} | ${num(r.referenceCpuUsPerRequest)} | ${num(r.cpuRatio, 2)} | ${r.target}${verdict(r.met)} | ${num(r.eventLoopP99Ms, 1)} | ${num(r.rssMb)} |`,
     );
   }
   return lines.join('\n');
@@ -115,11 +124,12 @@ const kindOf = (name: string): keyof typeof colors =>
 
 /**
  * A horizontal bar chart of req/s (log scale): per scenario one bar for Latchkey and one
- * for each reference or peer, measured in the same run. Self-contained SVG, no library.
+ * for each reference or peer, measured in the same run, each labelled with its server's
+ * CPU time per request. Self-contained SVG, no library.
  */
 export function svgChart(
   results: readonly ScenarioResult[],
-  title = 'Requests per second (log scale), same run',
+  title = 'Requests per second (log scale) and server CPU µs per request, same run',
 ): string {
   const measured = results.filter((r) => !r.skipped && r.sides.length);
   const bars = measured.flatMap((r) => r.sides.map((s) => ({ scenario: r.scenario, ...s })));
@@ -128,7 +138,7 @@ export function svgChart(
   const top = Math.ceil(Math.log10(max) + 0.15);
   const label = 300;
   const plot = 520;
-  const width = label + plot + 90;
+  const width = label + plot + 150;
   const barH = 16;
   const gap = 4;
   const groupGap = 14;
@@ -144,7 +154,7 @@ export function svgChart(
       parts.push(
         `<text x="${label - 6}" y="${y + barH - 4}" text-anchor="end">${escapeXml(s.name)}</text>`,
         `<rect x="${label}" y="${y}" width="${w.toFixed(1)}" height="${barH}" fill="${colors[kindOf(s.name)]}"><title>${escapeXml(`${r.scenario}: ${s.name} ${Math.round(s.rps)} req/s`)}</title></rect>`,
-        `<text x="${(label + w + 4).toFixed(1)}" y="${y + barH - 4}">${num(s.rps)}</text>`,
+        `<text x="${(label + w + 4).toFixed(1)}" y="${y + barH - 4}">${num(s.rps)}${s.cpuUsPerRequest === null ? '' : ` · ${num(s.cpuUsPerRequest)} µs`}</text>`,
       );
       y += barH + gap;
     }

@@ -18,7 +18,7 @@ import {
 import { chainFigures, pairedRatio, resultRow, skippedRow } from '../../bench/scenarios.js';
 import { median, percentile, ratio } from '../../bench/stats.js';
 
-const run = (rps: number, p99Ms = 5, errors = 0, loop = 3): Measured => ({
+const run = (rps: number, p99Ms = 5, errors = 0, loop = 3, cpuUs = 100): Measured => ({
   load: { requests: rps * 10, rps, p50Ms: p99Ms / 2, p99Ms, errors, ok: rps * 10 - errors },
   reading: {
     eventLoopP50Ms: 1,
@@ -29,7 +29,7 @@ const run = (rps: number, p99Ms = 5, errors = 0, loop = 3): Measured => ({
     cpuMs: 0,
     loopBusyMs: 0,
   },
-  cpuUsPerRequest: 100,
+  cpuUsPerRequest: cpuUs,
 });
 
 describe('statistics', () => {
@@ -93,6 +93,27 @@ describe('result rows', () => {
     });
     expect(slow.met).toBe(false);
     expect(slow.eventLoopP99MaxMs).toBe(25);
+  });
+
+  it('reports the cost ratio beside the rate ratio, and meets a target by either', () => {
+    // The reference answers twice as fast per request of CPU, but the shared cores cap its rate.
+    const spec = {
+      scenario: 'me',
+      what: 'x',
+      subject: { name: 'Latchkey me', runs: [run(900, 5, 0, 3, 200), run(950, 5, 0, 3, 180)] },
+      reference: { name: 'bare', runs: [run(1000, 5, 0, 3, 100), run(1000, 5, 0, 3, 100)] },
+      target: 'ratio ≥ 0.8',
+      goals: (r: { ratio: number }) => r.ratio >= 0.8,
+    };
+    const row = resultRow(spec);
+    expect(row).toMatchObject({ ratio: 0.925, cpuUsPerRequest: 190, referenceCpuUsPerRequest: 100 });
+    expect(row.cpuRatio).toBeCloseTo(0.528, 3);
+    expect(row.met).toBe(true);
+    expect(resultRow({ ...spec, goals: (r) => r.ratio >= 0.95 }).met).toBe(false);
+    // Cheaper per request than the reference: met by cost although the rate is lower.
+    const cheap = resultRow({ ...spec, subject: { name: 'L', runs: [run(700, 5, 0, 3, 50), run(700, 5, 0, 3, 50)] } });
+    expect(cheap).toMatchObject({ ratio: 0.7, cpuRatio: 2, met: true });
+    expect(markdownTable([row]).split('\n')[2]).toContain('| 0.93 | 190 | 100 | 0.53 |');
   });
 
   it('counts a forked refresh chain and impossible rotation counts as errors', () => {
