@@ -177,6 +177,26 @@ describe('access and refresh tokens', () => {
       expect(await codeOf(d.tokens.verifyRefresh(token)), token.slice(0, 40)).toBe('TOKEN_INVALID');
     }
   });
+
+  it('refuses refresh tokens signed with the genuine key but not what Latchkey issues', async () => {
+    const { kid, key } = d.keys.refreshSigner();
+    const claims = jwtPayload(await d.tokens.signRefresh(refreshClaims()));
+    const header = { alg: 'HS256', typ: 'rt+jwt', kid };
+    const genuine = await signJws(header, claims, key, 'HS256');
+    expect(await d.tokens.verifyRefresh(genuine)).toEqual(refreshClaims());
+    for (const token of [
+      await signJws({ ...header, crit: ['exp'] }, claims, key, 'HS256'),
+      await signJws(header, { ...claims, aud: 'latchkey' }, key, 'HS256'),
+      await signJws(header, { ...claims, iss: 'someone-else' }, key, 'HS256'),
+      await signJws(header, { ...claims, nbf: claims.iat }, key, 'HS256'),
+      await signJws(header, { ...claims, jti: undefined }, key, 'HS256'),
+      `${genuine}.extra`,
+      // The same signature with a character of padding-like noise: not the signature's text.
+      `${genuine}=`,
+    ]) {
+      expect(await codeOf(d.tokens.verifyRefresh(token)), token.slice(-60)).toBe('TOKEN_INVALID');
+    }
+  });
 });
 
 describe('forged access tokens, for each JWT_ALG', () => {
