@@ -8,7 +8,7 @@
  */
 import { GraphQLError, NoSchemaIntrospectionCustomRule, type ValidationRule } from 'graphql';
 
-/** Mutation fields that check a password, a code or a refresh token. */
+/** Mutation fields that check a password, a code, a passkey assertion or a refresh token. */
 export const credentialFields = new Set([
   'login',
   'register',
@@ -18,6 +18,12 @@ export const credentialFields = new Set([
   'verifyEmail',
   'resetPassword',
   'requestOtp',
+  // Part two: second factors, reauthentication and the codes of account changes.
+  'completeSignIn',
+  'reauthenticate',
+  'finishPasskeySignIn',
+  'confirmTotpEnrollment',
+  'confirmEmailChange',
 ]);
 
 export function maxAliases(max: number): ValidationRule {

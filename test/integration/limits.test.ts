@@ -206,6 +206,16 @@ describe('abuse controls (memory store)', () => {
        fragment B on Mutation { b: login(email: "${email}", password: "guess number four") { accessToken } }`,
     );
     expect(viaFragments.code).toBe('BAD_USER_INPUT');
+    // Second factors and account-change codes too: no batch of guesses at one challenge.
+    const factorGuesses = await t.client().gql(
+      `mutation { a: completeSignIn(challenge: "c", totpCode: "111111") { accessToken }
+                  b: completeSignIn(challenge: "c", totpCode: "222222") { accessToken } }`,
+    );
+    expect(factorGuesses.code).toBe('BAD_USER_INPUT');
+    const codeGuesses = await t.client().gql(
+      `mutation { a: confirmEmailChange(code: "111111") { id } b: confirmEmailChange(code: "222222") { id } }`,
+    );
+    expect(codeGuesses.code).toBe('BAD_USER_INPUT');
     expect((await audit('login_failed')).length).toBe(before);
     expect((await audit('otp_failed')).filter((e) => e.userId === userId)).toEqual([]);
     // One check per document is fine.
