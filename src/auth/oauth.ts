@@ -239,11 +239,8 @@ export function createOAuth({
         // Counted like a failed password: the callback gives the point back when it signs in.
         await limits.take('loginIp', meta.ip, meta);
       }
+      // One that leaves the site falls back to the default landing page (§9.2), as the web app's does.
       const next = allowedNext(input.next);
-      if (input.next && !next)
-        throw new AuthError('BAD_USER_INPUT', 'next must be a path here or a URL on REDIRECT_ORIGINS', {
-          field: 'next',
-        });
       const codeVerifier = oidc.randomPKCECodeVerifier();
       const nonce = randomBytes(24).toString('base64url');
       const state = await challenges.issue('oauth_state', {
