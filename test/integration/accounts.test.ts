@@ -71,6 +71,42 @@ describe.each(targets)('the account’s own on $name', (target) => {
     ]);
   });
 
+  it('a new email-change request ends the account’s older codes, to the same address or another, for good', async () => {
+    const client = t.client();
+    const { email, userId } = await registerUser(client);
+    const first = uniqueEmail('first');
+    const second = uniqueEmail('second');
+    const confirm = async (c: string) => client.gql(CONFIRM_EMAIL_CHANGE, { c });
+    const emailNow = async () => (await client.gql(ME)).body.data.me.email;
+    /** Ask for a change to `to`; its code (asked again in the one-in-a-million case that it equals `unlike`). */
+    const request = async (to: string, unlike: string[] = []) => {
+      for (;;) {
+        expect((await client.gql(REQUEST_EMAIL_CHANGE, { e: to })).body.data.requestEmailChange).toBe(true);
+        const code = await lastCodeTo(t, to);
+        // Requests a second apart, as a person makes them (not tied for "newest").
+        t.clock!.advance(1000);
+        if (!unlike.includes(code)) return code;
+      }
+    };
+    const toFirst = await request(first);
+    // Another address: the code mailed to the first no longer works.
+    const toSecond = await request(second, [toFirst]);
+    expect((await confirm(toFirst)).code).toBe('OTP_INVALID');
+    expect(await emailNow()).toBe(email);
+    // The same address again: its earlier code no longer works either.
+    await request(second, [toFirst, toSecond]);
+    expect((await confirm(toSecond)).code).toBe('OTP_INVALID');
+    expect(await emailNow()).toBe(email);
+    // Nor does the first address's code come back when the newer code goes (here: another
+    // account asks for the same address, which ends this account's code for it).
+    const rival = t.client();
+    await registerUser(rival);
+    expect((await rival.gql(REQUEST_EMAIL_CHANGE, { e: second })).body.data.requestEmailChange).toBe(true);
+    expect((await confirm(toFirst)).code).toBe('OTP_INVALID');
+    expect(await emailNow()).toBe(email);
+    expect((await eventsAbout(userId)).filter((e) => e.event === 'email.changed')).toEqual([]);
+  });
+
   it('answers EMAIL_TAKEN for an address another account has, at the request and at the confirmation', async () => {
     const client = t.client();
     await registerUser(client);
