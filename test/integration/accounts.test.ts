@@ -12,7 +12,7 @@ import {
   signedInAdmin,
 } from '../support/accounts.js';
 import { databaseTargets } from '../support/databases.js';
-import { REAUTH } from '../support/factors.js';
+import { FACTOR_ENV, REAUTH, enrolPasskey, enrolTotp } from '../support/factors.js';
 import { codeIn, lastCodeTo, mailTo } from '../support/mail.js';
 import {
   LOGIN,
@@ -34,7 +34,12 @@ describe.each(targets)('the account’s own on $name', (target) => {
   // Webhook events stay in the outbox (nothing listens on port 9): the tests read what each change wrote.
   const t = suiteServer(target, {
     manualClock: true,
-    env: { ADMIN_EMAILS: ADMIN_EMAIL, WEBHOOK_URLS: 'http://127.0.0.1:9/hooks', WEBHOOK_SECRET: WEBHOOK_TEST_SECRET },
+    env: {
+      ...FACTOR_ENV,
+      ADMIN_EMAILS: ADMIN_EMAIL,
+      WEBHOOK_URLS: 'http://127.0.0.1:9/hooks',
+      WEBHOOK_SECRET: WEBHOOK_TEST_SECRET,
+    },
   });
   const eventsAbout = async (userId: string) =>
     t.sql<{ event: string; data: Record<string, unknown> }>(
@@ -142,6 +147,24 @@ describe.each(targets)('the account’s own on $name', (target) => {
     const phone = await loginUser(t, email, TEST_PASSWORD, { headers: { 'user-agent': 'PhoneBrowser/1.0' } });
     await t.sql(`insert into user_roles (user_id, role, granted_at) values ($1, 'editor', now())`, [userId]);
     await client.gql(`mutation($e: String!) { requestOtp(email: $e) }`, { e: email });
+    // Second factors and a linked external account: rows that go by ON DELETE CASCADE.
+    await enrolTotp(t, client);
+    const { key } = await enrolPasskey(client, 'Gone Soon’s key');
+    await t.sql(
+      `insert into identities (user_id, provider, issuer, subject, email, email_verified, linked_at)
+       values ($1, 'acme', 'https://id.acme.example', $2, $3, true, now())`,
+      [userId, `subject-of-${userId}`, email],
+    );
+    const factorRows = async () =>
+      Object.fromEntries(
+        await Promise.all(
+          ['totp_factors', 'recovery_codes', 'passkeys', 'identities'].map(async (table) => [
+            table,
+            (await t.sql(`select count(*)::int as n from ${table} where user_id = $1`, [userId]))[0].n,
+          ]),
+        ),
+      );
+    expect(await factorRows()).toEqual({ totp_factors: 1, recovery_codes: 10, passkeys: 1, identities: 1 });
     const sessionIds = (await t.sql('select id from sessions where user_id = $1', [userId])).map((r) => r.id);
     expect(sessionIds).toHaveLength(2);
 
@@ -154,6 +177,10 @@ describe.each(targets)('the account’s own on $name', (target) => {
     expect((await phone.gql(REFRESH)).code).toBe('TOKEN_REVOKED');
     expect((await t.client().gql(LOGIN, { email, password: TEST_PASSWORD })).code).toBe('INVALID_CREDENTIALS');
     expect((await mailTo(t, email)).at(-1)?.subject).toBe('Your Latchkey account has been deleted');
+
+    expect(await factorRows()).toEqual({ totp_factors: 0, recovery_codes: 0, passkeys: 0, identities: 0 });
+    expect(await t.sql('select 1 from passkeys where credential_id = $1', [key.credentialId])).toEqual([]);
+    expect(await t.sql(`select 1 from identities where subject = $1`, [`subject-of-${userId}`])).toEqual([]);
 
     // Every table of the schema, every row as text: the address and display name are nowhere.
     const tables = await t.sql<{ name: string }>(
