@@ -13,6 +13,7 @@ import type { AdminStore, AuditEventRow, UserListRow } from './accountPorts.js';
 import type { Audit, RequestMeta } from './audit.js';
 import { AuthError } from './errors.js';
 import type { Limits } from './limits.js';
+import { passkeyLimitKey } from './passkeys.js';
 import type { Repositories, User } from './ports.js';
 import { ADMIN, type Roles } from './roles.js';
 import type { Sessions } from './sessions.js';
@@ -59,7 +60,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 interface Deps {
   store: AdminStore;
-  repos: Pick<Repositories, 'users' | 'sessions'>;
+  repos: Pick<Repositories, 'users' | 'sessions' | 'passkeys'>;
   roles: Roles;
   sessions: Sessions;
   limits: Limits;
@@ -164,12 +165,18 @@ export function createAdmin({ store, repos, roles, sessions, limits, audit, acco
       return { ...user, isActive: true };
     },
 
-    /** Clears the account's sign-in, code and second-factor limits, in this process and in Redis. */
+    /**
+     * Clears the account's sign-in, code and second-factor limits, in this process and in Redis:
+     * those keyed by its email or id, and the failed-sign-in counter of each of its passkeys
+     * (a passkey sign-in counts by credential, not by email).
+     */
     async unlockUser(actor: string | null, id: string, meta: RequestMeta): Promise<true> {
       await allowed(actor);
       const user = await target(id);
+      const passkeys = await repos.passkeys.listForUser(id);
       await Promise.all([
         limits.clear('loginAccount', user.email),
+        ...passkeys.map((p) => limits.clear('loginAccount', passkeyLimitKey(p.credentialId))),
         limits.clear('otpRequestEmail', user.email),
         limits.clear('otpVerifyEmail', user.email),
         limits.clear('mfaAccount', user.id),

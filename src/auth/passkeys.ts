@@ -51,10 +51,13 @@ interface Deps {
   audit: Audit;
 }
 
+/** The key of a credential's failed-sign-in counter (`loginAccount`): what an admin's unlock clears for each passkey. */
+export const passkeyLimitKey = (credentialId: string) => `passkey:${credentialId}`;
+
 /** The credential a sign-in response names (the per-credential counter's key), if it names one. */
 const credentialKey = (input: unknown) => {
   const id = (input as { id?: unknown } | null)?.id;
-  return typeof id === 'string' && id.length > 0 && id.length <= 1400 ? `passkey:${id}` : null;
+  return typeof id === 'string' && id.length > 0 && id.length <= 1400 ? passkeyLimitKey(id) : null;
 };
 
 /** RFC 8176: a synced passkey is a software key, a device-bound one a hardware key; `user` for the gesture. */

@@ -193,7 +193,7 @@ export interface OtpCode {
 export type NewOtp = Omit<OtpCode, 'id' | 'attempts' | 'consumedAt' | 'userId'> & { userId?: string | null };
 
 export interface OtpRepository {
-  /** Store a new code; the live code of the same email and purpose stops working. */
+  /** Store a new code; the live code of the same email and purpose, and the account's (`userId`) of that purpose, stop working. */
   issue(code: NewOtp): Promise<OtpCode>;
   /** Count one attempt against the live code and return it; undefined when there is none. */
   reserveAttempt(email: string, purpose: string, now: Date, maxAttempts: number): Promise<OtpCode | undefined>;

@@ -6,7 +6,7 @@
  * out: the rotations that waited are stamped when they ran (the database's clock),
  * those that could not run in time did nothing, and every retry is answered with
  * the session's current successor or a retryable error. The same with an instance
- * stopped (SIGTERM) during the freeze.
+ * stopped (SIGTERM) during the freeze. Meanwhile /readyz says not ready; it does not hang.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { type Instance, chainViolations, suiteCluster } from '../support/cluster.js';
@@ -20,6 +20,11 @@ const postgres = await startPrivatePostgres();
 const intact = { usedWithoutSuccessor: [], twoLiveTokens: [], unusedButReplaced: [], twoPredecessors: [] };
 /** What a client gives up after: shorter than the freeze, the grace and the server's own limits. */
 const PATIENCE_MS = 400;
+/**
+ * Not a measure: a guard, well past /readyz's own bound (a second for each of its two checks), so a
+ * probe that waits on the frozen database fails here instead of holding the freeze until the test's timeout.
+ */
+const HUNG_MS = 10_000;
 
 /** A user who refreshes again and again, giving up on slow answers and retrying the same token elsewhere. */
 interface Impatient {
@@ -144,8 +149,19 @@ describe.runIf(postgres)('PostgreSQL frozen for longer than the grace under refr
     return users;
   }
 
-  it('signs nobody out: late rotations are stamped when they ran, and every retry gets the current successor', async () => {
-    const users = await throughFreeze(async () => {});
+  it('signs nobody out: late rotations are stamped when they ran, and every retry gets the current successor; /readyz says not ready', async () => {
+    const users = await throughFreeze(async () => {
+      // A frozen database accepts connections and answers nothing: readiness gives up on it and says so.
+      const answers = await Promise.all(
+        cluster.instances.map(async (instance) => {
+          const res = await fetch(`${instance.url}/readyz`, { signal: AbortSignal.timeout(HUNG_MS) });
+          return { status: res.status, body: await res.json() };
+        }),
+      );
+      expect(answers).toEqual(
+        cluster.instances.map(() => ({ status: 503, body: { status: 'unavailable', reason: 'database unreachable' } })),
+      );
+    });
     expect(users.reduce((n, u) => n + u.retries, 0)).toBeGreaterThan(0);
   });
 

@@ -12,7 +12,7 @@ import {
   signedInAdmin,
 } from '../support/accounts.js';
 import { databaseTargets } from '../support/databases.js';
-import { REAUTH } from '../support/factors.js';
+import { FACTOR_ENV, REAUTH, enrolPasskey, enrolTotp } from '../support/factors.js';
 import { codeIn, lastCodeTo, mailTo } from '../support/mail.js';
 import {
   LOGIN,
@@ -34,7 +34,12 @@ describe.each(targets)('the account’s own on $name', (target) => {
   // Webhook events stay in the outbox (nothing listens on port 9): the tests read what each change wrote.
   const t = suiteServer(target, {
     manualClock: true,
-    env: { ADMIN_EMAILS: ADMIN_EMAIL, WEBHOOK_URLS: 'http://127.0.0.1:9/hooks', WEBHOOK_SECRET: WEBHOOK_TEST_SECRET },
+    env: {
+      ...FACTOR_ENV,
+      ADMIN_EMAILS: ADMIN_EMAIL,
+      WEBHOOK_URLS: 'http://127.0.0.1:9/hooks',
+      WEBHOOK_SECRET: WEBHOOK_TEST_SECRET,
+    },
   });
   const eventsAbout = async (userId: string) =>
     t.sql<{ event: string; data: Record<string, unknown> }>(
@@ -69,6 +74,42 @@ describe.each(targets)('the account’s own on $name', (target) => {
     expect((await eventsAbout(userId)).filter((e) => e.event === 'email.changed')).toEqual([
       { event: 'email.changed', data: { userId, previousEmail: email, email: newEmail } },
     ]);
+  });
+
+  it('a new email-change request ends the account’s older codes, to the same address or another, for good', async () => {
+    const client = t.client();
+    const { email, userId } = await registerUser(client);
+    const first = uniqueEmail('first');
+    const second = uniqueEmail('second');
+    const confirm = async (c: string) => client.gql(CONFIRM_EMAIL_CHANGE, { c });
+    const emailNow = async () => (await client.gql(ME)).body.data.me.email;
+    /** Ask for a change to `to`; its code (asked again in the one-in-a-million case that it equals `unlike`). */
+    const request = async (to: string, unlike: string[] = []) => {
+      for (;;) {
+        expect((await client.gql(REQUEST_EMAIL_CHANGE, { e: to })).body.data.requestEmailChange).toBe(true);
+        const code = await lastCodeTo(t, to);
+        // Requests a second apart, as a person makes them (not tied for "newest").
+        t.clock!.advance(1000);
+        if (!unlike.includes(code)) return code;
+      }
+    };
+    const toFirst = await request(first);
+    // Another address: the code mailed to the first no longer works.
+    const toSecond = await request(second, [toFirst]);
+    expect((await confirm(toFirst)).code).toBe('OTP_INVALID');
+    expect(await emailNow()).toBe(email);
+    // The same address again: its earlier code no longer works either.
+    await request(second, [toFirst, toSecond]);
+    expect((await confirm(toSecond)).code).toBe('OTP_INVALID');
+    expect(await emailNow()).toBe(email);
+    // Nor does the first address's code come back when the newer code goes (here: another
+    // account asks for the same address, which ends this account's code for it).
+    const rival = t.client();
+    await registerUser(rival);
+    expect((await rival.gql(REQUEST_EMAIL_CHANGE, { e: second })).body.data.requestEmailChange).toBe(true);
+    expect((await confirm(toFirst)).code).toBe('OTP_INVALID');
+    expect(await emailNow()).toBe(email);
+    expect((await eventsAbout(userId)).filter((e) => e.event === 'email.changed')).toEqual([]);
   });
 
   it('answers EMAIL_TAKEN for an address another account has, at the request and at the confirmation', async () => {
@@ -106,6 +147,24 @@ describe.each(targets)('the account’s own on $name', (target) => {
     const phone = await loginUser(t, email, TEST_PASSWORD, { headers: { 'user-agent': 'PhoneBrowser/1.0' } });
     await t.sql(`insert into user_roles (user_id, role, granted_at) values ($1, 'editor', now())`, [userId]);
     await client.gql(`mutation($e: String!) { requestOtp(email: $e) }`, { e: email });
+    // Second factors and a linked external account: rows that go by ON DELETE CASCADE.
+    await enrolTotp(t, client);
+    const { key } = await enrolPasskey(client, 'Gone Soon’s key');
+    await t.sql(
+      `insert into identities (user_id, provider, issuer, subject, email, email_verified, linked_at)
+       values ($1, 'acme', 'https://id.acme.example', $2, $3, true, now())`,
+      [userId, `subject-of-${userId}`, email],
+    );
+    const factorRows = async () =>
+      Object.fromEntries(
+        await Promise.all(
+          ['totp_factors', 'recovery_codes', 'passkeys', 'identities'].map(async (table) => [
+            table,
+            (await t.sql(`select count(*)::int as n from ${table} where user_id = $1`, [userId]))[0].n,
+          ]),
+        ),
+      );
+    expect(await factorRows()).toEqual({ totp_factors: 1, recovery_codes: 10, passkeys: 1, identities: 1 });
     const sessionIds = (await t.sql('select id from sessions where user_id = $1', [userId])).map((r) => r.id);
     expect(sessionIds).toHaveLength(2);
 
@@ -118,6 +177,10 @@ describe.each(targets)('the account’s own on $name', (target) => {
     expect((await phone.gql(REFRESH)).code).toBe('TOKEN_REVOKED');
     expect((await t.client().gql(LOGIN, { email, password: TEST_PASSWORD })).code).toBe('INVALID_CREDENTIALS');
     expect((await mailTo(t, email)).at(-1)?.subject).toBe('Your Latchkey account has been deleted');
+
+    expect(await factorRows()).toEqual({ totp_factors: 0, recovery_codes: 0, passkeys: 0, identities: 0 });
+    expect(await t.sql('select 1 from passkeys where credential_id = $1', [key.credentialId])).toEqual([]);
+    expect(await t.sql(`select 1 from identities where subject = $1`, [`subject-of-${userId}`])).toEqual([]);
 
     // Every table of the schema, every row as text: the address and display name are nowhere.
     const tables = await t.sql<{ name: string }>(

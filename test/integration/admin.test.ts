@@ -19,6 +19,7 @@ import {
   signedInAdmin,
 } from '../support/accounts.js';
 import { databaseTargets, postgres, postgresAvailable } from '../support/databases.js';
+import { FACTOR_ENV, FINISH_PASSKEY_SIGN_IN, START_PASSKEY_SIGN_IN, enrolPasskey } from '../support/factors.js';
 import {
   type GqlResponse,
   LOGIN,
@@ -54,7 +55,7 @@ const REGISTER_NAMED = `mutation($e: String!, $p: String!, $u: String, $d: Strin
 describe.each(targets)('administration on $name', (target) => {
   // Webhook events stay in the outbox (nothing listens on port 9): the tests read what each change wrote.
   const t = suiteServer(target, {
-    env: { WEBHOOK_URLS: 'http://127.0.0.1:9/hooks', WEBHOOK_SECRET: WEBHOOK_TEST_SECRET },
+    env: { ...FACTOR_ENV, WEBHOOK_URLS: 'http://127.0.0.1:9/hooks', WEBHOOK_SECRET: WEBHOOK_TEST_SECRET },
   });
 
   it('answers FORBIDDEN to a signed-in non-admin for every admin field, and UNAUTHENTICATED without a token', async () => {
@@ -195,6 +196,27 @@ describe.each(targets)('administration on $name', (target) => {
     expect((await loginUser(t, email)).token).toBeTruthy();
     const [event] = (await admin.client.gql(AUDIT, { u: userId, t: 'user_unlocked' })).body.data.auditEvents.edges;
     expect(event.node.actorId).toBe(admin.userId);
+  });
+
+  it('unlocks a passkey locked by failed passkey sign-ins (counted by credential, not by email)', async () => {
+    const admin = await signedInAdmin(t);
+    const client = t.client();
+    const { email, userId } = await registerUser(client);
+    const { key } = await enrolPasskey(client);
+    const signIn = async () => {
+      const options = (await t.client().gql(START_PASSKEY_SIGN_IN, { email })).body.data.startPasskeySignIn;
+      return t.client().gql(FINISH_PASSKEY_SIGN_IN, { r: key.assert(options) });
+    };
+    // Without user verification a passkey alone is refused: each refusal counts against the credential.
+    key.state.userVerified = false;
+    for (let i = 0; i < t.config.rateLimits.loginAccount.points; i++)
+      expect((await signIn()).code).toBe('PASSKEY_INVALID');
+    key.state.userVerified = true;
+    expect((await signIn()).code).toBe('RATE_LIMITED');
+    expect((await admin.client.gql(UNLOCK, { id: userId })).body.data.unlockUser).toBe(true);
+    const res = await signIn();
+    expect(res.body.errors).toBeUndefined();
+    expect(res.body.data.finishPasskeySignIn.user).toEqual({ id: userId, email });
   });
 });
 

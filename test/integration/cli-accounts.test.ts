@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { latchkey } from '../support/cli.js';
 import { UUID, failed, succeeded } from '../support/cliChecks.js';
 import { postgres, postgresAvailable } from '../support/databases.js';
+import { FACTOR_ENV, FINISH_PASSKEY_SIGN_IN, START_PASSKEY_SIGN_IN, enrolPasskey } from '../support/factors.js';
 import { REDIS_URL, dropRedisPrefix, redisAvailable, uniqueRedisPrefix } from '../support/redis.js';
 import { LOGIN, REFRESH, TEST_PASSWORD, jwtPayload, loginUser, registerUser, suiteServer } from '../support/server.js';
 
@@ -21,7 +22,7 @@ describe.runIf(pgAvailable)('user list, role, unlock and reactivate on PostgreSQ
     if (redis) await dropRedisPrefix(redisEnv.REDIS_KEY_PREFIX);
   });
   const t = suiteServer(postgres, {
-    env: redisEnv,
+    env: { ...FACTOR_ENV, ...redisEnv },
     prepare: async (url) => {
       env.DATABASE_URL = url;
       succeeded(await latchkey(['migrate'], { env }), /^applied \d+ migration/);
@@ -67,17 +68,30 @@ describe.runIf(pgAvailable)('user list, role, unlock and reactivate on PostgreSQ
     succeeded(await latchkey(['user', 'list', '--search', 'nobody-has-this'], { env }), /^no users$/);
   });
 
-  it('user unlock clears a lockout kept in Redis, which every instance shares', async () => {
+  it('user unlock clears a lockout kept in Redis, which every instance shares, a passkey lockout included', async () => {
     if (!redis) return void expect(redisEnv).toEqual({});
-    const { email } = await registerUser(t.client());
+    const client = t.client();
+    const { email } = await registerUser(client);
+    const { key } = await enrolPasskey(client);
+    const passkeySignIn = async () => {
+      const options = (await t.client().gql(START_PASSKEY_SIGN_IN, { email })).body.data.startPasskeySignIn;
+      return t.client().gql(FINISH_PASSKEY_SIGN_IN, { r: key.assert(options) });
+    };
     for (let i = 0; i < t.config.rateLimits.loginAccount.points; i++)
       await t.client().gql(LOGIN, { email, password: `wrong ${i}` });
     expect((await t.client().gql(LOGIN, { email, password: TEST_PASSWORD })).code).toBe('RATE_LIMITED');
+    // A passkey alone counts its failures by credential: a second lockout, also in Redis.
+    key.state.userVerified = false;
+    for (let i = 0; i < t.config.rateLimits.loginAccount.points; i++) await passkeySignIn();
+    key.state.userVerified = true;
+    expect((await passkeySignIn()).code).toBe('RATE_LIMITED');
     succeeded(
       await latchkey(['user', 'unlock', '--email', email], { env }),
       new RegExp(`^unlocked ${email}.*every instance$`),
     );
-    expect((await loginUser(t, email)).token).toBeTruthy();
+    // The password is taken again (with a passkey enrolled it asks for the second step), and so is the passkey.
+    expect((await t.client().gql(LOGIN, { email, password: TEST_PASSWORD })).code).toBe('SECOND_FACTOR_REQUIRED');
+    expect((await passkeySignIn()).body.data?.finishPasskeySignIn.user.email).toBe(email);
   });
 
   it('user reactivate lets a deactivated user sign in again', async () => {

@@ -1,7 +1,8 @@
 /**
  * One-time codes (hashed). Issuing supersedes the live code of the same email
- * and purpose in the same transaction, under a lock on that pair, so there is
- * never more than one live code for it; a check first reserves an attempt with
+ * and purpose, and the account's live code of that purpose (an email change
+ * mailed to another address), in the same transaction, under a lock on each
+ * pair, so there is never more than one live code for either; a check first reserves an attempt with
  * one guarded UPDATE, so parallel guesses cannot exceed the attempt limit,
  * and consuming is `UPDATE … WHERE consumed_at IS NULL`, so a code works once.
  */
@@ -15,18 +16,23 @@ const sameEmail = (email: string) => eq(otpCodes.email, email);
 
 export function otpRepository(db: Executor): OtpRepository {
   return {
-    /** Store a new code; any live code for this email and purpose stops working. */
+    /** Store a new code; any live code for this email and purpose, or this account and purpose, stops working. */
     async issue(code: NewOtp): Promise<OtpCode> {
       return db.transaction(async (tx) => {
-        // One issue at a time per email and purpose: two simultaneous requests must not both
-        // find nothing to supersede and leave two live codes. (Held until the transaction ends.)
+        // One issue at a time per email and purpose, and per account and purpose: two simultaneous
+        // requests must not both find nothing to supersede and leave two live codes. (Held until the
+        // transaction ends; in one statement, the address's lock always first, so no two issues deadlock.)
+        const byAccount = code.userId
+          ? sql`, pg_advisory_xact_lock(hashtextextended('user:' || ${code.userId} || ':' || ${code.purpose}, 0))`
+          : sql``;
         await tx.execute(
-          sql`select pg_advisory_xact_lock(hashtextextended(${code.email} || ':' || ${code.purpose}, 0))`,
+          sql`select pg_advisory_xact_lock(hashtextextended(${code.email} || ':' || ${code.purpose}, 0))${byAccount}`,
         );
+        const mine = code.userId ? or(sameEmail(code.email), eq(otpCodes.userId, code.userId)) : sameEmail(code.email);
         await tx
           .update(otpCodes)
           .set({ consumedAt: code.createdAt })
-          .where(and(sameEmail(code.email), eq(otpCodes.purpose, code.purpose), isNull(otpCodes.consumedAt)));
+          .where(and(mine, eq(otpCodes.purpose, code.purpose), isNull(otpCodes.consumedAt)));
         const rows = await tx.insert(otpCodes).values(code).returning();
         return rows[0];
       });
