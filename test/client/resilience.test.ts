@@ -44,6 +44,7 @@ describe('@latchkey/client resilience', () => {
   afterEach(() => {
     for (const c of open.splice(0)) c.close();
     delete (globalThis as { document?: unknown }).document;
+    delete (globalThis as { window?: unknown }).window;
   });
   const client = (options: Parameters<typeof createLatchkeyClient>[0]) => {
     const c = createLatchkeyClient({ BroadcastChannel: null, locks: null, autoRefresh: false, ...options });
@@ -92,9 +93,30 @@ describe('@latchkey/client resilience', () => {
     // Hidden for two minutes (timers throttled): the token expired meanwhile.
     clock += 120_000;
     page.dispatchEvent(new Event('visibilitychange'));
-    expect(server.calls).toEqual(['refreshToken']);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(server.calls).toEqual(['refreshToken']); // still hidden: nothing sent
     page.visibilityState = 'visible';
     page.dispatchEvent(new Event('visibilitychange'));
+    await expect.poll(() => server.calls).toEqual(['refreshToken', 'refreshToken']);
+    expect(c.getState().status).toBe('signedIn');
+  });
+
+  it('refreshes when the network comes back with an expired token', async () => {
+    const win = new EventTarget();
+    (globalThis as { window?: unknown }).window = win;
+    let clock = Date.now();
+    const server = fakeServer({ refreshToken: () => ({ data: { refreshToken: payload(60_000) } }) });
+    const c = client({ fetch: server.fetch, now: () => clock });
+    await c.ready();
+    expect(server.calls).toEqual(['refreshToken']);
+
+    // Back online with the token still good: nothing to do.
+    win.dispatchEvent(new Event('online'));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(server.calls).toEqual(['refreshToken']);
+    // Offline for two minutes (the timer's refresh failed meanwhile): the token expired.
+    clock += 120_000;
+    win.dispatchEvent(new Event('online'));
     await expect.poll(() => server.calls).toEqual(['refreshToken', 'refreshToken']);
     expect(c.getState().status).toBe('signedIn');
   });

@@ -212,9 +212,9 @@ describe('abuse controls (memory store)', () => {
                   b: completeSignIn(challenge: "c", totpCode: "222222") { accessToken } }`,
     );
     expect(factorGuesses.code).toBe('BAD_USER_INPUT');
-    const codeGuesses = await t.client().gql(
-      `mutation { a: confirmEmailChange(code: "111111") { id } b: confirmEmailChange(code: "222222") { id } }`,
-    );
+    const codeGuesses = await t
+      .client()
+      .gql(`mutation { a: confirmEmailChange(code: "111111") { id } b: confirmEmailChange(code: "222222") { id } }`);
     expect(codeGuesses.code).toBe('BAD_USER_INPUT');
     expect((await audit('login_failed')).length).toBe(before);
     expect((await audit('otp_failed')).filter((e) => e.userId === userId)).toEqual([]);

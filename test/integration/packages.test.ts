@@ -84,11 +84,16 @@ client.close();
     // The published declarations are what a TypeScript user compiles against.
     await writeFile(
       join(scratch, 'check.ts'),
-      `import { createLatchkeyClient, type SessionState } from '@latchkey/client';
+      `import { createLatchkeyClient, type CurrentUser, type Profile, type SessionState, type TokenInfo, type UserSession } from '@latchkey/client';
 import { createVerifier, type AccessClaims } from '@latchkey/verify';
-const state: SessionState = createLatchkeyClient({ graphqlPath: '/api/graphql', timeoutMs: 5000 }).getState();
+const client = createLatchkeyClient({ graphqlPath: '/api/graphql', timeoutMs: 5000 });
+const state: SessionState = client.getState();
+const account: [Promise<CurrentUser | null>, Promise<Profile>, Promise<UserSession[]>, Promise<TokenInfo>, Promise<boolean>] = [
+  client.me(), client.updateProfile({ bio: null }), client.mySessions(), client.tokenInfo('t'),
+  client.changePassword({ currentPassword: 'a', newPassword: 'b', signOutOtherSessions: false }),
+];
 const claims: Promise<AccessClaims> = createVerifier({ issuer: 'i', audience: 'a', jwksUrl: 'https://x/jwks' }).verify('t');
-export { state, claims };
+export { state, account, claims };
 `,
     );
     const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');

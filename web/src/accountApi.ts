@@ -1,52 +1,22 @@
 /**
- * Account and administration operations the pages call (API.md §3, §10.1, §10.2), in one place.
- * The §10 ones are `@latchkey/client` methods (deleteAccount also signs every tab out); the
- * password ones (§3) are GraphQL documents sent through the client's generic `request` (which
- * attaches the bearer token and refreshes it when needed) while the client has no method for them.
+ * Account and administration operations the pages call (API.md §3, §10.1, §10.2), in one place:
+ * each a `@latchkey/client` method (which attaches the bearer token, refreshes it when needed,
+ * and keeps the cached user and every tab up to date: verifyEmail, deleteAccount).
  */
 import type { AdminUser, AdminUserDetail, AuditEvent, Connection, LatchkeyUser } from '@latchkey/client';
 import { latchkey } from './auth/latchkey';
 
-// ——— §3, on the server today ———
+// ——— §3 ———
 
-/** Mail a PASSWORD_RESET code (the answer is the same whether or not the address has an account). */
-export async function requestPasswordReset(email: string): Promise<void> {
-  await latchkey.request(
-    'mutation LatchkeyRequestReset($email: String!) { requestOtp(email: $email, purpose: PASSWORD_RESET) }',
-    { email },
-  );
-}
+export const requestPasswordReset = (email: string) => latchkey.requestPasswordReset(email);
+export const resetPassword = (input: { email: string; code: string; newPassword: string }) =>
+  latchkey.resetPassword(input);
+export const changePassword = (input: { currentPassword: string; newPassword: string }) =>
+  latchkey.changePassword(input);
+export const requestEmailVerification = (email: string) => latchkey.requestEmailVerification(email);
+export const verifyEmail = (code: string) => latchkey.verifyEmail(code);
 
-/** Set a new password with the mailed code; every session of the account ends. */
-export async function resetPassword(input: { email: string; code: string; newPassword: string }): Promise<void> {
-  await latchkey.request(
-    'mutation LatchkeyResetPassword($email: String!, $code: String!, $newPassword: String!) { resetPassword(email: $email, code: $code, newPassword: $newPassword) }',
-    input,
-  );
-}
-
-/** Change the password (the current one proves it is the person); other sessions end. */
-export async function changePassword(input: { currentPassword: string; newPassword: string }): Promise<void> {
-  await latchkey.request(
-    'mutation LatchkeyChangePassword($currentPassword: String!, $newPassword: String!) { changePassword(currentPassword: $currentPassword, newPassword: $newPassword) }',
-    input,
-  );
-}
-
-/** Mail a new VERIFY_EMAIL code to the signed-in person's address. */
-export async function requestEmailVerification(email: string): Promise<void> {
-  await latchkey.request(
-    'mutation LatchkeyRequestVerify($email: String!) { requestOtp(email: $email, purpose: VERIFY_EMAIL) }',
-    { email },
-  );
-}
-
-/** Confirm the signed-in person's address with the mailed code. */
-export async function verifyEmail(code: string): Promise<void> {
-  await latchkey.request('mutation LatchkeyVerifyEmail($code: String!) { verifyEmail(code: $code) { id } }', { code });
-}
-
-// ——— §10, the client's methods ———
+// ——— §10 ———
 
 export type { AdminUser, AdminUserDetail, AuditEvent, Connection };
 
@@ -65,13 +35,10 @@ export const unlockUser = (id: string) => latchkey.unlockUser(id);
 export const revokeUserSessions = (id: string) => latchkey.revokeUserSessions(id);
 export const revokeUserSession = (sessionId: string) => latchkey.revokeUserSession(sessionId);
 
-/** The signed-in person's roles; none when the server does not know roles (yet) or the request fails. */
+/** The signed-in person's roles; none when the request fails. */
 export async function myRoles(): Promise<string[]> {
   try {
-    return (
-      (await latchkey.request<{ me: { roles: string[] } | null }>('query LatchkeyMyRoles { me { roles } }')).me
-        ?.roles ?? []
-    );
+    return (await latchkey.me())?.roles ?? [];
   } catch {
     return [];
   }

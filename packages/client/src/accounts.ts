@@ -93,7 +93,7 @@ interface Deps {
 }
 
 const ADMIN_USER_FIELDS = `${USER_FIELDS} createdAt lastLoginAt roles isActive`;
-const SESSION_FIELDS = 'id current rememberMe createdAt lastUsedAt expiresAt userAgent ip';
+export const SESSION_FIELDS = 'id current rememberMe createdAt lastUsedAt expiresAt userAgent ip';
 const DETAIL_FIELDS = `${ADMIN_USER_FIELDS} sessions { ${SESSION_FIELDS} } security { passwordSet totpEnabled recoveryCodesLeft lastAuthenticatedAt passkeys { id name createdAt lastUsedAt backedUp } }`;
 const AUDIT_FIELDS = 'id type userId actorId ip userAgent at detail';
 const PAGE_INFO = 'pageInfo { hasNextPage endCursor }';

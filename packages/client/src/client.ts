@@ -10,6 +10,8 @@ import { retrying } from './retry.js';
 import { externalProviderMethods } from './externalProviders.js';
 import { secondFactorMethods, signInResult } from './secondFactors.js';
 import { accountMethods } from './accounts.js';
+import { ownAccountMethods } from './ownAccount.js';
+import { tokenLifetimeMs, tokenSessionId } from './claims.js';
 import { type Fetch, postGraphQL } from './transport.js';
 import { onWake } from './wake.js';
 import { LOGIN, LOGOUT, REFRESH, REGISTER, REQUEST_OTP, VERIFY_OTP } from './operations.js';
@@ -22,22 +24,6 @@ export type { LatchkeyClient, LatchkeyClientOptions, SessionState, SignOutReason
 const MIN_REMAINING_MS = 500;
 /** After a refresh that failed for a passing reason (network, rate limit), try again this much later. */
 const RETRY_AFTER_MS = 5000;
-
-/** exp − iat of a JWT, in ms: the lifetime, independent of any clock difference with the server. */
-function tokenLifetimeMs(jwt: string): number | undefined {
-  try {
-    const part = jwt.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
-    const claims = JSON.parse(atob(part.padEnd(part.length + ((4 - (part.length % 4)) % 4), '='))) as {
-      iat?: number;
-      exp?: number;
-    };
-    return typeof claims.exp === 'number' && typeof claims.iat === 'number'
-      ? (claims.exp - claims.iat) * 1000
-      : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * Create the client for one page (tab). It starts restoring the session from
@@ -211,6 +197,14 @@ export function createLatchkeyClient(options: LatchkeyClientOptions = {}): Latch
       request: (query, variables) => client.request(query, variables),
       signOut: (reason) => endSession(reason, true),
       setUser: (user) => client.setUser(user),
+    }),
+    ...ownAccountMethods({
+      anonymous: (query, variables) => gql(query, variables, null),
+      request: (query, variables) => client.request(query, variables),
+      getUser: () => state.user,
+      setUser: (user) => client.setUser(user),
+      sessionId: () => (session ? tokenSessionId(session.accessToken) : null),
+      signOut: (reason) => endSession(reason, true),
     }),
     async register(input) {
       const data = await gql<{ register: AuthPayload }>(

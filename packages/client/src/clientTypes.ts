@@ -3,6 +3,7 @@
  * implementation is `createLatchkeyClient` (client.ts).
  */
 import type { AccountMethods } from './accounts.js';
+import type { OwnAccountMethods } from './ownAccount.js';
 import type { RetryOptions } from './retry.js';
 import type { ExternalProviderMethods } from './externalProviders.js';
 import type { SecondFactorMethods, SignInResult } from './secondFactors.js';
@@ -56,7 +57,11 @@ export type SessionState =
   | { status: 'signedIn'; user: LatchkeyUser; reason: null }
   | { status: 'signedOut'; user: null; reason: SignOutReason | null };
 
-export interface LatchkeyClient extends SecondFactorMethods, ExternalProviderMethods, AccountMethods {
+export interface LatchkeyClient
+  extends SecondFactorMethods,
+    ExternalProviderMethods,
+    AccountMethods,
+    OwnAccountMethods {
   register(input: {
     email: string;
     password: string;
@@ -64,8 +69,11 @@ export interface LatchkeyClient extends SecondFactorMethods, ExternalProviderMet
     username?: string;
     rememberMe?: boolean;
   }): Promise<LatchkeyUser>;
-  /** Signed in, or the second step still needed (`secondFactorRequired` with the challenge and methods). */
-  login(input: { email: string; password: string; rememberMe?: boolean }): Promise<SignInResult>;
+  /**
+   * Signed in, or the second step still needed (`secondFactorRequired` with the challenge and methods).
+   * `code`: with the server's REQUIRE_EMAIL_VERIFICATION, the VERIFY_EMAIL code mailed after EMAIL_NOT_VERIFIED.
+   */
+  login(input: { email: string; password: string; rememberMe?: boolean; code?: string }): Promise<SignInResult>;
   /** Ask for a one-time sign-in code by email (the server answers the same whether or not the address is known). */
   requestCode(email: string): Promise<void>;
   loginWithCode(input: { email: string; code: string; rememberMe?: boolean }): Promise<SignInResult>;

@@ -20,5 +20,6 @@ export type {
   PageInfo,
   UserSession,
 } from './accounts.js';
+export type { CurrentUser, OwnAccountMethods, Profile, ProfileInput, TokenInfo } from './ownAccount.js';
 export type { LatchkeyUser } from './user.js';
 export type { Fetch } from './transport.js';

@@ -1,7 +1,6 @@
 import type { LatchkeyUser } from '@latchkey/client';
 import { type FormEvent, useState } from 'react';
 import { requestEmailVerification, verifyEmail } from '../accountApi';
-import { latchkey } from '../auth/latchkey';
 import { CodeField } from './CodeField';
 import { ErrorAlert } from './ErrorAlert';
 import { useAction } from './useAction';
@@ -15,9 +14,8 @@ export function ConfirmEmailBanner({ user }: { user: LatchkeyUser }) {
   const confirm = (event: FormEvent) => {
     event.preventDefault();
     void run(async () => {
+      // The banner goes away with the flag: the client hands the updated user to this tab and the others.
       await verifyEmail(code.trim());
-      // The banner goes away with the flag: this tab and the others hold the updated user.
-      latchkey.setUser({ ...user, emailVerified: true });
     });
   };
 

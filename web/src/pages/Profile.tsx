@@ -1,24 +1,9 @@
+import type { ProfileInput } from '@latchkey/client';
 import { type FormEvent, useEffect, useState } from 'react';
 import { errorMessage, latchkey } from '../auth/latchkey';
 import { Field } from '../components/Shell';
 
-const ME = `query ProfilePage { me { id email username emailVerified profile { displayName bio avatarUrl } } }`;
-const SAVE = `mutation SaveProfile($input: ProfileInput!) { updateProfile(input: $input) { displayName bio avatarUrl } }`;
-
-interface ProfileFields {
-  displayName: string;
-  bio: string;
-  avatarUrl: string;
-}
-type Me = {
-  me: {
-    id: string;
-    email: string;
-    username: string | null;
-    emailVerified: boolean;
-    profile: Record<keyof ProfileFields, string | null>;
-  } | null;
-};
+type ProfileFields = Record<keyof ProfileInput, string>;
 
 export function Profile() {
   const [form, setForm] = useState<ProfileFields | null>(null);
@@ -27,8 +12,8 @@ export function Profile() {
 
   useEffect(() => {
     let live = true;
-    latchkey.request<Me>(ME).then(
-      ({ me }) => {
+    latchkey.me().then(
+      (me) => {
         if (live && me)
           setForm({
             displayName: me.profile.displayName ?? '',
@@ -59,9 +44,8 @@ export function Profile() {
         bio: form.bio.trim() || null,
         avatarUrl: form.avatarUrl.trim() || null,
       };
-      const { updateProfile } = await latchkey.request<{ updateProfile: ProfileFields }>(SAVE, { input });
-      const user = latchkey.getUser();
-      if (user) latchkey.setUser({ ...user, profile: { ...user.profile, ...updateProfile } });
+      // The client gives the cached user (this tab's and the others') the new profile.
+      await latchkey.updateProfile(input);
       setStatus('saved');
     } catch (e) {
       setError(errorMessage(e));

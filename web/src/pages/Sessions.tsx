@@ -1,19 +1,6 @@
+import type { UserSession } from '@latchkey/client';
 import { useCallback, useEffect, useState } from 'react';
 import { errorMessage, latchkey } from '../auth/latchkey';
-
-const SESSIONS = `query SessionsPage { mySessions { id current rememberMe createdAt lastUsedAt expiresAt userAgent ip } }`;
-const REVOKE = `mutation RevokeSession($id: ID!) { revokeSession(id: $id) }`;
-
-interface SessionRow {
-  id: string;
-  current: boolean;
-  rememberMe: boolean;
-  createdAt: string;
-  lastUsedAt: string;
-  expiresAt: string;
-  userAgent: string | null;
-  ip: string | null;
-}
 
 /** "Chrome on Linux" from a user agent string; the full string is kept as a tooltip. */
 export function describeDevice(ua: string | null): string {
@@ -46,13 +33,13 @@ export function describeDevice(ua: string | null): string {
 const when = (iso: string) => new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
 export function Sessions() {
-  const [rows, setRows] = useState<SessionRow[] | null>(null);
+  const [rows, setRows] = useState<UserSession[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
 
   const load = useCallback(async () => {
     try {
-      const { mySessions } = await latchkey.request<{ mySessions: SessionRow[] }>(SESSIONS);
+      const mySessions = await latchkey.mySessions();
       setRows(
         [...mySessions].sort(
           (a, b) => Number(b.current) - Number(a.current) || b.lastUsedAt.localeCompare(a.lastUsedAt),
@@ -68,7 +55,7 @@ export function Sessions() {
     setBusy(id);
     setError(null);
     try {
-      await latchkey.request(REVOKE, { id });
+      await latchkey.revokeSession(id);
       await load();
     } catch (e) {
       setError(errorMessage(e));
