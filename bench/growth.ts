@@ -8,10 +8,12 @@
  * started afresh for every step, so each loads the revoked set from the database as a
  * restarted instance does. Each step reports the server's CPU time per request — the
  * steady figure on a shared machine — with req/s, and the CPU time of the database's
- * backends per request, where the cost of a bigger table would show.
+ * backends per request, where the cost of a bigger table would show; and a control,
+ * `{ me { id } }` (no query), whose cost moves only with the machine's load.
  *
- * Not part of the default run (about 5 minutes more with 2 rounds of 5 s): `npm run bench
- * -- --only growth`; `--smoke` runs a one-step miniature.
+ * Not part of the default run (5–7 minutes with 2 rounds of 5 s, a minute or two of it
+ * inserting the million rows): `npm run bench -- --only growth`; `--smoke` runs a one-step
+ * miniature.
  *
  * @example
  *   const { rows, table } = await runGrowth({ settings, smoke: false, latchkeyEnv, … });
@@ -52,6 +54,8 @@ interface GrowthFigures {
   rps: number;
   p99Ms: number;
   errors: number;
+  /** Highest resident memory of the server during these runs. */
+  rssMb: number | null;
   /** The Latchkey process's CPU time per request (µs, all threads; median of rounds). */
   cpuUsPerRequest: number | null;
   /** The database's backends' CPU time per request (µs, median of rounds); null when PostgreSQL is not on this machine. */
@@ -69,10 +73,15 @@ interface GrowthRow {
   growSeconds: number;
   /** From spawning the server to its first ready answer. */
   startMs: number;
-  /** Resident memory of the server once ready, before any load. */
+  /** Resident memory of the server once ready, before any load (the revoked set's load's garbage included). */
   idleRssMb: number;
   me: GrowthFigures;
   refresh: GrowthFigures;
+  /**
+   * The control: `{ me { id } }`, answered from the token alone (no query), the same at every
+   * step — when its cost moves, the machine's load moved, not the work.
+   */
+  verify: GrowthFigures;
 }
 
 export interface GrowthOptions {
@@ -184,6 +193,16 @@ export async function runGrowth(o: GrowthOptions): Promise<{ rows: GrowthRow[]; 
         perConnection: pool.connection,
         check: (b) => noErrors(b) && b.includes('"accessToken"'),
       });
+      const verify = httpTarget({
+        name: 'verify (control)',
+        server,
+        url,
+        path: '/graphql',
+        connections: o.settings.connections,
+        body: JSON.stringify({ query: '{ me { id } }' }),
+        vary: (n) => ({ headers: { authorization: `Bearer ${seed.accessTokens[n % seed.accessTokens.length]}` } }),
+        check: (b) => noErrors(b) && b.includes('"id"'),
+      });
       const refresh: Target = {
         ...refreshTarget,
         async run(seconds) {
@@ -196,6 +215,7 @@ export async function runGrowth(o: GrowthOptions): Promise<{ rows: GrowthRow[]; 
       const runs = new Map<Target, { m: Measured; dbUs: number | null }[]>([
         [me, []],
         [refresh, []],
+        [verify, []],
       ]);
       const once = async (t: Target, seconds: number, what: string) => {
         const dbBefore = await grown.backendCpuMs();
@@ -211,10 +231,11 @@ export async function runGrowth(o: GrowthOptions): Promise<{ rows: GrowthRow[]; 
         );
         return { m, dbUs };
       };
-      if (o.settings.warmup > 0) for (const t of [me, refresh]) await once(t, o.settings.warmup, 'warm-up');
+      const targets = [me, refresh, verify];
+      if (o.settings.warmup > 0) for (const t of targets) await once(t, o.settings.warmup, 'warm-up');
       for (let r = 1; r <= o.settings.rounds; r++) {
         // Alternate who goes first, so a drift in the machine's speed does not favour one.
-        for (const t of r % 2 ? [me, refresh] : [refresh, me])
+        for (const t of r % 2 ? targets : [...targets].reverse())
           runs.get(t)!.push(await once(t, o.settings.seconds, `round ${r}/${o.settings.rounds}`));
       }
       const figures = (t: Target): GrowthFigures => {
@@ -228,6 +249,7 @@ export async function runGrowth(o: GrowthOptions): Promise<{ rows: GrowthRow[]; 
           rps: s.rps,
           p99Ms: s.p99Ms,
           errors: s.errors,
+          rssMb: s.rssMb,
           cpuUsPerRequest: s.cpuUsPerRequest,
           dbCpuUsPerRequest: db.length ? round(median(db), 0) : null,
           eventLoopP99Ms: s.eventLoopP99Ms,
@@ -243,6 +265,7 @@ export async function runGrowth(o: GrowthOptions): Promise<{ rows: GrowthRow[]; 
         idleRssMb,
         me: figures(me),
         refresh: figures(refresh),
+        verify: figures(verify),
       });
     } finally {
       await server.stop();
@@ -260,7 +283,7 @@ export async function runGrowth(o: GrowthOptions): Promise<{ rows: GrowthRow[]; 
   );
   // Failed requests and chain checks, and steps that answered nothing: the bench or the server is broken.
   const broken =
-    rows.reduce((n, r) => n + r.me.errors + r.refresh.errors + (r.me.rps > 0 && r.refresh.rps > 0 ? 0 : 1), 0) +
+    rows.flatMap((r) => [r.me, r.refresh, r.verify]).reduce((n, f) => n + f.errors + (f.rps > 0 ? 0 : 1), 0) +
     check.errors;
   const table = growthTable(rows);
   const result = {
@@ -297,6 +320,7 @@ function growthTable(rows: readonly GrowthRow[]): string {
     'refresh CPU µs/req',
     'refresh DB µs/req',
     'refresh req/s',
+    'control CPU µs/req',
     'start ms',
     'idle RSS MB',
   ];
@@ -311,6 +335,7 @@ function growthTable(rows: readonly GrowthRow[]): string {
       fmt(r.refresh.cpuUsPerRequest),
       fmt(r.refresh.dbCpuUsPerRequest),
       fmt(r.refresh.rps),
+      fmt(r.verify.cpuUsPerRequest),
       fmt(r.startMs),
       fmt(r.idleRssMb),
     ].join(' | '),

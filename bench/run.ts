@@ -10,7 +10,7 @@
  *   npm run bench -- --only me,verify  some scenarios (results go to bench/results/partial.json);
  *                                      names: me refresh login verify login-totp passkey-signin peer-session peer-login embedded growth
  *   npm run bench -- --only growth     me and refresh at 10k, 100k and 1M users and sessions, then 10k and 100k
- *                                      revoked sessions (bench/growth.ts; ~5 min with --rounds 2 --seconds 5): not in
+ *                                      revoked sessions (bench/growth.ts; 5–7 min with --rounds 2 --seconds 5): not in
  *                                      the default run, which it would stretch past 15 minutes; --smoke runs a
  *                                      one-step miniature. Writes bench/results/growth.json and prints its own table
  *   npm run bench -- --cpu-prof        also write a CPU profile of the Latchkey server to bench/results/
