@@ -61,7 +61,10 @@ interface GrowthFigures {
   /** The database's backends' CPU time per request (µs, median of rounds); null when PostgreSQL is not on this machine. */
   dbCpuUsPerRequest: number | null;
   eventLoopP99Ms: number | null;
+  /** req/s, server CPU and database CPU µs per request of each round, in order: the spread behind the medians. */
   rounds: number[];
+  cpuUsRounds: (number | null)[];
+  dbCpuUsRounds: (number | null)[];
 }
 
 interface GrowthRow {
@@ -254,6 +257,8 @@ export async function runGrowth(o: GrowthOptions): Promise<{ rows: GrowthRow[]; 
           dbCpuUsPerRequest: db.length ? round(median(db), 0) : null,
           eventLoopP99Ms: s.eventLoopP99Ms,
           rounds: s.rounds,
+          cpuUsRounds: measured.map((x) => x.m.cpuUsPerRequest ?? null),
+          dbCpuUsRounds: measured.map((x) => x.dbUs),
         };
       };
       rows.push({
