@@ -8,7 +8,11 @@
  *   npm run bench                      full run (warm-up, 3 rounds × 10 s per target)
  *   npm run bench -- --smoke           a second or so per target: proves the bench works
  *   npm run bench -- --only me,verify  some scenarios (results go to bench/results/partial.json);
- *                                      names: me refresh login verify login-totp passkey-signin peer-session peer-login embedded
+ *                                      names: me refresh login verify login-totp passkey-signin peer-session peer-login embedded growth
+ *   npm run bench -- --only growth     me and refresh at 10k, 100k and 1M users and sessions, then 10k and 100k
+ *                                      revoked sessions (bench/growth.ts; 5–7 min with --rounds 2 --seconds 5): not in
+ *                                      the default run, which it would stretch past 15 minutes; --smoke runs a
+ *                                      one-step miniature. Writes bench/results/growth.json and prints its own table
  *   npm run bench -- --cpu-prof        also write a CPU profile of the Latchkey server to bench/results/
  *   npm run bench -- --webhooks        with WEBHOOK_URLS set: a receiver in this process answers 204 to every
  *                                      event (WEBHOOK_URLS/WEBHOOK_SECRET in the environment are passed on too)
@@ -21,6 +25,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.js';
 import { chainPool, checkChains } from './chains.js';
 import { freshDatabase, postgresVersion, type FreshDatabase } from './database.js';
+import { runGrowth } from './growth.js';
 import { measureEmbedded } from './embedded.js';
 import { httpTarget, measure, type LoadResult, type Measured, type Target } from './load.js';
 import { startPeer, peerEmailOf, type Peer } from './peer.js';
@@ -52,6 +57,7 @@ const ALL = [
   'peer-session',
   'peer-login',
   'embedded',
+  'growth',
 ] as const;
 
 const { values: args } = parseArgs({
@@ -72,7 +78,8 @@ const only = args.only ? args.only.split(',').map((s) => s.trim()) : undefined;
 for (const name of only ?? [])
   if (!(ALL as readonly string[]).includes(name))
     throw new Error(`--only: unknown scenario ${name} (${ALL.join(', ')})`);
-const selected = (name: string) => !only || only.includes(name);
+// `growth` runs when asked for by name, and in its small form in a smoke run; not in the default run.
+const selected = (name: string) => (only ? only.includes(name) : name !== 'growth' || smoke);
 const settings = {
   rounds: Number(args.rounds ?? (smoke ? 1 : 3)),
   seconds: Number(args.seconds ?? (smoke ? 1 : 10)),
@@ -111,28 +118,11 @@ async function machine(): Promise<string> {
   return `${availableParallelism()} × ${cpu}, ${Math.round(totalmem() / 2 ** 30)} GiB, Linux ${release()}, Node ${process.version}, ${pg}`;
 }
 
-async function main() {
-  await mkdir(resultsDir, { recursive: true });
-  // The servers' logs of this run only.
-  for (const f of await readdir(resultsDir)) if (f.endsWith('.log')) await rm(join(resultsDir, f));
-  const startedAt = new Date().toISOString();
-  const logFile = (name: string) => join(resultsDir, `${name}.log`);
-  log(
-    `latchkey bench: ${smoke ? 'smoke' : full ? 'full' : 'partial'} run — ${settings.rounds} round(s) × ${settings.seconds} s per target, warm-up ${settings.warmup} s`,
-  );
-
-  // ── databases and seed ──────────────────────────────────────────────────────
-  const webhooks = args.webhooks ? await startWebhookReceiver() : undefined;
-  if (webhooks) {
-    cleanups.push(webhooks.close);
-    log(`webhooks on: every event is delivered to ${webhooks.url}`);
-  }
-  const db = await freshDatabase('lk_bench');
-  cleanups.push(() => db.drop());
-  const port = await freePort();
-  const latchkeyEnv = {
+/** The environment of a Latchkey under test on the database at `databaseUrl`, listening on `port`. */
+function latchkeyEnvFor(databaseUrl: string, port: number): Record<string, string | undefined> {
+  return {
     ...baseEnv(),
-    DATABASE_URL: db.url,
+    DATABASE_URL: databaseUrl,
     LATCHKEY_AUTO_MIGRATE: 'true',
     HOST: '127.0.0.1',
     PORT: String(port),
@@ -145,6 +135,54 @@ async function main() {
     // refreshes are counted and given back, so their cost is in the figures and none is refused.
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
   };
+}
+
+const logFile = (name: string) => join(resultsDir, `${name}.log`);
+
+async function main() {
+  await mkdir(resultsDir, { recursive: true });
+  // The servers' logs of this run only.
+  for (const f of await readdir(resultsDir)) if (f.endsWith('.log')) await rm(join(resultsDir, f));
+  log(
+    `latchkey bench: ${smoke ? 'smoke' : full ? 'full' : 'partial'} run — ${settings.rounds} round(s) × ${settings.seconds} s per target, warm-up ${settings.warmup} s`,
+  );
+  const results = ALL.some((name) => name !== 'growth' && selected(name)) ? await standardRun() : [];
+  let growthErrors = 0;
+  if (selected('growth')) {
+    const growth = await runGrowth({
+      smoke,
+      machine: await machine(),
+      settings,
+      latchkeyEnv: latchkeyEnvFor,
+      root,
+      resultsDir,
+      nodeFlags: args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${resultsDir}`] : [],
+      log,
+      onCleanup: (undo) => cleanups.push(undo),
+    });
+    growthErrors = growth.broken;
+    process.stdout.write(
+      `\nGrowth (CPU µs per request: the Latchkey server's, and its database backends'):\n\n${growth.table}\n\n`,
+    );
+    log(`results: ${join(resultsDir, smoke ? 'growth.smoke.json' : 'growth.json')}`);
+  }
+  return { results, growthErrors };
+}
+
+/** Every scenario but `growth`: one database, one Latchkey, its references and the peer. */
+async function standardRun() {
+  const startedAt = new Date().toISOString();
+
+  // ── databases and seed ──────────────────────────────────────────────────────
+  const webhooks = args.webhooks ? await startWebhookReceiver() : undefined;
+  if (webhooks) {
+    cleanups.push(webhooks.close);
+    log(`webhooks on: every event is delivered to ${webhooks.url}`);
+  }
+  const db = await freshDatabase('lk_bench');
+  cleanups.push(() => db.drop());
+  const port = await freePort();
+  const latchkeyEnv = latchkeyEnvFor(db.url, port);
   // The seed writes straight to the database without events: only the run's own sign-ins are
   // delivered, not a backlog of seeded ones.
   const config = loadConfig(latchkeyEnv);
@@ -617,13 +655,14 @@ async function main() {
 }
 
 main()
-  .then(async (results) => {
+  .then(async ({ results, growthErrors }) => {
     await cleanup();
     // Figures are reported, never judged here; but a scenario whose requests failed (or
     // that answered none) means the bench or the server is broken.
     const broken = results.filter((r) => !r.skipped && (r.errors !== 0 || !(r.rps! > 0)));
     for (const r of broken) log(`broken: ${r.scenario} (${r.errors} errors, ${r.rps} req/s)`);
-    process.exit(broken.length ? 1 : 0);
+    if (growthErrors) log(`broken: growth (${growthErrors} failed requests, checks or steps)`);
+    process.exit(broken.length || growthErrors ? 1 : 0);
   })
   .catch(async (e) => {
     log(`bench failed: ${(e as Error).stack ?? e}`);

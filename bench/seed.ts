@@ -52,9 +52,10 @@ async function inBatches<T, R>(
   return out;
 }
 
+/** `chains` refresh chains for Latchkey's runs and `referenceChains` (default: as many) for the reference's. */
 export async function seedLatchkey(
   config: Config,
-  counts: { users: number; accessTokens: number; chains: number },
+  counts: { users: number; accessTokens: number; chains: number; referenceChains?: number },
 ): Promise<Seed> {
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: '' });
   try {
@@ -94,7 +95,7 @@ export async function seedLatchkey(
         chain,
       );
       const referenceChains = await inBatches(
-        Array.from({ length: counts.chains }, (_, i) => i),
+        Array.from({ length: counts.referenceChains ?? counts.chains }, (_, i) => i),
         8,
         chain,
       );
