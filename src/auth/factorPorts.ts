@@ -15,7 +15,7 @@ export type ChallengeKind =
   | 'passkey_second'
   | 'passkey_register'
   | 'passkey_reauth'
-  /** The `state` of an external sign-in (oauth.ts): single use, so a callback cannot be replayed. */
+  /** The `state` of an external sign-in (oauthFlow.ts): single use, so a callback cannot be replayed. */
   | 'oauth_state';
 
 export interface ChallengeRow {
