@@ -3,44 +3,35 @@
  * sessions → accounts. `main.ts`, the CLI and the tests all build services here,
  * so there is one wiring. Nothing here listens on a port.
  *
+ * The core (store, keys, tokens, sessions, accounts) is built here; each area around it is
+ * wired in a file of `services/` (revocations, mail, factors, oauth, lifecycle) that is given
+ * repositories and services, never the store: only this file opens `store/`.
+ *
  * @example
  *   const database = await openDatabase({ databaseUrl: 'memory:', dataDir: '' });
  *   await migrate(database);
  *   const services = await createServices({ config, database });
  */
-import { randomBytes } from 'node:crypto';
 import { createAccounts } from './auth/accounts.js';
-import { createAccountLife } from './auth/accountLife.js';
-import { createAdmin } from './auth/admin.js';
 import { createRoles } from './auth/roles.js';
 import { type AuthEvents, createAudit } from './auth/audit.js';
 import { type Clock, systemClock } from './auth/clock.js';
-import { createEmailCodes } from './auth/emailCodes.js';
 import { loadKeyRing } from './auth/keys.js';
 import { createLimits } from './auth/limits.js';
-import { createOAuth } from './auth/oauth.js';
-import { createProvider } from './auth/oauthProviders.js';
-import { createOtp } from './auth/otp.js';
 import { createPasswordPolicy, loadCommonPasswords } from './auth/passwordPolicy.js';
-import { redisRevocationBus } from './auth/revocationBus.js';
-import { createRevocationFeed } from './auth/revocationFeed.js';
-import { type RevocationBus, createRevocationSync, createRevocations } from './auth/revocations.js';
+import type { RevocationBus } from './auth/revocations.js';
 import { createSessions } from './auth/sessions.js';
 import { createSignIn } from './auth/signIn.js';
 import { createChallenges } from './auth/challenges.js';
-import { createPasskeys } from './auth/passkeys.js';
-import { createReauth } from './auth/reauth.js';
-import { createRecoveryCodes } from './auth/recoveryCodes.js';
-import { createSealer } from './auth/sealer.js';
-import { createSecondStep } from './auth/secondStep.js';
-import { createSecurity } from './auth/security.js';
-import { createTotp } from './auth/totp.js';
 import { createTokenInfo } from './auth/tokenInfo.js';
 import { createTokens } from './auth/tokens.js';
 import { webhookEmitter } from './auth/webhooks.js';
 import type { Config } from './config.js';
-import { createMailer } from './mail/mailer.js';
-import { createOutbox } from './mail/outbox.js';
+import { factorServices } from './services/factors.js';
+import { lifecycleServices } from './services/lifecycle.js';
+import { mailServices } from './services/mail.js';
+import { oauthService } from './services/oauth.js';
+import { followRevocations, revocationServices } from './services/revocations.js';
 import type { Database } from './store/db.js';
 import { schemaProblem, schemaStatus } from './store/migrate.js';
 import { repositories } from './store/repositories/index.js';
@@ -89,8 +80,6 @@ export async function createServices({
   const webhookWorker = createWebhookWorker({ outbox: webhookOutbox, settings: config, log, events: webhookEvents });
   const keys = await loadKeyRing({ repo: repos.keys, config, clock });
   const tokens = createTokens({ config, keys, clock });
-  // A revoked session stays in the set as long as one of its access tokens could still be valid.
-  const revokedFor = config.accessTokenTtlMs + config.jwtLeewayMs + 1000;
   const passwords = createPasswordPolicy(
     config.passwordBlockCommon && commonPasswords ? await loadCommonPasswords() : null,
   );
@@ -101,12 +90,14 @@ export async function createServices({
         cooldownMs: config.redisBreakerCooldownMs,
       })
     : undefined;
-  const revocations = createRevocations({
-    ttlMs: revokedFor,
-    leewayMs: config.jwtLeewayMs,
+  const { revocations, revocationSync, revocationFeed } = revocationServices({
+    config,
     clock,
-    bus: bus ?? (redis && redisRevocationBus(redis, config.redisKeyPrefix)),
-    onRevoke: events?.revoked,
+    redis,
+    bus,
+    events,
+    sessions: repos.sessions,
+    feed: revocationFeedRepository(database.db),
   });
   const audit = createAudit({ repo: repos.audit, clock, events });
   const limits = createLimits({ settings: config.rateLimits, audit, redis, prefix: config.redisKeyPrefix });
@@ -120,101 +111,37 @@ export async function createServices({
   const challenges = createChallenges({ store: repos.challenges, clock });
   const signIn = createSignIn({ sessions, factors: repos.factors, challenges, audit, config });
   const tokenInfo = createTokenInfo({ tokens, revocations });
-  // Each poll rereads the revocation numbers of as many earlier polls as a revoking statement may take.
-  const lag = config.revocationPollMs > 0 ? Math.ceil(config.databaseQueryTimeoutMs / config.revocationPollMs) + 1 : 2;
-  const revocationSync = createRevocationSync({ repo: repos.sessions, revocations, clock, lag });
-  const revocationFeed = createRevocationFeed({
-    repo: revocationFeedRepository(database.db),
-    lifetimeMs: revocations.ttlMs,
-    clock,
-  });
   const accounts = createAccounts({ repos, sessions, audit, clock, limits, passwords, transactions });
-  const outbox = createOutbox({
-    mailer: createMailer({ url: config.mailUrl, from: config.mailFrom, now: clock.now }),
-    onError: onMailError,
-  });
-  const otp = createOtp({ repo: repos.otp, keys, config, clock });
-  const emailCodes = createEmailCodes({
+  const { outbox, otp, emailCodes } = mailServices({
+    config,
+    clock,
     repos,
-    otp,
-    outbox,
+    keys,
     limits,
     audit,
     sessions,
     passwords,
-    config,
-    clock,
     transactions,
+    onMailError,
   });
-  const findUser = (id: string) => repos.users.findById(id);
-  const totp = createTotp({
-    store: repos.factors,
-    sealer: config.keySecret ? await createSealer(config.keySecret, 'totp-secrets-v1', 'TOTP secrets') : undefined,
-    clock,
-    issuer: config.webauthnRpName,
-  });
-  const recoveryCodes = createRecoveryCodes({ store: repos.factors, clock });
-  const passkeys = createPasskeys({ store: repos.passkeys, challenges, config, clock, limits, audit });
-  const secondStep = createSecondStep({
-    challenges,
-    totp,
-    recoveryCodes,
-    passkeys,
-    signIn,
-    findUser,
-    limits,
-    audit,
+  const { totp, passkeys, secondStep, reauth, security } = await factorServices({
     config,
-  });
-  const reauth = createReauth({
+    clock,
+    repos,
+    transactions,
+    challenges,
+    signIn,
     sessions,
-    repo: repos.sessions,
-    findUser,
-    totp,
-    passkeys,
     emailCodes,
     limits,
     audit,
+  });
+  const oauth = await oauthService({ config, clock, repos, transactions, challenges, signIn, reauth, limits, audit });
+  const { accountLife, admin } = lifecycleServices({
     config,
     clock,
-  });
-  const security = createSecurity({
     repos,
     transactions,
-    findUser,
-    factors: repos.factors,
-    totp,
-    recoveryCodes,
-    passkeys,
-    challenges,
-    reauth,
-    audit,
-    config,
-  });
-  const oauth = createOAuth({
-    providers: new Map(config.oauthProviders.map((p) => [p.id, createProvider(p, config.oauthTimeoutMs)])),
-    users: repos.users,
-    identities: repos.identities,
-    factors: repos.factors,
-    challenges,
-    signIn,
-    reauth,
-    limits,
-    audit,
-    // Without LATCHKEY_KEY_SECRET the flow's cookie is sealed with a key of this process: a callback
-    // must then come back to the instance that started it (docs/oauth.md).
-    sealer: await createSealer(
-      config.keySecret ?? randomBytes(32).toString('base64url'),
-      'oauth-state-v1',
-      'OAuth state',
-    ),
-    clock,
-    config,
-    transactions,
-  });
-  const accountLife = createAccountLife({
-    store: repos.account,
-    users: repos.users,
     otp,
     outbox,
     limits,
@@ -222,26 +149,10 @@ export async function createServices({
     reauth,
     revocations,
     roles,
-    config,
-    clock,
-    transactions,
+    sessions,
+    accounts,
   });
-  const admin = createAdmin({ store: repos.admin, repos, roles, sessions, limits, audit, accounts });
-  // A start that fails now must not leave Redis connections keeping the process alive.
-  if (loadRevocations)
-    await revocationSync.load().catch(async (e) => {
-      await redis?.close();
-      throw e;
-    });
-  // Pub/sub drops what is published while an instance is disconnected: reread it from the database.
-  redis?.onReconnect(
-    () =>
-      void revocationSync.load().then(
-        (n) => log.info({ revocations: n }, 'revocations reloaded from the database after Redis returned'),
-        (err) =>
-          log.warn({ err }, 'revocations could not be reloaded after Redis returned; the database poll will catch up'),
-      ),
-  );
+  await followRevocations({ load: loadRevocations, revocationSync, redis, log });
   /** Send what is queued and drop connections (the database is closed by its owner). */
   const close = async () => {
     await webhookWorker.stop();
