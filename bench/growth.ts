@@ -26,7 +26,7 @@ import { loadConfig } from '../src/config.js';
 import { chainPool, checkChains } from './chains.js';
 import { freshDatabase } from './database.js';
 import { growthDatabase, type GrowthCounts } from './growthDatabase.js';
-import { httpTarget, measure, type LoadResult, type Measured, type Target } from './load.js';
+import { httpTarget, measure, type HttpTargetOptions, type LoadResult, type Measured, type Target } from './load.js';
 import { freePort, startProcess, type ServerProcess } from './processes.js';
 import { chainFigures, side } from './scenarios.js';
 import { PASSWORD, seedLatchkey } from './seed.js';
@@ -131,6 +131,9 @@ export async function runGrowth(o: GrowthOptions): Promise<{ rows: GrowthRow[]; 
   o.onCleanup(() => grown.close());
   const passwordHash = await hashPassword(PASSWORD);
   const pool = chainPool(seed.latchkeyChains, (c) => `latchkey_refresh=${c.token}`);
+  const bearer = (n: number) => ({
+    headers: { authorization: `Bearer ${seed.accessTokens[n % seed.accessTokens.length]}` },
+  });
   let refreshAnswered = 0;
 
   const rows: GrowthRow[] = [];
@@ -175,37 +178,30 @@ export async function runGrowth(o: GrowthOptions): Promise<{ rows: GrowthRow[]; 
           `${fmt(idleRssMb)} MB, revoked set ${fmt(revokedSet)}`,
       );
 
-      const noErrors = (b: string) => !b.includes('"errors"');
-      const me = httpTarget({
-        name: 'me',
-        server,
-        url,
-        path: '/graphql',
-        connections: o.settings.connections,
-        body: JSON.stringify({ query: '{ me { id email profile { displayName } } }' }),
-        vary: (n) => ({ headers: { authorization: `Bearer ${seed.accessTokens[n % seed.accessTokens.length]}` } }),
-        check: (b) => noErrors(b) && b.includes('"displayName"'),
-      });
-      const refreshTarget = httpTarget({
-        name: 'refresh',
-        server,
-        url,
-        path: '/graphql',
-        connections: o.settings.connections,
-        body: JSON.stringify({ query: 'mutation { refreshToken { accessToken } }' }),
+      /** A GraphQL target on this step's server whose answers must hold `field` and no errors. */
+      const graphqlTarget = (
+        name: string,
+        query: string,
+        field: string,
+        how: Pick<HttpTargetOptions, 'vary' | 'perConnection'>,
+      ) => {
+        const wanted = `"${field}"`;
+        return httpTarget({
+          name,
+          server,
+          url,
+          path: '/graphql',
+          connections: o.settings.connections,
+          body: JSON.stringify({ query }),
+          ...how,
+          check: (b) => !b.includes('"errors"') && b.includes(wanted),
+        });
+      };
+      const me = graphqlTarget('me', '{ me { id email profile { displayName } } }', 'displayName', { vary: bearer });
+      const refreshTarget = graphqlTarget('refresh', 'mutation { refreshToken { accessToken } }', 'accessToken', {
         perConnection: pool.connection,
-        check: (b) => noErrors(b) && b.includes('"accessToken"'),
       });
-      const verify = httpTarget({
-        name: 'verify (control)',
-        server,
-        url,
-        path: '/graphql',
-        connections: o.settings.connections,
-        body: JSON.stringify({ query: '{ me { id } }' }),
-        vary: (n) => ({ headers: { authorization: `Bearer ${seed.accessTokens[n % seed.accessTokens.length]}` } }),
-        check: (b) => noErrors(b) && b.includes('"id"'),
-      });
+      const verify = graphqlTarget('verify (control)', '{ me { id } }', 'id', { vary: bearer });
       const refresh: Target = {
         ...refreshTarget,
         async run(seconds) {
