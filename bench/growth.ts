@@ -131,9 +131,8 @@ export async function runGrowth(o: GrowthOptions): Promise<{ rows: GrowthRow[]; 
   o.onCleanup(() => grown.close());
   const passwordHash = await hashPassword(PASSWORD);
   const pool = chainPool(seed.latchkeyChains, (c) => `latchkey_refresh=${c.token}`);
-  const bearer = (n: number) => ({
-    headers: { authorization: `Bearer ${seed.accessTokens[n % seed.accessTokens.length]}` },
-  });
+  // One request per seeded user's token, built once: every connection sends them in turn.
+  const bearers = seed.accessTokens.map((t) => ({ headers: { authorization: `Bearer ${t}` } }));
   let refreshAnswered = 0;
 
   const rows: GrowthRow[] = [];
@@ -183,7 +182,7 @@ export async function runGrowth(o: GrowthOptions): Promise<{ rows: GrowthRow[]; 
         name: string,
         query: string,
         field: string,
-        how: Pick<HttpTargetOptions, 'vary' | 'perConnection'>,
+        how: Pick<HttpTargetOptions, 'cycle' | 'perConnection'>,
       ) => {
         const wanted = `"${field}"`;
         return httpTarget({
@@ -197,11 +196,11 @@ export async function runGrowth(o: GrowthOptions): Promise<{ rows: GrowthRow[]; 
           check: (b) => !b.includes('"errors"') && b.includes(wanted),
         });
       };
-      const me = graphqlTarget('me', '{ me { id email profile { displayName } } }', 'displayName', { vary: bearer });
+      const me = graphqlTarget('me', '{ me { id email profile { displayName } } }', 'displayName', { cycle: bearers });
       const refreshTarget = graphqlTarget('refresh', 'mutation { refreshToken { accessToken } }', 'accessToken', {
         perConnection: pool.connection,
       });
-      const verify = graphqlTarget('verify (control)', '{ me { id } }', 'id', { vary: bearer });
+      const verify = graphqlTarget('verify (control)', '{ me { id } }', 'id', { cycle: bearers });
       const refresh: Target = {
         ...refreshTarget,
         async run(seconds) {
