@@ -26,7 +26,7 @@ import { loadConfig } from '../src/config.js';
 import { chainPool, checkChains } from './chains.js';
 import { freshDatabase } from './database.js';
 import { growthDatabase, type GrowthCounts } from './growthDatabase.js';
-import { httpTarget, measure, type HttpTargetOptions, type LoadResult, type Measured, type Target } from './load.js';
+import { httpTarget, inRounds, measure, type HttpTargetOptions, type LoadResult, type Target } from './load.js';
 import { freePort, startProcess, type ServerProcess } from './processes.js';
 import { chainFigures, side } from './scenarios.js';
 import { PASSWORD, seedLatchkey } from './seed.js';
@@ -210,11 +210,6 @@ export async function runGrowth(o: GrowthOptions): Promise<{ rows: GrowthRow[]; 
         },
       };
 
-      const runs = new Map<Target, { m: Measured; dbUs: number | null }[]>([
-        [me, []],
-        [refresh, []],
-        [verify, []],
-      ]);
       const once = async (t: Target, seconds: number, what: string) => {
         const dbBefore = await grown.backendCpuMs();
         const m = await measure(t, seconds);
@@ -229,13 +224,7 @@ export async function runGrowth(o: GrowthOptions): Promise<{ rows: GrowthRow[]; 
         );
         return { m, dbUs };
       };
-      const targets = [me, refresh, verify];
-      if (o.settings.warmup > 0) for (const t of targets) await once(t, o.settings.warmup, 'warm-up');
-      for (let r = 1; r <= o.settings.rounds; r++) {
-        // Alternate who goes first, so a drift in the machine's speed does not favour one.
-        for (const t of r % 2 ? targets : [...targets].reverse())
-          runs.get(t)!.push(await once(t, o.settings.seconds, `round ${r}/${o.settings.rounds}`));
-      }
+      const runs = await inRounds([me, refresh, verify], o.settings, once);
       const figures = (t: Target): GrowthFigures => {
         const measured = runs.get(t)!;
         const s = side(

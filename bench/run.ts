@@ -27,7 +27,7 @@ import { chainPool, checkChains } from './chains.js';
 import { freshDatabase, postgresVersion, type FreshDatabase } from './database.js';
 import { runGrowth } from './growth.js';
 import { measureEmbedded } from './embedded.js';
-import { httpTarget, measure, type LoadResult, type Measured, type Target } from './load.js';
+import { httpTarget, inRounds, measure, type LoadResult, type Measured, type Target } from './load.js';
 import { startPeer, peerEmailOf, type Peer } from './peer.js';
 import { freePort, startProcess } from './processes.js';
 import {
@@ -586,21 +586,15 @@ async function standardRun() {
   const results: ScenarioResult[] = [];
   for (const [index, scenario] of scenarios.entries()) {
     const tag = `[${index + 1}/${scenarios.length}] ${scenario.name}`;
-    const measured = new Map<Target, Measured[]>(scenario.targets.map((t) => [t, []]));
     const show = (what: string, t: Target, r: Measured) =>
       log(
         `${tag} · ${what} · ${t.name}: ${fmt(r.load.rps)} req/s, p99 ${fmt(r.load.p99Ms, 1)} ms, ${r.load.errors} errors${r.reading ? `, loop p99 ${fmt(r.reading.eventLoopP99Ms, 1)} ms, RSS ${fmt(r.reading.peakRssMb)} MB, ${fmt(r.cpuUsPerRequest ?? NaN)} µs CPU/req (loop ${fmt(r.loopUsPerRequest ?? NaN)})` : ''}, generator ${fmt(r.generatorUsPerRequest ?? NaN)} µs/req`,
       );
-    if (settings.warmup > 0) for (const t of scenario.targets) show('warm-up', t, await measure(t, settings.warmup));
-    for (let round = 1; round <= settings.rounds; round++) {
-      // Alternate who goes first, so a drift in the machine's speed does not favour one side.
-      const order = round % 2 ? scenario.targets : [...scenario.targets].reverse();
-      for (const t of order) {
-        const r = await measure(t, settings.seconds);
-        measured.get(t)!.push(r);
-        show(`round ${round}/${settings.rounds}`, t, r);
-      }
-    }
+    const measured = await inRounds(scenario.targets, settings, async (t, seconds, what) => {
+      const r = await measure(t, seconds);
+      show(what, t, r);
+      return r;
+    });
     results.push(...(await scenario.rows(measured)));
   }
   results.push(...skipped);
