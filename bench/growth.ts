@@ -26,7 +26,7 @@ import { loadConfig } from '../src/config.js';
 import { chainPool, checkChains } from './chains.js';
 import { freshDatabase } from './database.js';
 import { growthDatabase, type GrowthCounts } from './growthDatabase.js';
-import { httpTarget, measure, type LoadResult, type Measured, type Target } from './load.js';
+import { httpTarget, inRounds, measure, type HttpTargetOptions, type LoadResult, type Target } from './load.js';
 import { freePort, startProcess, type ServerProcess } from './processes.js';
 import { chainFigures, side } from './scenarios.js';
 import { PASSWORD, seedLatchkey } from './seed.js';
@@ -131,6 +131,8 @@ export async function runGrowth(o: GrowthOptions): Promise<{ rows: GrowthRow[]; 
   o.onCleanup(() => grown.close());
   const passwordHash = await hashPassword(PASSWORD);
   const pool = chainPool(seed.latchkeyChains, (c) => `latchkey_refresh=${c.token}`);
+  // One request per seeded user's token, built once: every connection sends them in turn.
+  const bearers = seed.accessTokens.map((t) => ({ headers: { authorization: `Bearer ${t}` } }));
   let refreshAnswered = 0;
 
   const rows: GrowthRow[] = [];
@@ -175,37 +177,30 @@ export async function runGrowth(o: GrowthOptions): Promise<{ rows: GrowthRow[]; 
           `${fmt(idleRssMb)} MB, revoked set ${fmt(revokedSet)}`,
       );
 
-      const noErrors = (b: string) => !b.includes('"errors"');
-      const me = httpTarget({
-        name: 'me',
-        server,
-        url,
-        path: '/graphql',
-        connections: o.settings.connections,
-        body: JSON.stringify({ query: '{ me { id email profile { displayName } } }' }),
-        vary: (n) => ({ headers: { authorization: `Bearer ${seed.accessTokens[n % seed.accessTokens.length]}` } }),
-        check: (b) => noErrors(b) && b.includes('"displayName"'),
-      });
-      const refreshTarget = httpTarget({
-        name: 'refresh',
-        server,
-        url,
-        path: '/graphql',
-        connections: o.settings.connections,
-        body: JSON.stringify({ query: 'mutation { refreshToken { accessToken } }' }),
+      /** A GraphQL target on this step's server whose answers must hold `field` and no errors. */
+      const graphqlTarget = (
+        name: string,
+        query: string,
+        field: string,
+        how: Pick<HttpTargetOptions, 'cycle' | 'perConnection'>,
+      ) => {
+        const wanted = `"${field}"`;
+        return httpTarget({
+          name,
+          server,
+          url,
+          path: '/graphql',
+          connections: o.settings.connections,
+          body: JSON.stringify({ query }),
+          ...how,
+          check: (b) => !b.includes('"errors"') && b.includes(wanted),
+        });
+      };
+      const me = graphqlTarget('me', '{ me { id email profile { displayName } } }', 'displayName', { cycle: bearers });
+      const refreshTarget = graphqlTarget('refresh', 'mutation { refreshToken { accessToken } }', 'accessToken', {
         perConnection: pool.connection,
-        check: (b) => noErrors(b) && b.includes('"accessToken"'),
       });
-      const verify = httpTarget({
-        name: 'verify (control)',
-        server,
-        url,
-        path: '/graphql',
-        connections: o.settings.connections,
-        body: JSON.stringify({ query: '{ me { id } }' }),
-        vary: (n) => ({ headers: { authorization: `Bearer ${seed.accessTokens[n % seed.accessTokens.length]}` } }),
-        check: (b) => noErrors(b) && b.includes('"id"'),
-      });
+      const verify = graphqlTarget('verify (control)', '{ me { id } }', 'id', { cycle: bearers });
       const refresh: Target = {
         ...refreshTarget,
         async run(seconds) {
@@ -215,11 +210,6 @@ export async function runGrowth(o: GrowthOptions): Promise<{ rows: GrowthRow[]; 
         },
       };
 
-      const runs = new Map<Target, { m: Measured; dbUs: number | null }[]>([
-        [me, []],
-        [refresh, []],
-        [verify, []],
-      ]);
       const once = async (t: Target, seconds: number, what: string) => {
         const dbBefore = await grown.backendCpuMs();
         const m = await measure(t, seconds);
@@ -234,13 +224,7 @@ export async function runGrowth(o: GrowthOptions): Promise<{ rows: GrowthRow[]; 
         );
         return { m, dbUs };
       };
-      const targets = [me, refresh, verify];
-      if (o.settings.warmup > 0) for (const t of targets) await once(t, o.settings.warmup, 'warm-up');
-      for (let r = 1; r <= o.settings.rounds; r++) {
-        // Alternate who goes first, so a drift in the machine's speed does not favour one.
-        for (const t of r % 2 ? targets : [...targets].reverse())
-          runs.get(t)!.push(await once(t, o.settings.seconds, `round ${r}/${o.settings.rounds}`));
-      }
+      const runs = await inRounds([me, refresh, verify], o.settings, once);
       const figures = (t: Target): GrowthFigures => {
         const measured = runs.get(t)!;
         const s = side(

@@ -175,3 +175,26 @@ export async function measure(target: Target, seconds: number): Promise<Measured
       : undefined;
   return { load, reading, cpuUsPerRequest, loopUsPerRequest, generatorUsPerRequest };
 }
+
+/**
+ * A warm-up run of each target (its answer dropped), then `rounds` rounds of every target,
+ * alternating who goes first so a drift in the machine's speed does not favour one side.
+ * `run` measures one target once (`what`: 'warm-up' or 'round r/n'); the rounds' answers
+ * come back per target, in order.
+ *
+ * @example
+ *   const runs = await inRounds([me, hello], { warmup: 3, rounds: 3, seconds: 10 }, (t, s) => measure(t, s));
+ */
+export async function inRounds<R>(
+  targets: readonly Target[],
+  settings: { warmup: number; rounds: number; seconds: number },
+  run: (target: Target, seconds: number, what: string) => Promise<R>,
+): Promise<Map<Target, R[]>> {
+  const runs = new Map<Target, R[]>(targets.map((t) => [t, []]));
+  if (settings.warmup > 0) for (const t of targets) await run(t, settings.warmup, 'warm-up');
+  for (let round = 1; round <= settings.rounds; round++) {
+    const order = round % 2 ? targets : [...targets].reverse();
+    for (const t of order) runs.get(t)!.push(await run(t, settings.seconds, `round ${round}/${settings.rounds}`));
+  }
+  return runs;
+}

@@ -27,7 +27,7 @@ import { chainPool, checkChains } from './chains.js';
 import { freshDatabase, postgresVersion, type FreshDatabase } from './database.js';
 import { runGrowth } from './growth.js';
 import { measureEmbedded } from './embedded.js';
-import { httpTarget, measure, type LoadResult, type Measured, type Target } from './load.js';
+import { httpTarget, inRounds, measure, type LoadResult, type Measured, type Target } from './load.js';
 import { startPeer, peerEmailOf, type Peer } from './peer.js';
 import { freePort, startProcess } from './processes.js';
 import {
@@ -40,7 +40,15 @@ import {
   type ScenarioResult,
 } from './report.js';
 import { hostileDocumentsScenario } from './hostile.js';
-import { chainFigures, pairedCpuRatio, pairedRatio, resultRow, skippedRow, type Scenario } from './scenarios.js';
+import {
+  chainFigures,
+  pairedCpuRatio,
+  pairedRatio,
+  pairScenario,
+  resultRow,
+  skippedRow,
+  type Scenario,
+} from './scenarios.js';
 import { secondFactorScenarios, seedSecondFactors } from './secondFactors.js';
 import { PASSWORD, emailOf, seedLatchkey } from './seed.js';
 import { percentile } from './stats.js';
@@ -386,20 +394,16 @@ async function standardRun() {
   const scenarios: Scenario[] = [];
   const skipped: ScenarioResult[] = [];
   if (selected('me')) {
-    scenarios.push({
-      name: 'me',
-      targets: [latchkeyMe, referenceMe],
-      rows: async (m) => [
-        resultRow({
-          scenario: 'me',
-          what: '{ me { id email profile { displayName } } }, bearer token, 50 connections, many users',
-          subject: { name: latchkeyMe.name, runs: m.get(latchkeyMe)! },
-          reference: { name: referenceMe.name, runs: m.get(referenceMe)! },
-          target: 'ratio ≥ 1.0, p99 ≤ 15 ms',
-          goals: (r) => r.ratio >= 1 && r.p99Ms <= 15,
-        }),
-      ],
-    });
+    scenarios.push(
+      pairScenario({
+        scenario: 'me',
+        what: '{ me { id email profile { displayName } } }, bearer token, 50 connections, many users',
+        subject: latchkeyMe,
+        reference: referenceMe,
+        target: 'ratio ≥ 1.0, p99 ≤ 15 ms',
+        goals: (r) => r.ratio >= 1 && r.p99Ms <= 15,
+      }),
+    );
   }
   if (selected('refresh')) {
     scenarios.push({
@@ -436,36 +440,28 @@ async function standardRun() {
     });
   }
   if (selected('login')) {
-    scenarios.push({
-      name: 'login',
-      targets: [latchkeyLogin, rawArgon2],
-      rows: async (m) => [
-        resultRow({
-          scenario: 'login',
-          what: 'login with the right password (argon2id m=19456 t=2 p=1), 16 connections',
-          subject: { name: latchkeyLogin.name, runs: m.get(latchkeyLogin)! },
-          reference: { name: rawArgon2.name, runs: m.get(rawArgon2)! },
-          target: 'ratio ≥ 0.9',
-          goals: (r) => r.ratio >= 0.9,
-        }),
-      ],
-    });
+    scenarios.push(
+      pairScenario({
+        scenario: 'login',
+        what: 'login with the right password (argon2id m=19456 t=2 p=1), 16 connections',
+        subject: latchkeyLogin,
+        reference: rawArgon2,
+        target: 'ratio ≥ 0.9',
+        goals: (r) => r.ratio >= 0.9,
+      }),
+    );
   }
   if (selected('verify')) {
-    scenarios.push({
-      name: 'verify',
-      targets: [latchkeyVerify, hello],
-      rows: async (m) => [
-        resultRow({
-          scenario: 'verify',
-          what: '{ me { id } }, bearer token (needs only the viewer id)',
-          subject: { name: latchkeyVerify.name, runs: m.get(latchkeyVerify)! },
-          reference: { name: hello.name, runs: m.get(hello)! },
-          target: 'ratio ≥ 0.85',
-          goals: (r) => r.ratio >= 0.85,
-        }),
-      ],
-    });
+    scenarios.push(
+      pairScenario({
+        scenario: 'verify',
+        what: '{ me { id } }, bearer token (needs only the viewer id)',
+        subject: latchkeyVerify,
+        reference: hello,
+        target: 'ratio ≥ 0.85',
+        goals: (r) => r.ratio >= 0.85,
+      }),
+    );
   }
   if (factorSeed)
     scenarios.push(
@@ -586,21 +582,15 @@ async function standardRun() {
   const results: ScenarioResult[] = [];
   for (const [index, scenario] of scenarios.entries()) {
     const tag = `[${index + 1}/${scenarios.length}] ${scenario.name}`;
-    const measured = new Map<Target, Measured[]>(scenario.targets.map((t) => [t, []]));
     const show = (what: string, t: Target, r: Measured) =>
       log(
         `${tag} · ${what} · ${t.name}: ${fmt(r.load.rps)} req/s, p99 ${fmt(r.load.p99Ms, 1)} ms, ${r.load.errors} errors${r.reading ? `, loop p99 ${fmt(r.reading.eventLoopP99Ms, 1)} ms, RSS ${fmt(r.reading.peakRssMb)} MB, ${fmt(r.cpuUsPerRequest ?? NaN)} µs CPU/req (loop ${fmt(r.loopUsPerRequest ?? NaN)})` : ''}, generator ${fmt(r.generatorUsPerRequest ?? NaN)} µs/req`,
       );
-    if (settings.warmup > 0) for (const t of scenario.targets) show('warm-up', t, await measure(t, settings.warmup));
-    for (let round = 1; round <= settings.rounds; round++) {
-      // Alternate who goes first, so a drift in the machine's speed does not favour one side.
-      const order = round % 2 ? scenario.targets : [...scenario.targets].reverse();
-      for (const t of order) {
-        const r = await measure(t, settings.seconds);
-        measured.get(t)!.push(r);
-        show(`round ${round}/${settings.rounds}`, t, r);
-      }
-    }
+    const measured = await inRounds(scenario.targets, settings, async (t, seconds, what) => {
+      const r = await measure(t, seconds);
+      show(what, t, r);
+      return r;
+    });
     results.push(...(await scenario.rows(measured)));
   }
   results.push(...skipped);

@@ -69,6 +69,25 @@ export interface RowSpec {
   extraErrors?: number;
 }
 
+/** A scenario of one subject against one reference, both loaded in every round: one result row of the two. */
+export function pairScenario({
+  subject,
+  reference,
+  ...row
+}: Omit<RowSpec, 'subject' | 'reference'> & { subject: Target; reference: Target }): Scenario {
+  return {
+    name: row.scenario,
+    targets: [subject, reference],
+    rows: async (m) => [
+      resultRow({
+        ...row,
+        subject: { name: subject.name, runs: m.get(subject)! },
+        reference: { name: reference.name, runs: m.get(reference)! },
+      }),
+    ],
+  };
+}
+
 /** A result row: Latchkey's side against its reference, with the event-loop target checked. */
 export function resultRow(spec: RowSpec): ScenarioResult {
   const s = side(spec.subject.name, spec.subject.runs);

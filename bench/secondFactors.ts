@@ -16,7 +16,7 @@ import { createServices } from '../src/services.js';
 import { openDatabase } from '../src/store/db.js';
 import { hashPassword } from '../src/auth/passwords.js';
 import type { LoadResult, Target } from './load.js';
-import { resultRow, type Scenario } from './scenarios.js';
+import { pairScenario, type Scenario } from './scenarios.js';
 import type { ServerProcess } from './processes.js';
 import { PASSWORD } from './seed.js';
 import { softAuthenticator, type SoftAuthenticator } from './softAuthenticator.js';
@@ -188,20 +188,15 @@ export function secondFactorScenarios(
   }: { url: string; server: ServerProcess; workers: number; login: Target; selected(name: string): boolean },
 ): Scenario[] {
   const { loginTotp, passkeySignIn } = secondFactorTargets(seed, { url, server, workers });
-  const scenario = (name: string, subject: Target, what: string): Scenario => ({
-    name,
-    targets: [subject, login],
-    rows: async (m) => [
-      resultRow({
-        scenario: name,
-        what,
-        subject: { name: subject.name, runs: m.get(subject)! },
-        reference: { name: login.name, runs: m.get(login)! },
-        target: 'report the ratio to plain login',
-        goals: () => null,
-      }),
-    ],
-  });
+  const scenario = (name: string, subject: Target, what: string): Scenario =>
+    pairScenario({
+      scenario: name,
+      what,
+      subject,
+      reference: login,
+      target: 'report the ratio to plain login',
+      goals: () => null,
+    });
   return [
     ...(selected('login-totp')
       ? [

@@ -51,6 +51,15 @@ describe('@latchkey/client resilience', () => {
     open.push(c);
     return c;
   };
+  /** Signed in with a one-minute token on a clock the test moves; `calls` shows the one refresh that restored it. */
+  const signedInOnAClock = async () => {
+    let clock = Date.now();
+    const server = fakeServer({ refreshToken: () => ({ data: { refreshToken: payload(60_000) } }) });
+    const c = client({ fetch: server.fetch, now: () => clock });
+    await c.ready();
+    expect(server.calls).toEqual(['refreshToken']);
+    return { server, c, advance: (ms: number) => (clock += ms) };
+  };
 
   it('gives up on a request the server never answers, with TIMEOUT', async () => {
     const server = fakeServer({ refreshToken: noSession });
@@ -84,14 +93,10 @@ describe('@latchkey/client resilience', () => {
     const page = new EventTarget() as EventTarget & { visibilityState: string };
     page.visibilityState = 'hidden';
     (globalThis as { document?: unknown }).document = page;
-    let clock = Date.now();
-    const server = fakeServer({ refreshToken: () => ({ data: { refreshToken: payload(60_000) } }) });
-    const c = client({ fetch: server.fetch, now: () => clock });
-    await c.ready();
-    expect(server.calls).toEqual(['refreshToken']);
+    const { server, c, advance } = await signedInOnAClock();
 
     // Hidden for two minutes (timers throttled): the token expired meanwhile.
-    clock += 120_000;
+    advance(120_000);
     page.dispatchEvent(new Event('visibilitychange'));
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(server.calls).toEqual(['refreshToken']); // still hidden: nothing sent
@@ -104,18 +109,14 @@ describe('@latchkey/client resilience', () => {
   it('refreshes when the network comes back with an expired token', async () => {
     const win = new EventTarget();
     (globalThis as { window?: unknown }).window = win;
-    let clock = Date.now();
-    const server = fakeServer({ refreshToken: () => ({ data: { refreshToken: payload(60_000) } }) });
-    const c = client({ fetch: server.fetch, now: () => clock });
-    await c.ready();
-    expect(server.calls).toEqual(['refreshToken']);
+    const { server, c, advance } = await signedInOnAClock();
 
     // Back online with the token still good: nothing to do.
     win.dispatchEvent(new Event('online'));
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(server.calls).toEqual(['refreshToken']);
     // Offline for two minutes (the timer's refresh failed meanwhile): the token expired.
-    clock += 120_000;
+    advance(120_000);
     win.dispatchEvent(new Event('online'));
     await expect.poll(() => server.calls).toEqual(['refreshToken', 'refreshToken']);
     expect(c.getState().status).toBe('signedIn');

@@ -8,19 +8,9 @@
  *   await waitUntil(async () => (await fetch(url)).ok, 'the server answers');
  */
 import { execFile } from 'node:child_process';
-import { createServer } from 'node:net';
 
-/** A TCP port on 127.0.0.1 that nothing listens on right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+/** A TCP port on 127.0.0.1 that nothing listens on right now (the bench's, which starts servers too). */
+export { freePort } from '../../bench/processes.js';
 
 /** Run a program; resolves with its output, rejects with its stderr when it fails. */
 export function run(

@@ -3,6 +3,7 @@
  * its GraphQL field. `deleteAccount` signs every tab out, as `logout` does, with the reason
  * `ACCOUNT_DELETED`.
  */
+import { fieldOf, userFieldOf } from './field.js';
 import { USER_FIELDS, type LatchkeyUser } from './user.js';
 
 export interface PageInfo {
@@ -99,27 +100,21 @@ const AUDIT_FIELDS = 'id type userId actorId ip userAgent at detail';
 const PAGE_INFO = 'pageInfo { hasNextPage endCursor }';
 
 export function accountMethods({ request, signOut, setUser }: Deps): AccountMethods {
-  const one = async <K extends string, T>(field: K, query: string, variables?: Record<string, unknown>) =>
-    (await request<Record<K, T>>(query, variables))[field];
+  const one = fieldOf(request);
+  const userField = userFieldOf(request, setUser);
   return {
     requestEmailChange: (newEmail) =>
       one('requestEmailChange', 'mutation LatchkeyEmailChange($e: String!) { requestEmailChange(newEmail: $e) }', {
         e: newEmail,
       }),
-    async confirmEmailChange(code) {
-      const user = await one<'confirmEmailChange', LatchkeyUser>(
+    confirmEmailChange: (code) =>
+      userField(
         'confirmEmailChange',
         `mutation LatchkeyEmailChanged($c: String!) { confirmEmailChange(code: $c) { ${USER_FIELDS} } }`,
         { c: code },
-      );
-      setUser(user);
-      return user;
-    },
+      ),
     async deleteAccount() {
-      const done = await one<'deleteAccount', boolean>(
-        'deleteAccount',
-        'mutation LatchkeyDeleteAccount { deleteAccount }',
-      );
+      const done = await one<boolean>('deleteAccount', 'mutation LatchkeyDeleteAccount { deleteAccount }');
       signOut('ACCOUNT_DELETED');
       return done;
     },

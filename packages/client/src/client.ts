@@ -12,6 +12,7 @@ import { secondFactorMethods, signInResult } from './secondFactors.js';
 import { accountMethods } from './accounts.js';
 import { ownAccountMethods } from './ownAccount.js';
 import { tokenLifetimeMs, tokenSessionId } from './claims.js';
+import { fieldOf } from './field.js';
 import { type Fetch, postGraphQL } from './transport.js';
 import { onWake } from './wake.js';
 import { LOGIN, LOGOUT, REFRESH, REGISTER, REQUEST_OTP, VERIFY_OTP } from './operations.js';
@@ -54,6 +55,10 @@ export function createLatchkeyClient(options: LatchkeyClientOptions = {}): Latch
 
   const gql = <T>(query: string, variables: Record<string, unknown> | undefined, token: string | null) =>
     retrying(() => postGraphQL<T>(fetchFn, endpoint, query, variables, token, options.timeoutMs), options.retry);
+  /** Without a bearer token, and with the signed-in person's (the client's `request`, defined below). */
+  const anonymous = <T>(query: string, variables?: Record<string, unknown>) => gql<T>(query, variables, null);
+  const request = <T>(query: string, variables?: Record<string, unknown>) => client.request<T>(query, variables);
+  const anyone = fieldOf(anonymous);
 
   const setState = (next: SessionState) => {
     state = next;
@@ -135,7 +140,7 @@ export function createLatchkeyClient(options: LatchkeyClientOptions = {}): Latch
             throw new LatchkeyError(state.reason ?? 'UNAUTHENTICATED', 'Signed out');
           let payload: AuthPayload;
           try {
-            payload = (await gql<{ refreshToken: AuthPayload }>(REFRESH, undefined, null)).refreshToken;
+            payload = await anyone<AuthPayload>('refreshToken', REFRESH);
           } catch (e) {
             if (e instanceof LatchkeyError && SESSION_ENDING_CODES.has(e.code)) {
               // The shared cookie is dead (or absent): every tab is signed out. At start-up with no cookie
@@ -184,50 +189,34 @@ export function createLatchkeyClient(options: LatchkeyClientOptions = {}): Latch
   };
 
   const client: LatchkeyClient = {
-    ...secondFactorMethods({
-      anonymous: (query, variables) => gql(query, variables, null),
-      request: (query, variables) => client.request(query, variables),
-      signedIn,
-    }),
-    ...externalProviderMethods({
-      anonymous: (query, variables) => gql(query, variables, null),
-      request: (query, variables) => client.request(query, variables),
-    }),
+    ...secondFactorMethods({ anonymous, request, signedIn }),
+    ...externalProviderMethods({ anonymous, request }),
     ...accountMethods({
-      request: (query, variables) => client.request(query, variables),
+      request,
       signOut: (reason) => endSession(reason, true),
       setUser: (user) => client.setUser(user),
     }),
     ...ownAccountMethods({
-      anonymous: (query, variables) => gql(query, variables, null),
-      request: (query, variables) => client.request(query, variables),
+      anonymous,
+      request,
       getUser: () => state.user,
       setUser: (user) => client.setUser(user),
       sessionId: () => (session ? tokenSessionId(session.accessToken) : null),
       signOut: (reason) => endSession(reason, true),
     }),
-    async register(input) {
-      const data = await gql<{ register: AuthPayload }>(
-        REGISTER,
-        { ...input, rememberMe: input.rememberMe ?? false },
-        null,
-      );
-      return signedIn(data.register);
-    },
+    register: async (input) =>
+      signedIn(await anyone<AuthPayload>('register', REGISTER, { ...input, rememberMe: input.rememberMe ?? false })),
     login: (input) =>
       signInResult(async () =>
-        signedIn(
-          (await gql<{ login: AuthPayload }>(LOGIN, { ...input, rememberMe: input.rememberMe ?? false }, null)).login,
-        ),
+        signedIn(await anyone<AuthPayload>('login', LOGIN, { ...input, rememberMe: input.rememberMe ?? false })),
       ),
     async requestCode(email) {
-      await gql<{ requestOtp: boolean }>(REQUEST_OTP, { email }, null);
+      await anonymous(REQUEST_OTP, { email });
     },
     loginWithCode: (input) =>
       signInResult(async () =>
         signedIn(
-          (await gql<{ verifyOtp: AuthPayload }>(VERIFY_OTP, { ...input, rememberMe: input.rememberMe ?? false }, null))
-            .verifyOtp,
+          await anyone<AuthPayload>('verifyOtp', VERIFY_OTP, { ...input, rememberMe: input.rememberMe ?? false }),
         ),
       ),
     async logout({ everywhere = false } = {}) {

@@ -6,6 +6,7 @@
  * @example
  *   window.location.assign(await latchkey.startOAuth({ provider: 'google', next: '/profile' }));
  */
+import { fieldOf } from './field.js';
 
 export interface OAuthProvider {
   id: string;
@@ -43,28 +44,20 @@ const START =
   'mutation LatchkeyStartOAuth($p: ID!, $n: String, $r: Boolean, $l: Boolean) { startOAuth(provider: $p, next: $n, rememberMe: $r, link: $l) }';
 
 export function externalProviderMethods({ anonymous, request }: Deps): ExternalProviderMethods {
+  const one = fieldOf(request);
+  const anyone = fieldOf(anonymous);
   return {
-    oauthProviders: async () =>
-      (await anonymous<{ oauthProviders: OAuthProvider[] }>('query LatchkeyProviders { oauthProviders { id name } }'))
-        .oauthProviders,
-    async startOAuth({ provider, next, rememberMe = false, link = false }) {
-      const variables = { p: provider, n: next ?? null, r: rememberMe, l: link };
-      const data = link
-        ? await request<{ startOAuth: string }>(START, variables)
-        : await anonymous<{ startOAuth: string }>(START, variables);
-      return data.startOAuth;
-    },
+    oauthProviders: () => anyone('oauthProviders', 'query LatchkeyProviders { oauthProviders { id name } }'),
+    startOAuth: ({ provider, next, rememberMe = false, link = false }) =>
+      (link ? one : anyone)('startOAuth', START, { p: provider, n: next ?? null, r: rememberMe, l: link }),
     identities: async () =>
       (
-        await request<{ mySecurity: { identities: Identity[] } }>(
+        await one<{ identities: Identity[] }>(
+          'mySecurity',
           'query LatchkeyIdentities { mySecurity { identities { id provider email linkedAt } } }',
         )
-      ).mySecurity.identities,
-    unlinkIdentity: async (id) =>
-      (
-        await request<{ unlinkIdentity: boolean }>('mutation LatchkeyUnlink($id: ID!) { unlinkIdentity(id: $id) }', {
-          id,
-        })
-      ).unlinkIdentity,
+      ).identities,
+    unlinkIdentity: (id) =>
+      one('unlinkIdentity', 'mutation LatchkeyUnlink($id: ID!) { unlinkIdentity(id: $id) }', { id }),
   };
 }

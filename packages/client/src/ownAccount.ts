@@ -10,6 +10,7 @@
  *   await latchkey.revokeSession(sessions.find((s) => !s.current)!.id);
  */
 import { LatchkeyError } from './errors.js';
+import { fieldOf, userFieldOf } from './field.js';
 import { SESSION_FIELDS, type UserSession } from './accounts.js';
 import { USER_FIELDS, type LatchkeyUser } from './user.js';
 
@@ -98,33 +99,30 @@ export function ownAccountMethods({
   sessionId,
   signOut,
 }: Deps): OwnAccountMethods {
-  const one = async <K extends string, T>(field: K, query: string, variables?: Record<string, unknown>) =>
-    (await request<Record<K, T>>(query, variables))[field];
+  const one = fieldOf(request);
+  const anyone = fieldOf(anonymous);
+  const userField = userFieldOf(request, setUser);
   return {
     async requestPasswordReset(email) {
       await anonymous(REQUEST_OTP, { e: email, p: 'PASSWORD_RESET' });
     },
-    resetPassword: async ({ email, code, newPassword }) =>
-      (
-        await anonymous<{ resetPassword: boolean }>(
-          'mutation LatchkeyResetPassword($e: String!, $c: String!, $n: String!) { resetPassword(email: $e, code: $c, newPassword: $n) }',
-          { e: email, c: code, n: newPassword },
-        )
-      ).resetPassword,
+    resetPassword: ({ email, code, newPassword }) =>
+      anyone(
+        'resetPassword',
+        'mutation LatchkeyResetPassword($e: String!, $c: String!, $n: String!) { resetPassword(email: $e, code: $c, newPassword: $n) }',
+        { e: email, c: code, n: newPassword },
+      ),
     async requestEmailVerification(email) {
       const to = email ?? getUser()?.email;
       if (!to) throw new LatchkeyError('UNAUTHENTICATED', 'Signed out: say which address to send the code to');
       await anonymous(REQUEST_OTP, { e: to, p: 'VERIFY_EMAIL' });
     },
-    async verifyEmail(code) {
-      const user = await one<'verifyEmail', LatchkeyUser>(
+    verifyEmail: (code) =>
+      userField(
         'verifyEmail',
         `mutation LatchkeyVerifyEmail($c: String!) { verifyEmail(code: $c) { ${USER_FIELDS} } }`,
         { c: code },
-      );
-      setUser(user);
-      return user;
-    },
+      ),
     changePassword: ({ currentPassword, newPassword, signOutOtherSessions = true }) =>
       one(
         'changePassword',
@@ -137,7 +135,7 @@ export function ownAccountMethods({
         `query LatchkeyMe { me { id email username emailVerified createdAt lastLoginAt roles profile { ${PROFILE_FIELDS} } } }`,
       ),
     async updateProfile(input) {
-      const profile = await one<'updateProfile', Profile>(
+      const profile = await one<Profile>(
         'updateProfile',
         `mutation LatchkeyUpdateProfile($i: ProfileInput!) { updateProfile(input: $i) { ${PROFILE_FIELDS} } }`,
         { i: input },
@@ -150,7 +148,7 @@ export function ownAccountMethods({
     mySessions: () => one('mySessions', `query LatchkeySessions { mySessions { ${SESSION_FIELDS} } }`),
     async revokeSession(id) {
       const current = sessionId();
-      const revoked = await one<'revokeSession', boolean>(
+      const revoked = await one<boolean>(
         'revokeSession',
         'mutation LatchkeyRevokeSession($id: ID!) { revokeSession(id: $id) }',
         { id },
@@ -159,12 +157,11 @@ export function ownAccountMethods({
       if (revoked && id === current) signOut('SIGNED_OUT');
       return revoked;
     },
-    tokenInfo: async (token) =>
-      (
-        await anonymous<{ tokenInfo: TokenInfo }>(
-          'query LatchkeyTokenInfo($t: String!) { tokenInfo(token: $t) { valid tokenType userId expiresAt reason } }',
-          { t: token },
-        )
-      ).tokenInfo,
+    tokenInfo: (token) =>
+      anyone(
+        'tokenInfo',
+        'query LatchkeyTokenInfo($t: String!) { tokenInfo(token: $t) { valid tokenType userId expiresAt reason } }',
+        { t: token },
+      ),
   };
 }

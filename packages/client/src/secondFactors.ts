@@ -5,6 +5,7 @@
  */
 import { startAuthentication, startRegistration } from '@simplewebauthn/browser';
 import { LatchkeyError } from './errors.js';
+import { fieldOf } from './field.js';
 import { AUTH_PAYLOAD_FIELDS, type AuthPayload, type LatchkeyUser } from './user.js';
 
 export type SecondFactorMethod = 'TOTP' | 'PASSKEY' | 'RECOVERY_CODE';
@@ -78,115 +79,106 @@ export async function signInResult(signIn: () => Promise<LatchkeyUser>): Promise
 }
 
 export function secondFactorMethods({ anonymous, request, signedIn }: Deps): SecondFactorMethods {
+  const one = fieldOf(request);
+  const anyone = fieldOf(anonymous);
   /** Enrolment goes with the bearer token, or (MFA_REQUIRED) with the enrolment challenge instead. */
-  const enrol = <T>(query: string, variables: Record<string, unknown>, challenge?: string) =>
-    challenge ? anonymous<T>(query, { ...variables, c: challenge }) : request<T>(query, variables);
+  const enrol = (challenge?: string) =>
+    challenge ? fieldOf((query, variables) => anonymous(query, { ...variables, c: challenge })) : one;
   const complete = async (variables: Record<string, unknown>) =>
     signedIn(
-      (
-        await anonymous<{ completeSignIn: AuthPayload }>(
-          `mutation LatchkeyComplete($c: String!, $t: String, $r: String, $p: JSON) { completeSignIn(challenge: $c, totpCode: $t, recoveryCode: $r, passkeyResponse: $p) { ${AUTH_PAYLOAD_FIELDS} } }`,
-          variables,
-        )
-      ).completeSignIn,
+      await anyone<AuthPayload>(
+        'completeSignIn',
+        `mutation LatchkeyComplete($c: String!, $t: String, $r: String, $p: JSON) { completeSignIn(challenge: $c, totpCode: $t, recoveryCode: $r, passkeyResponse: $p) { ${AUTH_PAYLOAD_FIELDS} } }`,
+        variables,
+      ),
     );
   const reauth = async (variables: Record<string, unknown>) =>
     signedIn(
-      (
-        await request<{ reauthenticate: AuthPayload }>(
-          `mutation LatchkeyReauth($pw: String, $t: String, $e: String, $p: JSON) { reauthenticate(password: $pw, totpCode: $t, emailCode: $e, passkeyResponse: $p) { ${AUTH_PAYLOAD_FIELDS} } }`,
-          variables,
-        )
-      ).reauthenticate,
+      await one<AuthPayload>(
+        'reauthenticate',
+        `mutation LatchkeyReauth($pw: String, $t: String, $e: String, $p: JSON) { reauthenticate(password: $pw, totpCode: $t, emailCode: $e, passkeyResponse: $p) { ${AUTH_PAYLOAD_FIELDS} } }`,
+        variables,
+      ),
     );
 
   return {
     completeSignIn: ({ challenge, totpCode, recoveryCode }) => complete({ c: challenge, t: totpCode, r: recoveryCode }),
     async completeSignInWithPasskey(challenge) {
-      const { startSecondFactorPasskey: optionsJSON } = await anonymous<{ startSecondFactorPasskey: never }>(
+      const optionsJSON = await anyone<never>(
+        'startSecondFactorPasskey',
         'mutation LatchkeyPasskeyStep($c: String!) { startSecondFactorPasskey(challenge: $c) }',
         { c: challenge },
       );
       return complete({ c: challenge, p: await startAuthentication({ optionsJSON }) });
     },
     async signInWithPasskey({ email, rememberMe = false, autofill = false } = {}) {
-      const { startPasskeySignIn: optionsJSON } = await anonymous<{ startPasskeySignIn: never }>(
+      const optionsJSON = await anyone<never>(
+        'startPasskeySignIn',
         'mutation LatchkeyPasskeyOptions($e: String) { startPasskeySignIn(email: $e) }',
         { e: email },
       );
       const response = await startAuthentication({ optionsJSON, useBrowserAutofill: autofill });
       return signInResult(async () =>
         signedIn(
-          (
-            await anonymous<{ finishPasskeySignIn: AuthPayload }>(
-              `mutation LatchkeyPasskeySignIn($r: JSON!, $m: Boolean) { finishPasskeySignIn(response: $r, rememberMe: $m) { ${AUTH_PAYLOAD_FIELDS} } }`,
-              { r: response, m: rememberMe },
-            )
-          ).finishPasskeySignIn,
+          await anyone<AuthPayload>(
+            'finishPasskeySignIn',
+            `mutation LatchkeyPasskeySignIn($r: JSON!, $m: Boolean) { finishPasskeySignIn(response: $r, rememberMe: $m) { ${AUTH_PAYLOAD_FIELDS} } }`,
+            { r: response, m: rememberMe },
+          ),
         ),
       );
     },
     async addPasskey({ name, challenge } = {}) {
-      const { startPasskeyRegistration: optionsJSON } = await enrol<{ startPasskeyRegistration: never }>(
+      const optionsJSON = await enrol(challenge)<never>(
+        'startPasskeyRegistration',
         'mutation LatchkeyAddPasskey($c: String) { startPasskeyRegistration(challenge: $c) }',
         {},
-        challenge,
       );
       const response = await startRegistration({ optionsJSON });
-      return (
-        await enrol<{ finishPasskeyRegistration: Passkey }>(
-          `mutation LatchkeyPasskeyAdded($r: JSON!, $n: String, $c: String) { finishPasskeyRegistration(response: $r, name: $n, challenge: $c) { ${PASSKEY_FIELDS} } }`,
-          { r: response, n: name },
-          challenge,
-        )
-      ).finishPasskeyRegistration;
+      return enrol(challenge)(
+        'finishPasskeyRegistration',
+        `mutation LatchkeyPasskeyAdded($r: JSON!, $n: String, $c: String) { finishPasskeyRegistration(response: $r, name: $n, challenge: $c) { ${PASSKEY_FIELDS} } }`,
+        { r: response, n: name },
+      );
     },
-    renamePasskey: async (id, name) =>
-      (
-        await request<{ renamePasskey: Passkey }>(
-          `mutation LatchkeyRename($id: ID!, $n: String!) { renamePasskey(id: $id, name: $n) { ${PASSKEY_FIELDS} } }`,
-          { id, n: name },
-        )
-      ).renamePasskey,
-    removePasskey: async (id) =>
-      (
-        await request<{ removePasskey: boolean }>('mutation LatchkeyRemove($id: ID!) { removePasskey(id: $id) }', {
-          id,
-        })
-      ).removePasskey,
-    getSecurity: async () =>
-      (
-        await request<{ mySecurity: Security }>(
-          `query LatchkeySecurity { mySecurity { passwordSet totpEnabled recoveryCodesLeft lastAuthenticatedAt passkeys { ${PASSKEY_FIELDS} } } }`,
-        )
-      ).mySecurity,
-    startTotpEnrollment: async (challenge) =>
-      (
-        await enrol<{ startTotpEnrollment: { secret: string; otpauthUri: string; qrSvg: string } }>(
-          'mutation LatchkeyTotp($c: String) { startTotpEnrollment(challenge: $c) { secret otpauthUri qrSvg } }',
-          {},
-          challenge,
-        )
-      ).startTotpEnrollment,
+    renamePasskey: (id, name) =>
+      one(
+        'renamePasskey',
+        `mutation LatchkeyRename($id: ID!, $n: String!) { renamePasskey(id: $id, name: $n) { ${PASSKEY_FIELDS} } }`,
+        { id, n: name },
+      ),
+    removePasskey: (id) => one('removePasskey', 'mutation LatchkeyRemove($id: ID!) { removePasskey(id: $id) }', { id }),
+    getSecurity: () =>
+      one(
+        'mySecurity',
+        `query LatchkeySecurity { mySecurity { passwordSet totpEnabled recoveryCodesLeft lastAuthenticatedAt passkeys { ${PASSKEY_FIELDS} } } }`,
+      ),
+    startTotpEnrollment: (challenge) =>
+      enrol(challenge)(
+        'startTotpEnrollment',
+        'mutation LatchkeyTotp($c: String) { startTotpEnrollment(challenge: $c) { secret otpauthUri qrSvg } }',
+        {},
+      ),
     confirmTotpEnrollment: async (code, challenge) =>
       (
-        await enrol<{ confirmTotpEnrollment: { codes: string[] } }>(
+        await enrol(challenge)<{ codes: string[] }>(
+          'confirmTotpEnrollment',
           'mutation LatchkeyTotpOn($code: String!, $c: String) { confirmTotpEnrollment(code: $code, challenge: $c) { codes } }',
           { code },
-          challenge,
         )
-      ).confirmTotpEnrollment.codes,
-    disableTotp: async () =>
-      (await request<{ disableTotp: boolean }>('mutation LatchkeyTotpOff { disableTotp }')).disableTotp,
+      ).codes,
+    disableTotp: () => one('disableTotp', 'mutation LatchkeyTotpOff { disableTotp }'),
     regenerateRecoveryCodes: async () =>
       (
-        await request<{ regenerateRecoveryCodes: { codes: string[] } }>(
+        await one<{ codes: string[] }>(
+          'regenerateRecoveryCodes',
           'mutation LatchkeyCodes { regenerateRecoveryCodes { codes } }',
         )
-      ).regenerateRecoveryCodes.codes,
+      ).codes,
     reauthenticate: ({ password, totpCode, emailCode }) => reauth({ pw: password, t: totpCode, e: emailCode }),
     async reauthenticateWithPasskey() {
-      const { startReauthPasskey: optionsJSON } = await request<{ startReauthPasskey: never }>(
+      const optionsJSON = await one<never>(
+        'startReauthPasskey',
         'mutation LatchkeyReauthOptions { startReauthPasskey }',
       );
       return reauth({ p: await startAuthentication({ optionsJSON }) });

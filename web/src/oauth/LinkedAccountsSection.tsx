@@ -3,6 +3,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { errorMessage, latchkey } from '../auth/latchkey';
 import { useLocation } from '../router';
 import { oauthErrorMessage, useOAuthProviders } from './ProviderButtons';
+import { ErrorAlert } from '../components/ErrorAlert';
 
 /** Providers linked to this account: each with Unlink, and "Link NAME" for the others. */
 export function LinkedAccountsSection({ act }: { act: (work: () => Promise<unknown>) => Promise<void> }) {
@@ -25,11 +26,7 @@ export function LinkedAccountsSection({ act }: { act: (work: () => Promise<unkno
     <section className="panel" aria-labelledby="linked-title">
       <h2 id="linked-title">Linked accounts</h2>
       <p className="muted">Sign in with these providers as well as your other ways in.</p>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert error={error} />
       {identities.length > 0 && (
         <ul className="passkeys" aria-label="Linked accounts">
           {identities.map((i) => (

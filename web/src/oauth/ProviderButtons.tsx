@@ -1,6 +1,7 @@
 import type { OAuthProvider } from '@latchkey/client';
 import { useEffect, useState } from 'react';
 import { errorMessage, latchkey } from '../auth/latchkey';
+import { ErrorAlert } from '../components/ErrorAlert';
 
 /** The configured providers ("Continue with NAME"); none while loading or when none is configured. */
 export function useOAuthProviders(): OAuthProvider[] {
@@ -51,11 +52,7 @@ export function ProviderButtons({ next, rememberMe = false }: { next: string | n
   };
   return (
     <div className="providers">
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert error={error} />
       {providers.map((p) => (
         <button key={p.id} type="button" className="button secondary wide" onClick={() => void go(p.id)}>
           Continue with {p.name}

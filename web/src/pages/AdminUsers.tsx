@@ -2,6 +2,7 @@ import { type FormEvent, useCallback, useEffect, useRef, useState } from 'react'
 import { type AdminUser, users } from '../accountApi';
 import { errorMessage } from '../auth/latchkey';
 import { Link } from '../router';
+import { ErrorAlert } from '../components/ErrorAlert';
 
 const PAGE_SIZE = 50;
 const when = (iso: string | null) =>
@@ -72,11 +73,7 @@ export function AdminUsers() {
           </div>
         </form>
       </search>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert error={error} />
       <div className="panel table-wrap">
         <table className="sessions">
           <thead>

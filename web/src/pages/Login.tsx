@@ -5,6 +5,7 @@ import { setPendingEnrollment, setPendingSignIn } from '../auth/pendingSignIn';
 import { AuthCard, Field, RememberMe } from '../components/Shell';
 import { oauthErrorMessage, ProviderButtons } from '../oauth/ProviderButtons';
 import { Link, navigate, useLocation } from '../router';
+import { ErrorAlert } from '../components/ErrorAlert';
 
 /** After a first factor: signed in (the guard in App moves on), or on to the second step. */
 export function afterFirstFactor(result: SignInResult, carry: string): void {
@@ -85,11 +86,7 @@ export function Login() {
           {notice}
         </p>
       )}
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert error={error} />
       <form onSubmit={submit}>
         <Field
           id="email"

@@ -4,6 +4,7 @@ import { pendingSignIn, setPendingSignIn } from '../auth/pendingSignIn';
 import { AuthCard, Field } from '../components/Shell';
 import { SignInStepExpired } from '../components/SignInStepExpired';
 import { Link, useLocation } from '../router';
+import { ErrorAlert } from '../components/ErrorAlert';
 
 /** The second step: an authenticator code, a recovery code, or a passkey. */
 export function LoginVerify() {
@@ -49,11 +50,7 @@ export function LoginVerify() {
 
   return (
     <AuthCard title="Verify it's you">
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert error={error} />
       <form onSubmit={submit}>
         {useRecovery ? (
           <Field

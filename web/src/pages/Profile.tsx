@@ -2,6 +2,7 @@ import type { ProfileInput } from '@latchkey/client';
 import { type FormEvent, useEffect, useState } from 'react';
 import { errorMessage, latchkey } from '../auth/latchkey';
 import { Field } from '../components/Shell';
+import { ErrorAlert } from '../components/ErrorAlert';
 
 type ProfileFields = Record<keyof ProfileInput, string>;
 
@@ -57,11 +58,7 @@ export function Profile() {
     <>
       <h1>Profile</h1>
       <p className="lead">How you appear to others.</p>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert error={error} />
       {form === null ? (
         !error && <p className="muted">Loading your profile…</p>
       ) : (

@@ -5,6 +5,7 @@ import { AuthCard, Field } from '../components/Shell';
 import { ProviderButtons } from '../oauth/ProviderButtons';
 import { Link, useLocation } from '../router';
 import { afterFirstFactor } from './Login';
+import { ErrorAlert } from '../components/ErrorAlert';
 
 export function Register() {
   const { query } = useLocation();
@@ -34,11 +35,7 @@ export function Register() {
 
   return (
     <AuthCard title="Create account">
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert error={error} />
       <form onSubmit={submit}>
         <Field
           id="email"

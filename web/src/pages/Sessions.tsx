@@ -1,6 +1,7 @@
 import type { UserSession } from '@latchkey/client';
 import { useCallback, useEffect, useState } from 'react';
 import { errorMessage, latchkey } from '../auth/latchkey';
+import { ErrorAlert } from '../components/ErrorAlert';
 
 /** "Chrome on Linux" from a user agent string; the full string is kept as a tooltip. */
 export function describeDevice(ua: string | null): string {
@@ -68,11 +69,7 @@ export function Sessions() {
     <>
       <h1>Sessions</h1>
       <p className="lead">Devices where you are signed in. Revoke any you do not recognise.</p>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert error={error} />
       {rows === null ? (
         !error && <p className="muted">Loading sessions…</p>
       ) : (

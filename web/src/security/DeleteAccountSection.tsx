@@ -3,6 +3,7 @@ import { deleteAccount } from '../accountApi';
 import { errorMessage, latchkey, useSession } from '../auth/latchkey';
 import { Field } from '../components/Shell';
 import { navigate } from '../router';
+import { ErrorAlert } from '../components/ErrorAlert';
 
 type Confirmed = <T>(work: () => Promise<T>) => Promise<T | undefined>;
 
@@ -38,11 +39,7 @@ export function DeleteAccountSection({ confirmed }: { confirmed: Confirmed }) {
     <section className="panel" aria-labelledby="delete-title">
       <h2 id="delete-title">Delete account</h2>
       <p>Deleting your account removes your profile, sign-in methods and sessions. This cannot be undone.</p>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert error={error} />
       {asking ? (
         <form onSubmit={submit}>
           <Field

@@ -7,6 +7,7 @@ import { LatchkeyError } from '@latchkey/client';
 import { type FormEvent, type ReactNode, useState } from 'react';
 import { errorMessage, latchkey } from '../auth/latchkey';
 import { Field } from '../components/Shell';
+import { ErrorAlert } from '../components/ErrorAlert';
 
 export function useConfirmed(): {
   confirmed: <T>(work: () => Promise<T>) => Promise<T | undefined>;
@@ -54,11 +55,7 @@ export function useConfirmed(): {
     <section className="panel" aria-labelledby="confirm-title" role="dialog">
       <h2 id="confirm-title">Confirm it's you</h2>
       <p className="muted">It has been a while since you signed in. Confirm to carry on.</p>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert error={error} />
       <form onSubmit={submit}>
         <Field
           id="confirm-password"
