@@ -14,6 +14,7 @@ import { createAccountLife } from './auth/accountLife.js';
 import { createAdmin } from './auth/admin.js';
 import { createRoles } from './auth/roles.js';
 import { type AuthEvents, createAudit } from './auth/audit.js';
+import { createUserCache } from './auth/userCache.js';
 import { type Clock, systemClock } from './auth/clock.js';
 import { createEmailCodes } from './auth/emailCodes.js';
 import { loadKeyRing } from './auth/keys.js';
@@ -108,7 +109,8 @@ export async function createServices({
     bus: bus ?? (redis && redisRevocationBus(redis, config.redisKeyPrefix)),
     onRevoke: events?.revoked,
   });
-  const audit = createAudit({ repo: repos.audit, clock, events });
+  const userCache = createUserCache(config.userCacheTtlMs);
+  const audit = createAudit({ repo: repos.audit, clock, events, onUserEvent: userCache.forget });
   const limits = createLimits({ settings: config.rateLimits, audit, redis, prefix: config.redisKeyPrefix });
   const roles = createRoles({
     store: repos.roles,
@@ -128,7 +130,7 @@ export async function createServices({
     lifetimeMs: revocations.ttlMs,
     clock,
   });
-  const accounts = createAccounts({ repos, sessions, audit, clock, limits, passwords, transactions });
+  const accounts = createAccounts({ repos, sessions, audit, clock, limits, passwords, transactions, userCache });
   const outbox = createOutbox({
     mailer: createMailer({ url: config.mailUrl, from: config.mailFrom, now: clock.now }),
     onError: onMailError,
