@@ -158,7 +158,8 @@ export async function runGrowth(o: GrowthOptions): Promise<{ rows: GrowthRow[]; 
     const server = await startProcess({
       name: 'Latchkey (growth)',
       args: [join(o.root, 'bin', 'latchkey.js'), 'serve'],
-      env: o.latchkeyEnv(db.url, port),
+      // The user cache off: every `me` reads the tables whose growth this measures.
+      env: { ...o.latchkeyEnv(db.url, port), USER_CACHE_TTL: '0' },
       ready: `${url}/readyz`,
       logFile: join(o.resultsDir, 'latchkey-growth.log'),
       nodeFlags: o.nodeFlags,

@@ -77,6 +77,7 @@ const variables = {
   MAIL_FROM: [z.string().min(3, 'a sender such as "Latchkey <no-reply@example.com>"'), 'Latchkey <no-reply@localhost>'],
   PASSWORD_BLOCK_COMMON: [bool, 'true'],
   REVOCATION_POLL_INTERVAL: [duration(0), '500ms'],
+  USER_CACHE_TTL: [duration(0), '1s'],
   REDIS_KEY_PREFIX: [z.string().regex(/^[\w:.-]{1,64}$/, 'letters, digits, _ : . - (at most 64)'), 'latchkey'],
   RATE_LIMIT_LOGIN_ACCOUNT: [rate, '10/15m'],
   RATE_LIMIT_LOGIN_IP: [rate, '100/15m'],
@@ -180,6 +181,11 @@ export interface Config extends AppsConfig, SecurityConfig, WebhookConfig, Accou
    * (then only Redis pub/sub, and the reloads at start and after a Redis reconnect, bring them).
    */
   revocationPollMs: number;
+  /**
+   * How long `me` may answer from this instance's memory (src/auth/userCache.ts): a change made
+   * through another instance shows within it; 0 = always read the database.
+   */
+  userCacheTtlMs: number;
   /** Prefix of every Redis key this server writes (one per deployment or test run). */
   redisKeyPrefix: string;
   /** Rate limits (see docs/abuse-controls.md). */
@@ -267,6 +273,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     mailFrom: p.MAIL_FROM,
     passwordBlockCommon: p.PASSWORD_BLOCK_COMMON,
     revocationPollMs: p.REVOCATION_POLL_INTERVAL,
+    userCacheTtlMs: p.USER_CACHE_TTL,
     redisKeyPrefix: p.REDIS_KEY_PREFIX,
     rateLimits: {
       loginAccount: p.RATE_LIMIT_LOGIN_ACCOUNT,

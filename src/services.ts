@@ -15,6 +15,7 @@
 import { createAccounts } from './auth/accounts.js';
 import { createRoles } from './auth/roles.js';
 import { type AuthEvents, createAudit } from './auth/audit.js';
+import { createUserCache } from './auth/userCache.js';
 import { type Clock, systemClock } from './auth/clock.js';
 import { loadKeyRing } from './auth/keys.js';
 import { createLimits } from './auth/limits.js';
@@ -99,7 +100,8 @@ export async function createServices({
     sessions: repos.sessions,
     feed: revocationFeedRepository(database.db),
   });
-  const audit = createAudit({ repo: repos.audit, clock, events });
+  const userCache = createUserCache(config.userCacheTtlMs);
+  const audit = createAudit({ repo: repos.audit, clock, events, onUserEvent: userCache.forget });
   const limits = createLimits({ settings: config.rateLimits, audit, redis, prefix: config.redisKeyPrefix });
   const roles = createRoles({
     store: repos.roles,
@@ -111,7 +113,7 @@ export async function createServices({
   const challenges = createChallenges({ store: repos.challenges, clock });
   const signIn = createSignIn({ sessions, factors: repos.factors, challenges, audit, config });
   const tokenInfo = createTokenInfo({ tokens, revocations });
-  const accounts = createAccounts({ repos, sessions, audit, clock, limits, passwords, transactions });
+  const accounts = createAccounts({ repos, sessions, audit, clock, limits, passwords, transactions, userCache });
   const { outbox, otp, emailCodes } = mailServices({
     config,
     clock,

@@ -18,6 +18,7 @@ import { PASSWORD_MAX, dummyHash, hashPassword, needsRehash, verifyPassword } fr
 import type { Sessions } from './sessions.js';
 import type { Transactions } from './webhookPorts.js';
 import { changeWithEvents } from './webhooks.js';
+import { createUserCache, type UserCache } from './userCache.js';
 
 export interface RegisterInput {
   email: string;
@@ -87,6 +88,8 @@ interface Deps {
   passwords: PasswordPolicy;
   /** Where changes write their webhook events (none when omitted). */
   transactions?: Transactions;
+  /** Keeps the signed-in user's own account for `me` (none when omitted: every call reads the database). */
+  userCache?: UserCache;
 }
 
 /** A user as webhook events describe it: no password hash, nothing secret. */
@@ -98,7 +101,16 @@ export const webhookUser = (user: User) => ({
   createdAt: user.createdAt.toISOString(),
 });
 
-export function createAccounts({ repos, sessions, audit, clock, limits = noLimits, passwords, transactions }: Deps) {
+export function createAccounts({
+  repos,
+  sessions,
+  audit,
+  clock,
+  limits = noLimits,
+  passwords,
+  transactions,
+  userCache = createUserCache(0),
+}: Deps) {
   const now = () => new Date(clock.now());
   const checkNew = (password: string, field?: string) => passwords.check(password, field);
 
@@ -227,6 +239,8 @@ export function createAccounts({ repos, sessions, audit, clock, limits = noLimit
     findById: (id: string) => repos.users.findById(id),
     /** Users with their profiles, one query for any number of ids (the per-request loader's batch). */
     withProfiles: (ids: readonly string[]) => repos.users.withProfiles(ids),
+    /** The signed-in user's own account and profile (`me`), through the user cache. */
+    own: (userId: string) => userCache.get(userId, async (id) => (await repos.users.withProfiles([id]))[0]),
     findByEmail: (email: string) => repos.users.findByEmail(canonicalEmail(email)),
   };
 }

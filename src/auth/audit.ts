@@ -89,10 +89,13 @@ export function createAudit({
   repo,
   clock,
   events = noEvents,
+  onUserEvent,
 }: {
   repo: AuditRepository;
   clock: Clock;
   events?: AuthEvents;
+  /** Told the account of every event written: every change to an account is audited (the user cache listens). */
+  onUserEvent?: (userId: string) => void;
 }): Audit {
   const audit: Audit = {
     async recordWith(type, userId, meta, detail, write) {
@@ -105,7 +108,9 @@ export function createAudit({
         at: new Date(clock.now()),
         detail: detail ?? null,
       });
-      if (written !== false) events.count(type);
+      if (written === false) return;
+      events.count(type);
+      if (userId) onUserEvent?.(userId);
     },
     record: (type, userId, meta, detail, actorId) =>
       audit.recordWith(type, userId, meta, detail, (event) => repo.record(actorId ? { ...event, actorId } : event)),

@@ -22,7 +22,7 @@ builder.queryFields((t) => ({
       // `{ me { id } }` asks nothing the verified, unrevoked token does not already say:
       // no query (deactivating a user revokes their sessions, so their tokens stop before here).
       if (asksOnlyFor(info, ['id', '__typename'])) return { id: viewer.userId };
-      const found = await ctx.loaders.user.load(viewer.userId);
+      const found = await ctx.services.accounts.own(viewer.userId);
       return found?.user.isActive ? { id: found.user.id, ...found } : null;
     },
   }),
