@@ -12,6 +12,7 @@ import { createMetrics } from './http/metrics.js';
 import type { Log } from './shared/log.js';
 import { type Services, createServices } from './services.js';
 import { StartupError, openCheckedDatabase } from './store/open.js';
+import type { Database } from './store/db.js';
 import { warmUpPasskeys } from './auth/passkeys.js';
 
 // Where the database is opened and checked; re-exported for callers that start here.
@@ -32,6 +33,8 @@ export interface StartOptions {
   logger?: boolean | object;
   /** Where the server's own logger writes (stdout when omitted; ignored with `logger`). */
   logStream?: LogStream;
+  /** A database already opened and migrated (tests: an in-memory copy of one); closed with the server. */
+  database?: Database;
 }
 
 export async function startServer(config: Config, options: StartOptions = {}): Promise<Server> {
@@ -42,7 +45,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       'NODE_ENV=production requires LATCHKEY_KEY_SECRET (at least 16 characters): it encrypts the signing, refresh and code keys stored in the database',
     );
   }
-  const database = await openCheckedDatabase(config);
+  const database = options.database ?? (await openCheckedDatabase(config));
   // Every instance keeps the database's time, whatever its own clock says: tokens are stamped
   // and judged on one clock across the cluster (a test's injected clock is kept as it is).
   const corrected = options.clock || database.kind === 'pglite' ? undefined : correctedClock();

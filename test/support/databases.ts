@@ -133,6 +133,19 @@ export async function migratedDataDir(): Promise<{ dir: string; remove(): Promis
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
 }
 
+let image: Promise<Blob> | undefined;
+/**
+ * The run's migrated database as a PGlite archive (test/support/template.ts), read once per
+ * worker: an in-memory database opened from it starts current, without initdb or migrations.
+ */
+export function memoryImage(): Promise<Blob> {
+  image ??= (async () => {
+    const { inject } = await import('vitest');
+    return new Blob([await readFile(inject('pgliteImage'))]);
+  })();
+  return image;
+}
+
 /** A PostgreSQL server of a test's own (its own data directory and port): stop and start it to cause outages. */
 export interface PrivatePostgres {
   /** The `postgres` database on it. */

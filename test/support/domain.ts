@@ -15,6 +15,7 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { createServices, type Services } from '../../src/services.js';
 import { type Database, openDatabase } from '../../src/store/db.js';
 import { migrate } from '../../src/store/migrate.js';
+import { memoryImage } from './databases.js';
 import { type Later, perSuite, resolveLater } from './suite.js';
 
 /** A fixed start for manual clocks: whole seconds, so JWT times (seconds) line up with it. */
@@ -25,9 +26,9 @@ export function testConfig(env: Record<string, string> = {}): Config {
   return loadConfig({ DATABASE_URL: 'memory:', LOG_LEVEL: 'silent', PASSWORD_BLOCK_COMMON: 'false', ...env });
 }
 
-/** A migrated in-memory PGlite. */
+/** A migrated in-memory PGlite: a copy of the run's template (migrating it again finds nothing to do). */
 export async function memoryDatabase(): Promise<Database> {
-  const database = await openDatabase({ databaseUrl: 'memory:', dataDir: '' });
+  const database = await openDatabase({ databaseUrl: 'memory:', dataDir: '', memoryImage: await memoryImage() });
   await migrate(database);
   return database;
 }

@@ -18,7 +18,7 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { REFRESH_COOKIE } from '../../src/http/cookies.js';
 import { startServer, type Server } from '../../src/main.js';
 import { type DatabaseTarget, startOnDatabase } from './databases.js';
-import { rawQuery } from './domain.js';
+import { memoryDatabase, rawQuery } from './domain.js';
 import { type Later, perSuite, resolveLater } from './suite.js';
 
 export interface TestServer {
@@ -98,7 +98,9 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
   const logging = options.logLines
     ? { logStream: { write: (line: string) => void options.logLines!.push(line) } }
     : { logger: process.env.TEST_LOG ? { level: 'error' } : false };
-  const server = await startServer(config, { clock, ...logging });
+  // In memory: a copy of the run's migrated template, not a new database migrated from nothing.
+  const database = options.db === 'memory:' ? await memoryDatabase() : undefined;
+  const server = await startServer(config, { clock, database, ...logging });
   const url = server.url;
   return {
     server,

@@ -2,13 +2,15 @@
  * Vitest global setup: one migrated embedded database (a PGlite data
  * directory) per run. Making a new data directory runs initdb and every
  * migration (seconds each time); a test that needs a fresh, current one
- * copies this template instead (`migratedDataDir` in databases.ts). Tests
- * about a *new* directory (first start, migrating by itself) still start
- * from nothing.
+ * copies this template instead (`migratedDataDir` in databases.ts), and an
+ * in-memory database starts from its archive (`memoryImage`). Tests about a
+ * *new* directory (first start, migrating by itself) still start from nothing.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import type { TestProject } from 'vitest/node';
 import { openDatabase } from '../../src/store/db.js';
 import { migrate } from '../../src/store/migrate.js';
@@ -17,6 +19,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     /** A migrated PGlite data directory, read-only for tests: copy it, never open it. */
     pgliteTemplate: string;
+    /** The same database as a PGlite `dumpDataDir` archive (a file), for in-memory copies. */
+    pgliteImage: string;
   }
 }
 
@@ -26,6 +30,11 @@ export default async function makeTemplate(project: TestProject): Promise<() => 
   const database = await openDatabase({ databaseUrl: undefined, dataDir });
   await migrate(database);
   await database.close();
+  const image = join(root, 'image.tar');
+  const client = await PGlite.create(dataDir, { extensions: { pg_trgm } });
+  await writeFile(image, Buffer.from(await (await client.dumpDataDir('none')).arrayBuffer()));
+  await client.close();
   project.provide('pgliteTemplate', dataDir);
+  project.provide('pgliteImage', image);
   return () => rm(root, { recursive: true, force: true });
 }
