@@ -27,6 +27,11 @@ export default defineConfig({
     // 2 cores: argon2 and PGlite are CPU-heavy; two files at a time keeps runs steady.
     maxWorkers: 2,
     pool: 'forks',
+    // One worker process serves many files: PGlite's WebAssembly, Fastify, the GraphQL schema and
+    // playwright-core load once per worker, not once per file (figures in the README). Every suite
+    // makes its own servers, databases and browsers and closes them, and none changes process.env
+    // or mocks modules, so nothing leaks from file to file.
+    isolate: false,
     // `npm test` runs both projects; `npx vitest run --project in-process` runs the fast one alone.
     projects: [
       {
@@ -35,10 +40,6 @@ export default defineConfig({
           name: 'in-process',
           include: ['test/**/*.test.ts'],
           exclude: PROCESSES,
-          // One worker process serves many files: PGlite's WebAssembly, Fastify and the GraphQL
-          // schema are loaded once per worker, not once per file (most of the suite's time before).
-          // Every suite makes its own server and database, so nothing leaks from file to file.
-          isolate: false,
         },
       },
       {
