@@ -15,8 +15,10 @@ import { type OAuthProviderConfig, oauthConfig } from './configOAuth.js';
 import { type SecurityConfig, securityConfig, securityVariables } from './configSecurity.js';
 import { type WebhookConfig, webhooksConfig, webhookVariables } from './configWebhooks.js';
 import { type AccountsConfig, accountsConfig, accountVariables } from './configAccounts.js';
-import { bool, duration, int, oneOf, rate, type Rate, type TrustProxy, trustProxy } from './configValues.js';
+import { type RateLimits, limitVariables, rateLimitsConfig } from './configLimits.js';
+import { bool, duration, int, oneOf, type TrustProxy, trustProxy } from './configValues.js';
 
+export type { RateLimits } from './configLimits.js';
 export type { Rate, TrustProxy } from './configValues.js';
 
 export class ConfigError extends Error {
@@ -79,14 +81,7 @@ const variables = {
   REVOCATION_POLL_INTERVAL: [duration(0), '500ms'],
   USER_CACHE_TTL: [duration(0), '1s'],
   REDIS_KEY_PREFIX: [z.string().regex(/^[\w:.-]{1,64}$/, 'letters, digits, _ : . - (at most 64)'), 'latchkey'],
-  RATE_LIMIT_LOGIN_ACCOUNT: [rate, '10/15m'],
-  RATE_LIMIT_LOGIN_IP: [rate, '100/15m'],
-  RATE_LIMIT_OTP_REQUEST_EMAIL: [rate, '5/15m'],
-  RATE_LIMIT_OTP_REQUEST_IP: [rate, '100/15m'],
-  RATE_LIMIT_OTP_VERIFY_EMAIL: [rate, '10/15m'],
-  RATE_LIMIT_OTP_VERIFY_IP: [rate, '100/15m'],
-  RATE_LIMIT_REFRESH_IP: [rate, '300/1m'],
-  RATE_LIMIT_REGISTER_IP: [rate, '1000/1h'],
+  ...limitVariables,
   TRUST_PROXY: [trustProxy, 'false'],
   REQUIRE_EMAIL_VERIFICATION: [bool, 'false'],
   // The list itself; each provider's OAUTH_<ID>_* settings are read by src/configOAuth.ts.
@@ -109,23 +104,6 @@ export const settingDefaults: Readonly<Record<string, string | undefined>> = Obj
 );
 
 type Parsed = { [K in keyof typeof variables]: z.output<(typeof variables)[K][0]> };
-
-/** Each rate limit by name; keys are what is counted (an account, an address). */
-export interface RateLimits {
-  /** Failed logins per account (email), from any address. */
-  loginAccount: Rate;
-  /** Failed logins per client address. */
-  loginIp: Rate;
-  otpRequestEmail: Rate;
-  otpRequestIp: Rate;
-  /** Code checks (verifyOtp, verifyEmail, resetPassword) per email. */
-  otpVerifyEmail: Rate;
-  otpVerifyIp: Rate;
-  refreshIp: Rate;
-  registerIp: Rate;
-  /** Failed second-factor checks per account (a challenge dies when they reach the limit). */
-  mfaAccount: Rate;
-}
 
 export interface Config extends AppsConfig, SecurityConfig, WebhookConfig, AccountsConfig {
   port: number;
@@ -275,17 +253,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     revocationPollMs: p.REVOCATION_POLL_INTERVAL,
     userCacheTtlMs: p.USER_CACHE_TTL,
     redisKeyPrefix: p.REDIS_KEY_PREFIX,
-    rateLimits: {
-      loginAccount: p.RATE_LIMIT_LOGIN_ACCOUNT,
-      loginIp: p.RATE_LIMIT_LOGIN_IP,
-      otpRequestEmail: p.RATE_LIMIT_OTP_REQUEST_EMAIL,
-      otpRequestIp: p.RATE_LIMIT_OTP_REQUEST_IP,
-      otpVerifyEmail: p.RATE_LIMIT_OTP_VERIFY_EMAIL,
-      otpVerifyIp: p.RATE_LIMIT_OTP_VERIFY_IP,
-      refreshIp: p.RATE_LIMIT_REFRESH_IP,
-      registerIp: p.RATE_LIMIT_REGISTER_IP,
-      mfaAccount: p.RATE_LIMIT_MFA_ACCOUNT,
-    },
+    rateLimits: rateLimitsConfig(p),
     trustProxy: p.TRUST_PROXY,
     requireEmailVerification: p.REQUIRE_EMAIL_VERIFICATION,
     exposeRefreshToken: p.EXPOSE_REFRESH_TOKEN,
