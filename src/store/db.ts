@@ -95,7 +95,7 @@ export function preparedStatement<T>(db: Executor, name: string, text: string): 
 }
 
 /** Extensions the embedded database loads: PostgreSQL ships them, PGlite bundles them apart (pg_trgm: the admin search). */
-const extensions = { pg_trgm };
+export const embeddedExtensions = { pg_trgm };
 
 /** Open (but do not migrate) the configured database. */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
@@ -105,14 +105,14 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   let client: PGlite;
   let unlock = async () => {};
   if (url === 'memory:') {
-    client = await PGlite.create({ extensions, loadDataDir: options.memoryImage });
+    client = await PGlite.create({ extensions: embeddedExtensions, loadDataDir: options.memoryImage });
   } else {
     await mkdir(options.dataDir, { recursive: true });
     // initdb wants an empty directory: a new one is locked right after it is made.
     const fresh = !(await exists(join(options.dataDir, 'PG_VERSION')));
     if (!fresh) unlock = await lockDataDir(options.dataDir);
     try {
-      client = await PGlite.create(options.dataDir, { extensions });
+      client = await PGlite.create(options.dataDir, { extensions: embeddedExtensions });
     } catch (e) {
       await unlock();
       throw e;

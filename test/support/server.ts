@@ -100,7 +100,10 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     : { logger: process.env.TEST_LOG ? { level: 'error' } : false };
   // In memory: a copy of the run's migrated template, not a new database migrated from nothing.
   const database = options.db === 'memory:' ? await memoryDatabase() : undefined;
-  const server = await startServer(config, { clock, database, ...logging });
+  const server = await startServer(config, { clock, database, ...logging }).catch(async (e) => {
+    await database?.close(); // a start refused before it took the database over
+    throw e;
+  });
   const url = server.url;
   return {
     server,

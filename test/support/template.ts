@@ -10,9 +10,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import type { TestProject } from 'vitest/node';
-import { openDatabase } from '../../src/store/db.js';
+import { embeddedExtensions, openDatabase } from '../../src/store/db.js';
 import { migrate } from '../../src/store/migrate.js';
 
 declare module 'vitest' {
@@ -31,7 +30,7 @@ export default async function makeTemplate(project: TestProject): Promise<() => 
   await migrate(database);
   await database.close();
   const image = join(root, 'image.tar');
-  const client = await PGlite.create(dataDir, { extensions: { pg_trgm } });
+  const client = await PGlite.create(dataDir, { extensions: embeddedExtensions });
   await writeFile(image, Buffer.from(await (await client.dumpDataDir('none')).arrayBuffer()));
   await client.close();
   project.provide('pgliteTemplate', dataDir);
