@@ -8,7 +8,8 @@
  * the bound revocations already have when Redis is away. Who may use the account is never
  * decided here: a deactivated or deleted account's sessions are revoked, and the token
  * check refuses them before `me` reads this. A read that overlapped a forget does not store
- * what it read, since it may be the row from before the change.
+ * what it read, since it may be the row from before the change. Gets that miss while a read
+ * of the same account is on its way wait for that read (one query, not one per request).
  *
  * @example
  *   const cache = createUserCache(1000);
@@ -29,20 +30,37 @@ const MAX_ENTRIES = 10_000;
 export function createUserCache(ttlMs: number): UserCache {
   if (ttlMs <= 0) return { get: (id, load) => load(id), forget() {} };
   const kept = new LRUCache<string, UserWithProfile>({ max: MAX_ENTRIES, ttl: ttlMs });
-  // Counts forgets: a load that saw it move may have read what the change replaced.
-  let forgets = 0;
+  // Reads on their way, one per account: the requests that miss together (an app's parallel
+  // calls, or many clients of one account) share a read instead of each making its own.
+  const loading = new Map<string, Promise<UserWithProfile | undefined>>();
   return {
-    async get(id, load) {
+    get(id, load) {
       const hit = kept.get(id);
-      if (hit) return hit;
-      const before = forgets;
-      const found = await load(id);
-      if (found && before === forgets) kept.set(id, found);
-      return found;
+      if (hit) return Promise.resolve(hit);
+      const pending = loading.get(id);
+      if (pending) return pending;
+      const read = load(id).then(
+        (found) => {
+          // Still the account's current read: no forget came while it was on its way.
+          if (loading.get(id) === read) {
+            loading.delete(id);
+            if (found) kept.set(id, found);
+          }
+          return found;
+        },
+        (error: unknown) => {
+          if (loading.get(id) === read) loading.delete(id);
+          throw error;
+        },
+      );
+      loading.set(id, read);
+      return read;
     },
     forget(id) {
       kept.delete(id);
-      forgets++;
+      // A read begun before the change may return the row it replaced: later gets read anew,
+      // and that read is not kept.
+      loading.delete(id);
     },
   };
 }

@@ -47,6 +47,40 @@ describe('user cache', () => {
     expect(load).toHaveBeenCalledTimes(1);
   });
 
+  it('makes one read for gets that miss together, and a new one for a get after a change', async () => {
+    const cache = createUserCache(60_000);
+    let finish!: (row: UserWithProfile) => void;
+    const slow = vi.fn(() => new Promise<UserWithProfile>((resolve) => (finish = resolve)));
+    const together = [cache.get('u1', slow), cache.get('u1', slow), cache.get('u1', slow)];
+    expect(slow).toHaveBeenCalledTimes(1);
+
+    cache.forget('u1'); // a change while that read is on its way: later gets must not wait for it
+    const after = vi.fn(async () => account('after the change'));
+    expect((await cache.get('u1', after))?.profile?.displayName).toBe('after the change');
+    finish(account('before the change'));
+    expect((await Promise.all(together)).map((r) => r?.profile?.displayName)).toEqual(
+      Array(3).fill('before the change'),
+    );
+
+    // The read from before the change was not kept over the one after it.
+    expect((await cache.get('u1', slow))?.profile?.displayName).toBe('after the change');
+    expect(after).toHaveBeenCalledTimes(1);
+    expect(slow).toHaveBeenCalledTimes(1);
+  });
+
+  it('shares a failed read with the gets that waited for it, and reads again on the next get', async () => {
+    const cache = createUserCache(60_000);
+    const failing = vi.fn(async (): Promise<UserWithProfile> => {
+      throw new Error('database unavailable');
+    });
+    const waits = [cache.get('u1', failing), cache.get('u1', failing)];
+    for (const w of waits) await expect(w).rejects.toThrow('database unavailable');
+    expect(failing).toHaveBeenCalledTimes(1);
+
+    const load = vi.fn(async () => account('Ann'));
+    expect((await cache.get('u1', load))?.profile?.displayName).toBe('Ann');
+  });
+
   it('keeps nothing with a TTL of 0, and nothing for an account that is not there', async () => {
     const off = createUserCache(0);
     const load = vi.fn(async () => account('Ann'));
