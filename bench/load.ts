@@ -104,6 +104,13 @@ export function httpTarget(o: HttpTargetOptions): Target {
         };
       }
       const perConnection = o.perConnection;
+      // Each connection starts at its own place in the cycle, spread evenly: in step, all of them
+      // would ask for the same user at the same moment — a herd no real traffic makes.
+      let connection = 0;
+      const spread = (client: autocannon.Client) => {
+        const start = Math.floor((connection++ * requests.length) / o.connections) % requests.length;
+        if (start) client.setRequests([...requests.slice(start), ...requests.slice(0, start)]);
+      };
       const result = await autocannon({
         url: o.url,
         connections: o.connections,
@@ -115,6 +122,7 @@ export function httpTarget(o: HttpTargetOptions): Target {
         verifyBody: check && ((body) => check(String(body))),
         setupClient: perConnection
           ? (client: autocannon.Client) => {
+              spread(client);
               const state = perConnection();
               const send = () => client.setHeaders({ ...base, ...state.headers() });
               send();
@@ -124,7 +132,7 @@ export function httpTarget(o: HttpTargetOptions): Target {
               );
               client.on('response', send);
             }
-          : undefined,
+          : spread,
       });
       // A refused answer is counted once: as non-2xx, or as a 2xx whose body failed `check`.
       const ok2xx = result['2xx'];
