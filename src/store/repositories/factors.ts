@@ -5,16 +5,26 @@ import type { Executor } from '../db.js';
 import { passkeys, recoveryCodes, totpFactors, users } from '../schema.js';
 
 export function factorsRepository(db: Executor): FactorStore {
+  // Every sign-in asks it (does a second step follow?): built once, prepared by name on each connection.
+  const summaryOf = db
+    // Written out qualified: inside sql`` Drizzle names a column without its table, and each
+    // subquery's `id` would then be its own table's, not the account's.
+    .select({
+      totp: sql<boolean>`exists (select 1 from totp_factors t
+        where t.user_id = "users"."id" and t.enabled_at is not null)`,
+      passkeys: sql<number>`(select count(*) from passkeys p where p.user_id = "users"."id")`.mapWith(Number),
+      recovery: sql<number>`(select count(*) from recovery_codes c
+        where c.user_id = "users"."id" and c.used_at is null)`.mapWith(Number),
+    })
+    .from(users)
+    .where(eq(users.id, sql.placeholder('userId')))
+    .prepare('latchkey_factor_summary');
+
   return {
     async summary(userId) {
-      const result = await db.execute(sql`
-        select exists (select 1 from ${totpFactors} where user_id = ${userId} and enabled_at is not null) as totp,
-               (select count(*) from ${passkeys} where user_id = ${userId}) as passkeys,
-               (select count(*) from ${recoveryCodes} where user_id = ${userId} and used_at is null) as recovery`);
-      const [row] = (
-        result as unknown as { rows: { totp: boolean; passkeys: number | string; recovery: number | string }[] }
-      ).rows;
-      return { totp: Boolean(row.totp), passkeys: Number(row.passkeys), recoveryCodesLeft: Number(row.recovery) };
+      // No row: the account is gone, and has no factor.
+      const [row] = await summaryOf.execute({ userId });
+      return { totp: row?.totp ?? false, passkeys: row?.passkeys ?? 0, recoveryCodesLeft: row?.recovery ?? 0 };
     },
     async totp(userId) {
       const rows = await db.select().from(totpFactors).where(eq(totpFactors.userId, userId)).limit(1);

@@ -1,17 +1,21 @@
 /** Roles granted to accounts (user_roles). */
-import { and, asc, eq, notInArray } from 'drizzle-orm';
+import { and, asc, eq, notInArray, sql } from 'drizzle-orm';
 import type { RolesStore } from '../../auth/accountPorts.js';
 import type { Executor } from '../db.js';
 import { userRoles } from '../schema.js';
 
 export function rolesRepository(db: Executor): RolesStore {
+  // Every sign-in reads them (they travel in the access token): built once, prepared by name on each connection.
+  const rolesOf = db
+    .select({ role: userRoles.role })
+    .from(userRoles)
+    .where(eq(userRoles.userId, sql.placeholder('userId')))
+    .orderBy(asc(userRoles.role))
+    .prepare('latchkey_roles_of');
+
   return {
     async of(userId) {
-      const rows = await db
-        .select({ role: userRoles.role })
-        .from(userRoles)
-        .where(eq(userRoles.userId, userId))
-        .orderBy(asc(userRoles.role));
+      const rows = await rolesOf.execute({ userId });
       return rows.map((r) => r.role);
     },
 
