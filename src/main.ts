@@ -74,6 +74,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       log,
       onMailError: (err) => log.warn({ err }, 'mail not sent'),
       webhookEvents: metrics.webhookEvents,
+      userCacheAnswers: metrics.userCacheAnswers,
     });
     app = await buildApp({ services, metrics, logger: options.logger, logStream: options.logStream });
     startWarnings(config, database.kind, app.log);

@@ -15,7 +15,7 @@
 import { createAccounts } from './auth/accounts.js';
 import { createRoles } from './auth/roles.js';
 import { type AuthEvents, createAudit } from './auth/audit.js';
-import { createUserCache } from './auth/userCache.js';
+import { createUserCache, type UserCacheAnswer } from './auth/userCache.js';
 import { type Clock, systemClock } from './auth/clock.js';
 import { loadKeyRing } from './auth/keys.js';
 import { createLimits } from './auth/limits.js';
@@ -56,6 +56,8 @@ export interface ServiceOptions {
   onMailError?: (error: Error) => void;
   /** Told each webhook delivery attempt's outcome (metrics). */
   webhookEvents?: DeliveryEvents;
+  /** Told how each read of the user cache was answered (metrics). */
+  userCacheAnswers?: (how: UserCacheAnswer) => void;
   /** Fill the revoked set from the database (default); a one-shot CLI command serves no requests and skips it. */
   loadRevocations?: boolean;
   /** Read the common-password list when PASSWORD_BLOCK_COMMON is on (default); a command that sets no password skips it. */
@@ -73,6 +75,7 @@ export async function createServices({
   loadRevocations = true,
   commonPasswords = true,
   webhookEvents,
+  userCacheAnswers,
 }: ServiceOptions) {
   const repos = repositories(database.db);
   // Webhook events are outbox rows written in the transaction of their change (docs/webhooks.md).
@@ -100,7 +103,7 @@ export async function createServices({
     sessions: repos.sessions,
     feed: revocationFeedRepository(database.db),
   });
-  const userCache = createUserCache(config.userCacheTtlMs);
+  const userCache = createUserCache(config.userCacheTtlMs, userCacheAnswers);
   const audit = createAudit({ repo: repos.audit, clock, events, onUserEvent: userCache.forget });
   const limits = createLimits({ settings: config.rateLimits, audit, redis, prefix: config.redisKeyPrefix });
   const roles = createRoles({

@@ -19,6 +19,9 @@
 import { LRUCache } from 'lru-cache';
 import type { UserWithProfile } from './ports.js';
 
+/** How a get was answered: from memory, by a read another get had begun, or by a read of its own. */
+export type UserCacheAnswer = 'hit' | 'shared' | 'read';
+
 export interface UserCache {
   get(id: string, load: (id: string) => Promise<UserWithProfile | undefined>): Promise<UserWithProfile | undefined>;
   forget(id: string): void;
@@ -27,8 +30,16 @@ export interface UserCache {
 /** Entries at most: a user and profile are ~1 kB, so the cache stays under ~10 MB. */
 const MAX_ENTRIES = 10_000;
 
-export function createUserCache(ttlMs: number): UserCache {
-  if (ttlMs <= 0) return { get: (id, load) => load(id), forget() {} };
+/** `answered` is told how each get was answered (the metrics of src/http/metrics.ts). */
+export function createUserCache(ttlMs: number, answered: (how: UserCacheAnswer) => void = () => {}): UserCache {
+  if (ttlMs <= 0)
+    return {
+      get(id, load) {
+        answered('read');
+        return load(id);
+      },
+      forget() {},
+    };
   const kept = new LRUCache<string, UserWithProfile>({ max: MAX_ENTRIES, ttl: ttlMs });
   // Reads on their way, one per account: the requests that miss together (an app's parallel
   // calls, or many clients of one account) share a read instead of each making its own.
@@ -36,9 +47,16 @@ export function createUserCache(ttlMs: number): UserCache {
   return {
     get(id, load) {
       const hit = kept.get(id);
-      if (hit) return Promise.resolve(hit);
+      if (hit) {
+        answered('hit');
+        return Promise.resolve(hit);
+      }
       const pending = loading.get(id);
-      if (pending) return pending;
+      if (pending) {
+        answered('shared');
+        return pending;
+      }
+      answered('read');
       const read = load(id).then(
         (found) => {
           // Still the account's current read: no forget came while it was on its way.

@@ -5,6 +5,7 @@
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { AuditType, AuthEvents } from '../auth/audit.js';
+import type { UserCacheAnswer } from '../auth/userCache.js';
 
 export function createMetrics() {
   const registry = new Registry();
@@ -66,6 +67,13 @@ export function createMetrics() {
     registers: [registry],
   });
 
+  const userCache = new Counter({
+    name: 'latchkey_user_cache_reads_total',
+    help: 'Reads of the signed-in user for `me` by answer: hit (from memory), shared (a read another request began), read (the database)',
+    labelNames: ['answer'],
+    registers: [registry],
+  });
+
   const authEvents: AuthEvents = {
     count(type: AuditType, n = 1) {
       events.inc({ type }, n);
@@ -84,6 +92,7 @@ export function createMetrics() {
     redisTrips,
     backgroundFailures,
     webhookEvents: { attempt: (result: string) => webhookAttempts.inc({ result }) },
+    userCacheAnswers: (answer: UserCacheAnswer) => userCache.inc({ answer }),
   };
 }
 

@@ -12,6 +12,7 @@ import { chainViolations, suiteCluster, tokenCheck } from '../support/cluster.js
 import { startPrivatePostgres } from '../support/databases.js';
 import { type SimulatedUser, signUpUsers } from '../support/load.js';
 import { LOGIN, REFRESH, TEST_PASSWORD, registerUser } from '../support/server.js';
+import { scrape } from '../support/metrics.js';
 
 const postgres = await startPrivatePostgres();
 
@@ -157,7 +158,5 @@ describe.runIf(postgres)('faults on three instances', () => {
 
 /** Failed runs of an instance's revocation poll, from its /metrics. */
 async function syncFailures(url: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const line = /^latchkey_background_task_failures_total\{task="revocation sync"\} (\d+)$/m.exec(text);
-  return Number(line?.[1] ?? 0);
+  return (await scrape(url))['latchkey_background_task_failures_total{task="revocation sync"}'] ?? 0;
 }

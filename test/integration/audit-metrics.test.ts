@@ -17,22 +17,11 @@ import {
   suiteServer,
   type TestClient,
 } from '../support/server.js';
+import { scrape } from '../support/metrics.js';
 
 const UA = 'audit-test/1.0';
 const NEW_PASSWORD = 'another long passphrase';
 const targets = await databaseTargets();
-
-/** Prometheus text → { 'name{labels}': value }. */
-async function scrape(url: string): Promise<Record<string, number>> {
-  const res = await fetch(`${url}/metrics`);
-  expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
-  const out: Record<string, number> = {};
-  for (const line of (await res.text()).split('\n')) {
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*(?:\{[^}]*\})?) (\S+)$/.exec(line);
-    if (m) out[m[1]] = Number(m[2]);
-  }
-  return out;
-}
 
 describe.each(targets)('audit events and metrics on $name', (target) => {
   // No grace: a replayed token is reuse at once (the window itself is tested in token-rules).

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CONFIRM_EMAIL_CHANGE, REQUEST_EMAIL_CHANGE } from '../support/accounts.js';
 import { databaseTargets, freshPostgresDatabase, type OwnedDatabase, postgresAvailable } from '../support/databases.js';
 import { codeIn, lastCodeTo, mailTo } from '../support/mail.js';
+import { scrape } from '../support/metrics.js';
 import {
   loginUser,
   registerUser,
@@ -45,6 +46,18 @@ describe.each(targets)('me after a change through the same instance, on $name', 
     const after = (await client.gql(ME)).body.data.me.lastLoginAt;
     expect(new Date(after).getTime() - new Date(before.lastLoginAt).getTime()).toBeGreaterThanOrEqual(60_000);
     expect((await phone.gql(ME)).body.data.me.lastLoginAt).toBe(after);
+  });
+
+  it('counts on /metrics how each `me` was answered: the database, then memory', async () => {
+    const client = t.client();
+    await registerUser(client);
+    const count = async (answer: string) =>
+      (await scrape(t.url))[`latchkey_user_cache_reads_total{answer="${answer}"}`] ?? 0;
+    const [reads, hits] = [await count('read'), await count('hit')];
+    await client.gql(ME);
+    expect([await count('read'), await count('hit')]).toEqual([reads + 1, hits]);
+    await client.gql(ME);
+    expect([await count('read'), await count('hit')]).toEqual([reads + 1, hits + 1]);
   });
 });
 

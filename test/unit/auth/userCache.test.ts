@@ -48,11 +48,13 @@ describe('user cache', () => {
   });
 
   it('makes one read for gets that miss together, and a new one for a get after a change', async () => {
-    const cache = createUserCache(60_000);
+    const answers: string[] = [];
+    const cache = createUserCache(60_000, (how) => answers.push(how));
     let finish!: (row: UserWithProfile) => void;
     const slow = vi.fn(() => new Promise<UserWithProfile>((resolve) => (finish = resolve)));
     const together = [cache.get('u1', slow), cache.get('u1', slow), cache.get('u1', slow)];
     expect(slow).toHaveBeenCalledTimes(1);
+    expect(answers).toEqual(['read', 'shared', 'shared']);
 
     cache.forget('u1'); // a change while that read is on its way: later gets must not wait for it
     const after = vi.fn(async () => account('after the change'));
@@ -66,6 +68,7 @@ describe('user cache', () => {
     expect((await cache.get('u1', slow))?.profile?.displayName).toBe('after the change');
     expect(after).toHaveBeenCalledTimes(1);
     expect(slow).toHaveBeenCalledTimes(1);
+    expect(answers).toEqual(['read', 'shared', 'shared', 'read', 'hit']);
   });
 
   it('shares a failed read with the gets that waited for it, and reads again on the next get', async () => {
@@ -82,11 +85,13 @@ describe('user cache', () => {
   });
 
   it('keeps nothing with a TTL of 0, and nothing for an account that is not there', async () => {
-    const off = createUserCache(0);
+    const answers: string[] = [];
+    const off = createUserCache(0, (how) => answers.push(how));
     const load = vi.fn(async () => account('Ann'));
     await off.get('u1', load);
     await off.get('u1', load);
     expect(load).toHaveBeenCalledTimes(2);
+    expect(answers).toEqual(['read', 'read']);
 
     const on = createUserCache(60_000);
     const missing = vi.fn(async () => undefined);
