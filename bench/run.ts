@@ -308,6 +308,29 @@ async function standardRun() {
     cycle: bearers,
   });
 
+  /**
+   * How Latchkey answered the `me` scenario's requests, warm-up included, from its /metrics: from
+   * the user cache (hit), by a read another request had begun (shared), by a query of its own
+   * (read). Filled in as the runs go; the row's `extra` shows it.
+   */
+  const meAnswers = { userCacheHit: 0, userCacheShared: 0, userCacheRead: 0 };
+  const answerCounts = async (): Promise<typeof meAnswers> => {
+    const text = await (await fetch(`${latchkeyUrl}/metrics`)).text();
+    const count = (answer: string) =>
+      Number(new RegExp(`^latchkey_user_cache_reads_total\\{answer="${answer}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+    return { userCacheHit: count('hit'), userCacheShared: count('shared'), userCacheRead: count('read') };
+  };
+  const countingAnswers = (target: Target): Target => ({
+    ...target,
+    async run(seconds) {
+      const before = await answerCounts();
+      const r = await target.run(seconds);
+      const after = await answerCounts();
+      for (const k of Object.keys(meAnswers) as (keyof typeof meAnswers)[]) meAnswers[k] += after[k] - before[k];
+      return r;
+    },
+  });
+
   const latchkeyChains = chainPool(seed.latchkeyChains, (c) => `latchkey_refresh=${c.token}`);
   const referenceChains = chainPool(seed.referenceChains, (c) => `ref=${c.jti}`);
   const refreshBody = JSON.stringify({ query: 'mutation { refreshToken { accessToken } }' });
@@ -398,10 +421,11 @@ async function standardRun() {
       pairScenario({
         scenario: 'me',
         what: '{ me { id email profile { displayName } } }, bearer token, 50 connections, many users',
-        subject: latchkeyMe,
+        subject: countingAnswers(latchkeyMe),
         reference: referenceMe,
         target: 'ratio ≥ 1.0, p99 ≤ 15 ms',
         goals: (r) => r.ratio >= 1 && r.p99Ms <= 15,
+        extra: meAnswers,
       }),
     );
   }
