@@ -1,30 +1,26 @@
 /** TOTP factors and recovery codes (see auth/factorPorts.ts). */
-import { and, eq, isNotNull, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, eq, isNotNull, isNull, lt, or } from 'drizzle-orm';
 import type { FactorStore } from '../../auth/factorPorts.js';
-import type { Executor } from '../db.js';
+import { type Executor, preparedStatement } from '../db.js';
 import { passkeys, recoveryCodes, totpFactors, users } from '../schema.js';
 
+/** Whether a second step follows a sign-in, and with what: one row, also for an account that is gone. */
+const SUMMARY = `select exists (select 1 from totp_factors where user_id = $1 and enabled_at is not null) as totp,
+  (select count(*) from passkeys where user_id = $1)::int as passkeys,
+  (select count(*) from recovery_codes where user_id = $1 and used_at is null)::int as recovery`;
+
 export function factorsRepository(db: Executor): FactorStore {
-  // Every sign-in asks it (does a second step follow?): built once, prepared by name on each connection.
-  const summaryOf = db
-    // Written out qualified: inside sql`` Drizzle names a column without its table, and each
-    // subquery's `id` would then be its own table's, not the account's.
-    .select({
-      totp: sql<boolean>`exists (select 1 from totp_factors t
-        where t.user_id = "users"."id" and t.enabled_at is not null)`,
-      passkeys: sql<number>`(select count(*) from passkeys p where p.user_id = "users"."id")`.mapWith(Number),
-      recovery: sql<number>`(select count(*) from recovery_codes c
-        where c.user_id = "users"."id" and c.used_at is null)`.mapWith(Number),
-    })
-    .from(users)
-    .where(eq(users.id, sql.placeholder('userId')))
-    .prepare('latchkey_factor_summary');
+  // Every sign-in asks it: prepared by name on each connection.
+  const summaryOf = preparedStatement<{ totp: boolean; passkeys: number; recovery: number }>(
+    db,
+    'latchkey_factor_summary',
+    SUMMARY,
+  );
 
   return {
     async summary(userId) {
-      // No row: the account is gone, and has no factor.
-      const [row] = await summaryOf.execute({ userId });
-      return { totp: row?.totp ?? false, passkeys: row?.passkeys ?? 0, recoveryCodesLeft: row?.recovery ?? 0 };
+      const [row] = await summaryOf([userId]);
+      return { totp: row.totp, passkeys: row.passkeys, recoveryCodesLeft: row.recovery };
     },
     async totp(userId) {
       const rows = await db.select().from(totpFactors).where(eq(totpFactors.userId, userId)).limit(1);
