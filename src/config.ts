@@ -16,7 +16,7 @@ import { type SecurityConfig, securityConfig, securityVariables } from './config
 import { type WebhookConfig, webhooksConfig, webhookVariables } from './configWebhooks.js';
 import { type AccountsConfig, accountsConfig, accountVariables } from './configAccounts.js';
 import { type RateLimits, limitVariables, rateLimitsConfig } from './configLimits.js';
-import { bool, duration, int, oneOf, type TrustProxy, trustProxy } from './configValues.js';
+import { bool, duration, int, oneOf, type TrustProxy, trustProxy, type ParsedVariables } from './configValues.js';
 
 export type { RateLimits } from './configLimits.js';
 export type { Rate, TrustProxy } from './configValues.js';
@@ -103,7 +103,7 @@ export const settingDefaults: Readonly<Record<string, string | undefined>> = Obj
   Object.entries(variables).map(([name, [, fallback]]) => [name, fallback]),
 );
 
-type Parsed = { [K in keyof typeof variables]: z.output<(typeof variables)[K][0]> };
+type Parsed = ParsedVariables<typeof variables>;
 
 export interface Config extends AppsConfig, SecurityConfig, WebhookConfig, AccountsConfig {
   port: number;

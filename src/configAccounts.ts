@@ -3,6 +3,7 @@
  * (src/config.ts); kept apart so that file stays small.
  */
 import { z } from 'zod';
+import type { ParsedVariables } from './configValues.js';
 import { canonicalEmail } from './auth/email.js';
 
 /** A comma list of addresses, each in its canonical form (src/auth/email.ts) so it matches the stored one exactly. */
@@ -31,7 +32,7 @@ export interface AccountsConfig {
   adminEmails: string[];
 }
 
-type Parsed = { [K in keyof typeof accountVariables]: z.output<(typeof accountVariables)[K][0]> };
+type Parsed = ParsedVariables<typeof accountVariables>;
 
 export function accountsConfig(p: Parsed): AccountsConfig {
   return { adminEmails: p.ADMIN_EMAILS ?? [] };

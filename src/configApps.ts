@@ -6,6 +6,7 @@
  */
 import ms from 'ms';
 import { z } from 'zod';
+import type { ParsedVariables } from './configValues.js';
 
 /** Seconds other services may cache `/.well-known/jwks.json` (its `Cache-Control: max-age`). */
 export const JWKS_MAX_AGE_S = 300;
@@ -112,7 +113,7 @@ export function defaultPublicUrl(host: string, port: number): string {
   return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
-type Parsed = { [K in keyof typeof appVariables]: z.output<(typeof appVariables)[K][0]> };
+type Parsed = ParsedVariables<typeof appVariables>;
 
 export function appsConfig(p: Parsed, host: string, port: number): AppsConfig {
   return {

@@ -3,8 +3,7 @@
  * count per window. Parsed with the rest in `loadConfig` (src/config.ts); kept apart so
  * that file stays small.
  */
-import type { z } from 'zod';
-import { type Rate, rate } from './configValues.js';
+import { type Rate, rate, type ParsedVariables } from './configValues.js';
 
 export const limitVariables = {
   RATE_LIMIT_LOGIN_ACCOUNT: [rate, '10/15m'],
@@ -35,7 +34,7 @@ export interface RateLimits {
   mfaAccount: Rate;
 }
 
-type Parsed = { [K in keyof typeof limitVariables]: z.output<(typeof limitVariables)[K][0]> };
+type Parsed = ParsedVariables<typeof limitVariables>;
 
 export function rateLimitsConfig(p: Parsed): RateLimits {
   return {

@@ -5,7 +5,7 @@
  * Parsed with the rest in `loadConfig` (src/config.ts); kept apart so that file stays small.
  */
 import { z } from 'zod';
-import { bool, duration } from './configValues.js';
+import { bool, duration, type ParsedVariables } from './configValues.js';
 
 export const securityVariables = {
   WEBAUTHN_RP_ID: [z.string().regex(/^[a-z0-9.-]+$/i, 'a host name such as example.com'), undefined],
@@ -22,7 +22,7 @@ export interface SecurityConfig {
   reauthMaxAgeMs: number;
 }
 
-type Parsed = { [K in keyof typeof securityVariables]: z.output<(typeof securityVariables)[K][0]> };
+type Parsed = ParsedVariables<typeof securityVariables>;
 
 /** The second-factor settings. */
 export function securityConfig(p: Parsed, publicUrl: string): SecurityConfig {

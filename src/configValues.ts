@@ -10,6 +10,12 @@ import { isIP } from 'node:net';
 import ms from 'ms';
 import { z } from 'zod';
 
+/** A group of settings: each variable's schema and its default (undefined: none). */
+type Variables = Record<string, readonly [z.ZodType, string | undefined]>;
+
+/** What `loadConfig` hands a group's mapping: each variable of `V` parsed by its schema. */
+export type ParsedVariables<V extends Variables> = { [K in keyof V]: z.output<V[K][0]> };
+
 /** A duration such as `90s`, `5m`, `12h`, `30d` (or a bare number of milliseconds). */
 export const duration = (min = 0) =>
   z.string().transform((value, ctx) => {

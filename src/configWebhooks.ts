@@ -4,7 +4,7 @@
  * (src/config.ts); kept apart so that file stays small.
  */
 import { z } from 'zod';
-import { duration } from './configValues.js';
+import { duration, type ParsedVariables } from './configValues.js';
 
 /** `https://…` or `http://…` endpoints, comma separated. */
 const urlList = z.string().transform((value, ctx) => {
@@ -62,7 +62,7 @@ export interface WebhookConfig {
   webhookPollMs: number;
 }
 
-type Parsed = { [K in keyof typeof webhookVariables]: z.output<(typeof webhookVariables)[K][0]> };
+type Parsed = ParsedVariables<typeof webhookVariables>;
 
 /** The webhook settings (`loadConfig` refuses URLs without a secret: an unsigned webhook cannot be trusted). */
 export function webhooksConfig(p: Parsed): WebhookConfig {
