@@ -10,7 +10,12 @@ import type { Transactions } from './webhookPorts.js';
 
 type SessionConfig = Pick<
   Config,
-  'refreshTokenTtlMs' | 'rememberMeTtlMs' | 'sessionAbsoluteTtlMs' | 'refreshReuseGraceMs' | 'databaseQueryTimeoutMs'
+  | 'refreshTokenTtlMs'
+  | 'rememberMeTtlMs'
+  | 'sessionAbsoluteTtlMs'
+  | 'refreshReuseGraceMs'
+  | 'databaseQueryTimeoutMs'
+  | 'databasePoolTimeoutMs'
 >;
 
 /** The account's roles for the `roles` claim: as granted at sign-in, and as they are now. */

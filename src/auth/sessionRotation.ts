@@ -13,11 +13,13 @@
 import { randomUUID } from 'node:crypto';
 import type { RequestMeta } from './audit.js';
 import { pinnedTime } from './clock.js';
+import { isUnavailable } from '../shared/unavailable.js';
 import { AuthError, unavailable } from './errors.js';
-import type { RotateResult, Successor } from './ports.js';
+import type { RefreshTokenRow, RotateResult, Successor } from './ports.js';
 import { refreshExpiry } from './refreshExpiry.js';
 import type { SessionParts } from './sessionDeps.js';
 import { revokeWithEvents } from './sessionEnd.js';
+import { createStallWitness } from './stallWitness.js';
 import { type AuthResult, issueTokenPair, seconds } from './tokenPair.js';
 
 /**
@@ -28,6 +30,13 @@ const goneReason = (exp: number, now: number) => (exp * 1000 <= now ? 'TOKEN_EXP
 
 export function createSessionRotation(deps: SessionParts) {
   const { repos, tokens, revocations, audit, config, clock, limits, roles } = deps;
+  const stalls = createStallWitness(clock);
+  /**
+   * How long after a rotation ran a stall that held its commit is first seen here: a request
+   * waiting on the database gives up after the query limit (and the driver's margin), one
+   * waiting for a connection after the pool's.
+   */
+  const stallReachMs = config.databaseQueryTimeoutMs + config.databasePoolTimeoutMs + 1000;
 
   /** A rotation's successor: the database knows the session, so it gets both answers (see Successor). */
   const successor = (now: number): Successor => ({
@@ -48,11 +57,19 @@ export function createSessionRotation(deps: SessionParts) {
     // Past this the caller has given up (query timeout): a rotation must not commit after it.
     const deadline = new Date(started + config.databaseQueryTimeoutMs);
     let result!: RotateResult;
-    // The event is written by the rotation itself (its user and session filled in there).
-    await audit.recordWith('refresh', null, meta, undefined, async (event) => {
-      result = await repos.sessions.rotate(claims.jti, successor(started), { at, deadline, event });
-      return result.kind === 'rotated';
-    });
+    try {
+      // The event is written by the rotation itself (its user and session filled in there).
+      await audit.recordWith('refresh', null, meta, undefined, async (event) => {
+        result = await repos.sessions.rotate(claims.jti, successor(started), { at, deadline, event });
+        return result.kind === 'rotated';
+      });
+    } catch (e) {
+      if (isUnavailable(e)) stalls.failed();
+      throw e;
+    }
+    // A statement that ran past its deadline waited out a stall (its caller is told to retry, below).
+    if (result.kind === 'refused' && result.nowMs > deadline.getTime()) stalls.failed();
+    else stalls.answered();
 
     if (result.kind === 'rotated') return issueTokenPair(tokens, result.session, result.token, result.roles);
     if (result.kind === 'unknown') throw new AuthError(goneReason(claims.exp, clock.now()));
@@ -61,12 +78,8 @@ export function createSessionRotation(deps: SessionParts) {
     if (session.revokedAt || !userActive) throw new AuthError('TOKEN_REVOKED');
     if (session.expiresAt.getTime() <= now) throw new AuthError('SESSION_EXPIRED');
     if (token.usedAt) {
-      if (now - token.usedAt.getTime() <= config.refreshReuseGraceMs) {
-        // Another tab won the race: answer with the chain's current token, not a new one.
-        const current = await repos.sessions.currentToken(session.id);
-        if (current && current.expiresAt.getTime() > now)
-          return issueTokenPair(tokens, session, current, await roles.of(session.userId));
-      }
+      const current = await answerWith(token, token.usedAt.getTime(), now);
+      if (current) return issueTokenPair(tokens, session, current, await roles.of(session.userId));
       const revoked = await revokeWithEvents(
         deps,
         (r) => r.sessions.revoke(session.id, 'reuse', at),
@@ -81,6 +94,25 @@ export function createSessionRotation(deps: SessionParts) {
     // Unused, live, yet not rotated: the statement ran past its deadline and did nothing. Retry.
     if (now > deadline.getTime()) throw unavailable();
     throw new AuthError('TOKEN_INVALID');
+  };
+
+  /**
+   * The session's current token, when a rotated token presented again (at `now`, the database's
+   * clock) is answered with it rather than treated as a replay:
+   *  - within the grace of its rotation: another tab won the race;
+   *  - or within the grace of the end of a stall this instance saw hold that rotation (see
+   *    stallWitness.ts), if its successor was never used: its answer was lost to the stall.
+   */
+  const answerWith = async (token: RefreshTokenRow, usedAt: number, now: number) => {
+    const grace = config.refreshReuseGraceMs;
+    // The stall's times are this instance's: the database's clock read on it, now.
+    const offset = now - clock.now();
+    const lostInStall = () => stalls.held(usedAt - offset, now - offset, stallReachMs, grace);
+    const raced = now - usedAt <= grace;
+    if (!raced && !lostInStall()) return undefined;
+    const current = await repos.sessions.currentToken(token.sessionId);
+    if (!current || current.expiresAt.getTime() <= now) return undefined;
+    return raced || current.jti === token.replacedBy ? current : undefined;
   };
 
   return {

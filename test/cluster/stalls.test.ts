@@ -4,7 +4,8 @@
  * impatient clients: each gives up on a request after 400 ms and sends the same
  * refresh token again, to the next instance. After SIGCONT nobody may be signed
  * out: the rotations that waited are stamped when they ran (the database's clock),
- * those that could not run in time did nothing, and every retry is answered with
+ * those that could not run in time did nothing, one the freeze caught before its
+ * commit is answered after it (stallWitness.ts), and every retry is answered with
  * the session's current successor or a retryable error. The same with an instance
  * stopped (SIGTERM) during the freeze. Meanwhile /readyz says not ready; it does not hang.
  */
