@@ -12,9 +12,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { type Instance, chainViolations, suiteCluster } from '../support/cluster.js';
 import { startPrivatePostgres } from '../support/databases.js';
-import { type SimulatedUser, signUpUsers } from '../support/load.js';
+import { type SimulatedUser, impatientRefresh, signUpUsers } from '../support/load.js';
 import { waitUntil } from '../support/processes.js';
-import { REFRESH } from '../support/server.js';
 
 const postgres = await startPrivatePostgres();
 
@@ -41,26 +40,6 @@ interface Impatient {
   signedOut: string[];
 }
 
-async function refreshOnce(
-  instance: Instance,
-  token: string,
-): Promise<{ code?: string; refreshToken?: string } | 'retry'> {
-  try {
-    const res = await fetch(`${instance.url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: REFRESH, variables: { refreshToken: token } }),
-      signal: AbortSignal.timeout(PATIENCE_MS),
-    });
-    const body = (await res.json().catch(() => ({}))) as { data?: any; errors?: { extensions?: { code?: string } }[] };
-    const code = body.errors?.[0]?.extensions?.code;
-    if (code === 'SERVICE_UNAVAILABLE' || (!code && !body.data)) return 'retry';
-    return code ? { code } : { refreshToken: body.data.refreshToken.refreshToken };
-  } catch {
-    return 'retry';
-  }
-}
-
 /** Refresh until `stop()` says so, each refresh retried with the same token until it is answered. */
 async function impatientLoad(instances: readonly Instance[], users: Impatient[], stop: (u: Impatient) => boolean) {
   let turn = 0;
@@ -69,7 +48,7 @@ async function impatientLoad(instances: readonly Instance[], users: Impatient[],
       while (!stop(u) && !u.signedOut.length) {
         const presented = u.token;
         for (;;) {
-          const answer = await refreshOnce(instances[turn++ % instances.length], presented);
+          const answer = await impatientRefresh(instances[turn++ % instances.length], presented, PATIENCE_MS);
           if (answer === 'retry') {
             u.retries++;
             // A client's pause between tries (not a synchronisation): a dead instance refuses at once.

@@ -145,3 +145,29 @@ export async function signUpUsers(instances: readonly Instance[], n: number): Pr
     }),
   );
 }
+
+/**
+ * One refresh by a client that gives up after `patienceMs`: the rotated token, the code it was
+ * refused with, or 'retry' (given up, refused connection, or SERVICE_UNAVAILABLE: the same token
+ * is to be sent again).
+ */
+export async function impatientRefresh(
+  instance: Instance,
+  token: string,
+  patienceMs: number,
+): Promise<{ code?: string; refreshToken?: string } | 'retry'> {
+  try {
+    const res = await fetch(`${instance.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: REFRESH, variables: { refreshToken: token } }),
+      signal: AbortSignal.timeout(patienceMs),
+    });
+    const body = (await res.json().catch(() => ({}))) as { data?: any; errors?: { extensions?: { code?: string } }[] };
+    const code = body.errors?.[0]?.extensions?.code;
+    if (code === 'SERVICE_UNAVAILABLE' || (!code && !body.data)) return 'retry';
+    return code ? { code } : { refreshToken: body.data.refreshToken.refreshToken };
+  } catch {
+    return 'retry';
+  }
+}
