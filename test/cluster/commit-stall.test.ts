@@ -57,13 +57,14 @@ describe.runIf(postgres)('commits hanging for longer than the grace', () => {
     await standbys('');
     await waitUntil(async () => (await hungCommits()) === 0, 'the hung commits to end');
 
-    let answer: Awaited<ReturnType<typeof impatientRefresh>> = 'retry';
+    const answered: { refreshToken?: string; code?: string }[] = [];
     await waitUntil(async () => {
-      answer = await impatientRefresh(b, presented, PATIENCE_MS);
-      return answer !== 'retry';
+      const answer = await impatientRefresh(b, presented, PATIENCE_MS);
+      if (answer !== 'retry') answered.push(answer);
+      return answered.length > 0;
     }, 'a retry to be answered');
-    expect(answer).toEqual({ refreshToken: expect.any(String) });
-    const successor = (answer as { refreshToken: string }).refreshToken;
+    expect(answered).toEqual([{ refreshToken: expect.any(String) }]);
+    const successor = answered[0].refreshToken!;
 
     const [row] = await cluster.query(
       `select t.replaced_by, extract(epoch from clock_timestamp() - t.used_at)::float8 as age, s.revoked_at
