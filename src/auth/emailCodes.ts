@@ -156,6 +156,21 @@ export function createEmailCodes({
       return (await repos.users.markEmailVerified(user.id, new Date(clock.now()))) ?? user;
     },
 
+    /**
+     * `reauthenticate` with a mailed LOGIN code: whoever holds both a session of the account and
+     * its mailbox proves their own address, as with `verifyEmail` — it is marked verified (if it
+     * was not) and nothing else changes. A code for another account is OTP_INVALID.
+     */
+    async reauthenticate(user: Pick<User, 'id' | 'email'>, code: string, meta: RequestMeta): Promise<User> {
+      const proven = await check(user.email, 'LOGIN', code, meta);
+      if (proven.id !== user.id) throw new AuthError('OTP_INVALID');
+      await limits.reset('loginAccount', user.email);
+      if (proven.emailVerifiedAt) return proven;
+      const verified = (await repos.users.markEmailVerified(user.id, new Date(clock.now()))) ?? proven;
+      await audit.record('email_verified', user.id, meta);
+      return verified;
+    },
+
     /** Confirm the signed-in user's email address with a VERIFY_EMAIL code. */
     async verifyEmail(userId: string, code: string, meta: RequestMeta): Promise<User> {
       const viewer = await repos.users.findById(userId);

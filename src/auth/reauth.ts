@@ -38,7 +38,7 @@ interface Deps {
   ): Promise<{ id: string; email: string; isActive: boolean; passwordHash: string | null } | undefined>;
   totp: Totp;
   passkeys: Passkeys;
-  emailCodes: Pick<ReturnType<typeof createEmailCodes>, 'login'>;
+  emailCodes: Pick<ReturnType<typeof createEmailCodes>, 'reauthenticate'>;
   limits: Limits;
   audit: Audit;
   config: Pick<Config, 'reauthMaxAgeMs'>;
@@ -85,8 +85,7 @@ export function createReauth({
       return ['otp'];
     }
     if (kind === 'emailCode') {
-      const proven = await emailCodes.login(user.email, String(value), meta);
-      if (proven.id !== user.id) throw new AuthError('OTP_INVALID');
+      await emailCodes.reauthenticate(user, String(value), meta);
       return FIRST_FACTOR_AMR.otp;
     }
     return passkeys.reauth(viewer, value);

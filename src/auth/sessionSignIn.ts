@@ -81,7 +81,8 @@ export function createSessionSignIn({ repos, tokens, audit, config, clock, trans
       const session = await repos.sessions.markAuthenticated(viewer.sessionId, viewer.userId, new Date(now), amr);
       const current = session && (await repos.sessions.currentToken(session.id));
       if (!session || !current || current.expiresAt.getTime() <= now) throw new AuthError('UNAUTHENTICATED');
-      return issueTokenPair(tokens, session, current, await roles.of(session.userId));
+      // A real sign-in: ADMIN_EMAILS applies, as at any other (an email code may just have proven the address).
+      return issueTokenPair(tokens, session, current, await roles.atSignIn(session.userId));
     },
   };
 }

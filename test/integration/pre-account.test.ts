@@ -1,13 +1,14 @@
 /**
  * Pre-account hijacking: someone registers an address before its owner. When
  * the owner first proves the address without being signed in (a code sign-in,
- * a reset), the registrant's sessions and password end; the registrant proving
- * their own mailbox (verifyEmail, signed in) keeps both. With
+ * a reset), the registrant's sessions and password end; the registrant proving their own mailbox (verifyEmail or reauthenticate
+ * with a mailed code, signed in) keeps everything. With
  * REQUIRE_EMAIL_VERIFICATION, password sign-up and sign-in wait for the proof,
  * and sign-up answers a taken address as it answers a new one.
  */
 import { describe, expect, it } from 'vitest';
 import { databaseTargets } from '../support/databases.js';
+import { REAUTH } from '../support/factors.js';
 import { lastCodeTo, mailTo } from '../support/mail.js';
 import {
   LOGIN,
@@ -83,6 +84,19 @@ describe.each(targets)('pre-account hijacking on $name', (target) => {
     expect((await attacker.gql(ME)).code).toBe('TOKEN_REVOKED');
     expect((await t.client().gql(LOGIN, { email, password: TEST_PASSWORD })).code).toBe('INVALID_CREDENTIALS');
     expect((await t.client().gql(LOGIN, { email, password: OWNER_PASSWORD })).body.errors).toBeUndefined();
+  });
+
+  it('reauthenticate with a mailed code from a session of the account proves the address and keeps everything', async () => {
+    const laptop = t.client();
+    const { email } = await registerUser(laptop);
+    const phone = await loginUser(t, email);
+    await t.client().gql(REQUEST, { email });
+    const res = await laptop.gql(REAUTH, { email: await lastCodeTo(t, email) });
+    expect(res.body.errors).toBeUndefined();
+    laptop.token = res.body.data.reauthenticate.accessToken;
+    expect((await laptop.gql(ME)).body.data.me.emailVerified).toBe(true);
+    expect((await phone.gql(REFRESH)).body.errors).toBeUndefined();
+    expect((await t.client().gql(LOGIN, { email, password: TEST_PASSWORD })).body.errors).toBeUndefined();
   });
 
   it('verifyEmail from a session of the account keeps the password and every session', async () => {
