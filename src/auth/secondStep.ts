@@ -12,7 +12,7 @@ import type { Config } from '../config.js';
 import type { Audit, RequestMeta } from './audit.js';
 import type { Challenges } from './challenges.js';
 import { AuthError, isAuthError } from './errors.js';
-import type { ChallengeRow } from './factorPorts.js';
+import type { ChallengeKind, ChallengeRow } from './factorPorts.js';
 import type { Limits } from './limits.js';
 import type { Passkeys } from './passkeys.js';
 import type { RecoveryCodes } from './recoveryCodes.js';
@@ -48,9 +48,15 @@ interface Deps<User> {
 export function createSecondStep<User extends { id: string; isActive: boolean }>(deps: Deps<User>) {
   const { challenges, totp, recoveryCodes, passkeys, signIn, findUser, limits, audit, config } = deps;
 
-  /** The account behind a live second-step challenge; a deactivated account's challenge dies. */
-  const pending = async (value: unknown): Promise<{ row: ChallengeRow; user: User }> => {
-    const row = await challenges.find(value, ['second_factor', 'enrollment']);
+  /**
+   * The account behind a live challenge of these kinds; a deactivated account's challenge dies.
+   * An enrolment challenge (MFA_REQUIRED) allows only enrolment and then `complete`.
+   */
+  const pending = async (
+    value: unknown,
+    kinds: ChallengeKind[] = ['second_factor', 'enrollment'],
+  ): Promise<{ row: ChallengeRow; user: User }> => {
+    const row = await challenges.find(value, kinds);
     const user = row.userId ? await findUser(row.userId) : undefined;
     if (!user?.isActive) {
       await challenges.kill(row);
@@ -79,7 +85,7 @@ export function createSecondStep<User extends { id: string; isActive: boolean }>
   return {
     /** Options for a passkey as the second step of this challenge. */
     async passkeyOptions(value: unknown) {
-      const { row } = await pending(value);
+      const { row } = await pending(value, ['second_factor']);
       return passkeys.secondStepOptions(row);
     },
 

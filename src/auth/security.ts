@@ -15,7 +15,7 @@ import type { Audit, RequestMeta } from './audit.js';
 import type { Challenges } from './challenges.js';
 import { AuthError } from './errors.js';
 import type { ChallengeRow, FactorStore, FactorSummary, FactorToRemove } from './factorPorts.js';
-import type { Passkeys } from './passkeys.js';
+import { type Passkeys, passkeyAmr } from './passkeys.js';
 import type { Reauth } from './reauth.js';
 import type { RecoveryCodes } from './recoveryCodes.js';
 import { authenticatedAtOf, type Viewer } from './sessions.js';
@@ -204,7 +204,8 @@ export function createSecurity({
         ),
       );
       await audit.record('passkey_added', who.user.id, meta, { passkeyId: passkey.id });
-      if (who.challenge) await challenges.markProven(who.challenge, ['hwk']);
+      // The passkey's own methods (hwk or swk, and user), as a passkey second step would give.
+      if (who.challenge) await challenges.markProven(who.challenge, passkeyAmr(passkey.deviceType, false));
       return passkey;
     },
 

@@ -14,16 +14,21 @@ import {
   CONFIRM_TOTP,
   DISABLE_TOTP,
   FACTOR_ENV,
+  FINISH_PASSKEY_REGISTRATION,
   REAUTH,
   REQUEST_OTP,
   SECURITY,
+  START_PASSKEY_REGISTRATION,
+  START_SECOND_PASSKEY,
   START_TOTP,
+  TEST_ORIGIN,
   VERIFY_OTP,
   enrolPasskey,
   enrolTotp,
   now,
   totpAt,
 } from '../support/factors.js';
+import { softAuthenticator } from '../../bench/softAuthenticator.js';
 import { lastCodeTo } from '../support/mail.js';
 import {
   LOGIN,
@@ -150,6 +155,23 @@ describe.each(targets)('MFA_REQUIRED=true on $name', (target) => {
     const last = await device.gql(DISABLE_TOTP);
     expect(last.code).toBe('FORBIDDEN');
     expect((await device.gql(SECURITY)).body.data.mySecurity.totpEnabled).toBe(true);
+  });
+
+  it('lets the enrolment challenge enrol a passkey and then sign in with its methods, and do nothing else', async () => {
+    const device = t.client();
+    const registered = await device.gql(REGISTER, { email: uniqueEmail('mfa'), password: TEST_PASSWORD });
+    const challenge = registered.body.errors![0].extensions!.challenge as string;
+    // Not a second step: there is no passkey to ask for yet, and the challenge only enrols.
+    expect((await device.gql(START_SECOND_PASSKEY, { c: challenge })).code).toBe('CHALLENGE_INVALID');
+
+    const key = await softAuthenticator({ origin: TEST_ORIGIN, rpId: 'localhost' });
+    const options = (await device.gql(START_PASSKEY_REGISTRATION, { c: challenge })).body.data.startPasskeyRegistration;
+    const added = await device.gql(FINISH_PASSKEY_REGISTRATION, { r: key.register(options), c: challenge });
+    expect(added.body.errors).toBeUndefined();
+    const done = await device.gql(COMPLETE, { c: challenge });
+    expect(done.body.errors).toBeUndefined();
+    // The same methods as the passkey gives as a second step (passkeys.test.ts): the key's kind and `user`.
+    expect(jwtPayload(done.body.data.completeSignIn.accessToken).amr).toEqual(['pwd', 'hwk', 'user', 'mfa']);
   });
 
   /** Signed in under MFA_REQUIRED: enrolled TOTP through the enrolment challenge. */
