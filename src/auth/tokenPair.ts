@@ -38,6 +38,7 @@ export async function issueTokenPair(
       authTime: authenticatedAtOf(session),
       amr: session.amr ?? [],
       roles,
+      notAfter: session.expiresAt,
     }),
     tokens.signRefresh({
       sub: session.userId,

@@ -55,6 +55,8 @@ export interface Tokens {
     authTime?: Date;
     amr?: string[];
     roles?: readonly string[];
+    /** The session's absolute end: the token expires then at the latest (no token outlives its session). */
+    notAfter?: Date;
   }): Promise<{ token: string; claims: AccessClaims }>;
   /** @throws AuthError TOKEN_INVALID or TOKEN_EXPIRED */
   verifyAccess(token: string): Promise<AccessClaims>;
@@ -132,7 +134,7 @@ export function createTokens({ config, keys, clock }: { config: TokenConfig; key
   });
 
   return {
-    async signAccess({ sub, sid, authTime, amr, roles: held }) {
+    async signAccess({ sub, sid, authTime, amr, roles: held, notAfter }) {
       const signer = keys.accessSigner();
       const iat = Math.floor(clock.now() / 1000);
       const auth_time = authTime && Math.floor(authTime.getTime() / 1000);
@@ -143,7 +145,10 @@ export function createTokens({ config, keys, clock }: { config: TokenConfig; key
         sid,
         jti: randomUUID(),
         iat,
-        exp: iat + Math.ceil(config.accessTokenTtlMs / 1000),
+        exp: Math.min(
+          iat + Math.ceil(config.accessTokenTtlMs / 1000),
+          notAfter ? Math.floor(notAfter.getTime() / 1000) : Number.POSITIVE_INFINITY,
+        ),
         auth_time,
         amr,
         roles,

@@ -238,6 +238,29 @@ describe.each(targets)('token rules (API.md §4) on $name', (target) => {
   });
 });
 
+describe.each(targets)('access tokens near the end of a session, on $name', (target) => {
+  const t = suiteServer(target, { manualClock: true, env: { SESSION_ABSOLUTE_TTL: '2h', ACCESS_TOKEN_TTL: '5m' } });
+
+  it('gives an access token issued in the last minutes of a session no life past its end', async () => {
+    const alice = t.client();
+    await registerUser(alice, { rememberMe: true });
+    const endsAt = jwtPayload(alice.token!).iat + 2 * 3600;
+    t.clock!.advance(118 * 60_000);
+    const late = await alice.gql(REFRESH);
+    expect(late.body.errors).toBeUndefined();
+    const claims = jwtPayload(late.body.data.refreshToken.accessToken);
+    expect(claims.exp - claims.iat).toBeLessThanOrEqual(121); // 5 minutes were asked for; the session has 2 left
+    expect(claims.exp).toBeLessThanOrEqual(endsAt);
+    expect(new Date(late.body.data.refreshToken.accessTokenExpiresAt).getTime()).toBe(claims.exp * 1000);
+    alice.token = late.body.data.refreshToken.accessToken;
+    expect((await alice.gql(ME)).body.errors).toBeUndefined();
+    // Past the session's end the bearer is refused, as the refresh is.
+    t.clock!.advance(3 * 60_000);
+    expect((await alice.gql(ME)).code).toBe('TOKEN_EXPIRED');
+    expect((await alice.gql(REFRESH)).code).toBe('SESSION_EXPIRED');
+  });
+});
+
 describe.each(targets)('§4.5 revoked sessions are refused without a database query, on $name', (target) => {
   const t = suiteServer(target);
 
