@@ -16,7 +16,17 @@ import { type SecurityConfig, securityConfig, securityVariables } from './config
 import { type WebhookConfig, webhooksConfig, webhookVariables } from './configWebhooks.js';
 import { type AccountsConfig, accountsConfig, accountVariables } from './configAccounts.js';
 import { type RateLimits, limitVariables, rateLimitsConfig } from './configLimits.js';
-import { bool, duration, int, oneOf, type TrustProxy, trustProxy, type ParsedVariables } from './configValues.js';
+import {
+  bool,
+  duration,
+  hostName,
+  int,
+  oneOf,
+  type ParsedVariables,
+  type TrustProxy,
+  trustProxy,
+  wait,
+} from './configValues.js';
 
 export type { RateLimits } from './configLimits.js';
 export type { Rate, TrustProxy } from './configValues.js';
@@ -41,7 +51,7 @@ export type JwtAlg = (typeof algs)[number];
 /** Each variable: its schema and its default (as the string a user would type). */
 const variables = {
   PORT: [int(0, 65535), '4000'],
-  HOST: [z.string().min(1, 'a host name or address'), '127.0.0.1'],
+  HOST: [hostName, '127.0.0.1'],
   DATABASE_URL: [
     z.string().refine((v) => v === 'memory:' || /^postgres(ql)?:\/\//.test(v), 'memory: or a postgres:// URL'),
     undefined,
@@ -50,14 +60,14 @@ const variables = {
   LATCHKEY_KEY_SECRET: [z.string().min(16, 'at least 16 characters'), undefined],
   LATCHKEY_AUTO_MIGRATE: [bool, 'false'],
   REDIS_URL: [z.string().regex(/^rediss?:\/\//, 'a redis:// URL'), undefined],
-  DATABASE_QUERY_TIMEOUT: [duration(100), '5s'],
-  DATABASE_POOL_TIMEOUT: [duration(100), '3s'],
-  REDIS_COMMAND_TIMEOUT: [duration(10), '100ms'],
-  REDIS_BREAKER_COOLDOWN: [duration(100), '5s'],
-  HTTP_REQUEST_TIMEOUT: [duration(100), '30s'],
-  HTTP_HEADERS_TIMEOUT: [duration(100), '10s'],
-  HTTP_IDLE_TIMEOUT: [duration(100), '60s'],
-  HTTP_KEEP_ALIVE_TIMEOUT: [duration(100), '5s'],
+  DATABASE_QUERY_TIMEOUT: [wait(100), '5s'],
+  DATABASE_POOL_TIMEOUT: [wait(100), '3s'],
+  REDIS_COMMAND_TIMEOUT: [wait(10), '100ms'],
+  REDIS_BREAKER_COOLDOWN: [wait(100), '5s'],
+  HTTP_REQUEST_TIMEOUT: [wait(100), '30s'],
+  HTTP_HEADERS_TIMEOUT: [wait(100), '10s'],
+  HTTP_IDLE_TIMEOUT: [wait(100), '60s'],
+  HTTP_KEEP_ALIVE_TIMEOUT: [wait(100), '5s'],
   ACCESS_TOKEN_TTL: [duration(1000), '5m'],
   REFRESH_TOKEN_TTL: [duration(1000), '1d'],
   REMEMBER_ME_TTL: [duration(1000), '30d'],
@@ -78,7 +88,7 @@ const variables = {
   ],
   MAIL_FROM: [z.string().min(3, 'a sender such as "Latchkey <no-reply@example.com>"'), 'Latchkey <no-reply@localhost>'],
   PASSWORD_BLOCK_COMMON: [bool, 'true'],
-  REVOCATION_POLL_INTERVAL: [duration(0), '500ms'],
+  REVOCATION_POLL_INTERVAL: [wait(0), '500ms'],
   USER_CACHE_TTL: [duration(0), '1s'],
   REDIS_KEY_PREFIX: [z.string().regex(/^[\w:.-]{1,64}$/, 'letters, digits, _ : . - (at most 64)'), 'latchkey'],
   ...limitVariables,
@@ -86,7 +96,7 @@ const variables = {
   REQUIRE_EMAIL_VERIFICATION: [bool, 'false'],
   // The list itself; each provider's OAUTH_<ID>_* settings are read by src/configOAuth.ts.
   OAUTH_PROVIDERS: [z.string(), undefined],
-  OAUTH_TIMEOUT: [duration(100), '5s'],
+  OAUTH_TIMEOUT: [wait(100), '5s'],
   EXPOSE_REFRESH_TOKEN: [bool, 'false'],
   GRAPHQL_MAX_DEPTH: [int(1, 100), '10'],
   GRAPHQL_MAX_ALIASES: [int(1, 1000), '30'],

@@ -4,9 +4,8 @@
  * call it or be returned to, the revocation feed and key activation. Parsed with
  * the rest in `loadConfig` (src/config.ts); kept apart so that file stays small.
  */
-import ms from 'ms';
 import { z } from 'zod';
-import type { ParsedVariables } from './configValues.js';
+import { bool, duration, type ParsedVariables } from './configValues.js';
 
 /** Seconds other services may cache `/.well-known/jwks.json` (its `Cache-Control: max-age`). */
 export const JWKS_MAX_AGE_S = 300;
@@ -64,28 +63,9 @@ export const appVariables = {
   COOKIE_DOMAIN: [z.string().regex(/^\.?[a-z0-9-]+(\.[a-z0-9-]+)*$/i, 'a host name such as example.com'), undefined],
   CORS_ORIGINS: [originList, undefined],
   REDIRECT_ORIGINS: [originList, undefined],
-  WEB_APP: [
-    z.string().transform((v, ctx) => {
-      const s = v.trim().toLowerCase();
-      if (['true', '1', 'yes', 'on'].includes(s)) return true;
-      if (['false', '0', 'no', 'off'].includes(s)) return false;
-      ctx.addIssue({ code: 'custom', message: 'true or false' });
-      return z.NEVER;
-    }),
-    'true',
-  ],
+  WEB_APP: [bool, 'true'],
   REVOCATION_FEED_TOKEN: [z.string().min(32, 'at least 32 characters'), undefined],
-  KEY_ACTIVATION_DELAY: [
-    z.string().transform((v, ctx) => {
-      const n = /^\d+$/.test(v.trim()) ? Number(v) : ms(v.trim() as ms.StringValue);
-      if (typeof n !== 'number' || !Number.isFinite(n) || n < 0) {
-        ctx.addIssue({ code: 'custom', message: 'a duration like 90s, 5m, 12h or 30d' });
-        return z.NEVER;
-      }
-      return n;
-    }),
-    `${(JWKS_MAX_AGE_S + 60) / 60}m`,
-  ],
+  KEY_ACTIVATION_DELAY: [duration(0), `${(JWKS_MAX_AGE_S + 60) / 60}m`],
 } as const;
 
 export interface AppsConfig {

@@ -16,19 +16,42 @@ type Variables = Record<string, readonly [z.ZodType, string | undefined]>;
 /** What `loadConfig` hands a group's mapping: each variable of `V` parsed by its schema. */
 export type ParsedVariables<V extends Variables> = { [K in keyof V]: z.output<V[K][0]> };
 
-/** A duration such as `90s`, `5m`, `12h`, `30d` (or a bare number of milliseconds). */
-export const duration = (min = 0) =>
+const DAY_MS = 86_400_000;
+/** The longest lifetime a setting may give (ten years): far beyond it, times overflow what dates hold. */
+export const LIFETIME_MAX_MS = 3650 * DAY_MS;
+/** The longest wait Node's timers take (~24.8 days): a longer one would fire at once. */
+export const TIMER_MAX_MS = 2 ** 31 - 1;
+
+/** `24d` for the timers' limit: whole days rounded down, so the bound said is one that is accepted. */
+const atMost = (max: number) => (max >= DAY_MS ? `${Math.floor(max / DAY_MS)}d` : ms(max));
+
+/**
+ * A duration such as `90s`, `5m`, `12h`, `30d` (or a bare number of milliseconds), from `min`
+ * to `max` — a lifetime by default; a setting that arms a timer passes TIMER_MAX_MS.
+ */
+export const duration = (min = 0, max = LIFETIME_MAX_MS) =>
   z.string().transform((value, ctx) => {
     const parsed = /^\d+$/.test(value.trim()) ? Number(value) : ms(value.trim() as ms.StringValue);
-    if (typeof parsed !== 'number' || !Number.isFinite(parsed) || parsed < min) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `a duration like 90s, 5m, 12h or 30d${min ? ` (at least ${ms(min)})` : ''}`,
-      });
+    if (typeof parsed !== 'number' || !Number.isFinite(parsed) || parsed < min || parsed > max) {
+      const from = min ? `at least ${ms(min)}, ` : '';
+      ctx.addIssue({ code: 'custom', message: `a duration like 90s, 5m, 12h or 30d (${from}at most ${atMost(max)})` });
       return z.NEVER;
     }
     return parsed;
   });
+
+/** A wait that arms a timer (a timeout, an interval): at most TIMER_MAX_MS. */
+export const wait = (min = 0) => duration(min, TIMER_MAX_MS);
+
+/** An IP address or a DNS host name (RFC 1123 labels), as `listen` takes it: no scheme, port or brackets. */
+export const hostName = z
+  .string()
+  .refine(
+    (v) =>
+      isIP(v) !== 0 ||
+      /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i.test(v),
+    'an IP address or a host name such as 0.0.0.0, ::, localhost or auth.internal',
+  );
 
 export const bool = z.string().transform((value, ctx) => {
   const v = value.trim().toLowerCase();

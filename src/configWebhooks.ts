@@ -4,7 +4,7 @@
  * (src/config.ts); kept apart so that file stays small.
  */
 import { z } from 'zod';
-import { duration, type ParsedVariables } from './configValues.js';
+import { duration, type ParsedVariables, wait } from './configValues.js';
 
 /** `https://…` or `http://…` endpoints, comma separated. */
 const urlList = z.string().transform((value, ctx) => {
@@ -38,11 +38,11 @@ const secret = z
 export const webhookVariables = {
   WEBHOOK_URLS: [urlList, undefined],
   WEBHOOK_SECRET: [secret, undefined],
-  WEBHOOK_TIMEOUT: [duration(100), '10s'],
-  WEBHOOK_RETRY_BASE: [duration(10), '10s'],
-  WEBHOOK_RETRY_MAX: [duration(10), '1h'],
+  WEBHOOK_TIMEOUT: [wait(100), '10s'],
+  WEBHOOK_RETRY_BASE: [wait(10), '10s'],
+  WEBHOOK_RETRY_MAX: [wait(10), '1h'],
   WEBHOOK_RETRY_WINDOW: [duration(1000), '24h'],
-  WEBHOOK_POLL_INTERVAL: [duration(10), '1s'],
+  WEBHOOK_POLL_INTERVAL: [wait(10), '1s'],
 } as const;
 
 export interface WebhookConfig {

@@ -103,7 +103,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   services.webhookWorker.start();
 
   let url = '';
-  if (options.listen !== false) url = await app.listen({ port: config.port, host: config.host });
+  if (options.listen !== false) url = await listen(app, config);
   await app.ready();
   // The WebAuthn library is loaded after the start, not before it (nor by CLI commands).
   void warmUpPasskeys();
@@ -131,6 +131,24 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       await database.close();
     })());
   return { app, services, url, close };
+}
+
+/** Listen on HOST:PORT; a failure says which setting to change, not only the system's code. */
+async function listen(app: FastifyInstance, config: Config): Promise<string> {
+  try {
+    return await app.listen({ port: config.port, host: config.host });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES')
+      throw new StartupError(
+        `PORT=${config.port} cannot be used on HOST=${config.host} (${code}): expected a free port`,
+      );
+    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EADDRNOTAVAIL')
+      throw new StartupError(
+        `HOST=${config.host} cannot be listened on (${code}): expected an address of this machine, or a name that resolves to one`,
+      );
+    throw e;
+  }
 }
 
 /** What an operator must hear at every start: a weakness they chose, or a default they may not know. */

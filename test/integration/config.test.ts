@@ -70,14 +70,24 @@ describe('settings', () => {
       RATE_LIMIT_LOGIN_ACCOUNT: 'ten per minute',
       LOG_LEVEL: 'loud',
       REDIS_URL: 'localhost:6379',
+      HOST: 'bad host',
+      // Past what dates hold (a token's exp, a session's end) or what a timer waits.
+      ACCESS_TOKEN_TTL_HUGE: '200000000d',
+      HTTP_IDLE_TIMEOUT: '30d',
+      KEY_ACTIVATION_DELAY: 'later',
+      WEB_APP: 'sometimes',
     };
-    for (const [name, value] of Object.entries(bad)) {
+    for (const [key, value] of Object.entries(bad)) {
+      const name = key.replace(/_HUGE$/, '');
       const message = configError({ [name]: value });
       expect(message.split('\n'), name).toHaveLength(1);
       expect(message.startsWith(`${name}=`), message).toBe(true);
       if (value) expect(message, name).toContain(JSON.stringify(value));
       expect(message, name).toMatch(/expected \S/);
     }
+    expect(configError({ SESSION_ABSOLUTE_TTL: '3651d' })).toMatch(/at most 3650d/);
+    expect(configError({ DATABASE_QUERY_TIMEOUT: '25d' })).toMatch(/at most 24d/);
+    expect(loadConfig({ SESSION_ABSOLUTE_TTL: '3650d', HTTP_IDLE_TIMEOUT: '24d', HOST: '::' }).host).toBe('::');
     expect(configError({ JWT_ALG: 'HS256' })).toMatch(/^JWT_SECRET .*HS256/);
     expect(configError({ COOKIE_SAMESITE: 'None', COOKIE_SECURE: 'false' })).toMatch(
       /COOKIE_SAMESITE=None .*COOKIE_SECURE/,
@@ -162,6 +172,12 @@ describe('latchkey serve', () => {
       expect(run.stderr).not.toMatch(/\n\s+at /);
     }
     expect(runs[0].stderr).toMatch(/ACCESS_TOKEN_TTL="soon".*expected a duration like 90s, 5m, 12h or 30d/);
+    // A well-formed HOST that is no address of this machine: found only when listening, and said so.
+    const nowhere = await latchkey(['serve'], { env: { HOST: 'nowhere.invalid', PORT: '0', DATABASE_URL: 'memory:' } });
+    expect(nowhere.status).not.toBe(0);
+    expect(nowhere.stderr.trimEnd().split('\n')).toEqual([
+      expect.stringMatching(/^latchkey: HOST=nowhere\.invalid .*expected/),
+    ]);
     expect(runs[1].stderr).toMatch(/REDIS_URL=.*expected a redis:\/\/ URL/);
     expect(runs[2].stderr).toMatch(/LATCHKEY_KEY_SECRET=\(hidden\).*expected at least 16 characters/);
   });
