@@ -7,6 +7,8 @@
  * clock, so a follower misses nothing to clock skew), sent as an opaque string.
  * Without a cursor the feed starts at the oldest revocation whose tokens may still
  * be valid. Pages are bounded; a follower asks again with the cursor it was given.
+ * A revocation still committing when a higher number is read is not skipped: the
+ * cursor waits before it (FEED_GAP_PATIENCE_MS).
  *
  * @example
  *   const feed = createRevocationFeed({ repo, lifetimeMs: 300_000, clock });
@@ -37,6 +39,26 @@ export interface RevocationFeedPage {
 
 export const FEED_MAX_PAGE = 1000;
 
+/**
+ * A revocation takes its number inside its transaction, so a number can become visible after a
+ * higher one: a gap in the numbers may be a revocation still committing. The cursor stops before
+ * a gap younger than this (the rows past it are still sent, and sent again next time — a
+ * follower's set of revoked sessions takes a repeat as it is). An older gap is a transaction
+ * that rolled back, or a row `tokens flush-expired` removed, and is passed.
+ */
+export const FEED_GAP_PATIENCE_MS = 60_000;
+
+/** The highest number up to which no revocation can still appear: before the first young gap. */
+function settledCursor(rows: RevocationFeedRow[], after: number | null, now: number): number | null {
+  let settled = after;
+  for (const row of rows) {
+    const gap = settled !== null && row.seq !== settled + 1;
+    if (gap && now - row.revokedAt.getTime() < FEED_GAP_PATIENCE_MS) break;
+    settled = row.seq;
+  }
+  return settled;
+}
+
 export function createRevocationFeed({
   repo,
   lifetimeMs,
@@ -58,7 +80,7 @@ export function createRevocationFeed({
         Math.min(Math.max(limit, 1), FEED_MAX_PAGE),
       );
       // An empty page keeps the cursor; an empty first page starts from the newest revocation.
-      const cursor = rows.at(-1)?.seq ?? after ?? (await repo.last());
+      const cursor = settledCursor(rows, after, clock.now()) ?? (await repo.last());
       return {
         revocations: rows.map((r) => ({
           sid: r.sid,

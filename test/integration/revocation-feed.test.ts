@@ -3,6 +3,7 @@
  * revoked, with the time until which their access tokens could still be valid,
  * by following a cursor. Bearer REVOCATION_FEED_TOKEN; off (404) when unset.
  */
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { databaseTargets, pglite } from '../support/databases.js';
 import { jwtPayload, registerUser, send, suiteServer, type TestServer } from '../support/server.js';
@@ -85,6 +86,40 @@ describe.each(targets)('revocation feed on $name', (target) => {
     }
   });
 });
+
+describe.each(targets.filter((target) => target.name === 'postgres'))(
+  'revocation feed on $name, several connections',
+  (target) => {
+    const t = suiteServer(target, { env: { REVOCATION_FEED_TOKEN: FEED_TOKEN } });
+
+    // Several connections: a revocation can hold its number uncommitted while a later one commits.
+    it('never moves a follower past a revocation still committing when a later one is read', async () => {
+      const start = (await send(t.url, '/revocations', auth())).json.cursor as string;
+      const slow = t.client();
+      await registerUser(slow);
+      const slowSid = jwtPayload(slow.token!).sid as string;
+      const held = new pg.Client({ connectionString: t.config.databaseUrl });
+      await held.connect();
+      try {
+        // A revocation that has taken its number and not committed yet (a deleteAccount mid-way).
+        await held.query('begin');
+        await held.query(
+          `update sessions set revoked_at = now(), revoke_reason = 'logout',
+             revocation_seq = nextval('session_revocations') where id = $1`,
+          [slowSid],
+        );
+        const later = await loggedOut(t);
+        const first = await send(t.url, `/revocations?since=${start}`, auth());
+        expect(first.json.revocations.map((r: { sid: string }) => r.sid)).toEqual([later]);
+        await held.query('commit');
+        const next = await send(t.url, `/revocations?since=${first.json.cursor}`, auth());
+        expect(next.json.revocations.map((r: { sid: string }) => r.sid)).toContain(slowSid);
+      } finally {
+        await held.end();
+      }
+    });
+  },
+);
 
 describe('revocation feed without REVOCATION_FEED_TOKEN', () => {
   const t = suiteServer(pglite);
