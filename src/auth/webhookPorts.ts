@@ -55,8 +55,9 @@ export interface WebhookOutboxRepository {
   /**
    * Claim up to `limit` due rows (FOR UPDATE SKIP LOCKED), counting the attempt and moving
    * `next_attempt_at` `leaseMs` ahead as a lease: no other instance claims them meanwhile.
+   * Rows for the URLs in `skipUrls` (endpoints this worker already has enough in flight to) stay.
    */
-  claim(limit: number, leaseMs: number): Promise<ClaimedDelivery[]>;
+  claim(limit: number, leaseMs: number, skipUrls?: readonly string[]): Promise<ClaimedDelivery[]>;
   /** The attempt `attempts` of row `id` succeeded (ignored when another attempt took the row since). */
   delivered(id: string, attempts: number): Promise<void>;
   /** It failed: try again `delayMs` after the database's now. */

@@ -33,8 +33,13 @@ export interface WebhookWorkerDeps {
   random?: () => number;
 }
 
-/** Rows taken per poll; posted concurrently, each within the time limit. */
-const BATCH = 20;
+/**
+ * Attempts in flight at once, and at most about this many to one URL: an endpoint that hangs
+ * holds its share of slots until its time limit, never the others' (a waiting request costs a
+ * socket, not CPU). A slot is taken again as soon as its attempt ends, not when a batch does.
+ */
+const SLOTS = 64;
+const PER_URL = 32;
 /** A lease outlives the time limit by this much: the row's outcome is written before another instance may take it. */
 const LEASE_MARGIN_MS = 5_000;
 
@@ -48,7 +53,6 @@ export function createWebhookWorker({
   const signer = settings.webhookSecret ? new Webhook(settings.webhookSecret) : undefined;
   const inFlight = new Set<AbortController>();
   let timer: NodeJS.Timeout | undefined;
-  let running: Promise<number> | undefined;
   let failing = false;
 
   /** One attempt: undefined when delivered, else why not. */
@@ -114,35 +118,50 @@ export function createWebhookWorker({
     );
   };
 
-  /** Claim what is due and attempt it; the number of rows attempted. */
-  const runOnce = async (): Promise<number> => {
-    const rows = await outbox.claim(BATCH, settings.webhookTimeoutMs + LEASE_MARGIN_MS);
-    // One row's database trouble must not lose another's outcome: each is settled on its own.
-    const results = await Promise.allSettled(rows.map(deliver));
-    const broken = results.find((r) => r.status === 'rejected');
-    if (broken) throw (broken as PromiseRejectedResult).reason;
-    return rows.length;
+  /** Attempts in flight, and how many to each URL. */
+  const active = new Set<Promise<void>>();
+  const perUrl = new Map<string, number>();
+  let claiming: Promise<void> | undefined;
+
+  /** The database failed under the worker (a claim, or an outcome not written): said once until it works. */
+  const trouble = (err: unknown) => {
+    if (!failing)
+      log.warn({ err, task: 'webhook delivery' }, 'webhook delivery failed; retrying quietly until it works');
+    failing = true;
+  };
+
+  const begin = (row: ClaimedDelivery) => {
+    perUrl.set(row.url, (perUrl.get(row.url) ?? 0) + 1);
+    const attempt: Promise<void> = deliver(row)
+      .catch(trouble)
+      .finally(() => {
+        active.delete(attempt);
+        const left = (perUrl.get(row.url) ?? 1) - 1;
+        if (left) perUrl.set(row.url, left);
+        else perUrl.delete(row.url);
+      });
+    active.add(attempt);
+  };
+
+  /** Claim as many due rows as there are free slots (none for a URL that has its share) and start them. */
+  const fill = async (): Promise<void> => {
+    const free = SLOTS - active.size;
+    if (free <= 0) return;
+    const full = [...perUrl].filter(([, n]) => n >= PER_URL).map(([url]) => url);
+    const rows = await outbox.claim(free, settings.webhookTimeoutMs + LEASE_MARGIN_MS, full);
+    if (failing) log.info({ task: 'webhook delivery' }, 'webhook delivery works again');
+    failing = false;
+    for (const row of rows) begin(row);
+    // Every free slot taken: more may be due; go on without waiting for the next tick.
+    if (rows.length === free && timer) setImmediate(tick);
   };
 
   const tick = () => {
-    if (running) return;
-    running = runOnce();
-    running
-      .then(
-        (n) => {
-          if (failing) log.info({ task: 'webhook delivery' }, 'webhook delivery works again');
-          failing = false;
-          // A full batch: more may be due; go on without waiting for the next tick.
-          if (n === BATCH && timer) setImmediate(tick);
-        },
-        (err) => {
-          if (!failing)
-            log.warn({ err, task: 'webhook delivery' }, 'webhook delivery failed; retrying quietly until it works');
-          failing = true;
-        },
-      )
+    if (claiming || !timer) return;
+    claiming = fill()
+      .catch(trouble)
       .finally(() => {
-        running = undefined;
+        claiming = undefined;
       });
   };
 
@@ -159,8 +178,8 @@ export function createWebhookWorker({
       clearInterval(timer);
       timer = undefined;
       for (const c of inFlight) c.abort(new Error('shutting down'));
-      await running?.catch(() => undefined);
+      await claiming;
+      await Promise.all(active);
     },
-    runOnce,
   };
 }

@@ -266,6 +266,33 @@ describe('delivery when the receiver misbehaves', () => {
   });
 });
 
+describe('two receivers, one of them hanging', () => {
+  const stuck = misbehaving.receiver;
+  const healthy = events.receiver;
+  // The stuck receiver's attempts are held open far longer than this test waits for the other's.
+  const t = suiteServer(pglite, {
+    env: { ...events.env, WEBHOOK_URLS: `${stuck.url},${healthy.url}`, WEBHOOK_TIMEOUT: '60s' },
+  });
+
+  it('keeps delivering to the one that answers while the other holds its requests open', async () => {
+    stuck.mode = 'hang';
+    try {
+      const first = await registerUser(t.client());
+      await vi.waitUntil(() => about(healthy, first.userId).length === 2, { timeout: 10_000, interval: 20 });
+      await vi.waitUntil(() => stuck.requests.some((d) => d.body.data.userId === first.userId), {
+        timeout: 10_000,
+        interval: 20,
+      });
+      // The first sign-up's requests to the stuck receiver are still open: the next events are not held behind them.
+      const second = await registerUser(t.client());
+      await vi.waitUntil(() => about(healthy, second.userId).length === 2, { timeout: 10_000, interval: 20 });
+      expect((await outboxRow(t, first.userId, 'user.created')).attempts).toBe(1);
+    } finally {
+      stuck.mode = 'ok';
+    }
+  });
+});
+
 describe('when the retry window is over', () => {
   const receiver = givingUp.receiver;
   receiver.mode = 'fail';

@@ -33,11 +33,16 @@ export function webhookOutboxRepository(db: Executor): WebhookOutboxRepository {
         .values(urls.map((url) => ({ url, event: payload.type, payload, createdAt: NOW, nextAttemptAt: NOW })));
     },
 
-    async claim(limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
+    async claim(limit: number, leaseMs: number, skipUrls: readonly string[] = []): Promise<ClaimedDelivery[]> {
+      const others = sql.join(
+        skipUrls.map((url) => sql`${url}`),
+        sql`, `,
+      );
+      const skip = skipUrls.length ? sql`and url not in (${others})` : sql``;
       const rows = await db.execute(sql`
         with due as (
           select id from webhook_outbox
-          where delivered_at is null and failed_at is null and next_attempt_at <= clock_timestamp()
+          where delivered_at is null and failed_at is null and next_attempt_at <= clock_timestamp() ${skip}
           order by next_attempt_at
           limit ${limit}
           for update skip locked
