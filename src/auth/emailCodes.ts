@@ -92,6 +92,25 @@ export function createEmailCodes({
     if (user.passwordHash) await repos.users.clearPassword(user.id);
   };
 
+  /**
+   * The person who holds the account (its password, or a session of it) proves its address with
+   * a code of `purpose`: the address is verified, if it was not, and nothing else changes. A code
+   * that proves another account is OTP_INVALID.
+   */
+  const proveOwnAddress = async (
+    user: Pick<User, 'id' | 'email'>,
+    purpose: OtpPurpose,
+    code: string,
+    meta: RequestMeta,
+  ): Promise<User> => {
+    const proven = await check(user.email, purpose, code, meta);
+    if (proven.id !== user.id) throw new AuthError('OTP_INVALID');
+    if (proven.emailVerifiedAt) return proven;
+    const verified = (await repos.users.markEmailVerified(user.id, new Date(clock.now()))) ?? proven;
+    await audit.record('email_verified', user.id, meta);
+    return verified;
+  };
+
   return {
     /** Mail a code to `email` if it has an active account. Always true (no account enumeration). */
     async request(emailInput: string, purpose: OtpPurpose, meta: RequestMeta): Promise<true> {
@@ -135,13 +154,8 @@ export function createEmailCodes({
      * The person who chose the password proves the address too (a password sign-in with the
      * VERIFY_EMAIL code): the address is verified and nothing else changes.
      */
-    async verifyWithPassword(user: User, code: string, meta: RequestMeta): Promise<User> {
-      const proven = await check(user.email, 'VERIFY_EMAIL', code, meta);
-      if (proven.id !== user.id) throw new AuthError('OTP_INVALID');
-      const verified = (await repos.users.markEmailVerified(user.id, new Date(clock.now()))) ?? user;
-      await audit.record('email_verified', user.id, meta);
-      return verified;
-    },
+    verifyWithPassword: (user: User, code: string, meta: RequestMeta): Promise<User> =>
+      proveOwnAddress(user, 'VERIFY_EMAIL', code, meta),
 
     /**
      * Passwordless sign-in: the user a LOGIN code proves, or OTP_INVALID. Creates
@@ -158,28 +172,20 @@ export function createEmailCodes({
 
     /**
      * `reauthenticate` with a mailed LOGIN code: whoever holds both a session of the account and
-     * its mailbox proves their own address, as with `verifyEmail` — it is marked verified (if it
-     * was not) and nothing else changes. A code for another account is OTP_INVALID.
+     * its mailbox proves their own address, as with `verifyEmail`, not someone else's sign-up.
      */
     async reauthenticate(user: Pick<User, 'id' | 'email'>, code: string, meta: RequestMeta): Promise<User> {
-      const proven = await check(user.email, 'LOGIN', code, meta);
-      if (proven.id !== user.id) throw new AuthError('OTP_INVALID');
+      const proven = await proveOwnAddress(user, 'LOGIN', code, meta);
+      // As a code sign-in does, it ends any password-guessing lockout on the account.
       await limits.reset('loginAccount', user.email);
-      if (proven.emailVerifiedAt) return proven;
-      const verified = (await repos.users.markEmailVerified(user.id, new Date(clock.now()))) ?? proven;
-      await audit.record('email_verified', user.id, meta);
-      return verified;
+      return proven;
     },
 
     /** Confirm the signed-in user's email address with a VERIFY_EMAIL code. */
     async verifyEmail(userId: string, code: string, meta: RequestMeta): Promise<User> {
       const viewer = await repos.users.findById(userId);
       if (!viewer?.isActive) throw new AuthError('UNAUTHENTICATED');
-      const user = await check(viewer.email, 'VERIFY_EMAIL', code, meta);
-      if (user.id !== viewer.id) throw new AuthError('OTP_INVALID');
-      const verified = (await repos.users.markEmailVerified(user.id, new Date(clock.now()))) ?? user;
-      await audit.record('email_verified', user.id, meta);
-      return verified;
+      return proveOwnAddress(viewer, 'VERIFY_EMAIL', code, meta);
     },
 
     /**
